@@ -1,0 +1,136 @@
+"""The backward trace: what a backward pass did, as plain data.
+
+The graph view, the step-through animation and the CLI's graph export all read this one
+structure; none of them reaches into engine internals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+NodeKind = Literal["input", "const", "op"]
+
+
+@dataclass(frozen=True)
+class TraceNode:
+    """One tensor of the graph.
+
+    kind: "input" for a leaf that requires grad (x, a parameter), "const" for anything that
+    does not require grad (a number, a constant), "op" for the result of an operation.
+    value: forward value; grad: d(output)/d(this node) or None when backward never reached it.
+    parents: ids of the op's inputs, in argument order. forward_order: position in a
+    topological order from inputs to output. backward_order: the order in which backward
+    visited the node (0 = the output), None when it was not visited.
+    """
+
+    id: int
+    op: str
+    label: str
+    kind: NodeKind
+    value: np.ndarray
+    grad: np.ndarray | None
+    parents: tuple[int, ...]
+    forward_order: int
+    backward_order: int | None
+    is_output: bool = False
+
+    @property
+    def requires_grad(self) -> bool:
+        return self.kind != "const"
+
+
+@dataclass(frozen=True)
+class TraceEdge:
+    """Edge from an op's input (src) to the op's result (dst).
+
+    local: the local derivative d(dst)/d(src) (the vector-Jacobian product with ones, which
+    for scalars is exactly the partial derivative). contribution: upstream grad of dst times
+    local, i.e. what this edge adds to src's gradient. Both None when src needs no grad.
+    """
+
+    src: int
+    dst: int
+    arg_index: int
+    local: np.ndarray | None
+    contribution: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class BackwardTrace:
+    nodes: tuple[TraceNode, ...]  # in forward (topological) order, inputs first
+    edges: tuple[TraceEdge, ...]
+    output: int
+    _by_id: dict[int, TraceNode] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_id.update({n.id: n for n in self.nodes})
+
+    def node(self, node_id: int) -> TraceNode:
+        return self._by_id[node_id]
+
+    def backward_sequence(self) -> list[TraceNode]:
+        """Nodes in the order backward visited them (output first)."""
+        visited = [n for n in self.nodes if n.backward_order is not None]
+        return sorted(visited, key=lambda n: n.backward_order)
+
+    def edges_into(self, node_id: int) -> list[TraceEdge]:
+        """Edges that carry gradient into node_id (edges whose src is node_id)."""
+        return [e for e in self.edges if e.src == node_id]
+
+    def edges_from_parents(self, node_id: int) -> list[TraceEdge]:
+        """Edges from node_id's parents to node_id, in argument order."""
+        return sorted((e for e in self.edges if e.dst == node_id), key=lambda e: e.arg_index)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form; non-finite numbers become "nan", "inf", "-inf"."""
+        return {
+            "output": self.output,
+            "nodes": [
+                {
+                    "id": n.id,
+                    "op": n.op,
+                    "label": n.label,
+                    "kind": n.kind,
+                    "value": to_jsonable(n.value),
+                    "grad": to_jsonable(n.grad),
+                    "parents": list(n.parents),
+                    "forward_order": n.forward_order,
+                    "backward_order": n.backward_order,
+                    "is_output": n.is_output,
+                }
+                for n in self.nodes
+            ],
+            "edges": [
+                {
+                    "src": e.src,
+                    "dst": e.dst,
+                    "arg_index": e.arg_index,
+                    "local": to_jsonable(e.local),
+                    "contribution": to_jsonable(e.contribution),
+                }
+                for e in self.edges
+            ],
+        }
+
+
+def to_jsonable(value: Any) -> Any:
+    """A number or array as JSON: floats stay floats, non-finite become strings."""
+    if value is None:
+        return None
+    arr = np.asarray(value)
+    if arr.ndim == 0:
+        return _json_float(float(arr))
+    return [to_jsonable(v) for v in arr.tolist()] if arr.ndim > 1 else [_json_float(v) for v in arr.tolist()]
+
+
+def _json_float(v: float) -> float | str:
+    if v != v:
+        return "nan"
+    if v == float("inf"):
+        return "inf"
+    if v == float("-inf"):
+        return "-inf"
+    return v
