@@ -123,7 +123,11 @@ def to_jsonable(value: Any) -> Any:
     arr = np.asarray(value)
     if arr.ndim == 0:
         return _json_float(float(arr))
-    return [to_jsonable(v) for v in arr.tolist()] if arr.ndim > 1 else [_json_float(v) for v in arr.tolist()]
+    return (
+        [to_jsonable(v) for v in arr.tolist()]
+        if arr.ndim > 1
+        else [_json_float(v) for v in arr.tolist()]
+    )
 
 
 def _json_float(v: float) -> float | str:

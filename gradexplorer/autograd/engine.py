@@ -1,0 +1,277 @@
+"""The backward pass: reverse-mode accumulation over the recorded graph, without recursion.
+
+Like PyTorch's engine, a node runs only once all of its consumers have sent their gradient, so a
+node used on several paths receives the sum of their contributions exactly once. The order comes
+from creation numbers: every result is created after its inputs, so walking the reachable nodes
+from the newest to the oldest is a reverse topological order (linear for a chain, no recursion).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from operator import attrgetter
+from typing import Any
+
+import numpy as np
+
+from gradexplorer.autograd.ops import NUMPY_NS, TENSOR_NS
+from gradexplorer.autograd.tensor import Tensor, _grad_mode
+from gradexplorer.autograd.trace import BackwardTrace, TraceEdge, TraceNode
+
+_SECOND_BACKWARD = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward."
+)
+_by_seq = attrgetter("_seq")
+
+
+def _no_grad_error(index: int) -> RuntimeError:
+    return RuntimeError(
+        f"element {index} of tensors does not require grad and does not have a grad_fn"
+    )
+
+
+def _seed(output: Tensor, gradient: Any, index: int) -> np.ndarray:
+    if gradient is None:
+        if output.data.size != 1:
+            raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        return np.ones_like(output.data)
+    g = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient)
+    if g.shape != output.shape:
+        raise RuntimeError(
+            f"Mismatch in shape: grad_output[{index}] has a shape of {g.shape} and output[{index}] "
+            f"has a shape of {output.shape}."
+        )
+    return g.astype(output.data.dtype, copy=False)
+
+
+def backward(
+    output: Tensor,
+    gradient: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    *,
+    trace: bool = False,
+) -> BackwardTrace | None:
+    """Accumulate d(output)/d(leaf) into .grad of every leaf that requires grad."""
+    if not output.requires_grad:
+        raise _no_grad_error(0)
+    seed = _seed(output, gradient, 0)
+    _, recorded = _run([output], [seed], retain_graph, create_graph, None, trace)
+    return recorded
+
+
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """Gradients of outputs with respect to inputs, as torch.autograd.grad: .grad is untouched."""
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor | np.ndarray | float | int):
+        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
+    if len(grad_outputs) != len(outputs):
+        raise RuntimeError(
+            f"grad requires one grad_output per output: got {len(grad_outputs)} for "
+            f"{len(outputs)} outputs"
+        )
+    for i, out in enumerate(outputs):
+        if not out.requires_grad:
+            raise _no_grad_error(i)
+    for t in inputs:
+        if not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    seeds = [_seed(out, g, i) for i, (out, g) in enumerate(zip(outputs, grad_outputs, strict=True))]
+    captured, _ = _run(outputs, seeds, retain_graph, create_graph, inputs, False)
+    result: list[Tensor | None] = []
+    for t in inputs:
+        g = captured.get(id(t))
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    "One of the differentiated Tensors appears to not have been used in the "
+                    "graph. Set allow_unused=True if this is the desired behavior."
+                )
+            result.append(None)
+        else:
+            result.append(g if isinstance(g, Tensor) else Tensor._make(_owned(g), None))
+    return tuple(result)
+
+
+def _owned(g: np.ndarray) -> np.ndarray:
+    # Broadcast views (from sum's backward) are read-only and share memory: copy before keeping.
+    return g if g.flags.writeable else g.copy()
+
+
+def _reachable(roots: Sequence[Tensor], only_requiring_grad: bool) -> list[Tensor]:
+    """Every tensor reachable from roots through grad_fn inputs, newest first (iterative DFS)."""
+    seen: set[int] = set()
+    found: list[Tensor] = []
+    stack = [r for r in roots if r.requires_grad or not only_requiring_grad]
+    while stack:
+        t = stack.pop()
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        found.append(t)
+        fn = t.grad_fn
+        if fn is not None:
+            for parent in fn.inputs:
+                if id(parent) not in seen and (parent.requires_grad or not only_requiring_grad):
+                    stack.append(parent)
+    found.sort(key=_by_seq, reverse=True)
+    return found
+
+
+def _run(
+    roots: Sequence[Tensor],
+    seeds: Sequence[np.ndarray],
+    retain_graph: bool | None,
+    create_graph: bool,
+    capture: Sequence[Tensor] | None,
+    trace: bool,
+) -> tuple[dict[int, Any], BackwardTrace | None]:
+    """One backward pass. capture=None: accumulate into .grad (backward); else return the
+    gradients of the captured tensors and leave .grad alone (grad)."""
+    if retain_graph is None:
+        retain_graph = create_graph
+    accumulate = capture is None
+    capture_ids = {id(t) for t in capture} if capture else set()
+    captured: dict[int, Any] = {}
+    F = TENSOR_NS if create_graph else NUMPY_NS
+
+    grads: dict[int, Any] = {}
+    for root, seed in zip(roots, seeds, strict=True):
+        g = Tensor(seed) if create_graph else seed
+        grads[id(root)] = g if id(root) not in grads else grads[id(root)] + g
+
+    recorder = _Recorder(roots) if trace else None
+    order = _reachable(roots, only_requiring_grad=True)
+    # With create_graph the rules run on Tensors in grad mode, so backward is itself recorded.
+    with _grad_mode(create_graph), np.errstate(all="ignore"):
+        for t in order:
+            g = grads.pop(id(t), None)
+            if g is None:
+                continue
+            if id(t) in capture_ids:
+                captured[id(t)] = g
+            if recorder is not None:
+                recorder.visit(t, g)
+            fn = t.grad_fn
+            if fn is None:
+                if accumulate:
+                    _accumulate_leaf(t, g, create_graph)
+                continue
+            if accumulate and t._retains_grad:
+                _accumulate_leaf(t, g, create_graph)
+            op = fn.op
+            if fn.released and op.saves:
+                raise RuntimeError(_SECOND_BACKWARD)
+            parents = fn.inputs
+            if create_graph:
+                out, args = t, parents
+            else:
+                out, args = t.data, [p.data for p in parents]
+            for k, parent in enumerate(parents):
+                if not parent.requires_grad:
+                    continue
+                gk = op.rules[k](F, g, out, *args, **fn.kwargs)
+                if gk.shape != parent.data.shape:
+                    gk = F.sum_to(gk, parent.data.shape)
+                if recorder is not None:
+                    recorder.edge(fn, k, out, args, gk)
+                key = id(parent)
+                previous = grads.get(key)
+                grads[key] = gk if previous is None else previous + gk
+            if not retain_graph:
+                fn.released = True
+    return captured, (recorder.finish() if recorder is not None else None)
+
+
+def _accumulate_leaf(t: Tensor, g: Any, create_graph: bool) -> None:
+    if create_graph:
+        t.grad = g if t.grad is None else t.grad + g
+    else:
+        data = g.data if isinstance(g, Tensor) else g
+        t.grad = Tensor._make(_owned(data) if t.grad is None else t.grad.data + data, None)
+
+
+class _Recorder:
+    """Collects what backward did into a BackwardTrace (values as numpy arrays)."""
+
+    def __init__(self, roots: Sequence[Tensor]) -> None:
+        self.roots = roots
+        self.grads: dict[int, np.ndarray] = {}
+        self.visit_order: dict[int, int] = {}
+        # (id of the child's grad_fn, arg index) -> (local derivative, contribution)
+        self.edge_values: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+
+    def visit(self, t: Tensor, g: Any) -> None:
+        self.visit_order[id(t)] = len(self.visit_order)
+        self.grads[id(t)] = np.array(g.data if isinstance(g, Tensor) else g)
+
+    def edge(self, fn: Any, k: int, out: Any, args: Sequence[Any], contribution: Any) -> None:
+        out_data = out.data if isinstance(out, Tensor) else out
+        arg_data = [a.data if isinstance(a, Tensor) else a for a in args]
+        parent = fn.inputs[k]
+        # The local derivative is the rule applied to an upstream gradient of ones.
+        local = fn.op.rules[k](NUMPY_NS, np.ones_like(out_data), out_data, *arg_data, **fn.kwargs)
+        if np.shape(local) != parent.data.shape:
+            local = NUMPY_NS.sum_to(local, parent.data.shape)
+        contrib = contribution.data if isinstance(contribution, Tensor) else contribution
+        self.edge_values[(id(fn), k)] = (np.array(local), np.array(contrib))
+
+    def finish(self) -> BackwardTrace:
+        everything = _reachable(self.roots, only_requiring_grad=False)
+        everything.reverse()  # oldest first: a forward topological order
+        ids = {id(t): i for i, t in enumerate(everything)}
+        root_ids = {id(r) for r in self.roots}
+        nodes = []
+        edges = []
+        for i, t in enumerate(everything):
+            fn = t.grad_fn
+            parents = tuple(ids[id(p)] for p in fn.inputs) if fn is not None else ()
+            nodes.append(
+                TraceNode(
+                    id=i,
+                    op=fn.op.name if fn is not None else "leaf",
+                    label=_label(t),
+                    kind=_kind(t),
+                    value=np.array(t.data),
+                    grad=self.grads.get(id(t)),
+                    parents=parents,
+                    forward_order=i,
+                    backward_order=self.visit_order.get(id(t)),
+                    is_output=id(t) in root_ids,
+                )
+            )
+            if fn is None:
+                continue
+            for k, p in enumerate(fn.inputs):
+                local, contrib = self.edge_values.get((id(fn), k), (None, None))
+                edges.append(TraceEdge(ids[id(p)], i, k, local, contrib))
+        output = ids[id(self.roots[0])]
+        return BackwardTrace(nodes=tuple(nodes), edges=tuple(edges), output=output)
+
+
+def _kind(t: Tensor) -> str:
+    if not t.requires_grad:
+        return "const"
+    return "input" if t.grad_fn is None else "op"
+
+
+def _label(t: Tensor) -> str:
+    if t.name:
+        return t.name
+    if t.grad_fn is not None:
+        return t.grad_fn.op.label
+    if t.data.size == 1:
+        return f"{float(t.data.reshape(())):.6g}"
+    return "input" if t.requires_grad else f"const{list(t.data.shape)}"

@@ -1,0 +1,229 @@
+"""Tensor: a numpy array that remembers how it was made, so backward can apply the chain rule."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from gradexplorer.autograd.ops import Op
+    from gradexplorer.autograd.trace import BackwardTrace
+
+# Creation order. Every op's output is created after its inputs, so sorting by this number
+# descending is a valid reverse topological order for backward (PyTorch uses the same idea).
+_sequence = itertools.count()
+
+
+class _GradMode:
+    enabled = True
+
+
+def is_grad_enabled() -> bool:
+    return _GradMode.enabled
+
+
+@contextmanager
+def _grad_mode(enabled: bool) -> Iterator[None]:
+    previous = _GradMode.enabled
+    _GradMode.enabled = enabled
+    try:
+        yield
+    finally:
+        _GradMode.enabled = previous
+
+
+class no_grad:
+    """Context manager (and decorator) in which operations build no graph."""
+
+    def __enter__(self) -> None:
+        self._previous = _GradMode.enabled
+        _GradMode.enabled = False
+
+    def __exit__(self, *exc: object) -> None:
+        _GradMode.enabled = self._previous
+
+    def __call__(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with _grad_mode(False):
+                return func(*args, **kwargs)
+
+        wrapper.__name__ = getattr(func, "__name__", "wrapper")
+        wrapper.__doc__ = func.__doc__
+        return wrapper
+
+
+class enable_grad(no_grad):
+    def __enter__(self) -> None:
+        self._previous = _GradMode.enabled
+        _GradMode.enabled = True
+
+
+class BackwardNode:
+    """The grad_fn of an op's output: which op made it, from which inputs.
+
+    One subclass per op (MulBackward, SinBackward, ...) so that type names read like PyTorch's.
+    """
+
+    __slots__ = ("inputs", "kwargs", "op", "released")
+
+    def __init__(self, op: Op, inputs: tuple[Tensor, ...], kwargs: dict[str, Any]) -> None:
+        self.op = op
+        self.inputs = inputs
+        self.kwargs = kwargs
+        self.released = False
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    @property
+    def next_functions(self) -> tuple[tuple[BackwardNode | None, int], ...]:
+        return tuple((t.grad_fn, 0) for t in self.inputs)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+
+def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
+    if isinstance(data, Tensor):
+        data = data.data
+    arr = np.asarray(data, dtype=dtype)
+    if dtype is None and arr.dtype not in (np.float64, np.float32):
+        # Integers, bools and float16 become float64: a derivative is a real number.
+        arr = arr.astype(np.float64)
+    return arr
+
+
+class Tensor:
+    """A float array that records the operations applied to it (when it requires grad)."""
+
+    __slots__ = (
+        "__weakref__",
+        "_retains_grad",
+        "_seq",
+        "data",
+        "grad",
+        "grad_fn",
+        "name",
+        "requires_grad",
+    )
+    __array_ufunc__ = None  # numpy scalars defer to our reflected operators (2.0 * t -> Tensor)
+
+    data: np.ndarray
+    requires_grad: bool
+    grad: Tensor | None
+    grad_fn: BackwardNode | None
+    name: str | None
+
+    def __init__(
+        self,
+        data: Any,
+        requires_grad: bool = False,
+        *,
+        dtype: Any = None,
+        name: str | None = None,
+    ) -> None:
+        self.data = _as_array(data, dtype)
+        self.requires_grad = bool(requires_grad)
+        self._retains_grad = False
+        self.grad = None
+        self.grad_fn = None
+        self.name = name
+        self._seq = next(_sequence)
+
+    @classmethod
+    def _make(cls, data: np.ndarray, grad_fn: BackwardNode | None) -> Tensor:
+        """Fast constructor for op results: no conversion, no checks."""
+        t = object.__new__(cls)
+        t.data = data
+        t.requires_grad = grad_fn is not None
+        t._retains_grad = False
+        t.grad = None
+        t.grad_fn = grad_fn
+        t.name = None
+        t._seq = next(_sequence)
+        return t
+
+    # ----- attributes like torch.Tensor
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    def item(self) -> float:
+        if self.data.size != 1:
+            raise ValueError(
+                f"a Tensor with {self.data.size} elements cannot be converted to Scalar"
+            )
+        return float(self.data.reshape(()))
+
+    def numpy(self) -> np.ndarray:
+        return self.data
+
+    def detach(self) -> Tensor:
+        return Tensor._make(self.data, None)
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradient (like torch's optimizer.zero_grad(set_to_none=True))."""
+        self.grad = None
+
+    def retain_grad(self) -> None:
+        """Keep .grad on this non-leaf tensor after backward (leaves always keep theirs)."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if not self.is_leaf:
+            self._retains_grad = True
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    def backward(
+        self,
+        gradient: Any = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        *,
+        trace: bool = False,
+    ) -> BackwardTrace | None:
+        """Accumulate d(self)/d(leaf) into every leaf's .grad.
+
+        With trace=True, also return a BackwardTrace of what backward did (for display).
+        """
+        from gradexplorer.autograd.engine import backward
+
+        return backward(self, gradient, retain_graph, create_graph, trace=trace)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, precision=4, separator=", ")
+        extra = ""
+        if self.grad_fn is not None:
+            extra = f", grad_fn={self.grad_fn!r}"
+        elif self.requires_grad:
+            extra = ", requires_grad=True"
+        if self.data.dtype != np.float64:
+            extra += f", dtype={self.data.dtype}"
+        return f"Tensor({body}{extra})"
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __float__(self) -> float:
+        return self.item()
+
+    # Operators and math methods are attached in ops.py, next to their derivative rules.
+    __hash__ = object.__hash__
