@@ -1,0 +1,173 @@
+"""Lesson presets: session files shipped in ``assets/presets`` with a title, a one-line teaching
+note and the values they promise.
+
+A preset is a session JSON (see :mod:`gradexplorer.lessons.session`) with one extra top-level
+block, ``"expect": {"value": f(x), "derivative": f'(x), "gradient": {"a": ∂f/∂a}}``, computed
+independently when the preset was written so the tests (and a teacher) can check the app shows
+the right numbers.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gradexplorer.errors import SessionError
+from gradexplorer.lessons.session import (
+    SessionState,
+    decode_json,
+    read_session_bytes,
+    session_from_dict,
+)
+
+PRESETS_ENV = "GRADEXPLORER_PRESETS"
+_NUMBERED = re.compile(r"^\d+[-_]")
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What the preset's state must show: f(x), f'(x) and ∂f/∂p for some parameters."""
+
+    value: float
+    derivative: float
+    gradient: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str  # the file name without .json, e.g. "01-seed-example"
+    state: SessionState
+    expect: Expectation
+    path: Path
+
+    @property
+    def title(self) -> str:
+        return self.state.title
+
+    @property
+    def note(self) -> str:
+        return self.state.note
+
+
+def presets_dir() -> Path | None:
+    """Where the presets live, or None when they cannot be found.
+
+    In a checkout (and an editable install) assets/ sits at the repository root next to
+    gradexplorer/. Installed layouts may put them inside the package or under
+    <prefix>/share/gradexplorer; the environment variable overrides all of these.
+    """
+    for candidate in _candidate_dirs():
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def _candidate_dirs() -> list[Path]:
+    here = Path(__file__).resolve()
+    candidates = []
+    env = os.environ.get(PRESETS_ENV)
+    if env:
+        candidates.append(Path(env))
+    candidates += [
+        here.parents[2] / "assets" / "presets",
+        here.parents[1] / "assets" / "presets",
+        Path(sys.prefix) / "share" / "gradexplorer" / "presets",
+    ]
+    return candidates
+
+
+def read_preset(path: str | os.PathLike[str], *, check_expression: bool = True) -> Preset:
+    """Read one preset file; any problem is a SessionError naming the file."""
+    p = Path(path)
+    try:
+        data = decode_json(read_session_bytes(p))
+        state = session_from_dict(
+            data, check_expression=check_expression, allow_extra=frozenset({"expect"})
+        )
+        expect = _read_expect(data.get("expect"), state)
+    except SessionError as exc:
+        raise SessionError(f"Lesson {p.name}: {exc.message}", hint=exc.hint) from None
+    if not state.title.strip() or not state.note.strip():
+        raise SessionError(f"Lesson {p.name} needs a title and a teaching note.")
+    return Preset(name=p.stem, state=state, expect=expect, path=p)
+
+
+def list_presets(directory: str | os.PathLike[str] | None = None) -> list[Preset]:
+    """All readable presets, sorted by file name (the numeric prefix sets the menu order).
+
+    A broken preset file is skipped rather than taking the whole menu down; see
+    :func:`preset_problems` to list what was skipped.
+    """
+    presets = []
+    for path in _preset_files(directory):
+        try:
+            presets.append(read_preset(path))
+        except SessionError:
+            continue
+    return presets
+
+
+def preset_problems(directory: str | os.PathLike[str] | None = None) -> list[SessionError]:
+    """The errors of the preset files that list_presets skips (empty when all are fine)."""
+    problems = []
+    for path in _preset_files(directory):
+        try:
+            read_preset(path)
+        except SessionError as exc:
+            problems.append(exc)
+    return problems
+
+
+def load_preset(name: str, directory: str | os.PathLike[str] | None = None) -> Preset:
+    """A preset by file name, with or without ".json" and the numeric prefix
+    ("01-seed-example", "seed-example" and "seed-example.json" all work)."""
+    wanted = _bare(name.removesuffix(".json"))
+    files = _preset_files(directory)
+    for path in files:
+        if path.stem == name.removesuffix(".json") or _bare(path.stem) == wanted:
+            return read_preset(path)
+    known = ", ".join(_bare(p.stem) for p in files) or "none found"
+    raise SessionError(f"There is no lesson called {name!r}.", hint=f"Available: {known}.")
+
+
+def _preset_files(directory: str | os.PathLike[str] | None) -> list[Path]:
+    folder = Path(directory) if directory is not None else presets_dir()
+    if folder is None or not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob("*.json") if p.is_file())
+
+
+def _bare(stem: str) -> str:
+    return _NUMBERED.sub("", stem)
+
+
+def _read_expect(raw: Any, state: SessionState) -> Expectation:
+    if not isinstance(raw, dict):
+        raise SessionError('the "expect" block is missing or not an object.')
+    unknown = sorted(set(raw) - {"value", "derivative", "gradient"})
+    if unknown:
+        raise SessionError(f"expect has unknown fields: {', '.join(unknown)}.")
+    gradient_raw = raw.get("gradient", {})
+    if not isinstance(gradient_raw, dict):
+        raise SessionError("expect.gradient must be an object.")
+    gradient = {}
+    for name, v in gradient_raw.items():
+        if name not in state.params:
+            raise SessionError(f"expect.gradient names {name!r}, which is not a parameter.")
+        gradient[name] = _number(v, f"expect.gradient.{name}")
+    return Expectation(
+        value=_number(raw.get("value"), "expect.value"),
+        derivative=_number(raw.get("derivative"), "expect.derivative"),
+        gradient=gradient,
+    )
+
+
+def _number(v: Any, where: str) -> float:
+    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+        raise SessionError(f"{where} must be a finite number.")
+    return float(v)
