@@ -9,13 +9,13 @@ from the newest to the oldest is a reverse topological order (linear for a chain
 from __future__ import annotations
 
 from collections.abc import Sequence
-from operator import attrgetter
 from typing import Any
 
 import numpy as np
 
+from gradexplorer.autograd._ieee import quietly
 from gradexplorer.autograd.ops import NUMPY_NS, TENSOR_NS
-from gradexplorer.autograd.tensor import Tensor, _grad_mode
+from gradexplorer.autograd.tensor import Tensor, _GradMode
 from gradexplorer.autograd.trace import BackwardTrace, TraceEdge, TraceNode
 
 _SECOND_BACKWARD = (
@@ -25,7 +25,6 @@ _SECOND_BACKWARD = (
     "backward through the graph a second time or if you need to access saved tensors after "
     "calling backward."
 )
-_by_seq = attrgetter("_seq")
 
 
 def _no_grad_error(index: int) -> RuntimeError:
@@ -36,9 +35,10 @@ def _no_grad_error(index: int) -> RuntimeError:
 
 def _seed(output: Tensor, gradient: Any, index: int) -> np.ndarray:
     if gradient is None:
-        if output.data.size != 1:
+        data = output.data
+        if data.size != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
-        return np.ones_like(output.data)
+        return data.dtype.type(1) if data.ndim == 0 else np.ones_like(data)
     g = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient)
     if g.shape != output.shape:
         raise RuntimeError(
@@ -101,33 +101,31 @@ def grad(
                 )
             result.append(None)
         else:
-            result.append(g if isinstance(g, Tensor) else Tensor._make(_owned(g), None))
+            result.append(g if isinstance(g, Tensor) else Tensor._make(_owned(g)))
     return tuple(result)
 
 
 def _owned(g: np.ndarray) -> np.ndarray:
     # Broadcast views (from sum's backward) are read-only and share memory: copy before keeping.
-    return g if g.flags.writeable else g.copy()
+    if isinstance(g, np.ndarray) and not g.flags.writeable:
+        return g.copy()
+    return g
 
 
 def _reachable(roots: Sequence[Tensor], only_requiring_grad: bool) -> list[Tensor]:
-    """Every tensor reachable from roots through grad_fn inputs, newest first (iterative DFS)."""
-    seen: set[int] = set()
-    found: list[Tensor] = []
+    """Every tensor reachable from roots through op inputs, newest first (iterative DFS)."""
+    found: dict[int, Tensor] = {}  # creation number -> tensor
     stack = [r for r in roots if r.requires_grad or not only_requiring_grad]
     while stack:
         t = stack.pop()
-        if id(t) in seen:
+        seq = t._seq
+        if seq in found:
             continue
-        seen.add(id(t))
-        found.append(t)
-        fn = t.grad_fn
-        if fn is not None:
-            for parent in fn.inputs:
-                if id(parent) not in seen and (parent.requires_grad or not only_requiring_grad):
-                    stack.append(parent)
-    found.sort(key=_by_seq, reverse=True)
-    return found
+        found[seq] = t
+        for parent in t._parents:
+            if parent._seq not in found and (parent.requires_grad or not only_requiring_grad):
+                stack.append(parent)
+    return [found[seq] for seq in sorted(found, reverse=True)]
 
 
 def _run(
@@ -155,44 +153,77 @@ def _run(
     recorder = _Recorder(roots) if trace else None
     order = _reachable(roots, only_requiring_grad=True)
     # With create_graph the rules run on Tensors in grad mode, so backward is itself recorded.
-    with _grad_mode(create_graph), np.errstate(all="ignore"):
-        for t in order:
-            g = grads.pop(id(t), None)
-            if g is None:
-                continue
-            if id(t) in capture_ids:
-                captured[id(t)] = g
-            if recorder is not None:
-                recorder.visit(t, g)
-            fn = t.grad_fn
-            if fn is None:
-                if accumulate:
-                    _accumulate_leaf(t, g, create_graph)
-                continue
-            if accumulate and t._retains_grad:
-                _accumulate_leaf(t, g, create_graph)
-            op = fn.op
-            if fn.released and op.saves:
-                raise RuntimeError(_SECOND_BACKWARD)
-            parents = fn.inputs
-            if create_graph:
-                out, args = t, parents
-            else:
-                out, args = t.data, [p.data for p in parents]
-            for k, parent in enumerate(parents):
-                if not parent.requires_grad:
-                    continue
-                gk = op.rules[k](F, g, out, *args, **fn.kwargs)
-                if gk.shape != parent.data.shape:
-                    gk = F.sum_to(gk, parent.data.shape)
-                if recorder is not None:
-                    recorder.edge(fn, k, out, args, gk)
-                key = id(parent)
-                previous = grads.get(key)
-                grads[key] = gk if previous is None else previous + gk
-            if not retain_graph:
-                fn.released = True
+    previous_mode = _GradMode.enabled
+    _GradMode.enabled = create_graph
+    try:
+        quietly(
+            _walk,
+            order,
+            grads,
+            F,
+            create_graph,
+            retain_graph,
+            accumulate,
+            capture_ids,
+            captured,
+            recorder,
+        )
+    finally:
+        _GradMode.enabled = previous_mode
     return captured, (recorder.finish() if recorder is not None else None)
+
+
+def _walk(
+    order: list[Tensor],
+    grads: dict[int, Any],
+    F: Any,
+    create_graph: bool,
+    retain_graph: bool,
+    accumulate: bool,
+    capture_ids: set[int],
+    captured: dict[int, Any],
+    recorder: _Recorder | None,
+) -> None:
+    """The hot loop: each node once, after all of its consumers have added their gradient."""
+    for t in order:
+        g = grads.pop(id(t), None)
+        if g is None:
+            continue
+        if capture_ids and id(t) in capture_ids:
+            captured[id(t)] = g
+        if recorder is not None:
+            recorder.visit(t, g)
+        op = t._op
+        if op is None:
+            if accumulate:
+                _accumulate_leaf(t, g, create_graph)
+            continue
+        if accumulate and t._retains_grad:
+            _accumulate_leaf(t, g, create_graph)
+        if t._released and op.saves:
+            raise RuntimeError(_SECOND_BACKWARD)
+        parents = t._parents
+        kwargs = t._kwargs
+        if create_graph:
+            out, args = t, parents
+        elif len(parents) == 2:
+            out, args = t.data, (parents[0].data, parents[1].data)
+        else:
+            out, args = t.data, [p.data for p in parents]
+        rules = op.rules
+        for k, parent in enumerate(parents):
+            if not parent.requires_grad:
+                continue
+            gk = rules[k](F, g, out, *args, **kwargs) if kwargs else rules[k](F, g, out, *args)
+            if gk.shape != parent.data.shape:
+                gk = F.sum_to(gk, parent.data.shape)
+            if recorder is not None:
+                recorder.edge(t, k, gk)
+            key = id(parent)
+            previous = grads.get(key)
+            grads[key] = gk if previous is None else previous + gk
+        if not retain_graph:
+            t._released = True
 
 
 def _accumulate_leaf(t: Tensor, g: Any, create_graph: bool) -> None:
@@ -200,7 +231,7 @@ def _accumulate_leaf(t: Tensor, g: Any, create_graph: bool) -> None:
         t.grad = g if t.grad is None else t.grad + g
     else:
         data = g.data if isinstance(g, Tensor) else g
-        t.grad = Tensor._make(_owned(data) if t.grad is None else t.grad.data + data, None)
+        t.grad = Tensor._make(_owned(data) if t.grad is None else t.grad.data + data)
 
 
 class _Recorder:
@@ -210,23 +241,23 @@ class _Recorder:
         self.roots = roots
         self.grads: dict[int, np.ndarray] = {}
         self.visit_order: dict[int, int] = {}
-        # (id of the child's grad_fn, arg index) -> (local derivative, contribution)
+        # (id of the op's result, arg index) -> (local derivative, contribution)
         self.edge_values: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
 
     def visit(self, t: Tensor, g: Any) -> None:
         self.visit_order[id(t)] = len(self.visit_order)
         self.grads[id(t)] = np.array(g.data if isinstance(g, Tensor) else g)
 
-    def edge(self, fn: Any, k: int, out: Any, args: Sequence[Any], contribution: Any) -> None:
-        out_data = out.data if isinstance(out, Tensor) else out
-        arg_data = [a.data if isinstance(a, Tensor) else a for a in args]
-        parent = fn.inputs[k]
+    def edge(self, result: Tensor, k: int, contribution: Any) -> None:
+        parent = result._parents[k]
+        args = [p.data for p in result._parents]
         # The local derivative is the rule applied to an upstream gradient of ones.
-        local = fn.op.rules[k](NUMPY_NS, np.ones_like(out_data), out_data, *arg_data, **fn.kwargs)
+        ones = np.ones_like(result.data)
+        local = result._op.rules[k](NUMPY_NS, ones, result.data, *args, **result._kwargs)
         if np.shape(local) != parent.data.shape:
             local = NUMPY_NS.sum_to(local, parent.data.shape)
         contrib = contribution.data if isinstance(contribution, Tensor) else contribution
-        self.edge_values[(id(fn), k)] = (np.array(local), np.array(contrib))
+        self.edge_values[(id(result), k)] = (np.array(local), np.array(contrib))
 
     def finish(self) -> BackwardTrace:
         everything = _reachable(self.roots, only_requiring_grad=False)
@@ -236,12 +267,12 @@ class _Recorder:
         nodes = []
         edges = []
         for i, t in enumerate(everything):
-            fn = t.grad_fn
-            parents = tuple(ids[id(p)] for p in fn.inputs) if fn is not None else ()
+            op = t._op
+            parents = tuple(ids[id(p)] for p in t._parents)
             nodes.append(
                 TraceNode(
                     id=i,
-                    op=fn.op.name if fn is not None else "leaf",
+                    op=op.name if op is not None else "leaf",
                     label=_label(t),
                     kind=_kind(t),
                     value=np.array(t.data),
@@ -252,10 +283,8 @@ class _Recorder:
                     is_output=id(t) in root_ids,
                 )
             )
-            if fn is None:
-                continue
-            for k, p in enumerate(fn.inputs):
-                local, contrib = self.edge_values.get((id(fn), k), (None, None))
+            for k, p in enumerate(t._parents):
+                local, contrib = self.edge_values.get((id(t), k), (None, None))
                 edges.append(TraceEdge(ids[id(p)], i, k, local, contrib))
         output = ids[id(self.roots[0])]
         return BackwardTrace(nodes=tuple(nodes), edges=tuple(edges), output=output)
@@ -264,14 +293,14 @@ class _Recorder:
 def _kind(t: Tensor) -> str:
     if not t.requires_grad:
         return "const"
-    return "input" if t.grad_fn is None else "op"
+    return "input" if t._op is None else "op"
 
 
 def _label(t: Tensor) -> str:
     if t.name:
         return t.name
-    if t.grad_fn is not None:
-        return t.grad_fn.op.label
+    if t._op is not None:
+        return t._op.label
     if t.data.size == 1:
         return f"{float(t.data.reshape(())):.6g}"
     return "input" if t.requires_grad else f"const{list(t.data.shape)}"

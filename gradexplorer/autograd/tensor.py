@@ -63,18 +63,33 @@ class enable_grad(no_grad):
 
 
 class BackwardNode:
-    """The grad_fn of an op's output: which op made it, from which inputs.
+    """The grad_fn of an op's result, as PyTorch shows it: which op made it, from which inputs.
 
     One subclass per op (MulBackward, SinBackward, ...) so that type names read like PyTorch's.
+    It is a view made on access: the graph itself lives in the result tensor's slots, which
+    keeps creating an op cheap (a scalar op costs well under a microsecond).
     """
 
-    __slots__ = ("inputs", "kwargs", "op", "released")
+    __slots__ = ("_tensor",)
 
-    def __init__(self, op: Op, inputs: tuple[Tensor, ...], kwargs: dict[str, Any]) -> None:
-        self.op = op
-        self.inputs = inputs
-        self.kwargs = kwargs
-        self.released = False
+    def __init__(self, tensor: Tensor) -> None:
+        self._tensor = tensor
+
+    @property
+    def op(self) -> Op:
+        return self._tensor._op
+
+    @property
+    def inputs(self) -> tuple[Tensor, ...]:
+        return self._tensor._parents
+
+    @property
+    def kwargs(self) -> dict[str, Any]:
+        return self._tensor._kwargs
+
+    @property
+    def released(self) -> bool:
+        return self._tensor._released
 
     def name(self) -> str:
         return type(self).__name__
@@ -83,8 +98,17 @@ class BackwardNode:
     def next_functions(self) -> tuple[tuple[BackwardNode | None, int], ...]:
         return tuple((t.grad_fn, 0) for t in self.inputs)
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, BackwardNode) and other._tensor is self._tensor
+
+    def __hash__(self) -> int:
+        return id(self._tensor)
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
+
+
+_NO_KWARGS: dict[str, Any] = {}
 
 
 def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
@@ -94,19 +118,28 @@ def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
     if dtype is None and arr.dtype not in (np.float64, np.float32):
         # Integers, bools and float16 become float64: a derivative is a real number.
         arr = arr.astype(np.float64)
-    return arr
+    # A 0-d value is kept as a numpy scalar (np.float64), as numpy's own 0-d results are:
+    # scalar arithmetic on them is five times faster than on 0-d arrays.
+    return arr[()] if arr.ndim == 0 else arr
 
 
 class Tensor:
-    """A float array that records the operations applied to it (when it requires grad)."""
+    """A float array that records the operations applied to it (when it requires grad).
+
+    .data is a numpy array (float64 by default, float32 kept); a 0-d value is a numpy scalar
+    (np.float64 / np.float32), which behaves as a 0-d array in numpy functions.
+    """
 
     __slots__ = (
         "__weakref__",
+        "_kwargs",
+        "_op",
+        "_parents",
+        "_released",
         "_retains_grad",
         "_seq",
         "data",
         "grad",
-        "grad_fn",
         "name",
         "requires_grad",
     )
@@ -115,8 +148,11 @@ class Tensor:
     data: np.ndarray
     requires_grad: bool
     grad: Tensor | None
-    grad_fn: BackwardNode | None
     name: str | None
+    _op: Op | None  # the op that made this tensor, None for leaves (and results needing no grad)
+    _parents: tuple[Tensor, ...]
+    _kwargs: dict[str, Any]
+    _released: bool  # backward ran without retain_graph: saved values count as freed
 
     def __init__(
         self,
@@ -130,27 +166,44 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         self._retains_grad = False
         self.grad = None
-        self.grad_fn = None
         self.name = name
+        self._op = None
+        self._parents = ()
+        self._kwargs = _NO_KWARGS
+        self._released = False
         self._seq = next(_sequence)
 
     @classmethod
-    def _make(cls, data: np.ndarray, grad_fn: BackwardNode | None) -> Tensor:
-        """Fast constructor for op results: no conversion, no checks."""
+    def _make(
+        cls,
+        data: np.ndarray,
+        op: Op | None = None,
+        parents: tuple[Tensor, ...] = (),
+        kwargs: dict[str, Any] = _NO_KWARGS,
+    ) -> Tensor:
+        """Fast constructor for op results: no conversion, no checks. op=None: no graph."""
         t = object.__new__(cls)
         t.data = data
-        t.requires_grad = grad_fn is not None
+        t.requires_grad = op is not None
         t._retains_grad = False
         t.grad = None
-        t.grad_fn = grad_fn
         t.name = None
+        t._op = op
+        t._parents = parents
+        t._kwargs = kwargs
+        t._released = False
         t._seq = next(_sequence)
         return t
 
     # ----- attributes like torch.Tensor
     @property
+    def grad_fn(self) -> BackwardNode | None:
+        op = self._op
+        return None if op is None else op.node_class(self)
+
+    @property
     def is_leaf(self) -> bool:
-        return self.grad_fn is None
+        return self._op is None
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -169,13 +222,13 @@ class Tensor:
             raise ValueError(
                 f"a Tensor with {self.data.size} elements cannot be converted to Scalar"
             )
-        return float(self.data.reshape(()))
+        return float(np.asarray(self.data).reshape(()))
 
     def numpy(self) -> np.ndarray:
-        return self.data
+        return np.asarray(self.data)
 
     def detach(self) -> Tensor:
-        return Tensor._make(self.data, None)
+        return Tensor._make(self.data)
 
     def zero_grad(self) -> None:
         """Forget the accumulated gradient (like torch's optimizer.zero_grad(set_to_none=True))."""
@@ -204,14 +257,12 @@ class Tensor:
 
         With trace=True, also return a BackwardTrace of what backward did (for display).
         """
-        from gradexplorer.autograd.engine import backward
-
-        return backward(self, gradient, retain_graph, create_graph, trace=trace)
+        return _engine_backward(self, gradient, retain_graph, create_graph, trace=trace)
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, precision=4, separator=", ")
         extra = ""
-        if self.grad_fn is not None:
+        if self._op is not None:
             extra = f", grad_fn={self.grad_fn!r}"
         elif self.requires_grad:
             extra = ", requires_grad=True"
@@ -227,3 +278,12 @@ class Tensor:
 
     # Operators and math methods are attached in ops.py, next to their derivative rules.
     __hash__ = object.__hash__
+
+
+def _engine_backward(*args: Any, **kwargs: Any) -> BackwardTrace | None:
+    # engine.py imports this module, so it is bound on first use and then called directly.
+    global _engine_backward
+    from gradexplorer.autograd.engine import backward
+
+    _engine_backward = backward
+    return backward(*args, **kwargs)

@@ -1,0 +1,132 @@
+"""Engine benchmarks. Prints ratios against baselines measured in the same run (not a test).
+
+    python bench/bench_engine.py
+
+Targets (issue 2): f and f' over 2,000 points <= 1.5x hand-written numpy; over 1,000,000 points
+<= 1.3x; a 20-node scalar graph forward+backward no slower than micrograd (ratio <= 1.0);
+backward on a 100k-node chain vs a 10k chain between 8 and 12 (linear).
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from gradexplorer.autograd import Tensor, exp, sin
+
+
+def best_of(fn: Callable[[], object], repeat: int, number: int) -> float:
+    """Median over `repeat` runs of the mean time of `number` calls, in seconds."""
+    runs = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fn()
+        runs.append((time.perf_counter() - t0) / number)
+    return statistics.median(runs)
+
+
+def hand_numpy(xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    s = np.sin(xs)
+    e = np.exp(-xs / 5)
+    f = s * e + xs * xs
+    df = np.cos(xs) * e - s * e / 5 + 2 * xs
+    return f, df
+
+
+def engine(xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x = Tensor(xs, requires_grad=True)
+    y = sin(x) * exp(-x / 5) + x**2
+    y.sum().backward()
+    return y.data, x.grad.data
+
+
+def curve(n: int, repeat: int, number: int) -> float:
+    xs = np.linspace(-10, 10, n)
+    f0, d0 = hand_numpy(xs)
+    f1, d1 = engine(xs)
+    assert np.allclose(f0, f1) and np.allclose(d0, d1), "engine disagrees with numpy"
+    t_np = best_of(lambda: hand_numpy(xs), repeat, number)
+    t_ag = best_of(lambda: engine(xs), repeat, number)
+    ratio = t_ag / t_np
+    print(
+        f"f and f' over {n:>9,} points: numpy {t_np * 1e6:9.1f} us, gradexplorer "
+        f"{t_ag * 1e6:9.1f} us, ratio {ratio:.2f}"
+    )
+    return ratio
+
+
+def scalar_graph() -> float | None:
+    try:
+        from micrograd.engine import Value
+    except ImportError:
+        print("micrograd not installed (pip install micrograd): scalar-graph ratio skipped")
+        return None
+
+    def ours() -> float:
+        x = Tensor(0.5, requires_grad=True)
+        c = Tensor(0.9)
+        y = x
+        for _ in range(10):
+            y = y * c + x
+        y.backward()
+        return x.grad.item()
+
+    def theirs() -> float:
+        x = Value(0.5)
+        c = Value(0.9)
+        y = x
+        for _ in range(10):
+            y = y * c + x
+        y.backward()
+        return x.grad
+
+    assert abs(ours() - theirs()) < 1e-12
+    t_mg = best_of(theirs, 15, 400)
+    t_ag = best_of(ours, 15, 400)
+    ratio = t_ag / t_mg
+    print(
+        f"20-node scalar graph fwd+bwd: micrograd {t_mg * 1e6:6.1f} us, gradexplorer "
+        f"{t_ag * 1e6:6.1f} us, ratio {ratio:.2f}"
+    )
+    return ratio
+
+
+def chain(n: int) -> float:
+    x = Tensor(1.0, requires_grad=True)
+    y = x
+    for _ in range(n):
+        y = y * 1.0000001
+    t0 = time.perf_counter()
+    y.backward()
+    return time.perf_counter() - t0
+
+
+def chain_ratio() -> float:
+    t10 = min(chain(10_000) for _ in range(5))
+    t100 = min(chain(100_000) for _ in range(3))
+    ratio = t100 / t10
+    print(
+        f"backward, 100k-node chain {t100 * 1e3:.1f} ms vs 10k {t10 * 1e3:.1f} ms: "
+        f"ratio {ratio:.1f} (linear = 10)"
+    )
+    return ratio
+
+
+def main() -> int:
+    print(f"numpy {np.__version__}, python {sys.version.split()[0]}")
+    r2k = curve(2_000, 25, 200)
+    r1m = curve(1_000_000, 7, 3)
+    rmg = scalar_graph()
+    rch = chain_ratio()
+    ok = r2k <= 1.5 and r1m <= 1.3 and (rmg is None or rmg <= 1.0) and 8 <= rch <= 12
+    print("targets met" if ok else "some targets missed")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
