@@ -423,17 +423,16 @@ def test_float32_is_kept_through_ops_and_grads() -> None:
 
 _F32_PROMOTES = "engine bug: a float64 mask/constant in the derivative rule promotes the grad"
 
+# fmt: off
 FLOAT32_OPS = {
-    name: fn
-    for name, fn in {
-        "exp": ag.exp, "log": ag.log, "sqrt": ag.sqrt, "abs": ag.abs, "sin": ag.sin,
-        "cos": ag.cos, "tan": ag.tan, "asin": ag.asin, "acos": ag.acos, "atan": ag.atan,
-        "sinh": ag.sinh, "cosh": ag.cosh, "tanh": ag.tanh, "sigmoid": ag.sigmoid,
-        "relu": ag.relu, "softplus": ag.softplus, "mean": ag.mean,
-        "x*x": lambda x: x * x, "1/x": lambda x: 1 / x, "x**x": lambda x: x**x,
-        "maximum": lambda x: ag.maximum(x, 0.6) * x, "minimum": lambda x: ag.minimum(x, 0.6) * x,
-    }.items()  # fmt: skip
+    "exp": ag.exp, "log": ag.log, "sqrt": ag.sqrt, "abs": ag.abs, "sin": ag.sin,
+    "cos": ag.cos, "tan": ag.tan, "asin": ag.asin, "acos": ag.acos, "atan": ag.atan,
+    "sinh": ag.sinh, "cosh": ag.cosh, "tanh": ag.tanh, "sigmoid": ag.sigmoid,
+    "relu": ag.relu, "softplus": ag.softplus, "mean": ag.mean,
+    "x*x": lambda x: x * x, "1/x": lambda x: 1 / x, "x**x": lambda x: x**x,
+    "maximum": lambda x: ag.maximum(x, 0.6) * x, "minimum": lambda x: ag.minimum(x, 0.6) * x,
 }
+# fmt: on
 
 
 @pytest.mark.parametrize("create_graph", [False, True], ids=["backward", "create_graph"])

@@ -58,9 +58,7 @@ def _symbolic(
     # Away from kinks the derivative of a Heaviside (from Max, Abs) is a DiracDelta that is 0.
     exprs = [e.replace(sp.DiracDelta, lambda *a: sp.S.Zero) for e in first + second]
     fn = sp.lambdify(flat_symbols, exprs, modules="numpy")
-    numbers = np.array(
-        fn(*np.concatenate([v.ravel() for v in values]).tolist()), dtype=np.float64
-    )
+    numbers = np.array(fn(*np.concatenate([v.ravel() for v in values]).tolist()), dtype=np.float64)
     numbers = np.broadcast_to(numbers, (len(exprs),)) if numbers.ndim == 0 else numbers
     n_total = len(flat_symbols)
     return _split(numbers[:n_total], values), _split(numbers[n_total:], values)
@@ -137,7 +135,9 @@ def _engine(
         seconds = grad(total, leaves, allow_unused=True)
     else:  # the gradient does not depend on the inputs (e.g. x + y): every second partial is 0
         seconds = (None,) * len(leaves)
-    hv = [np.zeros(v.shape) if s is None else s.numpy() for s, v in zip(seconds, values, strict=True)]
+    hv = [
+        np.zeros(v.shape) if s is None else s.numpy() for s, v in zip(seconds, values, strict=True)
+    ]
     return from_backward, [g.numpy() for g in firsts], hv
 
 
@@ -174,6 +174,12 @@ def _away_from_zero(lo: float, hi: float) -> Callable[[np.random.Generator, tupl
 
 
 ANY = _uniform(-2.0, 2.0)
+
+
+def _around_0_1_and_0_9(rng: np.random.Generator, shape: tuple[int, ...]) -> Any:
+    """Values on both sides of 0.5, at least 0.2 away from it (no tie with the constant)."""
+    return np.where(rng.random(shape) < 0.5, 0.1, 0.9) + rng.uniform(-0.2, 0.2, shape)
+
 
 # name -> (engine function, sympy scalar function, domain where the function is smooth)
 UNARY: dict[str, tuple[Callable[[Tensor], Tensor], Callable[[Any], Any], Any]] = {
@@ -213,17 +219,17 @@ UNARY: dict[str, tuple[Callable[[Tensor], Tensor], Callable[[Any], Any], Any]] =
     "maximum(x,0.5)": (
         lambda x: ag.maximum(x, 0.5),
         lambda x: sp.Max(x, sp.Rational(1, 2)),
-        lambda rng, shape: np.where(rng.random(shape) < 0.5, 0.1, 0.9) + rng.uniform(-0.2, 0.2, shape),
+        _around_0_1_and_0_9,
     ),
     "maximum(0.5,x)": (
         lambda x: ag.maximum(0.5, x),
         lambda x: sp.Max(x, sp.Rational(1, 2)),
-        lambda rng, shape: np.where(rng.random(shape) < 0.5, 0.1, 0.9) + rng.uniform(-0.2, 0.2, shape),
+        _around_0_1_and_0_9,
     ),
     "minimum(x,0.5)": (
         lambda x: ag.minimum(x, 0.5) * x,
         lambda x: sp.Min(x, sp.Rational(1, 2)) * x,
-        lambda rng, shape: np.where(rng.random(shape) < 0.5, 0.1, 0.9) + rng.uniform(-0.2, 0.2, shape),
+        _around_0_1_and_0_9,
     ),
     # Composition, so that the second derivative of each linear-ish op is exercised too
     "sin(x)*exp(-x/5)+x**2": (
@@ -272,8 +278,16 @@ BINARY: dict[str, tuple[Callable[[Tensor, Tensor], Tensor], Callable[[Any, Any],
     "pow": (lambda a, b: a**b, lambda a, b: a**b, _positive_base),
     "maximum": (ag.maximum, sp.Max, _tie_free_pair),
     "minimum": (ag.minimum, sp.Min, _tie_free_pair),
-    "maximum(method)": (lambda a, b: a.maximum(b) * a, lambda a, b: sp.Max(a, b) * a, _tie_free_pair),
-    "minimum(method)": (lambda a, b: a.minimum(b) * b, lambda a, b: sp.Min(a, b) * b, _tie_free_pair),
+    "maximum(method)": (
+        lambda a, b: a.maximum(b) * a,
+        lambda a, b: sp.Max(a, b) * a,
+        _tie_free_pair,
+    ),
+    "minimum(method)": (
+        lambda a, b: a.minimum(b) * b,
+        lambda a, b: sp.Min(a, b) * b,
+        _tie_free_pair,
+    ),
     # products make every second partial (mixed ones too) non-trivial
     "a*b*sin(a+b)": (
         lambda a, b: a * b * ag.sin(a + b),
