@@ -143,7 +143,22 @@ def _np_sum_to(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 def _max_mask(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     # Ties split the gradient evenly between both inputs, as torch.maximum does.
-    return np.where(a > b, 1.0, np.where(a == b, 0.5, 0.0))
+    return np.where(a > b, 1.0, np.where(a == b, 0.5, 0.0)).astype(np.result_type(a, b))
+
+
+def _mask(condition: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """A 0/1 mask in like's dtype, so a float32 gradient stays float32."""
+    return condition.astype(like.dtype)
+
+
+def _pow_local(F: Any, a: Any, b: Any) -> Any:
+    """d/da a^b = b a^(b-1), except where b = 0: a^0 is constant, so 0 even at a = 0
+    (where the formula gives 0 * inf = nan). PyTorch masks it the same way."""
+    local = b * a ** (b - 1)
+    zero_exponent = F.data(b) == 0
+    if np.any(zero_exponent):
+        local = F.where(zero_exponent, 0.0, local)
+    return local
 
 
 def _np_broadcast_to(g: Any, shape: tuple[int, ...]) -> np.ndarray:
@@ -200,7 +215,7 @@ POW = _define(
     "pow",
     "^",
     operator.pow,
-    lambda F, g, out, a, b: g * b * a ** (b - 1),
+    lambda F, g, out, a, b: g * _pow_local(F, a, b),
     # d/db a^b = a^b ln a; at a = 0 with b >= 0 PyTorch defines it as 0 (not nan).
     lambda F, g, out, a, b: g * F.where((F.data(a) == 0) & (F.data(b) >= 0), 0.0, out * F.log(a)),
 )
@@ -221,7 +236,9 @@ COSH = _define("cosh", "cosh", np.cosh, lambda F, g, out, a: g * F.sinh(a))
 TANH = _define("tanh", "tanh", np.tanh, lambda F, g, out, a: g * (1 - out * out))
 SIGMOID = _define("sigmoid", "σ", _np_sigmoid, lambda F, g, out, a: g * out * (1 - out))
 # relu'(0) = 0, as in PyTorch.
-RELU = _define("relu", "relu", _np_relu, lambda F, g, out, a: g * F.const(F.data(a) > 0))
+RELU = _define(
+    "relu", "relu", _np_relu, lambda F, g, out, a: g * F.const(_mask(F.data(a) > 0, F.data(a)))
+)
 SOFTPLUS = _define("softplus", "softplus", _np_softplus, lambda F, g, out, a: g * F.sigmoid(a))
 MAXIMUM = _define(
     "maximum",
