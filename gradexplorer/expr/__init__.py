@@ -1,0 +1,12 @@
+"""The expression language: typed text -> syntax tree -> engine graph.
+
+Safe by construction: a hand-written parser whose grammar is the whitelist (no eval, exec,
+compile or Python ast of user text), with limits on length and nesting.
+"""
+
+from gradexplorer.errors import ExprError
+from gradexplorer.expr.expression import Expression, Point, Samples, parse
+from gradexplorer.expr.lexer import MAX_LENGTH
+from gradexplorer.expr.parser import MAX_DEPTH
+
+__all__ = ["MAX_DEPTH", "MAX_LENGTH", "ExprError", "Expression", "Point", "Samples", "parse"]

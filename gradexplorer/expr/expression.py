@@ -1,0 +1,311 @@
+"""A parsed expression: its texts, its parameters, and evaluation through the engine.
+
+The tree is compiled once into a flat program (post-order instructions run on a value stack), so
+every slider step or redraw only runs engine ops: no re-parsing, no recursion, no tree walk.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+import gradexplorer.autograd as ag
+from gradexplorer.autograd import BackwardTrace, Tensor, TraceEdge, TraceNode
+from gradexplorer.errors import ExprError
+from gradexplorer.expr.names import GREEK, GREEK_SYMBOLS, LETTERS
+from gradexplorer.expr.nodes import BinOp, Call, Const, Neg, Node, Num, Param, Var, structure, walk
+from gradexplorer.expr.parser import parse_tree
+from gradexplorer.expr.printers import canonical, format_number, pretty, pytorch_source
+
+DEFAULT_PARAM = 1.0
+
+# (engine op name, function) for each operator and function of the language.
+_BINARY: dict[str, tuple[str, Callable[[Any, Any], Tensor]]] = {
+    "+": ("add", operator.add),
+    "-": ("sub", operator.sub),
+    "*": ("mul", operator.mul),
+    "/": ("div", operator.truediv),
+    "^": ("pow", operator.pow),
+}
+_FUNCTIONS: dict[str, tuple[str, Callable[..., Tensor]]] = {
+    "sin": ("sin", ag.sin),
+    "cos": ("cos", ag.cos),
+    "tan": ("tan", ag.tan),
+    "asin": ("asin", ag.asin),
+    "acos": ("acos", ag.acos),
+    "atan": ("atan", ag.atan),
+    "sinh": ("sinh", ag.sinh),
+    "cosh": ("cosh", ag.cosh),
+    "tanh": ("tanh", ag.tanh),
+    "exp": ("exp", ag.exp),
+    "ln": ("log", ag.log),
+    "log": ("log", ag.log),
+    "sqrt": ("sqrt", ag.sqrt),
+    "abs": ("abs", ag.abs),
+    "sigmoid": ("sigmoid", ag.sigmoid),
+    "relu": ("relu", ag.relu),
+    "softplus": ("softplus", ag.softplus),
+    "max": ("maximum", ag.maximum),
+    "min": ("minimum", ag.minimum),
+}
+# The engine has no log10/log2: they are ln(x)/ln(b), which is also how the graph shows them.
+_LOG_BASES = {"log10": (math.log(10.0), "ln(10)"), "log2": (math.log(2.0), "ln(2)")}
+_CONST_LABELS = {"pi": "π", "e": "e"}
+_CONST_VALUES = {"pi": math.pi, "e": math.e}
+
+
+# Instructions: ("x",) push x; ("p", name) push a parameter; ("c", value, label) push a constant;
+# ("f", function, n_args, op_name) pop n_args, push the result.
+Instruction = tuple[Any, ...]
+
+
+def _compile(tree: Node) -> list[Instruction]:
+    program: list[Instruction] = []
+    stack: list[tuple[Node, bool]] = [(tree, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if not expanded and node.children:
+            stack.append((node, True))
+            stack.extend((c, False) for c in reversed(node.children))
+            continue
+        if isinstance(node, Var):
+            program.append(("x",))
+        elif isinstance(node, Param):
+            program.append(("p", node.name))
+        elif isinstance(node, Num):
+            program.append(("c", node.value, format_number(node.value)))
+        elif isinstance(node, Const):
+            program.append(("c", _CONST_VALUES[node.name], _CONST_LABELS[node.name]))
+        elif isinstance(node, Neg):
+            program.append(("f", operator.neg, 1, "neg"))
+        elif isinstance(node, BinOp):
+            name, fn = _BINARY[node.op]
+            program.append(("f", fn, 2, name))
+        elif isinstance(node, Call) and node.func in _LOG_BASES:
+            value, label = _LOG_BASES[node.func]
+            program.append(("f", ag.log, 1, "log"))
+            program.append(("c", value, label))
+            program.append(("f", operator.truediv, 2, "div"))
+        else:
+            assert isinstance(node, Call)
+            name, fn = _FUNCTIONS[node.func]
+            program.append(("f", fn, len(node.args), name))
+    return program
+
+
+def _param_order(name: str) -> tuple[int, int, str]:
+    """Latin letters alphabetically, then Greek names in the order of the Greek alphabet."""
+    if name in GREEK:
+        return (1, GREEK.index(name), name)
+    return (0, LETTERS.find(name), name)
+
+
+@dataclass(frozen=True)
+class Point:
+    """The function at one x: value, f', f'' and the partial derivatives, all from autograd."""
+
+    x: float
+    value: float
+    derivative: float
+    second_derivative: float
+    gradient: dict[str, float]  # "x" and every parameter
+    trace: BackwardTrace | None
+
+
+@dataclass(frozen=True)
+class Samples:
+    """The function on an array of x (for plotting)."""
+
+    x: np.ndarray
+    value: np.ndarray
+    derivative: np.ndarray | None
+    second_derivative: np.ndarray | None
+
+
+class Expression:
+    """A parsed expression. Build one with parse(text)."""
+
+    def __init__(self, text: str, tree: Node) -> None:
+        self.text = text
+        self.tree = tree
+        self.canonical = canonical(tree)
+        self.pretty = pretty(tree)
+        found = {n.name for n in walk(tree) if isinstance(n, Param)}
+        self.params: tuple[str, ...] = tuple(sorted(found, key=_param_order))
+        self.uses_x = any(isinstance(n, Var) for n in walk(tree))
+        self._program = _compile(tree)
+
+    def __repr__(self) -> str:
+        return f"Expression({self.canonical!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Expression):
+            return NotImplemented
+        return structure(self.tree) == structure(other.tree)
+
+    def __hash__(self) -> int:
+        return hash(self.canonical)
+
+    @property
+    def structure(self) -> tuple[tuple[Any, ...], ...]:
+        """The tree as a flat comparable tuple (spans and spelling left out)."""
+        return structure(self.tree)
+
+    @property
+    def param_symbols(self) -> dict[str, str]:
+        """Display symbol of each parameter: "alpha" -> "α", "a" -> "a"."""
+        return {p: GREEK_SYMBOLS.get(p, p) for p in self.params}
+
+    # ----- evaluation
+    def build(self, x: Any, params: Mapping[str, Any] | None = None) -> Tensor:
+        """Build the engine graph of the expression on x (a Tensor, number or array).
+
+        params maps names to Tensors or numbers; a parameter not given is the constant 1.
+        """
+        params = params or {}
+        xt = x if isinstance(x, Tensor) else Tensor(x, name="x")
+        env: dict[str, Tensor] = {}
+        for name in self.params:
+            v = params.get(name, DEFAULT_PARAM)
+            env[name] = v if isinstance(v, Tensor) else Tensor(v, name=name)
+        return self._run(xt, env)[-1]
+
+    def _run(self, xt: Tensor, env: Mapping[str, Tensor], record: list[Any] | None = None) -> list:
+        stack: list[Tensor] = []
+        for ins in self._program:
+            kind = ins[0]
+            if kind == "x":
+                stack.append(xt)
+            elif kind == "p":
+                stack.append(env[ins[1]])
+            elif kind == "c":
+                stack.append(Tensor(ins[1], name=ins[2]))
+            else:
+                n = ins[2]
+                args = stack[-n:]
+                del stack[-n:]
+                stack.append(ins[1](*args))
+            if record is not None:
+                record.append(stack[-1])
+        return stack
+
+    def at(
+        self, x: float, params: Mapping[str, float] | None = None, *, trace: bool = False
+    ) -> Point:
+        """Value, f', f'' (via create_graph) and the gradient for x and every parameter."""
+        params = params or {}
+        x = float(x)
+        xt = Tensor(x, requires_grad=True, name="x")
+        env = {
+            p: Tensor(float(params.get(p, DEFAULT_PARAM)), requires_grad=True, name=p)
+            for p in self.params
+        }
+        with np.errstate(all="ignore"):
+            y = self._run(xt, env)[-1]
+            value = y.item()
+            if not y.requires_grad:  # a constant such as "2" or "sin(pi)"
+                zero = {"x": 0.0, **dict.fromkeys(self.params, 0.0)}
+                tr = self._constant_trace(xt, env) if trace else None
+                return Point(x, value, 0.0, 0.0, zero, tr)
+            leaves = [xt, *env.values()]
+            grads = ag.grad(y, leaves, retain_graph=True, create_graph=True, allow_unused=True)
+            dy = grads[0]
+            second = 0.0
+            if dy is not None and dy.requires_grad:
+                (d2,) = ag.grad(dy, [xt], allow_unused=True)
+                second = d2.item() if d2 is not None else 0.0
+            gradient = {
+                name: (g.item() if g is not None else 0.0)
+                for name, g in zip(["x", *env], grads, strict=True)
+            }
+            tr = y.backward(retain_graph=True, trace=True) if trace else None
+        return Point(x, value, gradient["x"], second, gradient, tr)
+
+    def sample(
+        self, xs: Any, params: Mapping[str, float] | None = None, *, derivatives: int = 2
+    ) -> Samples:
+        """The function (and up to two derivatives) on every x of an array, in one graph."""
+        xs = np.asarray(xs)
+        if xs.dtype not in (np.float64, np.float32):
+            xs = xs.astype(np.float64)
+        params = params or {}
+        xt = Tensor(xs, requires_grad=derivatives > 0, name="x")
+        env = {p: Tensor(float(params.get(p, DEFAULT_PARAM)), name=p) for p in self.params}
+        first = second = None
+        with np.errstate(all="ignore"):
+            y = self._run(xt, env)[-1]
+            value = np.array(np.broadcast_to(y.data, xs.shape))
+            dy = None
+            if derivatives >= 1:
+                if y.requires_grad:
+                    # The function is elementwise, so d(sum y)/dx_i is f'(x_i).
+                    (dy,) = ag.grad(
+                        y.sum(), [xt], create_graph=derivatives >= 2, allow_unused=True
+                    )
+                first = _dense(dy, xs)
+            if derivatives >= 2:
+                d2 = None
+                if dy is not None and dy.requires_grad:
+                    (d2,) = ag.grad(dy.sum(), [xt], allow_unused=True)
+                second = _dense(d2, xs)
+        return Samples(xs, value, first, second)
+
+    def _constant_trace(self, xt: Tensor, env: Mapping[str, Tensor]) -> BackwardTrace:
+        """The engine records nothing for a graph that needs no gradient, so a constant
+        expression's trace is written from the program itself (all nodes "const")."""
+        record: list[Tensor] = []
+        stack_ids: list[int] = []
+        nodes: list[TraceNode] = []
+        edges: list[TraceEdge] = []
+        ids: dict[int, int] = {}
+        for ins, tensor in zip(self._program, self._record(xt, env, record), strict=True):
+            kind = ins[0]
+            if kind == "f":
+                n = ins[2]
+                parents = tuple(stack_ids[-n:])
+                del stack_ids[-n:]
+                op = ins[3]
+                label = ag.OPS[op].label if op in ag.OPS else op
+            else:
+                parents = ()
+                op, label = "leaf", tensor.name or ""
+            node_id = len(nodes)
+            ids[id(tensor)] = node_id
+            nodes.append(
+                TraceNode(
+                    node_id, op, label, "const", np.array(tensor.data), None, parents, node_id, None
+                )
+            )
+            edges.extend(TraceEdge(p, node_id, k, None, None) for k, p in enumerate(parents))
+            stack_ids.append(node_id)
+        out = stack_ids[-1]
+        last = nodes[out]
+        nodes[out] = TraceNode(*[getattr(last, f) for f in last.__dataclass_fields__][:-1], True)
+        return BackwardTrace(nodes=tuple(nodes), edges=tuple(edges), output=out)
+
+    def _record(self, xt: Tensor, env: Mapping[str, Tensor], record: list[Tensor]) -> list:
+        self._run(xt, env, record)
+        return record
+
+    def to_pytorch(self, x: float = 2.0) -> str:
+        """Equivalent PyTorch source, as text for students to copy. Never executed here."""
+        return pytorch_source(self.tree, self.params, x)
+
+
+def _dense(g: Tensor | None, xs: np.ndarray) -> np.ndarray:
+    if g is None:
+        return np.zeros(xs.shape, dtype=xs.dtype)
+    return np.array(np.broadcast_to(g.data, xs.shape))
+
+
+def parse(text: str) -> Expression:
+    """Parse typed text. Raises ExprError (message, start, end, hint, text) on bad input."""
+    return Expression(text, parse_tree(text))
+
+
+__all__ = ["Expression", "ExprError", "Point", "Samples", "parse"]

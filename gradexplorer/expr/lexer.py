@@ -1,0 +1,245 @@
+"""Text -> tokens, with every token's span in the original text.
+
+Unicode a student pastes is mapped here (− × ÷ · π ² ³ √, non-breaking space); any other
+non-ASCII character is refused by name. Glued words are split as on a board ("sinx" is sin x,
+"pix" is pi·x, "ax" is a·x), except words that look like a mistake or like Python.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from gradexplorer.errors import ExprError
+from gradexplorer.expr.names import (
+    GREEK,
+    KNOWN,
+    LETTERS,
+    MULTI_LETTER,
+    did_you_mean,
+    mistake_for,
+)
+
+MAX_LENGTH = 500
+
+# Token kinds: "num", "name", "op" (value one of + - * / ^), "(", ")", "|", ",", "=",
+# "sup" (a run of superscript digits, value the exponent), "eof".
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    kind: str
+    value: str
+    start: int
+    end: int
+    number: float = 0.0  # for "num" and "sup"
+
+
+_SPACE = frozenset(" \t\n\r\f\v\u00a0\u2009\u202f")
+_OPERATORS = {
+    "+": "+",
+    "-": "-",
+    "−": "-",
+    "*": "*",
+    "×": "*",
+    "·": "*",
+    "⋅": "*",
+    "/": "/",
+    "÷": "/",
+    "^": "^",
+}
+_PUNCT = {"(": "(", ")": ")", "|": "|", ",": ",", "=": "="}
+_SUPERSCRIPTS = {"²": 2, "³": 3}
+_DIGITS = frozenset("0123456789")
+_WORD_START = frozenset(LETTERS + LETTERS.upper() + "_")
+_WORD_CHARS = _WORD_START | _DIGITS
+
+_REFUSED_ASCII = {
+    "'": ("text in quotes is not allowed", None),
+    '"': ("text in quotes is not allowed", None),
+    "[": ("square brackets are not allowed", "use ( ) for grouping"),
+    "]": ("square brackets are not allowed", "use ( ) for grouping"),
+    "{": ("curly braces are not allowed", "use ( ) for grouping"),
+    "}": ("curly braces are not allowed", "use ( ) for grouping"),
+    "<": ("comparisons are not supported", None),
+    ">": ("comparisons are not supported", None),
+    "!": ("'!' is not supported (no factorials or comparisons)", None),
+    ";": ("only one expression at a time", "remove the ';'"),
+    ":": ("':' is not allowed", None),
+    "%": ("'%' is not supported", "for a percentage write /100"),
+    "\\": ("backslashes are not allowed", "write sqrt(x), not \\sqrt{x}"),
+}
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split text into tokens. Raises ExprError for anything outside the language."""
+    if len(text) > MAX_LENGTH:
+        shown = text[:MAX_LENGTH] + "…"
+        raise ExprError(
+            f"the expression is too long ({len(text)} characters; at most {MAX_LENGTH})",
+            MAX_LENGTH,
+            MAX_LENGTH + 1,
+            text=shown,
+            hint="shorten it",
+        )
+    tokens: list[Token] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c in _SPACE:
+            i += 1
+        elif c in _DIGITS or (c == "." and i + 1 < n and text[i + 1] in _DIGITS):
+            i = _number(text, i, tokens)
+        elif c in _WORD_START:
+            j = i
+            while j < n and text[j] in _WORD_CHARS:
+                j += 1
+            tokens.extend(_split_word(text, i, j))
+            i = j
+        elif c == "*" and i + 1 < n and text[i + 1] == "*":
+            tokens.append(Token("op", "^", i, i + 2))
+            i += 2
+        elif c in _OPERATORS:
+            tokens.append(Token("op", _OPERATORS[c], i, i + 1))
+            i += 1
+        elif c in _PUNCT:
+            if c == "=" and i + 1 < n and text[i + 1] == "=":
+                raise ExprError("comparisons are not supported", i, i + 2, text=text)
+            tokens.append(Token(_PUNCT[c], c, i, i + 1))
+            i += 1
+        elif c in _SUPERSCRIPTS:
+            j, power = i, 0
+            while j < n and text[j] in _SUPERSCRIPTS:
+                power = power * 10 + _SUPERSCRIPTS[text[j]]
+                j += 1
+            tokens.append(Token("sup", text[i:j], i, j, float(power)))
+            i = j
+        elif c == "π":
+            tokens.append(Token("name", "pi", i, i + 1))
+            i += 1
+        elif c == "√":
+            tokens.append(Token("name", "sqrt", i, i + 1))
+            i += 1
+        elif c == ".":
+            _refuse_dot(text, i, tokens)
+        else:
+            _refuse_character(text, i)
+    tokens.append(Token("eof", "", n, n))
+    return tokens
+
+
+def _number(text: str, i: int, tokens: list[Token]) -> int:
+    n = len(text)
+    j = i
+    while j < n and text[j] in _DIGITS:
+        j += 1
+    if j < n and text[j] == ".":
+        j += 1
+        while j < n and text[j] in _DIGITS:
+            j += 1
+    # An exponent only when digits follow: 2e3 is 2000, but 2e is 2·e and 2e-x is 2e − x.
+    if j < n and text[j] in "eE":
+        k = j + 1
+        if k < n and text[k] in "+-−":
+            k += 1
+        if k < n and text[k] in _DIGITS:
+            while k < n and text[k] in _DIGITS:
+                k += 1
+            j = k
+    if j < n and text[j] == ".":
+        raise ExprError(
+            "a number can have only one decimal point", i, j + 1, text=text, hint="write 1.5"
+        )
+    literal = text[i:j].replace("−", "-")
+    value = float(literal)
+    if value == float("inf"):
+        raise ExprError(
+            "this number is too large", i, j, text=text, hint="numbers must stay below 1.8e308"
+        )
+    tokens.append(Token("num", text[i:j], i, j, value))
+    return j
+
+
+def _split_word(text: str, start: int, end: int) -> list[Token]:
+    word = text[start:end]
+    if word in KNOWN:
+        return [Token("name", word, start, end)]
+    if word.islower():
+        hint = mistake_for(word)
+        if hint is not None:
+            raise ExprError(f"unknown name {word}", start, end, text=text, hint=hint)
+    pieces: list[Token] = []
+    i = 0
+    while i < len(word):
+        name = next((m for m in MULTI_LETTER if word.startswith(m, i)), None)
+        if name is None and word[i] in LETTERS:
+            name = word[i]
+        if name is not None:
+            pieces.append(Token("name", name, start + i, start + i + len(name)))
+            i += len(name)
+            continue
+        if word[i] in _DIGITS and i > 0 and (word[:i] in KNOWN or word[:i].islower()):
+            j = i
+            while j < len(word) and word[j] in _DIGITS:
+                j += 1
+            head, digits = word[:i], word[i:j]
+            raise ExprError(
+                f"a number cannot follow a name directly: {word}",
+                start,
+                end,
+                text=text,
+                hint=f"write {head}^{digits} for a power or {digits}{head} for a product",
+            )
+        raise _unknown(word, text, start, end)
+    return pieces
+
+
+def _unknown(word: str, text: str, start: int, end: int) -> ExprError:
+    guess = did_you_mean(word)
+    if guess is not None:
+        hint = f"did you mean {guess}? Names are case-sensitive" if guess == word.lower() else None
+        return ExprError(
+            f"unknown name {word}, did you mean {guess}?", start, end, text=text, hint=hint
+        )
+    if "_" in word:
+        hint = "names are letters only: no underscores"
+    else:
+        hint = "the variable is x; other single letters and Greek names become parameters"
+    return ExprError(f"unknown name {word}", start, end, text=text, hint=hint)
+
+
+def _refuse_dot(text: str, i: int, tokens: list[Token]) -> None:
+    after_name = tokens and tokens[-1].end == i and tokens[-1].kind in ("name", ")", "num")
+    if after_name and i + 1 < len(text) and text[i + 1] in _WORD_START:
+        raise ExprError("attribute access (.) is not allowed", i, i + 1, text=text)
+    raise ExprError(
+        "a '.' must be part of a number", i, i + 1, text=text, hint="write 0.5 or .5, not ."
+    )
+
+
+def _refuse_character(text: str, i: int) -> None:
+    c = text[i]
+    if c in _REFUSED_ASCII:
+        message, hint = _REFUSED_ASCII[c]
+        raise ExprError(message, i, i + 1, text=text, hint=hint)
+    code = f"U+{ord(c):04X}"
+    name = unicodedata.name(c, "")
+    shown = f"'{c}' " if c.isprintable() and not c.isspace() else ""
+    hint = None
+    lowered = name.lower()
+    greek = lowered.removeprefix("greek small letter ").removeprefix("greek capital letter ")
+    if greek != lowered:
+        greek = {"lamda": "lambda"}.get(greek, greek)
+        hint = f"type its name instead: {greek}" if greek in GREEK else None
+    elif "superscript" in lowered:
+        hint = "write powers with ^, as in x^4 (only ² and ³ can be pasted)"
+    elif "digit" in lowered:
+        hint = "use the digits 0-9"
+    elif c.isspace():
+        hint = "use an ordinary space"
+    elif "minus" in lowered or "dash" in lowered or "hyphen" in lowered:
+        hint = "use - for minus"
+    readable = f" ({name.lower()})" if name else ""
+    raise ExprError(
+        f"character {shown}{code}{readable} is not allowed", i, i + 1, text=text, hint=hint
+    )

@@ -1,0 +1,214 @@
+"""Three ways to write a syntax tree: canonical text (fully explicit, parses back to the same
+tree), pretty Unicode for display, and PyTorch source for students to copy (never executed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gradexplorer.expr.names import FUNCTIONS, GREEK_SYMBOLS, VARIABLE
+from gradexplorer.expr.nodes import BinOp, Call, Const, Neg, Node, Num, Param, Var, fold
+
+# Precedence levels, loosest first.
+SUM, PRODUCT, UNARY, POWER, ATOM = 1, 2, 3, 4, 5
+
+
+def format_number(value: float) -> str:
+    """Shortest text that reads back as the same float: 2, 0.5, 1e-10, 1.5e+20."""
+    if value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return repr(value)
+
+
+@dataclass(frozen=True, slots=True)
+class _Frag:
+    text: str
+    prec: int
+    node: Node
+    const: bool = False  # no x and no parameter inside (for the PyTorch form)
+
+
+def _wrap(frag: _Frag, tighter_than: int) -> str:
+    return f"({frag.text})" if frag.prec < tighter_than else frag.text
+
+
+# ----- canonical ---------------------------------------------------------------------------
+
+
+def canonical(tree: Node) -> str:
+    return fold(tree, _canonical).text
+
+
+def _canonical(node: Node, kids: list[_Frag]) -> _Frag:
+    if isinstance(node, Num):
+        return _Frag(format_number(node.value), ATOM, node)
+    if isinstance(node, Var):
+        return _Frag(VARIABLE, ATOM, node)
+    if isinstance(node, Const | Param):
+        return _Frag(node.name, ATOM, node)
+    if isinstance(node, Neg):
+        return _Frag("-" + _wrap(kids[0], UNARY), UNARY, node)
+    if isinstance(node, Call):
+        return _Frag(f"{node.func}({', '.join(k.text for k in kids)})", ATOM, node)
+    assert isinstance(node, BinOp)
+    left, right = kids
+    if node.op in "+-":
+        return _Frag(f"{left.text} {node.op} {_wrap(right, PRODUCT)}", SUM, node)
+    if node.op in "*/":
+        # (1/2)*x rather than 1/2*x: the same tree, but nobody has to know the rule.
+        clear = node.op == "*" and isinstance(left.node, BinOp) and left.node.op == "/"
+        lt = f"({left.text})" if clear else _wrap(left, PRODUCT)
+        return _Frag(f"{lt}{node.op}{_wrap(right, UNARY)}", PRODUCT, node)
+    return _Frag(f"{_wrap(left, ATOM)}^{_wrap(right, UNARY)}", POWER, node)
+
+
+# ----- pretty ------------------------------------------------------------------------------
+
+_SUPER = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_PRETTY_CONST = {"pi": "π", "e": "e"}
+
+
+def _superscript(node: Node) -> str | None:
+    """x², x⁻¹: small integer exponents only."""
+    negative = isinstance(node, Neg)
+    inner = node.operand if isinstance(node, Neg) else node
+    if isinstance(inner, Num) and inner.value.is_integer() and inner.value < 1000:
+        return (("-" if negative else "") + str(int(inner.value))).translate(_SUPER)
+    return None
+
+
+def pretty(tree: Node) -> str:
+    return fold(tree, _pretty).text
+
+
+def _pretty(node: Node, kids: list[_Frag]) -> _Frag:
+    if isinstance(node, Num):
+        return _Frag(format_number(node.value), ATOM, node)
+    if isinstance(node, Var):
+        return _Frag(VARIABLE, ATOM, node)
+    if isinstance(node, Const):
+        return _Frag(_PRETTY_CONST[node.name], ATOM, node)
+    if isinstance(node, Param):
+        return _Frag(GREEK_SYMBOLS.get(node.name, node.name), ATOM, node)
+    if isinstance(node, Neg):
+        return _Frag("−" + _wrap(kids[0], UNARY), UNARY, node)
+    if isinstance(node, Call):
+        inner = ", ".join(k.text for k in kids)
+        if node.func == "abs":
+            return _Frag(f"|{inner}|", ATOM, node)
+        if node.func == "sqrt":
+            simple = kids[0].prec == ATOM and not isinstance(kids[0].node, Call)
+            return _Frag("√" + (inner if simple else f"({inner})"), ATOM, node)
+        return _Frag(f"{node.func}({inner})", ATOM, node)
+    assert isinstance(node, BinOp)
+    left, right = kids
+    if node.op in "+-":
+        op = " + " if node.op == "+" else " − "
+        return _Frag(left.text + op + _wrap(right, PRODUCT), SUM, node)
+    if node.op == "^":
+        sup = _superscript(node.right)
+        base = left.node
+        if sup is not None and isinstance(base, Call) and base.func not in ("abs", "sqrt"):
+            # sin²(x): the textbook way to write (sin x)².
+            args = ", ".join(_pretty_args(base))
+            return _Frag(f"{base.func}{sup}({args})", ATOM, node)
+        if sup is not None:
+            return _Frag(_wrap(left, ATOM) + sup, POWER, node)
+        return _Frag(f"{_wrap(left, ATOM)}^{_wrap(right, ATOM)}", POWER, node)
+    if node.op == "/":
+        return _Frag(f"{_wrap(left, PRODUCT)}/{_wrap(right, UNARY + 1)}", PRODUCT, node)
+    # Multiplication: juxtapose when it reads unambiguously (3x, ax², 2π, (x+1)(x−1)).
+    lt = f"({left.text})" if _is_division(left.node) else _wrap(left, PRODUCT)
+    rt = _wrap(right, POWER)
+    first = rt[0]
+    juxtapose = not first.isdigit() and first not in ".−"
+    if juxtapose and lt[-1].isalpha() and _starts_with_function(right.node):
+        return _Frag(f"{lt} {rt}", PRODUCT, node)
+    return _Frag(lt + ("" if juxtapose else "·") + rt, PRODUCT, node)
+
+
+def _is_division(node: Node) -> bool:
+    return isinstance(node, BinOp) and node.op == "/"
+
+
+def _starts_with_function(node: Node) -> bool:
+    while isinstance(node, BinOp) and node.op in "*^":
+        node = node.left
+    return isinstance(node, Call) and node.func not in ("abs", "sqrt")
+
+
+def _pretty_args(call: Call) -> list[str]:
+    return [pretty(a) for a in call.args]
+
+
+# ----- PyTorch -----------------------------------------------------------------------------
+
+_TORCH = {
+    "ln": "torch.log",
+    "log": "torch.log",
+    "softplus": "torch.nn.functional.softplus",
+    "max": "torch.maximum",
+    "min": "torch.minimum",
+}
+_PY_CONST = {"pi": "math.pi", "e": "math.e"}
+
+
+def python_name(param: str) -> str:
+    """lambda is a Python keyword: the parameter becomes lambda_."""
+    return param + "_" if param == "lambda" else param
+
+
+def torch_expression(tree: Node) -> str:
+    return fold(tree, _torch).text
+
+
+def _torch(node: Node, kids: list[_Frag]) -> _Frag:
+    if isinstance(node, Num):
+        return _Frag(format_number(node.value), ATOM, node, const=True)
+    if isinstance(node, Var):
+        return _Frag(VARIABLE, ATOM, node)
+    if isinstance(node, Const):
+        return _Frag(_PY_CONST[node.name], ATOM, node, const=True)
+    if isinstance(node, Param):
+        return _Frag(python_name(node.name), ATOM, node)
+    const = all(k.const for k in kids)
+    if isinstance(node, Neg):
+        return _Frag("-" + _wrap(kids[0], UNARY), UNARY, node, const)
+    if isinstance(node, Call):
+        assert node.func in FUNCTIONS
+        func = _TORCH.get(node.func, f"torch.{node.func}")
+        # torch functions want tensors: a pure number argument such as exp(2) is wrapped.
+        args = [
+            f"torch.tensor({k.text}, dtype=torch.float64)" if k.const else k.text for k in kids
+        ]
+        return _Frag(f"{func}({', '.join(args)})", ATOM, node, const=False)
+    assert isinstance(node, BinOp)
+    left, right = kids
+    if node.op in "+-":
+        return _Frag(f"{left.text} {node.op} {_wrap(right, PRODUCT)}", SUM, node, const)
+    if node.op in "*/":
+        lt = f"({left.text})" if _is_division(left.node) and node.op == "*" else _wrap(left, PRODUCT)
+        return _Frag(f"{lt} {node.op} {_wrap(right, UNARY)}", PRODUCT, node, const)
+    return _Frag(f"{_wrap(left, ATOM)}**{_wrap(right, UNARY)}", POWER, node, const)
+
+
+def pytorch_source(tree: Node, params: tuple[str, ...], x: float = 2.0) -> str:
+    """A small, runnable PyTorch program that computes the function and its derivative."""
+    body = torch_expression(tree)
+    uses_x = fold(tree, lambda n, k: isinstance(n, Var) or any(k))
+    if not uses_x:
+        body = f"{body} + 0 * x  # the function does not depend on x"
+    names = [python_name(p) for p in params]
+    signature = ", ".join(["x", *names])
+    lines = ["import math", "", "import torch", "", "", f"def f({signature}):"]
+    lines.append(f"    return {body}")
+    lines += ["", ""]
+    lines.append(f"x = torch.tensor({float(x)!r}, dtype=torch.float64, requires_grad=True)")
+    for name in names:
+        lines.append(f"{name} = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)")
+    lines.append(f"y = f({signature})")
+    lines.append("y.backward()")
+    lines.append('print("f(x) =", y.item())')
+    lines.append('print("df/dx =", x.grad.item())')
+    for name in names:
+        lines.append(f'print("df/d{name} =", {name}.grad.item())')
+    return "\n".join(lines) + "\n"
