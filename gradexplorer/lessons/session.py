@@ -361,7 +361,8 @@ def decode_json(text: str | bytes) -> Any:
     except SessionError:
         raise
     except json.JSONDecodeError as exc:
-        if exc.pos >= len(text.rstrip()):
+        # An unterminated string also means the text ended before the document did.
+        if exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string"):
             raise SessionError(
                 "The session ends too early: the file looks truncated.",
                 hint="It was probably cut off while being copied or saved.",
