@@ -421,8 +421,6 @@ def test_float32_is_kept_through_ops_and_grads() -> None:
     np.testing.assert_allclose(g2.numpy(), 6 * xs, rtol=1e-6)
 
 
-_F32_PROMOTES = "engine bug: a float64 mask/constant in the derivative rule promotes the grad"
-
 # fmt: off
 FLOAT32_OPS = {
     "exp": ag.exp, "log": ag.log, "sqrt": ag.sqrt, "abs": ag.abs, "sin": ag.sin,
@@ -437,11 +435,8 @@ FLOAT32_OPS = {
 
 @pytest.mark.parametrize("create_graph", [False, True], ids=["backward", "create_graph"])
 @pytest.mark.parametrize("name", list(FLOAT32_OPS))
-def test_float32_gradient_dtype_per_op(
-    name: str, create_graph: bool, request: pytest.FixtureRequest
-) -> None:
-    if name in ("maximum", "minimum") or (name == "relu" and create_graph):
-        request.applymarker(pytest.mark.xfail(strict=True, reason=_F32_PROMOTES))
+def test_float32_gradient_dtype_per_op(name: str, create_graph: bool) -> None:
+    # maximum/minimum/relu once promoted to float64 through a float64 mask in their rule.
     x = Tensor(np.array([0.5, 0.7], dtype=np.float32), requires_grad=True)
     y = ag.sum(FLOAT32_OPS[name](x))
     assert y.numpy().dtype == np.float32
@@ -533,26 +528,37 @@ def test_pow_exponent_gradient_at_zero_base_is_zero() -> None:
     assert a.grad.item() == 0.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: d/dx x**0 at x=0 is 0*0**-1 = nan; PyTorch masks exponent==0 to 0",
-)
 def test_pow_zero_exponent_at_zero_base_like_pytorch() -> None:
+    # 0 * 0**-1 would be nan; PyTorch masks a zero exponent to a zero derivative.
     x = Tensor(0.0, requires_grad=True)
     (x**0).backward()
     assert x.grad.item() == 0.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: d²/dx² x**1 at x=0 is nan (differentiates 1*x**0); PyTorch gives 0",
-)
 def test_second_derivative_of_x_to_the_one_at_zero() -> None:
+    # The first derivative is 1·x**0; differentiating that at 0 must give 0, not nan.
     x = Tensor(0.0, requires_grad=True)
     (g,) = grad(x**1, x, create_graph=True)
     assert g.item() == 1.0
     (g2,) = grad(g, x, allow_unused=True)
     assert g2 is None or g2.item() == 0.0
+
+
+def test_tensor_zero_exponent_at_zero_base() -> None:
+    x = Tensor(0.0, requires_grad=True)
+    e = Tensor(0.0, requires_grad=True)
+    y = x**e
+    assert y.item() == 1.0
+    y.backward()
+    assert x.grad.item() == 0.0 and e.grad.item() == 0.0
+
+
+def test_cube_third_derivative_at_zero() -> None:
+    x = Tensor(0.0, requires_grad=True)
+    (g,) = grad(x**3, x, create_graph=True)
+    (g2,) = grad(g, x, create_graph=True)
+    (g3,) = grad(g2, x)
+    assert (g.item(), g2.item(), g3.item()) == (0.0, 0.0, 6.0)
 
 
 def test_square_derivatives_at_zero_are_finite() -> None:
