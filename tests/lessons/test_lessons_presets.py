@@ -8,6 +8,7 @@ engine must show the same numbers.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import shutil
@@ -84,14 +85,14 @@ def test_required_lessons_are_present() -> None:
 
 
 @pytest.mark.parametrize("preset", PRESETS, ids=[p.name for p in PRESETS])
-def test_preset_has_title_and_one_line_note(preset) -> None:  # noqa: ANN001
+def test_preset_has_title_and_one_line_note(preset) -> None:
     assert preset.title.strip() and "\n" not in preset.title
     assert preset.note.strip() and "\n" not in preset.note
     assert len(preset.note) <= 160
 
 
 @pytest.mark.parametrize("preset", PRESETS, ids=[p.name for p in PRESETS])
-def test_promised_values_match_math(preset) -> None:  # noqa: ANN001
+def test_promised_values_match_math(preset) -> None:
     bare = preset.name.split("-", 1)[1]
     f = ORACLES[bare]
     x, params = preset.state.x, preset.state.param_values()
@@ -112,7 +113,7 @@ def test_promised_values_match_math(preset) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("preset", PRESETS, ids=[p.name for p in PRESETS])
-def test_promised_values_match_the_real_parser(preset) -> None:  # noqa: ANN001
+def test_promised_values_match_the_real_parser(preset) -> None:
     expr = pytest.importorskip("gradexplorer.expr")
     if not hasattr(expr, "parse"):
         pytest.skip("gradexplorer.expr.parse not written yet")
@@ -212,6 +213,6 @@ def test_logistic_loss_keeps_falling_ever_slower() -> None:
     d.run(40)
     values = [p.value for p in d.history]
     slopes = [abs(p.slope) for p in d.history]
-    assert all(b < a for a, b in zip(values, values[1:], strict=False))
-    assert all(b < a for a, b in zip(slopes, slopes[1:], strict=False))
+    assert all(b < a for a, b in itertools.pairwise(values))
+    assert all(b < a for a, b in itertools.pairwise(slopes))
     assert values[-1] > 0
