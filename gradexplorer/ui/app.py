@@ -1,0 +1,109 @@
+"""Command line of the desktop app:
+`python main.py [EXPR] [--x X] [--param NAME=VALUE ...] [--screenshot PATH]`."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+
+SCREENSHOT_SIZE = (1280, 800)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # exit code 2 with a short message, no traceback
+        self.print_usage(sys.stderr)
+        raise _UsageError(message)
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _param(text: str) -> tuple[str, float]:
+    name, sep, value = text.partition("=")
+    name = name.strip()
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not sep or not name.isidentifier() or not math.isfinite(number):
+        raise argparse.ArgumentTypeError(f"expected NAME=NUMBER, got {text!r}")
+    return name, number
+
+
+def _finite_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        v = math.nan
+    if not math.isfinite(v):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return v
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="gradexplorer",
+        description="Type a function, drag x, watch the autograd tangent and backward graph.",
+    )
+    p.add_argument("expression", nargs="?", default=None, help="function of x, e.g. 'a x^2 + 3x'")
+    p.add_argument("--x", type=_finite_float, default=None, help="initial x (default 1)")
+    p.add_argument(
+        "--param",
+        type=_param,
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="initial value of a parameter; repeat for several",
+    )
+    p.add_argument(
+        "--screenshot",
+        metavar="PATH",
+        default=None,
+        help="render the window (1280×800) to a PNG and exit",
+    )
+    return p
+
+
+def run(argv: list[str]) -> int:
+    """Start the app; returns the process exit code."""
+    try:
+        args = build_parser().parse_args(argv)
+    except _UsageError as err:
+        print(f"gradexplorer: {err}", file=sys.stderr)
+        return 2
+
+    from PySide6.QtWidgets import QApplication  # Qt only once the arguments are fine
+
+    from gradexplorer.ui.main_window import MainWindow
+    from gradexplorer.ui.model import DEFAULT_EXPRESSION
+
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "gradexplorer"])
+    app.setApplicationName("gradexplorer")
+    kwargs: dict = {"params": dict(args.param)}
+    kwargs["expression"] = args.expression if args.expression is not None else DEFAULT_EXPRESSION
+    if args.x is not None:
+        kwargs["x"] = args.x
+    window = MainWindow(**kwargs)
+    if args.screenshot:
+        return _screenshot(app, window, args.screenshot)
+    window.resize(*SCREENSHOT_SIZE)
+    window.show()
+    return app.exec()
+
+
+def _screenshot(app, window, path: str) -> int:
+    window.resize(*SCREENSHOT_SIZE)
+    window.show()
+    for _ in range(5):  # let layouts settle and the graph fit itself to its final size
+        app.processEvents()
+    window.graph_view.fit()
+    app.processEvents()
+    ok = window.grab().save(path, "PNG")
+    window.close()
+    if not ok:
+        print(f"gradexplorer: could not write the screenshot to {path}", file=sys.stderr)
+        return 1
+    print(path)
+    return 0

@@ -1,0 +1,223 @@
+"""Float controls: a slider and an exact-entry spin box kept in sync, with an editable range.
+
+The x control and every parameter control are the same widget; the model is the single source
+of truth, so a control only reports edits and renders values it is given.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QDoubleSpinBox,
+    QGridLayout,
+    QGroupBox,
+    QLabel,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gradexplorer.ui.model import ExplorerModel
+
+TICKS = 2000  # slider resolution: 1/2000 of the range
+SMALL_STEP = 10  # arrow keys: 1/200 of the range
+LARGE_STEP = 100  # Page Up/Down: 1/20 of the range
+DECIMALS = 4
+LIMIT = 1e9
+
+
+def _spin(name: str, tip: str, accessible: str) -> QDoubleSpinBox:
+    spin = QDoubleSpinBox(objectName=name)
+    spin.setDecimals(DECIMALS)
+    spin.setKeyboardTracking(False)  # commit on Enter/arrows, not on every typed digit
+    spin.setToolTip(tip)
+    spin.setAccessibleName(accessible)
+    spin.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToNearestValue)
+    return spin
+
+
+class ValueControl(QWidget):
+    """Slider + spin box for one float, and two spin boxes for its range."""
+
+    valueEdited = Signal(float)
+    rangeEdited = Signal(float, float)
+
+    def __init__(self, name: str, label: str, suffix: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._lo, self._hi = -5.0, 5.0
+        self._updating = False
+        self.label = QLabel(label)
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        self.slider = QSlider(Qt.Orientation.Horizontal, objectName=f"{name}Slider{suffix}")
+        self.slider.setRange(0, TICKS)
+        self.slider.setSingleStep(SMALL_STEP)
+        self.slider.setPageStep(LARGE_STEP)
+        self.slider.setMinimumWidth(120)
+        self.slider.setToolTip(
+            f"Drag to change {name}. Arrow keys: small steps; Page Up/Down: large steps"
+        )
+        self.slider.setAccessibleName(f"{name} slider")
+        self.spin = _spin(f"{name}SpinBox{suffix}", f"Exact value of {name}", f"{name} value")
+        self.spin.setMinimumWidth(90)
+        self.min_spin = _spin(
+            f"{name}MinSpinBox{suffix}", f"Lowest value of the {name} slider", f"{name} minimum"
+        )
+        self.max_spin = _spin(
+            f"{name}MaxSpinBox{suffix}", f"Highest value of the {name} slider", f"{name} maximum"
+        )
+        for s in (self.min_spin, self.max_spin):
+            s.setRange(-LIMIT, LIMIT)
+            s.setDecimals(2)
+            s.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
+            s.setMaximumWidth(80)
+        range_label = QLabel("range")
+        range_label.setStyleSheet("color: palette(mid);")
+        to_label = QLabel("to")
+        to_label.setStyleSheet("color: palette(mid);")
+
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 2, 0, 2)
+        grid.setHorizontalSpacing(6)
+        grid.setVerticalSpacing(2)
+        grid.addWidget(self.label, 0, 0)
+        grid.addWidget(self.slider, 0, 1, 1, 4)
+        grid.addWidget(self.spin, 0, 5)
+        grid.addWidget(range_label, 1, 1)
+        grid.addWidget(self.min_spin, 1, 2)
+        grid.addWidget(to_label, 1, 3, Qt.AlignmentFlag.AlignCenter)
+        grid.addWidget(self.max_spin, 1, 4)
+        grid.setColumnStretch(1, 0)
+        grid.setColumnStretch(4, 1)
+
+        self.slider.valueChanged.connect(self._slider_moved)
+        self.spin.valueChanged.connect(self._spin_changed)
+        self.min_spin.editingFinished.connect(self._range_edited)
+        self.max_spin.editingFinished.connect(self._range_edited)
+
+    # model → widget
+    def set_range(self, lo: float, hi: float) -> None:
+        self._lo, self._hi = lo, hi
+        self._updating = True
+        try:
+            self.min_spin.setValue(lo)
+            self.max_spin.setValue(hi)
+            self.spin.setRange(lo, hi)
+            self.spin.setSingleStep(_nice_step((hi - lo) / 200))
+        finally:
+            self._updating = False
+
+    def set_value(self, value: float) -> None:
+        self._updating = True
+        try:
+            self.spin.setValue(value)
+            span = self._hi - self._lo
+            tick = round((value - self._lo) / span * TICKS) if span > 0 else 0
+            self.slider.setValue(max(0, min(TICKS, tick)))
+        finally:
+            self._updating = False
+
+    def value(self) -> float:
+        return self.spin.value()
+
+    # widget → model
+    def _slider_moved(self, tick: int) -> None:
+        if self._updating:
+            return
+        value = self._lo + (self._hi - self._lo) * tick / TICKS
+        self.valueEdited.emit(round(value, 12))
+
+    def _spin_changed(self, value: float) -> None:
+        if not self._updating:
+            self.valueEdited.emit(value)
+
+    def _range_edited(self) -> None:
+        if self._updating:
+            return
+        lo, hi = self.min_spin.value(), self.max_spin.value()
+        if lo < hi and (lo, hi) != (self._lo, self._hi):
+            self.rangeEdited.emit(lo, hi)
+        elif lo >= hi:  # refuse an empty range: show the current one again
+            self.set_range(self._lo, self._hi)
+
+
+def _nice_step(raw: float) -> float:
+    if not math.isfinite(raw) or raw <= 0:
+        return 0.01
+    p = 10 ** math.floor(math.log10(raw))
+    return min((p, 2 * p, 5 * p, 10 * p), key=lambda s: abs(s - raw))
+
+
+class XControl(ValueControl):
+    def __init__(self, model: ExplorerModel, parent: QWidget | None = None) -> None:
+        super().__init__("x", "<b>x</b>", "", parent)
+        self._model = model
+        self.set_range(*model.x_range)
+        self.set_value(model.x)
+        self.valueEdited.connect(model.set_x)
+        self.rangeEdited.connect(model.set_x_range)
+        model.xChanged.connect(self.set_value)
+        model.xRangeChanged.connect(self._on_range)
+
+    def _on_range(self, lo: float, hi: float) -> None:
+        self.set_range(lo, hi)
+        self.set_value(self._model.x)
+
+
+class ParamPanel(QGroupBox):
+    """One control per parameter of the expression, created and removed as the text changes."""
+
+    def __init__(self, model: ExplorerModel, parent: QWidget | None = None) -> None:
+        super().__init__("Parameters", parent)
+        self.setObjectName("paramPanel")
+        self._model = model
+        self.controls: dict[str, ValueControl] = {}
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(8, 6, 8, 6)
+        self._empty = QLabel("No parameters. Type another letter, e.g. <i>a x^2</i>.")
+        self._empty.setWordWrap(True)
+        self._empty.setStyleSheet("color: palette(mid);")
+        self._layout.addWidget(self._empty)
+        model.paramsChanged.connect(self._rebuild)
+        model.paramChanged.connect(self._on_param)
+        self._rebuild(tuple(model.params))
+
+    def _rebuild(self, names: tuple[str, ...]) -> None:
+        for name in list(self.controls):
+            if name not in names:
+                control = self.controls.pop(name)
+                self._layout.removeWidget(control)
+                control.deleteLater()
+        for name in names:
+            if name not in self.controls:
+                control = ValueControl("param", f"<b>{name}</b>", f"_{name}", self)
+                control.slider.setObjectName(f"paramSlider_{name}")
+                control.spin.setObjectName(f"paramSpinBox_{name}")
+                control.min_spin.setObjectName(f"paramMinSpinBox_{name}")
+                control.max_spin.setObjectName(f"paramMaxSpinBox_{name}")
+                for w, what in ((control.slider, "slider"), (control.spin, "value")):
+                    w.setAccessibleName(f"parameter {name} {what}")
+                control.slider.setToolTip(
+                    f"Drag to change the parameter {name}; the curve and ∂f/∂{name} follow"
+                )
+                control.spin.setToolTip(f"Exact value of the parameter {name}")
+                control.valueEdited.connect(lambda v, n=name: self._model.set_param(n, v))
+                control.rangeEdited.connect(
+                    lambda lo, hi, n=name: self._model.set_param_range(n, lo, hi)
+                )
+                self.controls[name] = control
+                self._on_param(name)
+        # keep the order of the expression's parameter list
+        for i, name in enumerate(names):
+            self._layout.insertWidget(i, self.controls[name])
+        self._empty.setVisible(not names)
+
+    def _on_param(self, name: str) -> None:
+        state = self._model.params.get(name)
+        control = self.controls.get(name)
+        if state is None or control is None:
+            return
+        control.set_range(state.minimum, state.maximum)
+        control.set_value(state.value)

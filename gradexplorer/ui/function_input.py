@@ -1,0 +1,107 @@
+"""The function line edit: debounced re-parse, pretty form beside it, inline error below."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+
+from gradexplorer.errors import ExprError
+from gradexplorer.ui.model import ExplorerModel
+
+DEBOUNCE_MS = 180  # long enough to skip the half-typed states of a word, short enough to feel live
+
+
+def error_html(err: ExprError, text: str) -> str:
+    """Message, hint and the input with the offending span highlighted, as Qt rich text."""
+    start = max(0, min(err.start, len(text)))
+    end = max(start, min(err.end, len(text)))
+
+    def code(s: str) -> str:
+        return html.escape(s).replace(" ", "&nbsp;")
+
+    marked = code(text[start:end]) if end > start else "&nbsp;"  # e.g. "unexpected end"
+    snippet = (
+        f"<span style='font-family:monospace'>{code(text[:start])}"
+        "<span style='background-color:#ffd0d0;color:#a00000;text-decoration:underline'>"
+        f"{marked}</span>{code(text[end:])}</span>"
+    )
+    hint = f" <i>{html.escape(err.hint)}</i>" if err.hint else ""
+    return f"<b>{html.escape(err.message)}</b>{hint}<br>{snippet}"
+
+
+class FunctionInput(QWidget):
+    def __init__(self, model: ExplorerModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._model = model
+        self.edit = QLineEdit(model.text, objectName="functionEdit")
+        self.edit.setPlaceholderText("type a function of x, e.g. x^2 + 3x")
+        self.edit.setToolTip(
+            "Type a function of x. Other letters (a, b, k, …) become parameters with sliders.\n"
+            "Examples: x^2 + 3x, sin(x)/x, a x^2 + b, 1/(1+e^-x), relu(x)"
+        )
+        self.edit.setAccessibleName("Function of x")
+        self.edit.setClearButtonEnabled(True)
+        caption = QLabel("f(x) =")
+        caption.setBuddy(self.edit)
+        self.pretty_label = QLabel(objectName="prettyLabel")
+        self.pretty_label.setToolTip("How the function was understood")
+        self.pretty_label.setAccessibleName("Function as understood")
+        self.pretty_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label = QLabel(objectName="errorLabel")
+        self.error_label.setTextFormat(Qt.TextFormat.RichText)
+        self.error_label.setWordWrap(True)
+        self.error_label.setAccessibleName("Error in the function")
+        self.error_label.setToolTip("The last valid function stays plotted until this is fixed")
+        self.error_label.setStyleSheet(
+            "QLabel#errorLabel { color: #8a0000; background: #fff3f3; border: 1px solid #e0a0a0;"
+            " border-radius: 4px; padding: 3px 6px; }"
+        )
+        self.error_label.hide()
+
+        row = QHBoxLayout()
+        row.addWidget(caption)
+        row.addWidget(self.edit, 3)
+        row.addWidget(self.pretty_label, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 2)
+        layout.addLayout(row)
+        layout.addWidget(self.error_label)
+
+        self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
+        self._timer.timeout.connect(self.commit)
+        self.edit.textChanged.connect(self._timer.start)
+        self.edit.returnPressed.connect(self.commit)
+        model.textChanged.connect(self._on_model_text)
+        model.errorChanged.connect(self._on_error)
+        model.expressionChanged.connect(self._on_expression)
+        if model.expression is not None:
+            self._on_expression(model.expression)
+        self._on_error(model.error)
+
+    def commit(self) -> None:
+        """Parse what is typed now (the debounce timer and Enter end up here)."""
+        self._timer.stop()
+        self._model.set_text(self.edit.text())
+
+    def _on_model_text(self, text: str) -> None:
+        if text != self.edit.text():  # restored from a session: show it without re-parsing
+            self.edit.blockSignals(True)
+            self.edit.setText(text)
+            self.edit.blockSignals(False)
+
+    def _on_expression(self, expression: object) -> None:
+        self.pretty_label.setText(f"= {expression.pretty}")  # type: ignore[attr-defined]
+
+    def _on_error(self, err: ExprError | None) -> None:
+        if err is None:
+            self.error_label.hide()
+            self.error_label.clear()
+            self.edit.setStyleSheet("")
+            self.pretty_label.setEnabled(True)
+            return
+        self.error_label.setText(error_html(err, err.text or self._model.text))
+        self.error_label.show()
+        self.edit.setStyleSheet("QLineEdit { border: 2px solid #d04040; border-radius: 3px; }")
+        self.pretty_label.setEnabled(False)  # greyed: it still shows the last valid function

@@ -1,0 +1,163 @@
+"""Layered layout of a backward trace: inputs on the left, the output on the right.
+
+A small Sugiyama pipeline, Qt-free so it is testable on its own:
+1. layers: every op one column right of its deepest argument; inputs in column 0; constants
+   just left of their first consumer (so `2` sits next to its `×`, not far off in column 0);
+2. long edges are split by dummy nodes, one per column crossed;
+3. crossing reduction: barycentric sweeps left→right and right→left, keeping the best order;
+4. coordinates: each node pulled towards the mean row of its neighbours, keeping order and
+   one row of separation.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+SWEEPS = 8
+
+
+@dataclass(frozen=True)
+class GraphLayout:
+    layer: tuple[int, ...]  # column per real node (index in the input node list)
+    row: tuple[float, ...]  # vertical position per real node, in rows
+    edge_points: tuple[tuple[tuple[float, float], ...], ...]  # (column, row) waypoints per edge
+    crossings: int
+    n_layers: int
+
+
+def layout_graph(
+    n_nodes: int,
+    edges: Sequence[tuple[int, int, int]],
+    kinds: Sequence[str],
+) -> GraphLayout:
+    """Lay out nodes 0..n-1 given in topological order; `edges` are (src, dst, arg_index)."""
+    preds: list[list[int]] = [[] for _ in range(n_nodes)]
+    succs: list[list[int]] = [[] for _ in range(n_nodes)]
+    for s, d, _ in edges:
+        preds[d].append(s)
+        succs[s].append(d)
+
+    layer = [0] * n_nodes
+    for v in range(n_nodes):  # topological order: parents come first
+        if preds[v]:
+            layer[v] = 1 + max(layer[p] for p in preds[v])
+    for v in range(n_nodes):
+        if kinds[v] == "const" and not preds[v] and succs[v]:
+            layer[v] = max(0, min(layer[d] for d in succs[v]) - 1)
+    n_layers = (max(layer) + 1) if n_nodes else 0
+
+    # Virtual graph: real nodes 0..n-1, then dummies. Each edge becomes a chain.
+    vlayer = list(layer)
+    vpred: list[list[tuple[int, int]]] = [[] for _ in range(n_nodes)]  # (node, arg_index)
+    vsucc: list[list[tuple[int, int]]] = [[] for _ in range(n_nodes)]
+    chains: list[list[int]] = []
+    for s, d, arg in edges:
+        chain = [s]
+        for lay in range(layer[s] + 1, layer[d]):
+            vlayer.append(lay)
+            vpred.append([])
+            vsucc.append([])
+            chain.append(len(vlayer) - 1)
+        chain.append(d)
+        for a, b in itertools.pairwise(chain):
+            vsucc[a].append((b, arg))
+            vpred[b].append((a, arg))
+        chains.append(chain)
+
+    layers: list[list[int]] = [[] for _ in range(n_layers)]
+    for v in range(len(vlayer)):  # initial order: forward (topological) order
+        layers[vlayer[v]].append(v)
+
+    def positions() -> dict[int, int]:
+        return {v: i for lay in layers for i, v in enumerate(lay)}
+
+    def count_crossings() -> int:
+        pos = positions()
+        total = 0
+        for lay in layers[:-1]:
+            segs = [(pos[a], pos[b]) for a in lay for b, _ in vsucc[a]]
+            for i in range(len(segs)):
+                a1, b1 = segs[i]
+                for a2, b2 in segs[i + 1 :]:
+                    if (a1 - a2) * (b1 - b2) < 0:
+                        total += 1
+        return total
+
+    def reorder(lay_idx: int, use_preds: bool) -> None:
+        pos = positions()
+        keyed = []
+        for v in layers[lay_idx]:
+            nbrs = vpred[v] if use_preds else vsucc[v]
+            if nbrs:
+                bary = sum(pos[u] for u, _ in nbrs) / len(nbrs)
+                # ties: the first argument of an op above the second (a - b reads top-down)
+                tie = min(arg for _, arg in nbrs) if not use_preds else 0
+            else:
+                bary, tie = float(pos[v]), 0
+            keyed.append((bary, tie, pos[v], v))
+        layers[lay_idx] = [v for *_, v in sorted(keyed)]
+
+    best = [list(lay) for lay in layers]
+    best_crossings = count_crossings()
+    for sweep in range(SWEEPS):
+        if best_crossings == 0:
+            break
+        if sweep % 2 == 0:
+            for i in range(1, n_layers):
+                reorder(i, use_preds=True)
+        else:
+            for i in range(n_layers - 2, -1, -1):
+                reorder(i, use_preds=False)
+        c = count_crossings()
+        if c < best_crossings:
+            best, best_crossings = [list(lay) for lay in layers], c
+    layers = best
+
+    # Rows: start packed and centred, then pull towards neighbours' mean row.
+    row: dict[int, float] = {}
+    for lay in layers:
+        for i, v in enumerate(lay):
+            row[v] = i - (len(lay) - 1) / 2
+    for it in range(6):
+        order = range(1, n_layers) if it % 2 == 0 else range(n_layers - 2, -1, -1)
+        for i in order:
+            lay = layers[i]
+            want = []
+            for v in lay:
+                nbrs = [u for u, _ in (vpred[v] if it % 2 == 0 else vsucc[v])]
+                want.append(sum(row[u] for u in nbrs) / len(nbrs) if nbrs else row[v])
+            placed = _place_in_order(want)
+            for v, r in zip(lay, placed, strict=True):
+                row[v] = r
+    if row:
+        top = min(row.values())
+        row = {v: r - top for v, r in row.items()}
+
+    edge_points = tuple(tuple((float(vlayer[v]), row[v]) for v in chain) for chain in chains)
+    return GraphLayout(
+        layer=tuple(layer),
+        row=tuple(row[v] for v in range(n_nodes)),
+        edge_points=edge_points,
+        crossings=best_crossings,
+        n_layers=n_layers,
+    )
+
+
+def _place_in_order(want: list[float], gap: float = 1.0) -> list[float]:
+    """Positions as close as possible to `want` (least squares, by pooling adjacent
+    violators) that keep the given order with at least `gap` between neighbours."""
+    # Subtracting i*gap turns "y[i+1] >= y[i] + gap" into a plain isotonic regression.
+    shifted = [w - i * gap for i, w in enumerate(want)]
+    blocks: list[list[float]] = []  # [mean, weight]
+    for value in shifted:
+        blocks.append([value, 1.0])
+        while len(blocks) > 1 and blocks[-2][0] > blocks[-1][0]:
+            m2, w2 = blocks.pop()
+            m1, w1 = blocks.pop()
+            blocks.append([(m1 * w1 + m2 * w2) / (w1 + w2), w1 + w2])
+    out: list[float] = []
+    for mean, weight in blocks:
+        out.extend([mean] * int(weight))
+    return [v + i * gap for i, v in enumerate(out)]

@@ -1,0 +1,334 @@
+"""The backward graph, drawn natively with a QGraphicsScene from a BackwardTrace.
+
+Only plain trace data is read (nodes, edges, values, grads), never engine internals. When x or
+a parameter moves the structure stays the same, so node and edge texts are updated in place;
+the scene is rebuilt only when the structure (ops, labels, wiring) changes.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPolygonF,
+    QResizeEvent,
+    QTransform,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsPathItem,
+    QGraphicsPolygonItem,
+    QGraphicsRectItem,
+    QGraphicsScene,
+    QGraphicsSimpleTextItem,
+    QGraphicsView,
+    QWidget,
+)
+
+from gradexplorer.ui.graph_layout import GraphLayout, layout_graph
+from gradexplorer.ui.numbers import format_number
+
+NODE_W, NODE_H = 132.0, 64.0
+COL_GAP, ROW_GAP = 92.0, 26.0
+PORT_SPREAD = 12.0  # vertical offset between argument ports, so x*x shows two edges
+MIN_SCALE, MAX_SCALE = 0.3, 1.6
+
+
+@dataclass(frozen=True)
+class NodeStyle:
+    fill: str
+    border: str
+    width: float
+    dashed: bool
+    caption: str
+
+
+STYLES = {
+    "input": NodeStyle("#dcf2e1", "#2a8d3a", 2.2, False, "input (needs grad)"),
+    "const": NodeStyle("#efefef", "#8c8c8c", 1.4, True, "constant (no grad)"),
+    "op": NodeStyle("#e6eefb", "#1f5fbf", 1.6, False, "operation"),
+    "output": NodeStyle("#ffefd6", "#d06a00", 3.2, False, "output f"),
+}
+GRAD_COLOR = "#b0105a"
+EDGE_COLOR = "#6f7b8a"
+
+
+def _style_key(node: Any) -> str:
+    return "output" if node.is_output else node.kind
+
+
+class NodeItem(QGraphicsPathItem):
+    """Rounded box: label on top, forward value and gradient below."""
+
+    def __init__(self, node: Any, fonts: dict[str, QFont]) -> None:
+        super().__init__()
+        self.style_key = _style_key(node)
+        st = STYLES[self.style_key]
+        path = QPainterPath()
+        path.addRoundedRect(QRectF(0, 0, NODE_W, NODE_H), 10, 10)
+        self.setPath(path)
+        self.setBrush(QBrush(QColor(st.fill)))
+        pen = QPen(QColor(st.border), st.width)
+        if st.dashed:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        self.setPen(pen)
+        self.setZValue(2)
+        self.title = QGraphicsSimpleTextItem(self)
+        self.title.setFont(fonts["title"])
+        self.value_text = QGraphicsSimpleTextItem(self)
+        self.value_text.setFont(fonts["body"])
+        self.grad_text = QGraphicsSimpleTextItem(self)
+        self.grad_text.setFont(fonts["body"])
+        self.grad_text.setBrush(QBrush(QColor(GRAD_COLOR)))
+        self.label = ""
+        self.set_node(node)
+
+    def set_node(self, node: Any) -> None:
+        title = node.label if not node.is_output else f"{node.label}   → f"
+        if title != self.label:
+            self.label = title
+            self.title.setText(title)
+            w = self.title.boundingRect().width()
+            self.title.setPos((NODE_W - w) / 2, 4)
+        self.value_text.setText(f"value {format_number(node.value, 4)}")
+        grad = "—" if node.grad is None else format_number(node.grad, 4)
+        self.grad_text.setText(f"grad  {grad}")
+        self.value_text.setPos(10, 25)
+        self.grad_text.setPos(10, 43)
+        self.setToolTip(
+            f"{STYLES[self.style_key].caption}\nop: {node.op}   label: {node.label}\n"
+            f"value: {format_number(node.value, 12)}\n"
+            f"grad (∂f/∂ this node): "
+            f"{'not reached' if node.grad is None else format_number(node.grad, 12)}"
+        )
+
+
+class EdgeItem(QGraphicsPathItem):
+    def __init__(self, points: list[QPointF], fonts: dict[str, QFont]) -> None:
+        super().__init__()
+        pen = QPen(QColor(EDGE_COLOR), 1.6)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        self.setPen(pen)
+        self.setZValue(0)
+        path = QPainterPath(points[0])
+        for a, b in itertools.pairwise(points):
+            dx = (b.x() - a.x()) * 0.5
+            path.cubicTo(QPointF(a.x() + dx, a.y()), QPointF(b.x() - dx, b.y()), b)
+        self.setPath(path)
+        end = points[-1]
+        head = QPolygonF(
+            [end, QPointF(end.x() - 9, end.y() - 4.5), QPointF(end.x() - 9, end.y() + 4.5)]
+        )
+        self.arrow = QGraphicsPolygonItem(head, self)
+        self.arrow.setBrush(QBrush(QColor(EDGE_COLOR)))
+        self.arrow.setPen(QPen(Qt.PenStyle.NoPen))
+        # The label sits on the last stretch, near the op it feeds, where edges fan apart.
+        a, b = points[-2], points[-1]
+        self.anchor = QPointF(a.x() + 0.62 * (b.x() - a.x()), a.y() + 0.62 * (b.y() - a.y()))
+        self.label_box = QGraphicsRectItem(self)
+        self.label_box.setBrush(QBrush(QColor(255, 255, 255, 225)))
+        self.label_box.setPen(QPen(QColor("#c9ced6"), 0.8))
+        self.label_box.setZValue(1)
+        self.label_text = QGraphicsSimpleTextItem(self.label_box)
+        self.label_text.setFont(fonts["edge"])
+        self.label_text.setBrush(QBrush(QColor("#3a4556")))
+        self.has_local = True
+
+    def set_local(self, text: str, tip: str) -> None:
+        if text != self.label_text.text():
+            self.label_text.setText(text)
+            r = self.label_text.boundingRect()
+            self.label_box.setRect(QRectF(0, 0, r.width() + 6, r.height() + 2))
+            self.label_text.setPos(3, 1)
+            self.label_box.setPos(
+                self.anchor.x() - (r.width() + 6) / 2, self.anchor.y() - (r.height() + 2) / 2
+            )
+        self.label_box.setToolTip(tip)
+
+
+class GraphView(QGraphicsView):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("graphView")
+        self.setAccessibleName("Backward graph")
+        self.setToolTip(
+            "The graph autograd built for f at the current x. Each box shows its value and its"
+            " gradient ∂f/∂box; edge labels are local derivatives. Wheel to zoom, drag to pan."
+        )
+        self._scene = QGraphicsScene(self)
+        self.setScene(self._scene)
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setBackgroundBrush(QBrush(QColor("#fbfbfd")))
+        self.setMinimumSize(200, 140)
+        base = QFont(self.font())
+        base.setPointSizeF(10.5)
+        title = QFont(base)
+        title.setPointSizeF(12.5)
+        title.setBold(True)
+        edge = QFont(base)
+        edge.setPointSizeF(9.0)
+        edge.setItalic(True)
+        self._fonts = {"title": title, "body": base, "edge": edge}
+        self._key: tuple | None = None
+        self._nodes: list[NodeItem] = []
+        self._edges: list[EdgeItem] = []
+        self._edge_index: list[tuple[int, int]] = []  # (src index, dst index) per edge
+        self._show_edge_labels = True
+        self._user_zoomed = False
+        self._zoom_factor = 1.0
+        self.layout_result: GraphLayout | None = None
+        self.rebuilds = 0
+        self._message = self._scene.addSimpleText("")
+
+    # ----------------------------------------------------------------- public
+    def node_count(self) -> int:
+        return len(self._nodes)
+
+    def node_summary(self) -> list[dict[str, str]]:
+        """What each box shows, for tests and accessibility tools."""
+        return [
+            {
+                "label": n.label,
+                "kind": n.style_key,
+                "value": n.value_text.text(),
+                "grad": n.grad_text.text(),
+            }
+            for n in self._nodes
+        ]
+
+    def edge_labels(self) -> list[str]:
+        return [e.label_text.text() for e in self._edges]
+
+    def set_trace(self, trace: Any) -> None:
+        if trace is None:
+            self._clear("No graph: the function could not be evaluated here.")
+            return
+        index = {n.id: i for i, n in enumerate(trace.nodes)}
+        edges = [(index[e.src], index[e.dst], e.arg_index) for e in trace.edges]
+        key = (
+            tuple((n.kind, n.op, n.label, n.is_output) for n in trace.nodes),
+            tuple(edges),
+        )
+        if key != self._key:
+            self._rebuild(trace, edges)
+            self._key = key
+        else:
+            for item, node in zip(self._nodes, trace.nodes, strict=True):
+                item.set_node(node)
+        for item, edge in zip(self._edges, trace.edges, strict=True):
+            src, dst = trace.node(edge.src), trace.node(edge.dst)
+            item.has_local = edge.local is not None  # constants get no gradient: no label
+            item.label_box.setVisible(self._show_edge_labels and item.has_local)
+            local = format_number(edge.local, 4) if edge.local is not None else "—"
+            contrib = format_number(edge.contribution, 6) if edge.contribution is not None else "—"
+            item.set_local(
+                f"∂ {local}",
+                f"local derivative ∂({dst.label})/∂({src.label}) = "
+                f"{format_number(edge.local, 12) if edge.local is not None else 'none'}\n"
+                f"adds grad({dst.label}) × local = {contrib} to grad({src.label})",
+            )
+
+    def set_show_edge_labels(self, on: bool) -> None:
+        self._show_edge_labels = on
+        for e in self._edges:
+            e.label_box.setVisible(on and e.has_local)
+
+    def fit(self) -> None:
+        """Fit the whole graph (within readable zoom limits) and forget manual zoom."""
+        self._user_zoomed = False
+        self._fit()
+
+    def zoom_by(self, factor: float) -> None:
+        self._user_zoomed = True
+        self._apply_scale(self.transform().m11() * factor)
+
+    def set_font_scale(self, scale: float) -> None:
+        """Window zoom (projector mode) scales the graph together with the fonts."""
+        self._zoom_factor = scale
+        self._fit() if not self._user_zoomed else self.zoom_by(1.0)
+
+    # ----------------------------------------------------------------- internals
+    def _clear(self, message: str = "") -> None:
+        self._scene.clear()
+        self._nodes, self._edges, self._edge_index, self._key = [], [], [], None
+        self._message = self._scene.addSimpleText(message, self._fonts["body"])
+
+    def _rebuild(self, trace: Any, edges: list[tuple[int, int, int]]) -> None:
+        self.rebuilds += 1
+        self._clear()
+        nodes = trace.nodes
+        lay = layout_graph(len(nodes), edges, [n.kind for n in nodes])
+        self.layout_result = lay
+
+        def cell(col: float, row: float) -> QPointF:
+            return QPointF(col * (NODE_W + COL_GAP), row * (NODE_H + ROW_GAP))
+
+        for i, node in enumerate(nodes):
+            item = NodeItem(node, self._fonts)
+            item.setPos(cell(lay.layer[i], lay.row[i]))
+            item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, False)
+            self._scene.addItem(item)
+            self._nodes.append(item)
+        # Ports on the target's left side, ordered by where the edges come from (not by
+        # argument index) so edges converging on one op never cross at the last moment.
+        incoming: dict[int, list[tuple[float, int, int]]] = {}
+        for k, ((_, d, arg), points) in enumerate(zip(edges, lay.edge_points, strict=True)):
+            incoming.setdefault(d, []).append((points[-2][1], arg, k))
+        port_of: dict[int, float] = {}
+        for group in incoming.values():
+            group.sort()
+            for rank, (_, _, k) in enumerate(group):
+                port_of[k] = (rank - (len(group) - 1) / 2) * PORT_SPREAD
+        for k, ((s, d, _), points) in enumerate(zip(edges, lay.edge_points, strict=True)):
+            pts = [cell(c, r) + QPointF(NODE_W / 2, NODE_H / 2) for c, r in points]
+            pts[0] = pts[0] + QPointF(NODE_W / 2, 0)
+            port = port_of[k]
+            pts[-1] = pts[-1] + QPointF(-NODE_W / 2 - 1, port)
+            # dummy waypoints are box centres; run the edge through the column gap instead
+            edge = EdgeItem(pts, self._fonts)
+            edge.label_box.setVisible(self._show_edge_labels)
+            self._scene.addItem(edge)
+            self._edges.append(edge)
+            self._edge_index.append((s, d))
+        rect = self._scene.itemsBoundingRect().adjusted(-24, -24, 24, 24)
+        self._scene.setSceneRect(rect)
+        self._fit()
+
+    def _fit(self) -> None:
+        rect = self._scene.sceneRect()
+        if rect.isEmpty() or self.viewport().width() < 10:
+            return
+        vw, vh = self.viewport().width(), self.viewport().height()
+        s = min(vw / rect.width(), vh / rect.height())
+        self._apply_scale(s)
+        self.centerOn(rect.center())
+
+    def _apply_scale(self, s: float) -> None:
+        lo, hi = MIN_SCALE * self._zoom_factor, MAX_SCALE * self._zoom_factor
+        s = max(lo, min(hi, s))
+        self.setTransform(QTransform.fromScale(s, s))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if not self._user_zoomed:
+            self._fit()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        steps = event.angleDelta().y() / 120.0
+        if steps:
+            self.zoom_by(1.15**steps)
+            event.accept()
+        else:
+            super().wheelEvent(event)

@@ -1,0 +1,132 @@
+"""Number formatting and curve sampling helpers shared by the widgets. Qt-free, so they can be
+tested (and reused by the lessons layer) without a display."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+UNDEFINED = "undefined"
+
+
+def format_number(value: float | np.ndarray | None, digits: int = 6) -> str:
+    """A readout for a student: `digits` significant digits, "undefined" for nan/inf/None.
+
+    Plain ASCII minus and no thousands separators so the text parses back with float().
+    """
+    if value is None:
+        return UNDEFINED
+    try:
+        v = float(np.asarray(value, dtype=float).reshape(-1)[0])
+    except (TypeError, ValueError, IndexError):
+        return UNDEFINED
+    if not math.isfinite(v):
+        return UNDEFINED
+    if v == 0.0:
+        return "0"  # never "-0"
+    text = f"{v:.{digits}g}"
+    return "0" if float(text) == 0.0 else text
+
+
+def robust_y_range(ys: np.ndarray) -> tuple[float, float]:
+    """A y range that frames the interesting part of a sampled curve.
+
+    Poles send a few samples towards ±1e16; framing those would flatten the rest of the curve
+    to a line, so when the extremes are far outside the bulk we frame the 2nd–98th percentile.
+    """
+    finite = ys[np.isfinite(ys)]
+    if finite.size == 0:
+        return -1.0, 1.0
+    lo, hi = float(finite.min()), float(finite.max())
+    if finite.size >= 20:
+        p_lo, p_hi = (float(v) for v in np.percentile(finite, [2.0, 98.0]))
+        if (hi - lo) > 4.0 * max(p_hi - p_lo, 1e-300):
+            lo, hi = p_lo, p_hi
+    span = hi - lo
+    if span <= 1e-12 * max(1.0, abs(hi)):
+        pad = max(1.0, abs(hi) * 0.1)
+        return lo - pad, hi + pad
+    pad = 0.08 * span
+    return lo - pad, hi + pad
+
+
+def break_discontinuities(
+    xs: np.ndarray,
+    ys: np.ndarray,
+    span: float,
+    evaluate: Callable[[np.ndarray], np.ndarray],
+    iterations: int = 22,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Insert NaN gaps where the sampled curve jumps across a pole or a step.
+
+    With connect="finite" a plotted line is only drawn between consecutive finite samples, so a
+    pole that falls *between* two samples (tan at π/2, 1/x when 0 is not on the grid) would be
+    joined by a false vertical line. Candidates are neighbours whose values differ by more than
+    the visible height; each is bisected: on a continuous function the jump shrinks with the
+    interval (roughly halving each time), across a pole or step it does not. Only the confirmed
+    ones get a NaN sample inserted between the neighbours.
+    """
+    if xs.size < 2 or not math.isfinite(span) or span <= 0:
+        return xs, ys
+    finite = np.isfinite(ys)
+    dy = np.abs(np.diff(ys))
+    with np.errstate(invalid="ignore"):
+        cand = np.nonzero(finite[:-1] & finite[1:] & (dy > span))[0]
+    if cand.size == 0:
+        return xs, ys
+    a, b = xs[cand].copy(), xs[cand + 1].copy()
+    fa, fb = ys[cand].copy(), ys[cand + 1].copy()
+    start_jump = np.abs(fb - fa)
+    broken = np.zeros(cand.size, dtype=bool)
+    for _ in range(iterations):
+        live = ~broken
+        if not live.any():
+            break
+        m = 0.5 * (a + b)
+        fm = np.asarray(evaluate(m), dtype=float).reshape(m.shape)
+        broken |= live & ~np.isfinite(fm)
+        go_left = np.abs(fm - fa) > np.abs(fb - fm)
+        upd = live & ~broken
+        b = np.where(upd & go_left, m, b)
+        fb = np.where(upd & go_left, fm, fb)
+        a = np.where(upd & ~go_left, m, a)
+        fa = np.where(upd & ~go_left, fm, fa)
+        # A jump that stays above the visible height once the interval is tiny is a real break.
+    with np.errstate(invalid="ignore"):
+        broken |= np.abs(fb - fa) > np.maximum(0.25 * start_jump, 0.5 * span)
+    idx = cand[broken]
+    if idx.size == 0:
+        return xs, ys
+    mids = 0.5 * (xs[idx] + xs[idx + 1])
+    return np.insert(xs, idx + 1, mids), np.insert(ys, idx + 1, np.nan)
+
+
+def clip_for_drawing(ys: np.ndarray, y0: float, y1: float) -> np.ndarray:
+    """Clamp far off-screen values: Qt paints in fixed point and garbles lines to ±1e16.
+
+    The clamp is 1000 view heights away, so the visible part of a steep segment keeps its
+    on-screen direction (it is near-vertical either way).
+    """
+    span = max(y1 - y0, 1e-300)
+    with np.errstate(invalid="ignore"):
+        return np.clip(ys, y0 - 1e3 * span, y1 + 1e3 * span)
+
+
+def clip_line(
+    x: float, y: float, slope: float, view: tuple[float, float, float, float], margin: float = 0.5
+) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """End points of the line through (x, y) with `slope`, cut to the view (plus a margin of
+    view heights) so the tangent never carries coordinates Qt cannot paint."""
+    x0, x1, y0, y1 = view
+    if not all(math.isfinite(v) for v in (x, y, slope, x0, x1, y0, y1)):
+        return None
+    lo, hi = y0 - margin * (y1 - y0), y1 + margin * (y1 - y0)
+    if slope == 0.0:
+        return ((x0, y), (x1, y)) if lo <= y <= hi else None
+    xa, xb = x + (lo - y) / slope, x + (hi - y) / slope
+    left, right = max(x0, min(xa, xb)), min(x1, max(xa, xb))
+    if left >= right:
+        return None
+    return (left, y + slope * (left - x)), (right, y + slope * (right - x))

@@ -1,0 +1,199 @@
+"""The pyqtgraph plot: curve, optional f′ and f″ curves, tangent and a draggable point.
+
+Items are created once and updated with setData. Overlays are added with ignoreBounds and the
+view range is owned by the model (never pyqtgraph's auto-range), so poles cannot blow the
+frame up and the tangent cannot drag it around.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QFont, QKeyEvent
+from PySide6.QtWidgets import QWidget
+
+from gradexplorer.ui.model import CurveData, ExplorerModel, PointData
+from gradexplorer.ui.numbers import clip_line
+
+CURVE_COLOR = "#1f5fbf"
+D1_COLOR = "#e07b00"
+D2_COLOR = "#2a9d3a"
+TANGENT_COLOR = "#d0202a"
+POINT_COLOR = "#d0202a"
+
+
+class DragPoint(pg.TargetItem):
+    """The point on the curve; dragging it reports the x under the mouse (the model then puts
+    the point back on the curve), so the point can only travel along the graph."""
+
+    dragged = Signal(float)
+
+    def mouseDragEvent(self, ev) -> None:
+        if ev.button() != Qt.MouseButton.LeftButton:
+            ev.ignore()
+            return
+        ev.accept()
+        pos = self.mapToView(ev.pos())
+        if pos is not None:
+            self.dragged.emit(float(pos.x()))
+
+
+class PlotView(pg.PlotWidget):
+    hovered = Signal(float, float)  # data coordinates under the mouse
+
+    def __init__(self, model: ExplorerModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent, background="w")
+        self.setObjectName("plotWidget")
+        self.setAccessibleName("Plot of f(x) with the tangent at x")
+        self.setToolTip(
+            "Drag the red point (or click the plot) to move x. Drag empty space to pan, wheel to"
+            " zoom; the curve is re-sampled for what you see. View ▸ Reset view (Ctrl+R) frames"
+            " it again."
+        )
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._model = model
+        item = self.getPlotItem()
+        self.view_box = item.getViewBox()
+        item.hideButtons()
+        item.setMenuEnabled(False)  # its "View All" would auto-range onto poles
+        self.view_box.disableAutoRange()
+        item.showGrid(x=True, y=True, alpha=0.18)
+        for name in ("bottom", "left"):
+            item.getAxis(name).setPen(pg.mkPen("#555"))
+            item.getAxis(name).setTextPen(pg.mkPen("#222"))
+        item.setLabel("bottom", "x")
+        item.setLabel("left", "y")
+
+        axis_pen = pg.mkPen("#9a9a9a", width=1)
+        for angle in (0, 90):
+            item.addItem(pg.InfiniteLine(0.0, angle=angle, pen=axis_pen), ignoreBounds=True)
+        self.curve_item = pg.PlotCurveItem(pen=pg.mkPen(CURVE_COLOR, width=2.5), name="f(x)")
+        self.d1_item = pg.PlotCurveItem(
+            pen=pg.mkPen(D1_COLOR, width=2, style=Qt.PenStyle.DashLine), name="f′(x)"
+        )
+        self.d2_item = pg.PlotCurveItem(
+            pen=pg.mkPen(D2_COLOR, width=2, style=Qt.PenStyle.DotLine), name="f″(x)"
+        )
+        self.tangent_item = pg.PlotCurveItem(
+            pen=pg.mkPen(TANGENT_COLOR, width=2), name="tangent", antialias=True
+        )
+        self.marker = DragPoint(
+            size=16, symbol="o", pen=pg.mkPen("#ffffff", width=2), brush=pg.mkBrush(POINT_COLOR)
+        )
+        self.marker.setZValue(10)
+        self.marker.setToolTip("Drag me along the curve to move x")
+        for curve in (self.curve_item, self.d1_item, self.d2_item, self.tangent_item):
+            item.addItem(curve, ignoreBounds=True)
+        item.addItem(self.marker, ignoreBounds=True)
+        self.legend = item.addLegend(offset=(10, 10), labelTextColor="#222", brush="#ffffffd0")
+        self._legend_items = [self.curve_item, self.tangent_item]
+        self._rebuild_legend()
+
+        self.view_box.sigRangeChanged.connect(self._on_range_changed)
+        self.marker.dragged.connect(model.set_x)
+        self.scene().sigMouseClicked.connect(self._on_click)
+        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        model.curveChanged.connect(self.show_curve)
+        model.pointChanged.connect(self.show_point)
+        model.viewRangeChanged.connect(self.apply_view)
+        model.togglesChanged.connect(self._on_toggles)
+        self.apply_view(model.view_range)
+        if model.curve is not None:
+            self.show_curve(model.curve)
+        if model.point is not None:
+            self.show_point(model.point)
+
+    # model → plot
+    def apply_view(self, view: tuple[float, float, float, float]) -> None:
+        x0, x1, y0, y1 = view
+        if tuple(np.ravel(self.view_box.viewRange())) != (x0, x1, y0, y1):
+            self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+        if self._model.point is not None:
+            self.show_point(self._model.point)
+
+    def show_curve(self, curve: CurveData) -> None:
+        self.curve_item.setData(curve.x, curve.y, connect="finite")
+        for item, data in (
+            (self.d1_item, curve.derivative),
+            (self.d2_item, curve.second_derivative),
+        ):
+            if data is None:
+                item.setVisible(False)
+            else:
+                item.setData(data[0], data[1], connect="finite")
+                item.setVisible(True)
+
+    def show_point(self, point: PointData) -> None:
+        x, y, slope = point.x, point.value, point.derivative
+        if math.isfinite(x) and math.isfinite(y):
+            self.marker.setPos(QPointF(x, y))
+            self.marker.setVisible(True)
+        else:
+            self.marker.setVisible(False)
+        ends = clip_line(x, y, slope, self._model.view_range)
+        if ends is None:
+            self.tangent_item.setVisible(False)
+        else:
+            (xa, ya), (xb, yb) = ends
+            self.tangent_item.setData(np.array([xa, xb]), np.array([ya, yb]))
+            self.tangent_item.setVisible(True)
+
+    def tangent_slope(self) -> float:
+        """Slope of the drawn tangent line, read back from its data (for tests)."""
+        xs, ys = self.tangent_item.getData()
+        if not self.tangent_item.isVisible() or xs is None or len(xs) < 2:
+            return math.nan
+        return float((ys[1] - ys[0]) / (xs[1] - xs[0]))
+
+    def _on_toggles(self) -> None:
+        self._legend_items = [self.curve_item, self.tangent_item]
+        if self._model.show_derivative:
+            self._legend_items.insert(1, self.d1_item)
+        if self._model.show_second_derivative:
+            self._legend_items.insert(len(self._legend_items) - 1, self.d2_item)
+        self._rebuild_legend()
+
+    def _rebuild_legend(self) -> None:
+        self.legend.clear()
+        for item in self._legend_items:
+            self.legend.addItem(item, item.name())
+
+    # plot → model
+    def _on_range_changed(self, _vb: object, ranges: list[list[float]]) -> None:
+        (x0, x1), (y0, y1) = ranges
+        self._model.set_view_range(x0, x1, y0, y1)
+
+    def _on_click(self, ev) -> None:
+        if ev.button() != Qt.MouseButton.LeftButton or ev.isAccepted():
+            return
+        if self.view_box.sceneBoundingRect().contains(ev.scenePos()):
+            self._model.set_x(self.view_box.mapSceneToView(ev.scenePos()).x())
+
+    def _on_mouse_moved(self, pos: QPointF) -> None:
+        if self.view_box.sceneBoundingRect().contains(pos):
+            p = self.view_box.mapSceneToView(pos)
+            self.hovered.emit(p.x(), p.y())
+
+    def keyPressEvent(self, ev: QKeyEvent) -> None:
+        steps = {
+            Qt.Key.Key_Left: -1 / 200,
+            Qt.Key.Key_Right: 1 / 200,
+            Qt.Key.Key_PageDown: -1 / 20,
+            Qt.Key.Key_PageUp: 1 / 20,
+        }
+        if ev.key() in steps:
+            self._model.step_x(steps[ev.key()])
+            ev.accept()
+            return
+        super().keyPressEvent(ev)
+
+    def set_font_scale(self, scale: float) -> None:
+        font = QFont(self.font())
+        font.setPointSizeF(max(6.0, font.pointSizeF() * scale))
+        item = self.getPlotItem()
+        for name in ("bottom", "left"):
+            item.getAxis(name).setStyle(tickFont=font)
+            item.getAxis(name).label.setFont(font)

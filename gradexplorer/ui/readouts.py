@@ -1,0 +1,70 @@
+"""Readouts of f(x), f′(x), f″(x) and ∂f/∂parameter, all from the engine."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QWidget
+
+from gradexplorer.ui.model import ExplorerModel, PointData
+from gradexplorer.ui.numbers import UNDEFINED, format_number
+
+
+class Readouts(QGroupBox):
+    def __init__(self, model: ExplorerModel, parent: QWidget | None = None) -> None:
+        super().__init__("At the point x", parent)
+        self.setObjectName("readouts")
+        self._model = model
+        self._form = QFormLayout(self)
+        self._form.setContentsMargins(8, 6, 8, 6)
+        self._form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.value_label = self._add("valueLabel", "f(x)", "Value of the function at x")
+        self.derivative_label = self._add(
+            "derivativeLabel", "f′(x)", "Slope of the tangent: df/dx from autograd"
+        )
+        self.second_label = self._add(
+            "secondDerivativeLabel", "f″(x)", "Second derivative: autograd applied twice"
+        )
+        self.partial_labels: dict[str, QLabel] = {}
+        model.pointChanged.connect(self.show_point)
+        model.paramsChanged.connect(self._rebuild_partials)
+        self._rebuild_partials(tuple(model.params))
+        if model.point is not None:
+            self.show_point(model.point)
+
+    def _add(self, name: str, caption: str, tip: str) -> QLabel:
+        label = QLabel(UNDEFINED, objectName=name)
+        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        font.setPointSizeF(self.font().pointSizeF() * 1.25)
+        font.setWeight(QFont.Weight.DemiBold)
+        label.setFont(font)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        label.setToolTip(tip)
+        label.setAccessibleName(caption)
+        label.setAccessibleDescription(tip)
+        cap = QLabel(caption)
+        cap.setToolTip(tip)
+        self._form.addRow(cap, label)
+        return label
+
+    def _rebuild_partials(self, names: tuple[str, ...]) -> None:
+        for name in list(self.partial_labels):
+            if name not in names:
+                label = self.partial_labels.pop(name)
+                self._form.removeRow(label)  # deletes the row's widgets too
+        for name in names:
+            if name not in self.partial_labels:
+                self.partial_labels[name] = self._add(
+                    f"partialLabel_{name}",
+                    f"∂f/∂{name}",
+                    f"How fast f changes with the parameter {name} (autograd)",
+                )
+        if self._model.point is not None:
+            self.show_point(self._model.point)
+
+    def show_point(self, point: PointData) -> None:
+        self.value_label.setText(format_number(point.value))
+        self.derivative_label.setText(format_number(point.derivative))
+        self.second_label.setText(format_number(point.second_derivative))
+        for name, label in self.partial_labels.items():
+            label.setText(format_number(point.gradient.get(name)))

@@ -1,0 +1,67 @@
+"""The layered layout on its own: layers, order constraints and crossing reduction."""
+
+import itertools
+
+from gradexplorer.ui.graph_layout import _place_in_order, layout_graph
+
+
+def brute_force_min_crossings(n_layers_nodes, edges):
+    """Smallest crossing count over all orders of a two-layer graph (oracle)."""
+    left, right = n_layers_nodes
+    best = None
+    for lo in itertools.permutations(left):
+        for ro in itertools.permutations(right):
+            pl = {v: i for i, v in enumerate(lo)}
+            pr = {v: i for i, v in enumerate(ro)}
+            c = sum(
+                1
+                for (a, b), (c_, d) in itertools.combinations(edges, 2)
+                if (pl[a] - pl[c_]) * (pr[b] - pr[d]) < 0
+            )
+            best = c if best is None else min(best, c)
+    return best
+
+
+def test_layers_go_from_inputs_to_output_and_constants_sit_next_to_their_op():
+    # x(0), a(1), 2(2), pow(3)=x^2, mul(4)=a*pow, 3(5), mul(6)=3*x, add(7)
+    kinds = ["input", "input", "const", "op", "op", "const", "op", "op"]
+    edges = [(0, 3, 0), (2, 3, 1), (1, 4, 0), (3, 4, 1), (5, 6, 0), (0, 6, 1), (4, 7, 0), (6, 7, 1)]
+    lay = layout_graph(8, edges, kinds)
+    assert lay.layer[0] == lay.layer[1] == 0
+    assert lay.layer[3] == 1 and lay.layer[4] == 2 and lay.layer[7] == 3
+    assert lay.layer[5] == lay.layer[6] - 1  # constant 3 right before its ×
+    for s, d, _ in edges:
+        assert lay.layer[s] < lay.layer[d]
+        assert len(lay.edge_points[edges.index((s, d, _))]) == lay.layer[d] - lay.layer[s] + 1
+    # rows in one layer are at least one apart
+    for layer in set(lay.layer):
+        rows = sorted(r for r, l_ in zip(lay.row, lay.layer, strict=True) if l_ == layer)
+        assert all(b - a >= 1 - 1e-9 for a, b in itertools.pairwise(rows))
+
+
+def test_crossings_reduced_to_optimum_on_a_crossed_bipartite_graph():
+    # inputs 0..3 feed ops 4..7 in reverse order: the initial order has 6 crossings, 0 is possible
+    kinds = ["input"] * 4 + ["op"] * 4
+    edges = [(0, 7, 0), (1, 6, 0), (2, 5, 0), (3, 4, 0)]
+    lay = layout_graph(8, edges, kinds)
+    assert (
+        lay.crossings
+        == brute_force_min_crossings(([0, 1, 2, 3], [4, 5, 6, 7]), [(s, d) for s, d, _ in edges])
+        == 0
+    )
+
+
+def test_sixty_node_chain_lays_out_quickly_and_without_overlaps():
+    n = 60
+    kinds = ["input"] + ["op"] * (n - 1)
+    edges = [(i, i + 1, 0) for i in range(n - 1)] + [(0, i, 1) for i in range(2, n, 7)]
+    lay = layout_graph(n, edges, kinds)
+    assert lay.n_layers == n
+    cells = {(lay.layer[i], round(lay.row[i], 6)) for i in range(n)}
+    assert len(cells) == n
+
+
+def test_place_in_order_is_least_squares_with_gaps():
+    assert _place_in_order([0.0, 0.0, 0.0]) == [-1.0, 0.0, 1.0]
+    assert _place_in_order([0.0, 5.0]) == [0.0, 5.0]
+    assert _place_in_order([3.0, 0.0]) == [1.0, 2.0]

@@ -1,0 +1,260 @@
+"""The whole window, driven through its widgets: tangent, readouts, graph, errors, parameters,
+poles. Oracles: sympy for values and derivatives, closed forms for node counts."""
+
+import math
+
+import numpy as np
+import pytest
+import sympy as sp
+from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QLineEdit
+
+from gradexplorer.expr import parse
+
+from .helpers import curve_data, joined_segments, label_number, make_window, set_x, type_function
+
+X, A = sp.symbols("x a")
+
+# (typed text, the same function written for sympy, x)
+FUNCTIONS = [
+    ("x^2 + 3x", X**2 + 3 * X, 2.0),
+    ("sin(x) * x", sp.sin(X) * X, 1.3),
+    ("exp(-x^2)", sp.exp(-(X**2)), 0.7),
+    ("1/(1 + e^-x)", 1 / (1 + sp.exp(-X)), -0.4),
+    ("ln(x) / x", sp.log(X) / X, 2.5),
+]
+
+
+@pytest.fixture
+def window(qtbot):
+    return make_window(qtbot)
+
+
+@pytest.mark.parametrize(("text", "sym", "x"), FUNCTIONS)
+def test_tangent_and_readouts_match_engine_and_sympy(qtbot, window, text, sym, x):
+    type_function(qtbot, window, text)
+    set_x(window, x)
+    d1 = float(sp.diff(sym, X).subs(X, x))
+    d2 = float(sp.diff(sym, X, 2).subs(X, x))
+    engine = parse(text).at(x)
+    slope = window.plot.tangent_slope()
+    assert slope == pytest.approx(engine.derivative, rel=1e-9, abs=1e-12)
+    assert slope == pytest.approx(d1, rel=1e-9, abs=1e-12)
+    # the tangent goes through (x, f(x)) and the marker sits there
+    xs, ys = window.plot.tangent_item.getData()
+    assert ys[0] + slope * (x - xs[0]) == pytest.approx(float(sym.subs(X, x)), rel=1e-9, abs=1e-9)
+    assert window.plot.marker.pos().x() == pytest.approx(x)
+    # readouts show six significant digits
+    assert label_number(window, "valueLabel") == pytest.approx(float(sym.subs(X, x)), rel=1e-5)
+    assert label_number(window, "derivativeLabel") == pytest.approx(d1, rel=1e-5, abs=1e-9)
+    assert label_number(window, "secondDerivativeLabel") == pytest.approx(d2, rel=1e-5, abs=1e-9)
+
+
+def test_readouts_say_undefined_outside_the_domain(qtbot, window):
+    type_function(qtbot, window, "ln(x)")
+    set_x(window, -1.0)
+    for name in ("valueLabel", "derivativeLabel", "secondDerivativeLabel"):
+        assert window.findChild(QLabel, name).text() == "undefined"
+    assert not window.plot.tangent_item.isVisible()
+
+
+def test_graph_view_nodes_and_gradient_of_x(qtbot, window):
+    type_function(qtbot, window, "x^2 + 3x")
+    set_x(window, 2.0)
+    view = window.graph_view
+    # x, 2, x^2, 3, 3x, sum: x is one node used twice
+    assert view.node_count() == 6
+    assert view.objectName() == "graphView"
+    nodes = view.node_summary()
+    (xnode,) = [n for n in nodes if n["label"] == "x"]
+    assert xnode["kind"] == "input"
+    assert float(xnode["grad"].split()[-1]) == pytest.approx(2 * 2.0 + 3)
+    assert float(xnode["value"].split()[-1]) == 2.0
+    (out,) = [n for n in nodes if n["kind"] == "output"]
+    assert float(out["value"].split()[-1]) == pytest.approx(10.0)
+    consts = sorted(float(n["label"]) for n in nodes if n["kind"] == "const")
+    assert consts == [2.0, 3.0]
+
+
+def test_moving_x_updates_graph_in_place(qtbot, window):
+    type_function(qtbot, window, "sin(x) * x")
+    rebuilds, curves = window.graph_view.rebuilds, window.model.curve_computations
+    curve_before = curve_data(window)[1].copy()
+    for x in (0.5, 1.0, -2.0):
+        set_x(window, x)
+        (xnode,) = [n for n in window.graph_view.node_summary() if n["label"] == "x"]
+        assert float(xnode["grad"].split()[-1]) == pytest.approx(
+            math.cos(x) * x + math.sin(x), rel=1e-3
+        )
+    assert window.graph_view.rebuilds == rebuilds
+    assert window.model.curve_computations == curves
+    np.testing.assert_array_equal(curve_data(window)[1], curve_before)
+
+
+BAD_INPUTS = [
+    "x^^2",
+    "sin(",
+    "(((",
+    "1/",
+    "x +* 2",
+    "2 +",
+    ")",
+    "x)",
+    "sin()",
+    "__import__('os')",
+    "lambda x: x",
+    "x; import os",
+    "os.system('ls')",
+    "x = 3",
+    "[1, 2]",
+    "{x}",
+    "x $ 2",
+    "x\x00",
+    "😀 x",
+    "'x'",
+    "x..2",
+    "(" * 3000 + "x",
+    "^x",
+    "sin x)",
+    "exp(x))",
+    "log(,)",
+]
+
+
+def test_bad_inputs_show_error_and_keep_previous_curve(qtbot, window):
+    assert len(BAD_INPUTS) >= 20
+    type_function(qtbot, window, "x^2 + 3x")
+    xs0, ys0 = (a.copy() for a in curve_data(window))
+    error_label = window.findChild(QLabel, "errorLabel")
+    assert not error_label.isVisible()
+    for text in BAD_INPUTS:
+        type_function(qtbot, window, text)
+        assert error_label.isVisible(), text
+        assert error_label.text(), text
+        xs, ys = curve_data(window)
+        np.testing.assert_array_equal(ys, ys0, err_msg=text)
+        np.testing.assert_array_equal(xs, xs0, err_msg=text)
+        assert window.model.expression.text == "x^2 + 3x"
+        assert window.graph_view.node_count() == 6
+    type_function(qtbot, window, "x^3")
+    assert not error_label.isVisible()
+
+
+def test_error_label_marks_the_offending_span(qtbot, window):
+    type_function(qtbot, window, "x +* 2")
+    err = window.model.error
+    html = window.findChild(QLabel, "errorLabel").text()
+    assert err.message in html
+    assert "background-color" in html  # the span is highlighted in the echoed input
+    marked = "x +* 2"[err.start : err.end] or "&nbsp;"
+    assert f"color:#a00000;text-decoration:underline'>{marked.replace(' ', '&nbsp;')}" in html
+
+
+def test_parameter_control_created_and_drives_curve_and_partial(qtbot, window):
+    type_function(qtbot, window, "a x^2")
+    spins = [
+        w for w in window.findChildren(QDoubleSpinBox) if w.objectName().startswith("paramSpinBox_")
+    ]
+    assert [w.objectName() for w in spins] == ["paramSpinBox_a"]
+    set_x(window, 1.5)
+    curve_before = curve_data(window)[1].copy()
+    spins[0].setValue(2.5)
+    xs, ys = curve_data(window)
+    np.testing.assert_allclose(ys, 2.5 * xs**2, rtol=1e-12)
+    assert not np.array_equal(ys, curve_before)
+    assert label_number(window, "partialLabel_a") == pytest.approx(1.5**2)
+    assert label_number(window, "valueLabel") == pytest.approx(2.5 * 1.5**2)
+    # a second parameter appears, the first keeps its value; removing b removes its control
+    type_function(qtbot, window, "a x^2 + b")
+    assert window.findChild(QDoubleSpinBox, "paramSpinBox_b") is not None
+    assert window.findChild(QDoubleSpinBox, "paramSpinBox_a").value() == 2.5
+    type_function(qtbot, window, "a x^2")
+    qtbot.waitUntil(lambda: window.findChild(QDoubleSpinBox, "paramSpinBox_b") is None)
+    assert window.findChild(QDoubleSpinBox, "paramSpinBox_a").value() == 2.5
+
+
+@pytest.mark.parametrize(
+    ("text", "poles"),
+    [
+        ("1/x", [0.0]),
+        ("tan(x)", [-3 * math.pi / 2, -math.pi / 2, math.pi / 2, 3 * math.pi / 2]),
+    ],
+)
+@pytest.mark.parametrize("view", [(-5.0, 5.0), (-4.93, 5.11)])
+def test_no_segment_across_a_pole(qtbot, window, text, poles, view):
+    type_function(qtbot, window, text)
+    window.plot.view_box.setRange(xRange=view, yRange=(-10, 10), padding=0)
+    xs, ys = curve_data(window)
+    assert xs[0] == pytest.approx(view[0]) and xs[-1] == pytest.approx(view[1])
+    joined = joined_segments(xs, ys)
+    for pole in poles:
+        crossing = joined & (xs[:-1] < pole) & (xs[1:] > pole)
+        assert not crossing.any(), f"{text}: segment across {pole}"
+        # the curve does come close to the pole on both sides (the gap is narrow)
+        near = np.isfinite(ys) & (np.abs(xs - pole) < 0.02)
+        assert (near & (xs < pole)).any() and (near & (xs > pole)).any()
+
+
+def test_ln_is_not_drawn_for_nonpositive_x(qtbot, window):
+    type_function(qtbot, window, "ln(x)")
+    xs, ys = curve_data(window)
+    assert not np.isfinite(ys[xs < 0]).any()
+    assert np.isfinite(ys[xs > 0.01]).all()
+
+
+def test_derivative_curve_toggle_matches_sympy(qtbot, window):
+    type_function(qtbot, window, "sin(x) * x")
+    window.derivative_check.setChecked(True)
+    assert window.plot.d1_item.isVisible()
+    xs, ys = window.plot.d1_item.getData()
+    ok = np.isfinite(ys)
+    np.testing.assert_allclose(ys[ok], np.cos(xs[ok]) * xs[ok] + np.sin(xs[ok]), atol=1e-9)
+    window.derivative_check.setChecked(False)
+    assert not window.plot.d1_item.isVisible()
+
+
+def test_slider_and_spinbox_stay_in_sync_and_keys_step(qtbot, window):
+    slider = window.x_control.slider
+    spin = window.findChild(QDoubleSpinBox, "xSpinBox")
+    assert slider.objectName() == "xSlider"
+    slider.setValue(1500)  # 3/4 of -5..5
+    assert window.model.x == pytest.approx(2.5) and spin.value() == pytest.approx(2.5)
+    spin.setValue(-1.0)
+    assert slider.value() == 800
+    slider.triggerAction(slider.SliderAction.SliderSingleStepAdd)
+    assert window.model.x == pytest.approx(-0.95)
+    slider.triggerAction(slider.SliderAction.SliderPageStepSub)
+    assert window.model.x == pytest.approx(-1.45)
+    # editable range
+    window.x_control.max_spin.setValue(20.0)
+    window.x_control.max_spin.editingFinished.emit()
+    assert window.model.x_range == (-5.0, 20.0) and spin.maximum() == 20.0
+
+
+def test_dragging_the_point_moves_x(qtbot, window):
+    window.plot.marker.dragged.emit(0.75)
+    assert window.model.x == 0.75
+    assert window.plot.marker.pos().y() == pytest.approx(0.75**2 + 3 * 0.75)
+
+
+def test_object_names_and_accessibility(qtbot, window):
+    for cls, name in [
+        (QLineEdit, "functionEdit"),
+        (QLabel, "errorLabel"),
+        (QDoubleSpinBox, "xSpinBox"),
+        (QLabel, "valueLabel"),
+        (QLabel, "derivativeLabel"),
+        (QLabel, "secondDerivativeLabel"),
+    ]:
+        w = window.findChild(cls, name)
+        assert w is not None, name
+        assert w.accessibleName() and w.toolTip(), name
+    assert window.findChild(type(window.plot), "plotWidget") is window.plot
+    assert window.x_control.slider.objectName() == "xSlider"
+
+
+def test_constructor_presets_expression_x_and_params(qtbot):
+    window = make_window(qtbot, expression="a x^2 + 3x", x=2.0, params={"a": 1.5})
+    assert window.findChild(QLineEdit, "functionEdit").text() == "a x^2 + 3x"
+    assert window.findChild(QDoubleSpinBox, "paramSpinBox_a").value() == 1.5
+    assert label_number(window, "valueLabel") == pytest.approx(1.5 * 4 + 6)
+    assert label_number(window, "partialLabel_a") == pytest.approx(4.0)
