@@ -6,6 +6,7 @@ every slider step or redraw only runs engine ops: no re-parsing, no recursion, n
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import operator
 from collections.abc import Callable, Mapping
@@ -212,6 +213,8 @@ class Expression:
                 zero = {"x": 0.0, **dict.fromkeys(self.params, 0.0)}
                 tr = self._constant_trace(xt, env) if trace else None
                 return Point(x, value, 0.0, 0.0, zero, tr)
+            # The trace first: the second-order pass below may free the forward graph.
+            tr = y.backward(retain_graph=True, trace=True) if trace else None
             leaves = [xt, *env.values()]
             grads = ag.grad(y, leaves, retain_graph=True, create_graph=True, allow_unused=True)
             dy = grads[0]
@@ -223,7 +226,6 @@ class Expression:
                 name: (g.item() if g is not None else 0.0)
                 for name, g in zip(["x", *env], grads, strict=True)
             }
-            tr = y.backward(retain_graph=True, trace=True) if trace else None
         return Point(x, value, gradient["x"], second, gradient, tr)
 
     def sample(
@@ -244,9 +246,7 @@ class Expression:
             if derivatives >= 1:
                 if y.requires_grad:
                     # The function is elementwise, so d(sum y)/dx_i is f'(x_i).
-                    (dy,) = ag.grad(
-                        y.sum(), [xt], create_graph=derivatives >= 2, allow_unused=True
-                    )
+                    (dy,) = ag.grad(y.sum(), [xt], create_graph=derivatives >= 2, allow_unused=True)
                 first = _dense(dy, xs)
             if derivatives >= 2:
                 d2 = None
@@ -284,8 +284,7 @@ class Expression:
             edges.extend(TraceEdge(p, node_id, k, None, None) for k, p in enumerate(parents))
             stack_ids.append(node_id)
         out = stack_ids[-1]
-        last = nodes[out]
-        nodes[out] = TraceNode(*[getattr(last, f) for f in last.__dataclass_fields__][:-1], True)
+        nodes[out] = dataclasses.replace(nodes[out], is_output=True)
         return BackwardTrace(nodes=tuple(nodes), edges=tuple(edges), output=out)
 
     def _record(self, xt: Tensor, env: Mapping[str, Tensor], record: list[Tensor]) -> list:
@@ -308,4 +307,4 @@ def parse(text: str) -> Expression:
     return Expression(text, parse_tree(text))
 
 
-__all__ = ["Expression", "ExprError", "Point", "Samples", "parse"]
+__all__ = ["ExprError", "Expression", "Point", "Samples", "parse"]

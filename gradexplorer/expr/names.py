@@ -63,9 +63,7 @@ GREEK: tuple[str, ...] = (
     "psi",
     "omega",
 )
-GREEK_SYMBOLS: dict[str, str] = dict(
-    zip(GREEK, "αβγδεζηθικλμνξορστυφχψω", strict=True)
-)
+GREEK_SYMBOLS: dict[str, str] = dict(zip(GREEK, "αβγδεζηθικλμνξορστυφχψω", strict=True))
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 PARAM_LETTERS = tuple(c for c in LETTERS if c not in (VARIABLE, "e"))
@@ -116,9 +114,10 @@ MISTAKES: dict[str, str] = {
 }
 
 # Python words are never split into letters: "import os" must read as an error, not i·m·p·o·r·t·o·s.
-PYTHON_WORDS: frozenset[str] = frozenset(
-    w for w in {*keyword.kwlist, *keyword.softkwlist, *dir(builtins)} if w.islower()
-) - KNOWN
+PYTHON_WORDS: frozenset[str] = (
+    frozenset(w for w in {*keyword.kwlist, *keyword.softkwlist, *dir(builtins)} if w.islower())
+    - KNOWN
+)
 
 _LOG_BASE = re.compile(r"log_?(\d+)")
 

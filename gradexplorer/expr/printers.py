@@ -25,6 +25,7 @@ class _Frag:
     prec: int
     node: Node
     const: bool = False  # no x and no parameter inside (for the PyTorch form)
+    args: str = ""  # a call's argument text, kept so sin²(x) needs no second walk
 
 
 def _wrap(frag: _Frag, tighter_than: int) -> str:
@@ -98,7 +99,7 @@ def _pretty(node: Node, kids: list[_Frag]) -> _Frag:
         if node.func == "sqrt":
             simple = kids[0].prec == ATOM and not isinstance(kids[0].node, Call)
             return _Frag("√" + (inner if simple else f"({inner})"), ATOM, node)
-        return _Frag(f"{node.func}({inner})", ATOM, node)
+        return _Frag(f"{node.func}({inner})", ATOM, node, args=inner)
     assert isinstance(node, BinOp)
     left, right = kids
     if node.op in "+-":
@@ -109,8 +110,7 @@ def _pretty(node: Node, kids: list[_Frag]) -> _Frag:
         base = left.node
         if sup is not None and isinstance(base, Call) and base.func not in ("abs", "sqrt"):
             # sin²(x): the textbook way to write (sin x)².
-            args = ", ".join(_pretty_args(base))
-            return _Frag(f"{base.func}{sup}({args})", ATOM, node)
+            return _Frag(f"{base.func}{sup}({left.args})", ATOM, node)
         if sup is not None:
             return _Frag(_wrap(left, ATOM) + sup, POWER, node)
         return _Frag(f"{_wrap(left, ATOM)}^{_wrap(right, ATOM)}", POWER, node)
@@ -134,10 +134,6 @@ def _starts_with_function(node: Node) -> bool:
     while isinstance(node, BinOp) and node.op in "*^":
         node = node.left
     return isinstance(node, Call) and node.func not in ("abs", "sqrt")
-
-
-def _pretty_args(call: Call) -> list[str]:
-    return [pretty(a) for a in call.args]
 
 
 # ----- PyTorch -----------------------------------------------------------------------------
@@ -177,16 +173,15 @@ def _torch(node: Node, kids: list[_Frag]) -> _Frag:
         assert node.func in FUNCTIONS
         func = _TORCH.get(node.func, f"torch.{node.func}")
         # torch functions want tensors: a pure number argument such as exp(2) is wrapped.
-        args = [
-            f"torch.tensor({k.text}, dtype=torch.float64)" if k.const else k.text for k in kids
-        ]
+        args = [f"torch.tensor({k.text}, dtype=torch.float64)" if k.const else k.text for k in kids]
         return _Frag(f"{func}({', '.join(args)})", ATOM, node, const=False)
     assert isinstance(node, BinOp)
     left, right = kids
     if node.op in "+-":
         return _Frag(f"{left.text} {node.op} {_wrap(right, PRODUCT)}", SUM, node, const)
     if node.op in "*/":
-        lt = f"({left.text})" if _is_division(left.node) and node.op == "*" else _wrap(left, PRODUCT)
+        clear = node.op == "*" and _is_division(left.node)
+        lt = f"({left.text})" if clear else _wrap(left, PRODUCT)
         return _Frag(f"{lt} {node.op} {_wrap(right, UNARY)}", PRODUCT, node, const)
     return _Frag(f"{_wrap(left, ATOM)}**{_wrap(right, UNARY)}", POWER, node, const)
 

@@ -1,0 +1,323 @@
+"""The gradexplorer command: the same answers as the app, without a window.
+
+    gradexplorer eval EXPR --at X [--param NAME=VALUE ...] [--json]
+    gradexplorer graph EXPR --at X [--param NAME=VALUE ...] [--format text|json|dot]
+    gradexplorer gui [EXPR] [app options]
+
+eval and graph never import Qt; gui imports the app only when asked for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import math
+import os
+import re
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from gradexplorer.errors import ExprError
+from gradexplorer.expr import Expression, parse
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+_VALUE_OPTIONS = ("--at", "--param", "-p", "--format")
+_OPTION_WORD = re.compile(r"--[a-z][a-z-]+(=.*)?|-h")
+
+
+class _UsageError(Exception):
+    """A bad option value (not a bad expression): exit 2 with a one-line message."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    for stream in (sys.stdout, sys.stderr):
+        # The input may hold π or −; never let a narrow terminal encoding turn that into a crash.
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+    if args_list and args_list[0] == "gui" and not {"-h", "--help"} & set(args_list[1:]):
+        return _gui(args_list[1:])
+    parser = _build_parser()
+    args = parser.parse_args(_separate_expression(args_list))
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    if args.command == "gui":
+        return _gui(args.rest)
+    try:
+        expression = parse(args.expression)
+        x = _constant(args.at, "--at")
+        params = _params(expression, args.param or [])
+        if args.command == "eval":
+            return _eval(expression, x, params, args.json)
+        return _graph(expression, x, params, args.format)
+    except ExprError as err:
+        return _report_expr_error(err, getattr(args, "json", False))
+    except _UsageError as err:
+        print(f"gradexplorer: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gradexplorer",
+        description="Type a function, get its value, derivatives and backward graph.",
+        allow_abbrev=False,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="{eval,graph,gui}")
+
+    def point_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("expression", metavar="EXPR", help='the function of x, e.g. "a x^2 + 3x"')
+        p.add_argument(
+            "--at",
+            required=True,
+            metavar="X",
+            help="where to evaluate: a number or a constant expression such as pi/2 "
+            "(write --at=-1 or --at -1 for negative values)",
+        )
+        p.add_argument(
+            "--param",
+            "-p",
+            action="append",
+            metavar="NAME=VALUE",
+            help="a parameter's value (repeatable); parameters not given are 1",
+        )
+
+    ev = sub.add_parser(
+        "eval", help="value, f', f'' and every partial derivative", allow_abbrev=False
+    )
+    point_options(ev)
+    ev.add_argument("--json", action="store_true", help="print one JSON object")
+    gr = sub.add_parser("graph", help="the backward trace at a point", allow_abbrev=False)
+    point_options(gr)
+    gr.add_argument("--format", choices=("text", "json", "dot"), default="text")
+    gui = sub.add_parser(
+        "gui",
+        help="open the app",
+        allow_abbrev=False,
+        description="Open the app. Arguments go to the app: [EXPR] [--x X] "
+        "[--param NAME=VALUE ...] [--screenshot PATH].",
+    )
+    gui.add_argument("rest", nargs=argparse.REMAINDER, metavar="[EXPR] ...")
+    return parser
+
+
+def _separate_expression(argv: list[str]) -> list[str]:
+    """Let an expression start with a minus sign ("-x^2") without argparse taking it for an
+    option: option values are glued to their option, everything else goes after "--"."""
+    if not argv or argv[0] not in ("eval", "graph", "gui"):
+        return argv
+    options: list[str] = [argv[0]]
+    positional: list[str] = []
+    i = 1
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            positional.extend(argv[i + 1 :])
+            break
+        if arg in _VALUE_OPTIONS and i + 1 < len(argv):
+            options.append(f"{arg}={argv[i + 1]}")
+            i += 2
+            continue
+        if _OPTION_WORD.fullmatch(arg) or arg.startswith(tuple(o + "=" for o in _VALUE_OPTIONS)):
+            options.append(arg)
+        else:
+            positional.append(arg)
+        i += 1
+    return [*options, "--", *positional] if positional else options
+
+
+def _constant(text: str, what: str) -> float:
+    """A number given on the command line; constant expressions such as pi/2 are welcome."""
+    try:
+        expression = parse(text)
+    except ExprError as err:
+        raise _UsageError(f"{what} {text!r}: {err}") from None
+    if expression.uses_x or expression.params:
+        raise _UsageError(f"{what} {text!r} must be a number, not a function of x or parameters")
+    return expression.at(0.0).value
+
+
+def _params(expression: Expression, given: list[str]) -> dict[str, float]:
+    values: dict[str, float] = {}
+    for item in given:
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise _UsageError(f"--param {item!r}: write NAME=VALUE, as in --param a=2")
+        if name not in expression.params:
+            have = ", ".join(expression.params) or "none"
+            raise _UsageError(
+                f"--param {name}: the expression has no parameter {name} (its parameters: {have})"
+            )
+        values[name] = _constant(value, f"--param {name}")
+    return values
+
+
+def _json_number(v: float) -> float | str:
+    if math.isnan(v):
+        return "nan"
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    return v
+
+
+def _text_number(v: float) -> str:
+    if math.isfinite(v) and v.is_integer() and abs(v) < 1e16:
+        return str(int(v))
+    return repr(v)
+
+
+def _eval(expression: Expression, x: float, params: dict[str, float], as_json: bool) -> int:
+    point = expression.at(x, params)
+    if as_json:
+        out = {
+            "expression": expression.canonical,
+            "x": _json_number(x),
+            "value": _json_number(point.value),
+            "derivative": _json_number(point.derivative),
+            "second_derivative": _json_number(point.second_derivative),
+            "gradient": {k: _json_number(v) for k, v in point.gradient.items()},
+        }
+        print(json.dumps(out, allow_nan=False))
+        return EXIT_OK
+    lines = [f"f(x) = {expression.canonical}"]
+    values = {p: params.get(p, 1.0) for p in expression.params}
+    lines.append(
+        "at x = "
+        + _text_number(x)
+        + "".join(f", {p} = {_text_number(v)}" for p, v in values.items())
+    )
+    lines.append(f"f     = {_text_number(point.value)}")
+    lines.append(f"f'    = {_text_number(point.derivative)}")
+    lines.append(f"f''   = {_text_number(point.second_derivative)}")
+    for name in expression.params:
+        lines.append(f"df/d{name} = {_text_number(point.gradient[name])}")
+    print("\n".join(lines))
+    return EXIT_OK
+
+
+def _graph(expression: Expression, x: float, params: dict[str, float], fmt: str) -> int:
+    point = expression.at(x, params, trace=True)
+    trace = point.trace
+    assert trace is not None
+    if fmt == "json":
+        out = {
+            "expression": expression.canonical,
+            "x": _json_number(x),
+            "params": {p: _json_number(params.get(p, 1.0)) for p in expression.params},
+            **trace.to_dict(),
+        }
+        print(json.dumps(out, allow_nan=False))
+    elif fmt == "dot":
+        print(_dot(expression, trace.to_dict()))
+    else:
+        _print_table(expression, x, trace.to_dict(), sys.stdout)
+    return EXIT_OK
+
+
+def _show(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, str):
+        return v
+    if isinstance(v, list):
+        return "[" + ", ".join(_show(i) for i in v) + "]"
+    return f"{v:.6g}"
+
+
+def _print_table(expression: Expression, x: float, trace: dict[str, Any], out: TextIO) -> None:
+    rows = [("id", "op", "label", "kind", "value", "grad", "parents", "backward")]
+    for n in trace["nodes"]:
+        order = n["backward_order"]
+        rows.append(
+            (
+                str(n["id"]),
+                n["op"],
+                n["label"],
+                n["kind"],
+                _show(n["value"]),
+                _show(n["grad"]),
+                ",".join(map(str, n["parents"])) or "-",
+                "-" if order is None else str(order),
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    print(f"backward trace of f(x) = {expression.canonical} at x = {_text_number(x)}", file=out)
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip(), file=out)
+    print("edges (src -> dst: local derivative, contribution to grad of src):", file=out)
+    for e in trace["edges"]:
+        line = f"  {e['src']} -> {e['dst']}: {_show(e['local'])}, {_show(e['contribution'])}"
+        print(line, file=out)
+
+
+def _dot_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _dot(expression: Expression, trace: dict[str, Any]) -> str:
+    lines = [
+        "digraph backward {",
+        "  rankdir=LR;",
+        f'  label="{_dot_escape(expression.canonical)}";',
+        '  node [fontname="Helvetica"];',
+    ]
+    for n in trace["nodes"]:
+        text = f"{n['label']}\\nvalue {_show(n['value'])}\\ngrad {_show(n['grad'])}"
+        if n["backward_order"] is not None:
+            text += f"\\nstep {n['backward_order']}"
+        shape = {"input": "ellipse", "const": "plaintext"}.get(n["kind"], "box")
+        extra = ", peripheries=2" if n["is_output"] else ""
+        lines.append(f'  n{n["id"]} [label="{_dot_escape_label(text)}", shape={shape}{extra}];')
+    for e in trace["edges"]:
+        label = f"local {_show(e['local'])}" if e["local"] is not None else ""
+        lines.append(f'  n{e["src"]} -> n{e["dst"]} [label="{_dot_escape(label)}"];')
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def _dot_escape_label(text: str) -> str:
+    # Keep the \n line breaks we wrote; escape only quotes (labels come from our own names).
+    return text.replace('"', '\\"')
+
+
+def _report_expr_error(err: ExprError, as_json: bool) -> int:
+    lines = [f"gradexplorer: error: {err.message}", err.caret()]
+    if err.hint:
+        lines.append(f"hint: {err.hint}")
+    print("\n".join(lines), file=sys.stderr)
+    if as_json:
+        error = {"message": err.message, "start": err.start, "end": err.end, "hint": err.hint}
+        print(json.dumps({"error": error}))
+    return EXIT_USAGE
+
+
+def _gui(argv: list[str]) -> int:
+    """Start the app (another module); Qt is imported only here."""
+    headless = sys.platform.startswith("linux") and not any(
+        os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    )
+    if headless:
+        # Qt aborts the whole process without a display; say why instead.
+        print(
+            "gradexplorer: no display to open a window on (DISPLAY is not set); "
+            "use eval or graph, or QT_QPA_PLATFORM=offscreen with --screenshot",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
+    try:
+        app = importlib.import_module("gradexplorer.ui.app")
+    except ImportError as exc:
+        print(f"gradexplorer: the app cannot start: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    run = getattr(app, "run", None)
+    if run is None:
+        print("gradexplorer: the app is not available in this version", file=sys.stderr)
+        return EXIT_FAILURE
+    result = run(list(argv))
+    return int(result) if isinstance(result, int) else EXIT_OK
