@@ -116,15 +116,21 @@ def _reachable(roots: Sequence[Tensor], only_requiring_grad: bool) -> list[Tenso
     """Every tensor reachable from roots through op inputs, newest first (iterative DFS)."""
     found: dict[int, Tensor] = {}  # creation number -> tensor
     stack = [r for r in roots if r.requires_grad or not only_requiring_grad]
+    push = stack.append
     while stack:
         t = stack.pop()
         seq = t._seq
         if seq in found:
             continue
         found[seq] = t
-        for parent in t._parents:
-            if parent._seq not in found and (parent.requires_grad or not only_requiring_grad):
-                stack.append(parent)
+        if only_requiring_grad:
+            for parent in t._parents:
+                if parent.requires_grad and parent._seq not in found:
+                    push(parent)
+        else:
+            for parent in t._parents:
+                if parent._seq not in found:
+                    push(parent)
     return [found[seq] for seq in sorted(found, reverse=True)]
 
 
@@ -145,13 +151,11 @@ def _run(
     captured: dict[int, Any] = {}
     F = TENSOR_NS if create_graph else NUMPY_NS
 
-    grads: dict[int, Any] = {}
-    for root, seed in zip(roots, seeds, strict=True):
-        g = Tensor(seed) if create_graph else seed
-        grads[id(root)] = g if id(root) not in grads else grads[id(root)] + g
-
     recorder = _Recorder(roots) if trace else None
     order = _reachable(roots, only_requiring_grad=True)
+    for root, seed in zip(roots, seeds, strict=True):
+        g = Tensor(seed) if create_graph else seed
+        root._pending = g if root._pending is None else root._pending + g
     # With create_graph the rules run on Tensors in grad mode, so backward is itself recorded.
     previous_mode = _GradMode.enabled
     _GradMode.enabled = create_graph
@@ -159,7 +163,6 @@ def _run(
         quietly(
             _walk,
             order,
-            grads,
             F,
             create_graph,
             retain_graph,
@@ -168,6 +171,10 @@ def _run(
             captured,
             recorder,
         )
+    except BaseException:
+        for t in order:  # leave no half-summed gradient behind for the next pass
+            t._pending = None
+        raise
     finally:
         _GradMode.enabled = previous_mode
     return captured, (recorder.finish() if recorder is not None else None)
@@ -175,7 +182,6 @@ def _run(
 
 def _walk(
     order: list[Tensor],
-    grads: dict[int, Any],
     F: Any,
     create_graph: bool,
     retain_graph: bool,
@@ -184,11 +190,15 @@ def _walk(
     captured: dict[int, Any],
     recorder: _Recorder | None,
 ) -> None:
-    """The hot loop: each node once, after all of its consumers have added their gradient."""
+    """The hot loop: each node once, after all of its consumers have added their gradient.
+
+    The gradient being summed for a tensor waits in its _pending slot (cheaper than a dict).
+    """
     for t in order:
-        g = grads.pop(id(t), None)
+        g = t._pending
         if g is None:
             continue
+        t._pending = None
         if capture_ids and id(t) in capture_ids:
             captured[id(t)] = g
         if recorder is not None:
@@ -219,9 +229,8 @@ def _walk(
                 gk = F.sum_to(gk, parent.data.shape)
             if recorder is not None:
                 recorder.edge(t, k, gk)
-            key = id(parent)
-            previous = grads.get(key)
-            grads[key] = gk if previous is None else previous + gk
+            previous = parent._pending
+            parent._pending = gk if previous is None else previous + gk
         if not retain_graph:
             t._released = True
 

@@ -152,20 +152,29 @@ def _mask(condition: np.ndarray, like: np.ndarray) -> np.ndarray:
 
 
 def _pow_local(F: Any, a: Any, b: Any) -> Any:
-    """d/da a^b = b a^(b-1), except where b = 0: a^0 is constant, so 0 even at a = 0
-    (where the formula gives 0 * inf = nan). PyTorch masks it the same way."""
-    local = b * a ** (b - 1)
-    zero_exponent = F.data(b) == 0
-    if np.any(zero_exponent):
-        local = F.where(zero_exponent, 0.0, local)
-    return local
+    """d/da a^b = b a^(b-1). At a = 0 with b = 0 the formula is 0 * inf = nan, but a^0 is
+    constant, so the answer is 0 (PyTorch's too). Only that point is masked, so that the
+    derivative stays differentiable in b everywhere else."""
+    exponent = F.data(b)
+    if exponent.ndim == 0 and not getattr(b, "requires_grad", False):
+        # A constant number exponent (x^2, x^0.5): fewer array operations.
+        c = float(exponent)
+        if c == 0:
+            return F.const(np.zeros_like(F.data(a)))
+        return 2.0 * a if c == 2 else c * a ** (c - 1)
+    undefined = (exponent == 0) & (F.data(a) == 0)
+    if undefined.any():
+        return F.where(undefined, 0.0, b * a ** (b - 1))
+    return b * a ** (b - 1)
 
 
 def _np_broadcast_to(g: Any, shape: tuple[int, ...]) -> np.ndarray:
-    # np.full is three times faster than np.broadcast_to for the common case of a scalar
-    # gradient (the backward of sum()), and the result is writable.
-    if np.ndim(g) == 0:
-        return np.full(shape, g)
+    # For small arrays a filled new array is several times faster than np.broadcast_to (the
+    # common case: a scalar gradient from sum()); for big ones the zero-copy view wins.
+    if np.ndim(g) == 0 and (len(shape) == 1 and shape[0] <= 65536):
+        full = np.empty(shape, dtype=g.dtype)
+        full.fill(g)
+        return full
     return np.broadcast_to(g, shape)
 
 
@@ -182,6 +191,13 @@ def _kept_shape(shape: tuple[int, ...], axis: Any, keepdims: bool) -> tuple[int,
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     axes = tuple(a % len(shape) for a in axes)
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _unreduce(F: Any, g: Any, shape: tuple[int, ...], axis: Any, keepdims: bool) -> Any:
+    """Spread a reduction's gradient back over the reduced axes."""
+    if axis is not None and not keepdims:
+        g = F.reshape(g, _kept_shape(shape, axis, keepdims))
+    return F.broadcast_to(g, shape)
 
 
 def _count(shape: tuple[int, ...], axis: Any) -> int:
@@ -258,9 +274,7 @@ SUM = _define(
     "sum",
     "Σ",
     _np_sum,
-    lambda F, g, out, a, axis=None, keepdims=False: F.broadcast_to(
-        F.reshape(g, _kept_shape(a.shape, axis, keepdims)), a.shape
-    ),
+    lambda F, g, out, a, axis=None, keepdims=False: _unreduce(F, g, a.shape, axis, keepdims),
     saves=False,
 )
 MEAN = _define(
@@ -268,8 +282,7 @@ MEAN = _define(
     "mean",
     lambda a, axis=None, keepdims=False: np.mean(a, axis=axis, keepdims=keepdims),
     lambda F, g, out, a, axis=None, keepdims=False: (
-        F.broadcast_to(F.reshape(g, _kept_shape(a.shape, axis, keepdims)), a.shape)
-        / _count(a.shape, axis)
+        _unreduce(F, g, a.shape, axis, keepdims) / _count(a.shape, axis)
     ),
     saves=False,
 )

@@ -135,6 +135,7 @@ class Tensor:
         "_kwargs",
         "_op",
         "_parents",
+        "_pending",
         "_released",
         "_retains_grad",
         "_seq",
@@ -153,6 +154,7 @@ class Tensor:
     _parents: tuple[Tensor, ...]
     _kwargs: dict[str, Any]
     _released: bool  # backward ran without retain_graph: saved values count as freed
+    _pending: Any  # during backward only: the gradient summed so far from this tensor's consumers
 
     def __init__(
         self,
@@ -171,6 +173,7 @@ class Tensor:
         self._parents = ()
         self._kwargs = _NO_KWARGS
         self._released = False
+        self._pending = None
         self._seq = next(_sequence)
 
     @classmethod
@@ -192,6 +195,7 @@ class Tensor:
         t._parents = parents
         t._kwargs = kwargs
         t._released = False
+        t._pending = None
         t._seq = next(_sequence)
         return t
 
