@@ -553,6 +553,26 @@ def test_tensor_zero_exponent_at_zero_base() -> None:
     assert x.grad.item() == 0.0 and e.grad.item() == 0.0
 
 
+def test_pow_mixed_second_partial_at_zero_exponent() -> None:
+    # A mask on b == 0 in d/da a^b once killed this mixed partial.
+    # d/da a^b = b a^(b-1); d/db of that = a^(b-1) (1 + b ln a) = 1/a at b = 0, a = 1.5.
+    a = Tensor(1.5, requires_grad=True)
+    b = Tensor(0.0, requires_grad=True)
+    ga, gb = grad(a**b, [a, b], create_graph=True)
+    assert ga.item() == 0.0 and gb.item() == pytest.approx(math.log(1.5), rel=1e-15)
+    (gab,) = grad(ga, b)
+    assert gab.item() == pytest.approx(1 / 1.5, rel=1e-15)
+
+
+def test_second_derivative_of_x_plus_1_to_the_x_at_zero() -> None:
+    # f = exp(x ln(1+x)); f' = f (ln(1+x) + x/(1+x)); f''(0) = 1/(1+0) + 1/(1+0)² = 2
+    x = Tensor(0.0, requires_grad=True)
+    (g,) = grad((x + 1) ** x, x, create_graph=True)
+    (g2,) = grad(g, x)
+    assert g.item() == 0.0
+    assert g2.item() == pytest.approx(2.0, rel=1e-15)
+
+
 def test_cube_third_derivative_at_zero() -> None:
     x = Tensor(0.0, requires_grad=True)
     (g,) = grad(x**3, x, create_graph=True)
