@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 READY = "ready"
 RUNNING = "running"
@@ -40,8 +41,9 @@ class Descent:
     """x_{k+1} = x_k + direction · lr · f'(x_k); direction -1 descends, +1 ascends.
 
     ``f_and_grad(x) -> (f(x), f'(x))``. Errors it raises propagate, except arithmetic ones
-    (overflow, division by zero) which count as non-finite values, since they are what a
-    student's function does at a bad point rather than a bug.
+    (overflow, division by zero, domain) which count as non-finite values, since they are what a
+    student's function does at a bad point rather than a bug (``math`` raises where numpy
+    returns nan: ValueError for a domain error counts too).
     """
 
     #: Steps considered when looking for oscillation or growth.
@@ -132,7 +134,7 @@ class Descent:
         try:
             value, slope = self._f_and_grad(x)
             value, slope = float(value), float(slope)
-        except (OverflowError, ZeroDivisionError):
+        except (OverflowError, ZeroDivisionError, ValueError):  # ValueError: math domain error
             value, slope = math.nan, math.nan
         return DescentPoint(k, x, value, slope)
 
@@ -280,3 +282,39 @@ def lr_from_slider(position: int, scale: LogScale = LR_SCALE) -> float:
 
 def slider_from_lr(lr: float, scale: LogScale = LR_SCALE) -> int:
     return scale.position(lr)
+
+
+def expression_objective(
+    expression: Any,
+    *,
+    x: float,
+    params: Mapping[str, float] | None = None,
+    target: str = "x",
+) -> Callable[[float], tuple[float, float]]:
+    """The callback Descent wants, for a typed expression: moving x (f, ∂f/∂x) or moving a
+    parameter with x held fixed (f, ∂f/∂target).
+
+    ``expression`` is text or an already parsed ``gradexplorer.expr.Expression``; a text that
+    does not parse raises the parser's ExprError. The parser is imported lazily so this module
+    stays importable without it.
+    """
+    if isinstance(expression, str):
+        from gradexplorer.expr import parse
+
+        expression = parse(expression)
+    fixed = dict(params or {})
+    if target == "x":
+
+        def along_x(t: float) -> tuple[float, float]:
+            p = expression.at(t, fixed)
+            return p.value, p.derivative
+
+        return along_x
+    if target not in expression.params:
+        raise ValueError(f"{target!r} is not a parameter of {expression.text!r}")
+
+    def along_param(t: float) -> tuple[float, float]:
+        p = expression.at(x, {**fixed, target: t})
+        return p.value, p.gradient[target]
+
+    return along_param

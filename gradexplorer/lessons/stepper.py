@@ -267,7 +267,12 @@ class BackwardStepper(_Cursor[BackwardStep]):
             )
         # The order in which backward delivered them: consumers are visited before the node.
         big = len(self.trace.nodes) + 1
-        result.sort(key=lambda c: (c.consumer.backward_order or big, c.edge.arg_index))
+        result.sort(
+            key=lambda c: (
+                big if c.consumer.backward_order is None else c.consumer.backward_order,
+                c.edge.arg_index,
+            )
+        )
         return result
 
     def _explain(self, node: TraceNode, name: str, contributions: list[Contribution]) -> str:
