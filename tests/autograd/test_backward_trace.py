@@ -15,6 +15,9 @@ import pytest
 import gradexplorer.autograd as ag
 from gradexplorer.autograd import BackwardTrace, Tensor
 
+# IEEE results (inf, nan) are answers: the engine must not emit RuntimeWarnings for them.
+pytestmark = pytest.mark.filterwarnings("error")
+
 
 def _trace_of(build, x0: float = 2.0) -> tuple[BackwardTrace, Tensor]:
     x = Tensor(x0, requires_grad=True, name="x")

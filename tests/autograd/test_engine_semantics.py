@@ -16,6 +16,9 @@ import gradexplorer
 import gradexplorer.autograd as ag
 from gradexplorer.autograd import Tensor, grad, no_grad
 
+# IEEE results (inf, nan) are answers: the engine must not emit RuntimeWarnings for them.
+pytestmark = pytest.mark.filterwarnings("error")
+
 # ----------------------------------------------------------------------------- the seed example
 
 
@@ -196,6 +199,49 @@ def test_single_element_non_scalar_backward_is_implicit() -> None:
     x = Tensor(np.array([3.0]), requires_grad=True)
     (x * x).backward()
     np.testing.assert_array_equal(x.grad.numpy(), [6.0])
+
+
+def test_backward_gradient_shape_mismatch_raises() -> None:
+    x = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    with pytest.raises(RuntimeError, match="Mismatch in shape"):
+        (x * x).backward(gradient=np.ones(2))
+
+
+def test_retain_grad_without_requires_grad_raises() -> None:
+    with pytest.raises(
+        RuntimeError, match="can't retain_grad on Tensor that has requires_grad=False"
+    ):
+        Tensor(1.0).retain_grad()
+
+
+def test_graph_without_saved_values_can_be_walked_twice() -> None:
+    # As in PyTorch: add/sub/neg save nothing, so a second backward needs no retain_graph.
+    x = Tensor(2.0, requires_grad=True)
+    y = x + x - (-x)
+    y.backward()
+    y.backward()
+    assert x.grad.item() == 6.0
+
+
+def test_backward_on_a_leaf() -> None:
+    x = Tensor(2.0, requires_grad=True)
+    x.backward()
+    assert x.grad.item() == 1.0
+
+
+def test_backward_with_create_graph_gives_a_differentiable_grad() -> None:
+    x = Tensor(1.5, requires_grad=True)
+    (x**3).backward(create_graph=True)
+    assert x.grad.item() == pytest.approx(3 * 1.5**2, rel=1e-15)
+    assert x.grad.requires_grad
+    (g2,) = grad(x.grad, x)
+    assert g2.item() == pytest.approx(6 * 1.5, rel=1e-15)
+
+
+def test_backward_with_tensor_gradient_scales() -> None:
+    x = Tensor(2.0, requires_grad=True)
+    (x * x).backward(gradient=Tensor(0.5))
+    assert x.grad.item() == 2.0
 
 
 # ----------------------------------------------------------------------------- no_grad

@@ -6,8 +6,13 @@ import math
 import sys
 import time
 
+import pytest
+
 import gradexplorer.autograd as ag
 from gradexplorer.autograd import Tensor, grad
+
+# IEEE results (inf, nan) are answers: the engine must not emit RuntimeWarnings for them.
+pytestmark = pytest.mark.filterwarnings("error")
 
 FACTOR = 0.99999
 

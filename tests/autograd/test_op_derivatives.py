@@ -28,6 +28,9 @@ import sympy as sp
 import gradexplorer.autograd as ag
 from gradexplorer.autograd import Tensor, grad, no_grad
 
+# IEEE results (inf, nan) are answers: the engine must not emit RuntimeWarnings for them.
+pytestmark = pytest.mark.filterwarnings("error")
+
 # ----------------------------------------------------------------------------- oracles
 
 

@@ -13,11 +13,15 @@ import itertools
 from collections.abc import Callable, Sequence
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gradexplorer.autograd as ag
 from gradexplorer.autograd import Tensor, grad, no_grad
+
+# IEEE results (inf, nan) are answers: the engine must not emit RuntimeWarnings for them.
+pytestmark = pytest.mark.filterwarnings("error")
 
 LEAF_SHAPES = [(), (3, 1), (4,)]
 
