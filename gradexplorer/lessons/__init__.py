@@ -19,12 +19,15 @@ from gradexplorer.lessons.session import (
     load_session,
     save_session,
 )
+from gradexplorer.lessons.stepper import BackwardStepper, ForwardStepper
 
 __all__ = [
+    "BackwardStepper",
     "Descent",
     "DescentPoint",
     "DescentSettings",
     "Expectation",
+    "ForwardStepper",
     "LogScale",
     "ParamState",
     "Preset",

@@ -86,9 +86,7 @@ def read_preset(path: str | os.PathLike[str], *, check_expression: bool = True) 
     p = Path(path)
     try:
         data = decode_json(read_session_bytes(p))
-        state = session_from_dict(
-            data, check_expression=check_expression, allow_extra=frozenset({"expect"})
-        )
+        state = session_from_dict(data, check_expression=check_expression)
         expect = _read_expect(data.get("expect"), state)
     except SessionError as exc:
         raise SessionError(f"Lesson {p.name}: {exc.message}", hint=exc.hint) from None

@@ -55,6 +55,7 @@ _TOP_KEYS = (
     "toggles",
     "descent",
 )
+_OPTIONAL_KEYS = ("expect",)
 
 
 @dataclass(frozen=True)
@@ -226,11 +227,11 @@ class SessionState:
 # Reading
 
 
-def session_from_dict(
-    data: Any, *, check_expression: bool = True, allow_extra: frozenset[str] = frozenset()
-) -> SessionState:
-    """Validate decoded JSON and build a SessionState. ``allow_extra`` names top-level keys
-    that the caller handles itself (presets carry an "expect" block)."""
+def session_from_dict(data: Any, *, check_expression: bool = True) -> SessionState:
+    """Validate decoded JSON and build a SessionState.
+
+    A preset's "expect" block (the values it promises, see presets.py) is allowed and ignored
+    here, so a preset file opens like any saved session."""
     if not isinstance(data, dict):
         raise SessionError(
             f"This is not a gradexplorer session: expected a JSON object, found {_kind(data)}.",
@@ -260,12 +261,14 @@ def session_from_dict(
             f"The session is missing {_plural(len(missing), 'field')}: {', '.join(missing)}.",
             hint="The file may be truncated or edited by hand.",
         )
-    extra = sorted(k for k in data if k not in _TOP_KEYS and k not in allow_extra)
+    extra = sorted(k for k in data if k not in _TOP_KEYS and k not in _OPTIONAL_KEYS)
     if extra:
         raise SessionError(
             f"The session has unknown {_plural(len(extra), 'field')}: {', '.join(map(str, extra))}."
         )
 
+    if "expect" in data:
+        _object(data["expect"], "expect")
     params_raw = _object(data["params"], "params")
     params: dict[str, ParamState] = {}
     for name, raw in params_raw.items():
@@ -321,16 +324,9 @@ def session_from_dict(
     return state
 
 
-def session_from_json(
-    text: str | bytes,
-    *,
-    check_expression: bool = True,
-    allow_extra: frozenset[str] = frozenset(),
-) -> SessionState:
+def session_from_json(text: str | bytes, *, check_expression: bool = True) -> SessionState:
     """Parse and validate session JSON. Anything wrong is a SessionError."""
-    return session_from_dict(
-        decode_json(text), check_expression=check_expression, allow_extra=allow_extra
-    )
+    return session_from_dict(decode_json(text), check_expression=check_expression)
 
 
 def decode_json(text: str | bytes) -> Any:

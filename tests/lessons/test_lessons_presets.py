@@ -216,3 +216,20 @@ def test_logistic_loss_keeps_falling_ever_slower() -> None:
     assert all(b < a for a, b in itertools.pairwise(values))
     assert all(b < a for a, b in itertools.pairwise(slopes))
     assert values[-1] > 0
+
+
+@pytest.mark.parametrize("preset", PRESETS, ids=[p.name for p in PRESETS])
+def test_preset_file_opens_as_a_session(preset) -> None:
+    # `python main.py PRESET.json` opens presets like saved sessions.
+    from gradexplorer.lessons.session import load_session
+
+    assert load_session(preset.path) == preset.state
+
+
+def test_session_with_a_malformed_expect_block_is_refused() -> None:
+    from gradexplorer.lessons.session import SessionState
+
+    data = json.loads(BY_BARE_NAME["seed-example"].path.read_text())
+    data["expect"] = [10, 7]
+    with pytest.raises(SessionError, match="expect must be an object"):
+        SessionState.from_json(json.dumps(data))
