@@ -162,7 +162,7 @@ class Descent:
             len(recent) == w
             and all(r > 1 + 1e-9 for r in ratios)
             and all(
-                not self._improving(a, b) and a.value != b.value
+                (b.value - a.value) * self.direction < 0  # f strictly worse
                 for a, b in itertools.pairwise(pts[-w - 1 :])
             )
         ):

@@ -484,3 +484,21 @@ def test_importing_lessons_pulls_in_neither_qt_nor_the_parser() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_temp_file_is_written_next_to_the_target(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # os.replace is only atomic within one file system, so the temp file must be a sibling.
+    renames = []
+    real_replace = os.replace
+
+    def spy(src: str, dst: object) -> None:
+        renames.append((Path(src), Path(str(dst))))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(session_mod.os, "replace", spy)
+    target = tmp_path / "lesson.json"
+    save_session(full_state(), target)
+    ((src, dst),) = renames
+    assert src.parent == tmp_path and dst == target and src != target
