@@ -362,6 +362,37 @@ def test_grad_wrt_intermediate() -> None:
     assert u.grad is None
 
 
+def test_grad_of_a_tensor_with_respect_to_itself_and_repeated_inputs() -> None:
+    x = Tensor(2.0, requires_grad=True)
+    assert grad(x, x)[0].item() == 1.0
+    g1, g2 = grad(x * x, [x, x])
+    assert g1.item() == 4.0 and g2.item() == 4.0
+
+
+def test_grad_outputs_list_for_several_outputs() -> None:
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    (g,) = grad([x * x, ag.sum(x)], x, grad_outputs=[np.array([1.0, 1.0]), np.array(2.0)])
+    np.testing.assert_array_equal(g.numpy(), [2 * 1.0 + 2.0, 2 * 2.0 + 2.0])
+
+
+def test_one_element_array_times_scalar_keeps_each_shape() -> None:
+    a = Tensor(np.array([3.0]), requires_grad=True)
+    b = Tensor(2.0, requires_grad=True)
+    (a * b).backward()
+    assert a.grad.shape == (1,) and b.grad.shape == ()
+    assert a.grad.numpy()[0] == 2.0 and b.grad.item() == 3.0
+
+
+def test_enable_grad_inside_no_grad() -> None:
+    x = Tensor(2.0, requires_grad=True)
+    with no_grad():
+        with ag.enable_grad():
+            inside = x * x
+        outside = x * x
+    assert inside.requires_grad and not outside.requires_grad
+    assert ag.is_grad_enabled()
+
+
 # ----------------------------------------------------------------------------- Tensor basics
 
 
