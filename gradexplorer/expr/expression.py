@@ -21,7 +21,13 @@ from gradexplorer.errors import ExprError
 from gradexplorer.expr.names import GREEK, GREEK_SYMBOLS, LETTERS
 from gradexplorer.expr.nodes import BinOp, Call, Const, Neg, Node, Num, Param, Var, structure, walk
 from gradexplorer.expr.parser import parse_tree
-from gradexplorer.expr.printers import canonical, format_number, pretty, pytorch_source
+from gradexplorer.expr.printers import (
+    canonical,
+    format_number,
+    pretty,
+    pretty_labels,
+    pytorch_source,
+)
 
 DEFAULT_PARAM = 1.0
 
@@ -61,11 +67,13 @@ _CONST_VALUES = {"pi": math.pi, "e": math.e}
 
 
 # Instructions: ("x",) push x; ("p", name) push a parameter; ("c", value, label) push a constant;
-# ("f", function, n_args, op_name) pop n_args, push the result.
+# ("f", function, n_args, op_name, text) pop n_args, push the result; text names the result when
+# it is a constant (2π is one constant node labelled "2π" in the graph, not "6.28319").
 Instruction = tuple[Any, ...]
 
 
 def _compile(tree: Node) -> list[Instruction]:
+    labels = pretty_labels(tree)
     program: list[Instruction] = []
     stack: list[tuple[Node, bool]] = [(tree, False)]
     while stack:
@@ -83,19 +91,19 @@ def _compile(tree: Node) -> list[Instruction]:
         elif isinstance(node, Const):
             program.append(("c", _CONST_VALUES[node.name], _CONST_LABELS[node.name]))
         elif isinstance(node, Neg):
-            program.append(("f", operator.neg, 1, "neg"))
+            program.append(("f", operator.neg, 1, "neg", labels[id(node)]))
         elif isinstance(node, BinOp):
             name, fn = _BINARY[node.op]
-            program.append(("f", fn, 2, name))
+            program.append(("f", fn, 2, name, labels[id(node)]))
         elif isinstance(node, Call) and node.func in _LOG_BASES:
             value, label = _LOG_BASES[node.func]
-            program.append(("f", ag.log, 1, "log"))
+            program.append(("f", ag.log, 1, "log", f"ln({labels[id(node.args[0])]})"))
             program.append(("c", value, label))
-            program.append(("f", operator.truediv, 2, "div"))
+            program.append(("f", operator.truediv, 2, "div", labels[id(node)]))
         else:
             assert isinstance(node, Call)
             name, fn = _FUNCTIONS[node.func]
-            program.append(("f", fn, len(node.args), name))
+            program.append(("f", fn, len(node.args), name, labels[id(node)]))
     return program
 
 
@@ -190,7 +198,10 @@ class Expression:
                 n = ins[2]
                 args = stack[-n:]
                 del stack[-n:]
-                stack.append(ins[1](*args))
+                out = ins[1](*args)
+                if not out.requires_grad:
+                    out.name = ins[4]
+                stack.append(out)
             if record is not None:
                 record.append(stack[-1])
         return stack

@@ -215,7 +215,7 @@ class _Parser:
         if tok.kind == "|":
             self.advance()
             self.enter(tok)
-            if self.tok.kind == "|":
+            if self.tok.kind == "|" and not _starts_operand(self.peek()):
                 raise self.error("empty | |", tok.start, self.tok.end, hint="write |x| for abs")
             inner = self.grouped(tok, "|")
             self.leave()

@@ -81,6 +81,19 @@ def pretty(tree: Node) -> str:
     return fold(tree, _pretty).text
 
 
+def pretty_labels(tree: Node) -> dict[int, str]:
+    """The pretty text of every subtree, by id(node): names for folded constants like 2π."""
+    labels: dict[int, str] = {}
+
+    def combine(node: Node, kids: list[_Frag]) -> _Frag:
+        frag = _pretty(node, kids)
+        labels[id(node)] = frag.text
+        return frag
+
+    fold(tree, combine)
+    return labels
+
+
 def _pretty(node: Node, kids: list[_Frag]) -> _Frag:
     if isinstance(node, Num):
         return _Frag(format_number(node.value), ATOM, node)
