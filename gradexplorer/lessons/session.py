@@ -19,7 +19,7 @@ import os
 import re
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,8 @@ _TOP_KEYS = (
     "descent",
 )
 _OPTIONAL_KEYS = ("expect",)
+# The toggles the Qt model keeps as flat keys of its state dict.
+_MODEL_TOGGLES = ("show_derivative", "show_second_derivative", "show_edge_labels")
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ class Toggles:
     show_second_derivative: bool = False
     show_tangent: bool = True
     show_graph: bool = True  # the backward graph panel
+    show_edge_labels: bool = True  # local derivatives written on the graph's edges
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -209,6 +212,40 @@ class SessionState:
         )
         encoded = base64.urlsafe_b64encode(compact.encode("utf-8")).decode("ascii")
         return STATE_PREFIX + encoded.rstrip("=")
+
+    def to_model_state(self) -> dict[str, Any]:
+        """The flat dict the Qt model reads (ExplorerModel.apply_state); the view is left out
+        when it is auto, so the model picks its own range."""
+        out: dict[str, Any] = {
+            "version": self.version,
+            "expression": self.expression,
+            "x": self.x,
+            "x_range": list(self.x_range),
+            "params": {name: p.to_dict() for name, p in self.params.items()},
+        }
+        if self.view is not None:
+            out["view"] = list(self.view)
+        out.update({k: getattr(self.toggles, k) for k in _MODEL_TOGGLES})
+        return out
+
+    @classmethod
+    def from_model_state(
+        cls,
+        data: Any,
+        *,
+        title: str = "",
+        note: str = "",
+        toggles: Toggles | None = None,
+        descent: DescentSettings | None = None,
+    ) -> SessionState:
+        """Build a session from the Qt model's flat dict (ExplorerModel.to_state).
+
+        The model lets x and parameter values run past their slider ranges (it widens them), so
+        ranges are widened here to contain their values instead of being refused. Toggles the
+        model does not hold come from ``toggles``; a descent target that is no longer a
+        parameter falls back to x. Malformed input is a SessionError.
+        """
+        return _from_model_state(data, title, note, toggles or Toggles(), descent)
 
     @classmethod
     def from_dict(cls, data: Any, *, check_expression: bool = True) -> SessionState:
@@ -422,13 +459,62 @@ def validate_expression(expression: str) -> None:
         raise SessionError(f"The expression {expression!r} could not be checked: {exc}") from None
 
 
+def _from_model_state(
+    data: Any, title: str, note: str, toggles: Toggles, descent: DescentSettings | None
+) -> SessionState:
+    model = _object(data, "the app's state")
+    expression = _json_text(model.get("expression"), "expression")
+    x = _finite(model.get("x"), "x")
+    lo, hi = _number_tuple(model.get("x_range"), 2, "x_range")
+    params: dict[str, ParamState] = {}
+    for name, raw in _object(model.get("params", {}), "params").items():
+        _check_param_name(name)
+        p = _object(raw, f"params.{name}")
+        value = _finite(p.get("value"), f"params.{name}.value")
+        p_lo = _finite(p.get("min", value), f"params.{name}.min")
+        p_hi = _finite(p.get("max", value), f"params.{name}.max")
+        p_lo, p_hi = min(p_lo, value), max(p_hi, value)
+        if p_lo == p_hi:  # a slider needs some room
+            p_lo, p_hi = value - 1.0, value + 1.0
+        params[name] = ParamState(value, p_lo, p_hi)
+    view = model.get("view")
+    flags = {}
+    for key in _MODEL_TOGGLES:
+        if key in model:
+            if not isinstance(model[key], bool):
+                raise SessionError(f"{key} must be true or false, found {_kind(model[key])}.")
+            flags[key] = model[key]
+    descent = descent or DescentSettings()
+    if descent.target != "x" and descent.target not in params:
+        descent = replace(descent, target="x")
+    return SessionState(
+        expression=expression,
+        x=x,
+        x_range=(min(lo, x), max(hi, x)),
+        params=params,
+        view=None if view is None else _number_tuple(view, 4, "view"),  # type: ignore[arg-type]
+        toggles=replace(toggles, **flags),
+        descent=descent,
+        title=title,
+        note=note,
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # Files
 
 
-def save_session(state: SessionState, path: str | os.PathLike[str]) -> None:
+def save_session(
+    state: SessionState, path: str | os.PathLike[str], *, check_expression: bool = True
+) -> None:
     """Write atomically: a temp file in the same directory, fsync, then os.replace. If anything
-    fails before the replace, the previous file is untouched and the temp file removed."""
+    fails before the replace, the previous file is untouched and the temp file removed.
+
+    The expression is checked first (when the parser is available) so the app never writes a
+    file that load_session would then refuse.
+    """
+    if check_expression:
+        validate_expression(state.expression)
     target = Path(path)
     data = state.to_json().encode("utf-8")
     directory = target.parent if str(target.parent) else Path(".")

@@ -502,3 +502,63 @@ def test_temp_file_is_written_next_to_the_target(
     save_session(full_state(), target)
     ((src, dst),) = renames
     assert src.parent == tmp_path and dst == target and src != target
+
+
+# ---------------------------------------------------------------------------------------------
+# The Qt model's flat state dict
+
+
+def test_model_state_round_trip_keeps_what_the_model_does_not_hold() -> None:
+    state = full_state()
+    flat = state.to_model_state()
+    assert flat["show_second_derivative"] is True and "toggles" not in flat
+    assert flat["params"]["a"] == {"value": 0.5, "min": -1.0, "max": 4.0}
+    back = SessionState.from_model_state(
+        flat, title=state.title, note=state.note, toggles=state.toggles, descent=state.descent
+    )
+    assert back == state
+    assert "view" not in SessionState(view=None).to_model_state()
+
+
+def test_model_state_ranges_widen_to_contain_values() -> None:
+    flat = {
+        "expression": "a x",
+        "x": 7.5,
+        "x_range": [-5.0, 5.0],
+        "params": {"a": {"value": 9.0, "min": 0.0, "max": 1.0}, "b": {"value": 2.0}},
+        "view": [-5.0, 5.0, -1.0, 1.0],
+        "show_derivative": True,
+    }
+    s = SessionState.from_model_state(flat, descent=DescentSettings(target="q"))
+    assert s.x_range == (-5.0, 7.5)
+    assert s.params["a"] == ParamState(9.0, 0.0, 9.0)
+    assert s.params["b"] == ParamState(2.0, 1.0, 3.0)
+    assert s.descent.target == "x"  # q is not a parameter any more
+    assert s.toggles.show_derivative is True and s.toggles.show_tangent is True
+
+
+@pytest.mark.parametrize(
+    "flat",
+    [
+        None,
+        [],
+        {"expression": 3, "x": 1.0, "x_range": [0, 2]},
+        {"expression": "x", "x": math.nan, "x_range": [0, 2]},
+        {"expression": "x", "x": 1.0, "x_range": [0]},
+        {"expression": "x", "x": 1.0, "x_range": [0, 2], "params": {"x": {"value": 1}}},
+        {"expression": "x", "x": 1.0, "x_range": [0, 2], "show_derivative": "yes"},
+    ],
+)
+def test_bad_model_state_is_a_session_error(flat: object) -> None:
+    with pytest.raises(SessionError):
+        SessionState.from_model_state(flat)
+
+
+def test_save_refuses_an_expression_that_would_not_open(tmp_path: Path) -> None:
+    expr = pytest.importorskip("gradexplorer.expr")
+    if not hasattr(expr, "parse"):
+        pytest.skip("gradexplorer.expr.parse not written yet")
+    path = tmp_path / "s.json"
+    with pytest.raises(SessionError, match="cannot be read"):
+        save_session(replace(full_state(), expression="x^^2"), path)
+    assert not path.exists()
