@@ -9,7 +9,6 @@ backward on a 100k-node chain vs a 10k chain between 8 and 12 (linear).
 
 from __future__ import annotations
 
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -19,15 +18,19 @@ import numpy as np
 from gradexplorer.autograd import Tensor, exp, sin
 
 
-def best_of(fn: Callable[[], object], repeat: int, number: int) -> float:
-    """Median over `repeat` runs of the mean time of `number` calls, in seconds."""
-    runs = []
+def compare(
+    baseline: Callable[[], object], ours: Callable[[], object], repeat: int, number: int
+) -> tuple[float, float]:
+    """Best (minimum) mean time per call of each, in seconds, over `repeat` interleaved rounds
+    of `number` calls: interleaving makes both feel the same machine load."""
+    best = [float("inf"), float("inf")]
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        runs.append((time.perf_counter() - t0) / number)
-    return statistics.median(runs)
+        for i, fn in enumerate((baseline, ours)):
+            t0 = time.perf_counter()
+            for _ in range(number):
+                fn()
+            best[i] = min(best[i], (time.perf_counter() - t0) / number)
+    return best[0], best[1]
 
 
 def hand_numpy(xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -50,8 +53,7 @@ def curve(n: int, repeat: int, number: int) -> float:
     f0, d0 = hand_numpy(xs)
     f1, d1 = engine(xs)
     assert np.allclose(f0, f1) and np.allclose(d0, d1), "engine disagrees with numpy"
-    t_np = best_of(lambda: hand_numpy(xs), repeat, number)
-    t_ag = best_of(lambda: engine(xs), repeat, number)
+    t_np, t_ag = compare(lambda: hand_numpy(xs), lambda: engine(xs), repeat, number)
     ratio = t_ag / t_np
     print(
         f"f and f' over {n:>9,} points: numpy {t_np * 1e6:9.1f} us, gradexplorer "
@@ -86,8 +88,7 @@ def scalar_graph() -> float | None:
         return x.grad
 
     assert abs(ours() - theirs()) < 1e-12
-    t_mg = best_of(theirs, 15, 400)
-    t_ag = best_of(ours, 15, 400)
+    t_mg, t_ag = compare(theirs, ours, 25, 400)
     ratio = t_ag / t_mg
     print(
         f"20-node scalar graph fwd+bwd: micrograd {t_mg * 1e6:6.1f} us, gradexplorer "
