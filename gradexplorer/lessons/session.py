@@ -15,6 +15,7 @@ import binascii
 import contextlib
 import json
 import math
+import numbers
 import os
 import re
 import tempfile
@@ -590,7 +591,8 @@ def _set(obj: object, name: str, value: Any) -> None:
 
 
 def _finite(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    # numbers.Real also admits numpy scalars, which a UI may hand over from an array.
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise SessionError(f"{where} must be a number, found {_kind(value)}.")
     try:
         number = float(value)

@@ -562,3 +562,14 @@ def test_save_refuses_an_expression_that_would_not_open(tmp_path: Path) -> None:
     with pytest.raises(SessionError, match="cannot be read"):
         save_session(replace(full_state(), expression="x^^2"), path)
     assert not path.exists()
+
+
+def test_numpy_scalars_are_accepted_and_stored_as_floats() -> None:
+    import numpy as np
+
+    s = SessionState(x=np.float32(1.5), x_range=(np.int64(-2), np.float64(2.0)))
+    assert s.x == 1.5 and type(s.x) is float
+    assert s.x_range == (-2.0, 2.0) and all(type(v) is float for v in s.x_range)
+    assert parse(s.to_json()) == s
+    with pytest.raises(SessionError):
+        SessionState(x=np.float64("nan"))
