@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QSizePolicy, QVBoxLayout, QWidget
 
 from gradexplorer.errors import ExprError
 from gradexplorer.ui.model import ExplorerModel
@@ -49,6 +49,8 @@ class FunctionInput(QWidget):
         self.pretty_label.setToolTip("How the function was understood")
         self.pretty_label.setAccessibleName("Function as understood")
         self.pretty_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # a long formula is clipped (full text in the tooltip) instead of squeezing the editor
+        self.pretty_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.error_label = QLabel(objectName="errorLabel")
         self.error_label.setTextFormat(Qt.TextFormat.RichText)
         self.error_label.setWordWrap(True)
@@ -92,7 +94,9 @@ class FunctionInput(QWidget):
             self.edit.blockSignals(False)
 
     def _on_expression(self, expression: object) -> None:
-        self.pretty_label.setText(f"= {expression.pretty}")  # type: ignore[attr-defined]
+        text = f"= {expression.pretty}"  # type: ignore[attr-defined]
+        self.pretty_label.setText(text)
+        self.pretty_label.setToolTip(f"Understood as {text[2:]}")
 
     def _on_error(self, err: ExprError | None) -> None:
         if err is None:

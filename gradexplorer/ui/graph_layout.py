@@ -31,8 +31,16 @@ def layout_graph(
     n_nodes: int,
     edges: Sequence[tuple[int, int, int]],
     kinds: Sequence[str],
+    sizes: Sequence[float] | None = None,
+    dummy_size: float = 0.3,
 ) -> GraphLayout:
-    """Lay out nodes 0..n-1 given in topological order; `edges` are (src, dst, arg_index)."""
+    """Lay out nodes 0..n-1 given in topological order; `edges` are (src, dst, arg_index).
+
+    sizes: vertical extent of each node including its margin (default 1 = one row); a dummy
+    (a long edge passing through a column) takes `dummy_size`, so long edges cost little height.
+    Rows in the result are centre positions in the same unit.
+    """
+    node_size = list(sizes) if sizes is not None else [1.0] * n_nodes
     preds: list[list[int]] = [[] for _ in range(n_nodes)]
     succs: list[list[int]] = [[] for _ in range(n_nodes)]
     for s, d, _ in edges:
@@ -115,11 +123,19 @@ def layout_graph(
             best, best_crossings = [list(lay) for lay in layers], c
     layers = best
 
+    def size(v: int) -> float:
+        return node_size[v] if v < n_nodes else dummy_size
+
     # Rows: start packed and centred, then pull towards neighbours' mean row.
     row: dict[int, float] = {}
     for lay in layers:
+        gaps = [(size(a) + size(b)) / 2 for a, b in itertools.pairwise(lay)]
+        total = sum(gaps)
+        pos = -total / 2
         for i, v in enumerate(lay):
-            row[v] = i - (len(lay) - 1) / 2
+            row[v] = pos
+            if i < len(gaps):
+                pos += gaps[i]
     for it in range(6):
         order = range(1, n_layers) if it % 2 == 0 else range(n_layers - 2, -1, -1)
         for i in order:
@@ -128,11 +144,13 @@ def layout_graph(
             for v in lay:
                 nbrs = [u for u, _ in (vpred[v] if it % 2 == 0 else vsucc[v])]
                 want.append(sum(row[u] for u in nbrs) / len(nbrs) if nbrs else row[v])
-            placed = _place_in_order(want)
+            placed = _place_in_order(
+                want, [(size(a) + size(b)) / 2 for a, b in itertools.pairwise(lay)]
+            )
             for v, r in zip(lay, placed, strict=True):
                 row[v] = r
     if row:
-        top = min(row.values())
+        top = min(row[v] - size(v) / 2 for v in row)
         row = {v: r - top for v, r in row.items()}
 
     edge_points = tuple(tuple((float(vlayer[v]), row[v]) for v in chain) for chain in chains)
@@ -145,11 +163,16 @@ def layout_graph(
     )
 
 
-def _place_in_order(want: list[float], gap: float = 1.0) -> list[float]:
+def _place_in_order(want: list[float], gaps: Sequence[float] | None = None) -> list[float]:
     """Positions as close as possible to `want` (least squares, by pooling adjacent
-    violators) that keep the given order with at least `gap` between neighbours."""
-    # Subtracting i*gap turns "y[i+1] >= y[i] + gap" into a plain isotonic regression.
-    shifted = [w - i * gap for i, w in enumerate(want)]
+    violators) that keep the given order with at least gaps[i] between items i and i+1
+    (default 1)."""
+    gaps = list(gaps) if gaps is not None else [1.0] * max(0, len(want) - 1)
+    offset = [0.0]
+    for g in gaps:
+        offset.append(offset[-1] + g)
+    # Subtracting the cumulative gap turns "y[i+1] >= y[i] + gap" into isotonic regression.
+    shifted = [w - o for w, o in zip(want, offset, strict=True)]
     blocks: list[list[float]] = []  # [mean, weight]
     for value in shifted:
         blocks.append([value, 1.0])
@@ -160,4 +183,4 @@ def _place_in_order(want: list[float], gap: float = 1.0) -> list[float]:
     out: list[float] = []
     for mean, weight in blocks:
         out.extend([mean] * int(weight))
-    return [v + i * gap for i, v in enumerate(out)]
+    return [v + o for v, o in zip(out, offset, strict=True)]

@@ -39,7 +39,9 @@ from gradexplorer.ui.graph_layout import GraphLayout, layout_graph
 from gradexplorer.ui.numbers import format_number
 
 NODE_W, NODE_H = 132.0, 64.0
-COL_GAP, ROW_GAP = 92.0, 26.0
+CONST_H = 32.0  # a constant shows only its number: its value is its label, it has no grad
+COL_GAP, ROW_GAP = 96.0, 22.0
+DUMMY_H = 18.0  # height a long edge takes when it passes a column
 PORT_SPREAD = 12.0  # vertical offset between argument ports, so x*x shows two edges
 MIN_SCALE, MAX_SCALE = 0.3, 1.6
 
@@ -55,7 +57,7 @@ class NodeStyle:
 
 STYLES = {
     "input": NodeStyle("#dcf2e1", "#2a8d3a", 2.2, False, "input (needs grad)"),
-    "const": NodeStyle("#efefef", "#8c8c8c", 1.4, True, "constant (no grad)"),
+    "const": NodeStyle("#efefef", "#8c8c8c", 1.4, True, "constant"),
     "op": NodeStyle("#e6eefb", "#1f5fbf", 1.6, False, "operation"),
     "output": NodeStyle("#ffefd6", "#d06a00", 3.2, False, "output f"),
 }
@@ -74,8 +76,10 @@ class NodeItem(QGraphicsPathItem):
         super().__init__()
         self.style_key = _style_key(node)
         st = STYLES[self.style_key]
+        self.compact = self.style_key == "const"
+        self.height = CONST_H if self.compact else NODE_H
         path = QPainterPath()
-        path.addRoundedRect(QRectF(0, 0, NODE_W, NODE_H), 10, 10)
+        path.addRoundedRect(QRectF(0, 0, NODE_W, self.height), 10, 10)
         self.setPath(path)
         self.setBrush(QBrush(QColor(st.fill)))
         pen = QPen(QColor(st.border), st.width)
@@ -98,13 +102,16 @@ class NodeItem(QGraphicsPathItem):
         if title != self.label:
             self.label = title
             self.title.setText(title)
-            w = self.title.boundingRect().width()
-            self.title.setPos((NODE_W - w) / 2, 4)
+            r = self.title.boundingRect()
+            top = (CONST_H - r.height()) / 2 if self.compact else 4
+            self.title.setPos((NODE_W - r.width()) / 2, top)
         self.value_text.setText(f"value {format_number(node.value, 4)}")
         grad = "—" if node.grad is None else format_number(node.grad, 4)
         self.grad_text.setText(f"grad  {grad}")
         self.value_text.setPos(10, 25)
         self.grad_text.setPos(10, 43)
+        self.value_text.setVisible(not self.compact)
+        self.grad_text.setVisible(not self.compact)
         self.setToolTip(
             f"{STYLES[self.style_key].caption}\nop: {node.op}   label: {node.label}\n"
             f"value: {format_number(node.value, 12)}\n"
@@ -178,8 +185,7 @@ class GraphView(QGraphicsView):
         title.setPointSizeF(12.5)
         title.setBold(True)
         edge = QFont(base)
-        edge.setPointSizeF(9.0)
-        edge.setItalic(True)
+        edge.setPointSizeF(9.5)
         self._fonts = {"title": title, "body": base, "edge": edge}
         self._key: tuple | None = None
         self._nodes: list[NodeItem] = []
@@ -269,15 +275,22 @@ class GraphView(QGraphicsView):
         self.rebuilds += 1
         self._clear()
         nodes = trace.nodes
-        lay = layout_graph(len(nodes), edges, [n.kind for n in nodes])
+        unit = NODE_H + ROW_GAP
+        sizes = [
+            (CONST_H + ROW_GAP) / unit if (n.kind == "const" and not n.is_output) else 1.0
+            for n in nodes
+        ]
+        lay = layout_graph(
+            len(nodes), edges, [n.kind for n in nodes], sizes, (DUMMY_H + ROW_GAP / 2) / unit
+        )
         self.layout_result = lay
 
-        def cell(col: float, row: float) -> QPointF:
-            return QPointF(col * (NODE_W + COL_GAP), row * (NODE_H + ROW_GAP))
+        def centre(col: float, row: float) -> QPointF:
+            return QPointF(col * (NODE_W + COL_GAP) + NODE_W / 2, row * unit)
 
         for i, node in enumerate(nodes):
             item = NodeItem(node, self._fonts)
-            item.setPos(cell(lay.layer[i], lay.row[i]))
+            item.setPos(centre(lay.layer[i], lay.row[i]) - QPointF(NODE_W / 2, item.height / 2))
             item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, False)
             self._scene.addItem(item)
             self._nodes.append(item)
@@ -292,7 +305,7 @@ class GraphView(QGraphicsView):
             for rank, (_, _, k) in enumerate(group):
                 port_of[k] = (rank - (len(group) - 1) / 2) * PORT_SPREAD
         for k, ((s, d, _), points) in enumerate(zip(edges, lay.edge_points, strict=True)):
-            pts = [cell(c, r) + QPointF(NODE_W / 2, NODE_H / 2) for c, r in points]
+            pts = [centre(c, r) for c, r in points]
             pts[0] = pts[0] + QPointF(NODE_W / 2, 0)
             port = port_of[k]
             pts[-1] = pts[-1] + QPointF(-NODE_W / 2 - 1, port)

@@ -35,7 +35,7 @@ def _legend_html() -> str:
             f"<span style='background-color:{st.fill};color:{st.border};'>&nbsp;■&nbsp;</span>"
             f"&nbsp;{st.caption}"
         )
-    return "Backward graph: " + "&nbsp;&nbsp;&nbsp;".join(chips)
+    return "<b>Backward graph</b>&nbsp;&nbsp; " + "&nbsp;&nbsp;&nbsp;".join(chips)
 
 
 class MainWindow(QMainWindow):

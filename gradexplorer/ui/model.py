@@ -362,13 +362,13 @@ class ExplorerModel(QObject):
                 bx, by = xs, ys
             return bx, clip_for_drawing(by, y0, y1)
 
+        defined = np.isfinite(np.broadcast_to(np.asarray(s.value, dtype=float), xs.shape))
         cx, cy = polyline(s.value, "value")
-        d1 = polyline(s.derivative, "derivative") if self._toggles.show_derivative else None
-        d2 = (
-            polyline(s.second_derivative, "second_derivative")
-            if self._toggles.show_second_derivative
-            else None
-        )
+        d1 = d2 = None
+        if self._toggles.show_derivative:  # no f′ curve where f is undefined (see the point)
+            d1 = polyline(np.where(defined, s.derivative, np.nan), "derivative")
+        if self._toggles.show_second_derivative:
+            d2 = polyline(np.where(defined, s.second_derivative, np.nan), "second_derivative")
         self._curve = CurveData(cx, cy, d1, d2, self._view)
         self.curveChanged.emit(self._curve)
 
@@ -379,12 +379,17 @@ class ExplorerModel(QObject):
         try:
             with np.errstate(all="ignore"):
                 p = self._expression.at(self._x, self.param_values(), trace=True)
+            value = _as_float(p.value)
+            # The engine follows PyTorch (d ln x/dx at x = -1 is -1 although ln(-1) is nan); a
+            # student should read "undefined" for every derivative where f itself is undefined.
+            # The trace keeps the engine's raw numbers for the graph view.
+            ok = 1.0 if math.isfinite(value) else math.nan
             point = PointData(
                 self._x,
-                _as_float(p.value),
-                _as_float(p.derivative),
-                _as_float(p.second_derivative),
-                {k: _as_float(v) for k, v in dict(p.gradient).items()},
+                value,
+                _as_float(p.derivative) * ok,
+                _as_float(p.second_derivative) * ok,
+                {k: _as_float(v) * ok for k, v in dict(p.gradient).items()},
                 p.trace,
             )
         except Exception:

@@ -13,7 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QFont, QKeyEvent
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 from gradexplorer.ui.model import CurveData, ExplorerModel, PointData
 from gradexplorer.ui.numbers import clip_line
@@ -88,6 +88,12 @@ class PlotView(pg.PlotWidget):
         for curve in (self.curve_item, self.d1_item, self.d2_item, self.tangent_item):
             item.addItem(curve, ignoreBounds=True)
         item.addItem(self.marker, ignoreBounds=True)
+        # Moving x repaints most of the plot (the tangent spans it), but only the tangent and
+        # the point change: the grid/axes and the curves are blitted from pixmap caches that
+        # pyqtgraph invalidates itself (update()) on setData or a range change.
+        cached = [item.getAxis("bottom"), item.getAxis("left")]
+        for it in (*cached, self.curve_item, self.d1_item, self.d2_item):
+            it.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.legend = item.addLegend(offset=(10, 10), labelTextColor="#222", brush="#ffffffd0")
         self._legend_items = [self.curve_item, self.tangent_item]
         self._rebuild_legend()

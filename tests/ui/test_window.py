@@ -2,6 +2,7 @@
 poles. Oracles: sympy for values and derivatives, closed forms for node counts."""
 
 import math
+from html import escape as html_escape
 
 import numpy as np
 import pytest
@@ -55,6 +56,10 @@ def test_readouts_say_undefined_outside_the_domain(qtbot, window):
     for name in ("valueLabel", "derivativeLabel", "secondDerivativeLabel"):
         assert window.findChild(QLabel, name).text() == "undefined"
     assert not window.plot.tangent_item.isVisible()
+    window.derivative_check.setChecked(True)
+    xs, ys = window.plot.d1_item.getData()
+    assert not np.isfinite(ys[xs < 0]).any()  # no f′ curve where f is undefined
+    assert np.isfinite(ys[xs > 0.01]).all()
 
 
 def test_graph_view_nodes_and_gradient_of_x(qtbot, window):
@@ -143,7 +148,7 @@ def test_error_label_marks_the_offending_span(qtbot, window):
     type_function(qtbot, window, "x +* 2")
     err = window.model.error
     html = window.findChild(QLabel, "errorLabel").text()
-    assert err.message in html
+    assert html_escape(err.message) in html
     assert "background-color" in html  # the span is highlighted in the echoed input
     marked = "x +* 2"[err.start : err.end] or "&nbsp;"
     assert f"color:#a00000;text-decoration:underline'>{marked.replace(' ', '&nbsp;')}" in html

@@ -1,0 +1,194 @@
+"""UI latency ratios, measured in one run against bare PySide6 + pyqtgraph baselines.
+
+1. x-slider step until the window has repainted (the plot's and the graph view's viewports
+   both received their paint event), p95 over 200 steps, vs a bare pyqtgraph setData of a
+   2,000-point curve until its viewport has repainted. Target: <= 2.5x.
+2. Cold start to the first painted window (fresh subprocess each, median of several) vs a
+   bare PySide6 + pyqtgraph window showing one curve. Target: <= 3x.
+
+Run: QT_QPA_PLATFORM=offscreen python bench/bench_ui.py   (prints ratios; not a timed test)
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+STEPS = 200
+COLD_RUNS = 5
+EXPRESSIONS = ["x^2 + 3x", "sin(a x) * exp(-x^2/4) + b x^3"]
+
+
+def _p95(samples: list[float]) -> float:
+    s = sorted(samples)
+    return s[min(len(s) - 1, round(0.95 * (len(s) - 1)))]
+
+
+def _paint_waiter(app, widgets):
+    """Returns wait(): process events until every widget got a Paint event since the last call."""
+    from PySide6.QtCore import QEvent, QObject
+
+    painted: set[int] = set()
+    targets = {id(w): w for w in widgets}
+
+    class Filter(QObject):
+        def eventFilter(self, obj, ev):
+            if ev.type() == QEvent.Type.Paint and id(obj) in targets:
+                painted.add(id(obj))
+            return False
+
+    flt = Filter()
+    for w in widgets:
+        w.installEventFilter(flt)
+
+    def wait() -> None:
+        painted.clear()
+        for _ in range(50):
+            app.processEvents()
+            if len(painted) == len(targets):
+                return
+        raise RuntimeError("no repaint after 50 event-loop passes")
+
+    wait.filter = flt  # keep the filter alive
+    return wait
+
+
+def step_latency() -> None:
+    import numpy as np
+    import pyqtgraph as pg
+    from PySide6.QtWidgets import QApplication
+
+    from gradexplorer.ui import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    results = {}
+    for expr in EXPRESSIONS:
+        win = MainWindow(expression=expr, x=-4.0)
+        win.resize(1280, 800)
+        win.show()
+        for _ in range(5):
+            app.processEvents()
+        wait = _paint_waiter(app, [win.plot.viewport(), win.graph_view.viewport()])
+        slider = win.x_control.slider
+        curves = win.model.curve_computations
+        times = []
+        for i in range(STEPS + 20):
+            t0 = time.perf_counter()
+            slider.setValue(250 + (i * 7) % 1600)  # never the start tick (200)
+            wait()
+            if i >= 20:  # warm-up
+                times.append(time.perf_counter() - t0)
+        assert win.model.curve_computations == curves, "an x step recomputed the curve"
+        results[expr] = (times, win.plot.size(), win.graph_view.node_count())
+        win.close()
+
+    size = results[EXPRESSIONS[0]][1]
+    bare = pg.PlotWidget()
+    bare.resize(size)
+    bare.show()
+    curve = bare.plot()
+    xs = np.linspace(-5, 5, 2000)
+    for _ in range(5):
+        app.processEvents()
+    wait = _paint_waiter(app, [bare.viewport()])
+    base = []
+    for i in range(STEPS + 20):
+        ys = np.sin(xs + 0.01 * i)
+        t0 = time.perf_counter()
+        curve.setData(xs, ys)
+        wait()
+        if i >= 20:
+            base.append(time.perf_counter() - t0)
+    bare.close()
+
+    b95 = _p95(base)
+    print(f"bare pyqtgraph setData+repaint (2,000 pts, {size.width()}x{size.height()}):")
+    print(f"  p50 {statistics.median(base) * 1e3:.2f} ms   p95 {b95 * 1e3:.2f} ms")
+    for expr, (times, _, nodes) in results.items():
+        a95 = _p95(times)
+        print(f"x-slider step until plot+graph repainted, f = {expr} ({nodes} graph nodes):")
+        print(
+            f"  p50 {statistics.median(times) * 1e3:.2f} ms   p95 {a95 * 1e3:.2f} ms   "
+            f"ratio p95 {a95 / b95:.2f}x (target <= 2.5x)"
+        )
+
+
+BARE_CHILD = """
+import time, os
+t_import = time.perf_counter()
+import numpy as np, pyqtgraph as pg
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+w = pg.PlotWidget()
+w.plot(np.linspace(-5, 5, 2000), np.linspace(-5, 5, 2000) ** 2)
+w.resize(1280, 800)
+class F(QObject):
+    def eventFilter(self, obj, ev):
+        if ev.type() == QEvent.Type.Paint and obj is w.viewport():
+            print("painted", flush=True); os._exit(0)
+        return False
+f = F(); w.viewport().installEventFilter(f)
+w.show()
+app.exec()
+"""
+
+APP_CHILD = """
+import os
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication
+from gradexplorer.ui import MainWindow
+app = QApplication([])
+win = MainWindow()
+win.resize(1280, 800)
+seen = set()
+targets = {id(win.plot.viewport()), id(win.graph_view.viewport())}
+class F(QObject):
+    def eventFilter(self, obj, ev):
+        if ev.type() == QEvent.Type.Paint and id(obj) in targets:
+            seen.add(id(obj))
+            if seen == targets:
+                print("painted", flush=True); os._exit(0)
+        return False
+f = F()
+win.plot.viewport().installEventFilter(f)
+win.graph_view.viewport().installEventFilter(f)
+win.show()
+app.exec()
+"""
+
+
+def _cold(code: str) -> float:
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=os.environ
+    )
+    dt = time.perf_counter() - t0
+    if proc.returncode != 0 or "painted" not in proc.stdout:
+        raise RuntimeError(proc.stderr[-2000:])
+    return dt
+
+
+def cold_start() -> None:
+    _cold(BARE_CHILD)  # warm the OS file cache for both, so neither pays the first disk read
+    _cold(APP_CHILD)
+    bare, app = [], []
+    for _ in range(COLD_RUNS):
+        bare.append(_cold(BARE_CHILD))
+        app.append(_cold(APP_CHILD))
+    b, a = statistics.median(bare), statistics.median(app)
+    print(f"cold start to first painted window (median of {COLD_RUNS}, fresh processes):")
+    print(
+        f"  bare PySide6+pyqtgraph {b:.3f} s   gradexplorer {a:.3f} s   ratio {a / b:.2f}x"
+        " (target <= 3x)"
+    )
+
+
+if __name__ == "__main__":
+    step_latency()
+    cold_start()

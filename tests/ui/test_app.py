@@ -1,0 +1,72 @@
+"""The command line of the app: screenshot mode and argument errors."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QImage
+
+from gradexplorer.ui.app import run
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def assert_non_blank_png(path: Path, size=(1280, 800)) -> None:
+    image = QImage(str(path))
+    assert not image.isNull(), "not a readable PNG"
+    assert (image.width(), image.height()) == size
+    # a blank window is one or two colours; the real one has curve, text and graph boxes
+    colours = {
+        image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)
+    }
+    assert len(colours) > 50
+
+
+def test_main_py_screenshot_offscreen(tmp_path):
+    out = tmp_path / "shot.png"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "main.py"),
+            "a x^2 + 3x",
+            "--x",
+            "2",
+            "--param",
+            "a=1.5",
+            "--screenshot",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert_non_blank_png(out)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--x", "abc"],
+        ["--x", "nan"],
+        ["--param", "a"],
+        ["--param", "1a=2"],
+        ["--param", "a=inf"],
+        ["--bogus"],
+    ],
+)
+def test_bad_arguments_exit_2_without_traceback(argv, capsys):
+    assert run(argv) == 2
+    err = capsys.readouterr().err
+    assert "gradexplorer:" in err and "Traceback" not in err
+
+
+def test_bad_expression_on_command_line_still_starts(qtbot, tmp_path):
+    out = tmp_path / "bad.png"
+    assert run(["x +* 2", "--screenshot", str(out)]) == 0
+    assert out.exists()
