@@ -1,0 +1,150 @@
+"""The parser is a security boundary: for any text, only ExprError ever escapes, nothing runs,
+nothing hangs. And the canonical text of any tree parses back to that tree."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gradexplorer.expr import ExprError, parse
+from gradexplorer.expr.names import FUNCTIONS, GREEK, PARAM_LETTERS
+from gradexplorer.expr.nodes import BinOp, Call, Const, Neg, Node, Num, Param, Var, structure
+from gradexplorer.expr.parser import parse_tree
+from gradexplorer.expr.printers import canonical
+
+FUZZ = settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
+# Characters the grammar cares about, so that fuzzing reaches deep into the parser.
+GRAMMAR_CHARS = "x0123456789.eE+-*/^()|, =abcsinotlgqrphmy²³√π−×÷·\u00a0"
+
+
+def _check(text: str) -> None:
+    try:
+        e = parse(text)
+    except ExprError as err:
+        assert isinstance(err.message, str) and err.message
+        assert 0 <= err.start <= err.end
+        assert err.start <= max(len(text), 0) + 1
+        err.caret()
+        return
+    again = parse(e.canonical)
+    assert again.structure == e.structure, (text, e.canonical)
+    assert isinstance(e.pretty, str)
+    p = e.at(0.5)
+    assert isinstance(p.value, float) and isinstance(p.derivative, float)
+
+
+@FUZZ
+@given(st.text(max_size=80))
+def test_arbitrary_text_only_raises_expr_error(text: str) -> None:
+    _check(text)
+
+
+@FUZZ
+@given(st.text(alphabet=GRAMMAR_CHARS, max_size=40))
+def test_grammar_shaped_text_only_raises_expr_error(text: str) -> None:
+    _check(text)
+
+
+def _leaves() -> st.SearchStrategy[Node]:
+    numbers = st.one_of(
+        st.integers(0, 1000).map(float),
+        st.floats(0, 1e20, allow_nan=False, allow_infinity=False),
+    )
+    return st.one_of(
+        numbers.map(Num),
+        st.just(Var()),
+        st.sampled_from(["pi", "e"]).map(Const),
+        st.sampled_from(PARAM_LETTERS + GREEK).map(Param),
+    )
+
+
+def _extend(children: st.SearchStrategy[Node]) -> st.SearchStrategy[Node]:
+    unary = sorted(f for f, n in FUNCTIONS.items() if n == 1)
+    return st.one_of(
+        children.map(Neg),
+        st.tuples(st.sampled_from("+-*/^"), children, children).map(lambda t: BinOp(*t)),
+        st.tuples(st.sampled_from(unary), children).map(lambda t: Call(t[0], (t[1],))),
+        st.tuples(st.sampled_from(["max", "min"]), children, children).map(
+            lambda t: Call(t[0], (t[1], t[2]))
+        ),
+    )
+
+
+@FUZZ
+@given(st.recursive(_leaves(), _extend, max_leaves=25))
+def test_canonical_text_parses_back_to_the_same_tree(tree: Node) -> None:
+    text = canonical(tree)
+    assert structure(parse_tree(text)) == structure(tree), text
+
+
+HOSTILE = [
+    "__import__('os').system('rm -rf /')",
+    "().__class__.__bases__[0].__subclasses__()",
+    "exec('import os')",
+    "eval('1+1')",
+    "open('/etc/passwd').read()",
+    "lambda: 0",
+    "[x for x in range(10**9)]",
+    "{}.get",
+    "x if x else y",
+    "globals()",
+    "import os; os.system('ls')",
+    "f'{x}'",
+    "9**9**9**9**9**9**9",
+    "9^9^9^9",
+    "10**10**10",
+    "(" * 10_000 + "x" + ")" * 10_000,
+    "-" * 10_000 + "x",
+    "x" * 100_000,
+    "1" * 100_000,
+    "sin(" * 5_000 + "x" + ")" * 5_000,
+    "(" * 250 + ")" * 250,
+    "2^" * 200 + "2",
+    "-" * 499 + "x",
+    "sin " * 120 + "x",
+    "|" * 500,
+    "9" * 500,
+    "1e" + "9" * 498,
+    "x" * 500,
+    "x+" * 249 + "x",
+    "\x00" * 500,
+    "\ud800x",
+    "x\u202e2",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=[repr(h[:24]) for h in HOSTILE])
+def test_hostile_input_is_handled_quickly(text: str) -> None:
+    start = time.perf_counter()
+    try:
+        e = parse(text)
+    except ExprError:
+        pass
+    else:
+        p = e.at(0.5)
+        assert math.isnan(p.value) or isinstance(p.value, float)
+    # Microseconds to a few milliseconds in practice; generous for a loaded shared machine.
+    assert time.perf_counter() - start < 1.0
+
+
+def test_huge_exponents_are_floats_not_big_integers() -> None:
+    start = time.perf_counter()
+    assert parse("9^9^9^9").at(0.0).value == math.inf
+    assert parse("9**9**9**9**9**9**9").at(0.0).value == math.inf
+    assert time.perf_counter() - start < 0.5
+
+
+def test_long_and_deep_inputs_are_refused_before_any_work() -> None:
+    for text in ["x" * 100_000, "(" * 10_000 + "x" + ")" * 10_000]:
+        start = time.perf_counter()
+        with pytest.raises(ExprError, match="too long"):
+            parse(text)
+        assert time.perf_counter() - start < 0.1
+    with pytest.raises(ExprError, match="nested too deeply"):
+        parse("(" * 100 + "x" + ")" * 100)

@@ -1,0 +1,227 @@
+"""The command line, mostly through a real subprocess: exit codes, stdout/stderr, JSON shapes."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from gradexplorer import cli
+
+PY = sys.executable
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [PY, "-m", "gradexplorer", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        encoding="utf-8",
+    )
+
+
+def test_eval_json_shape_and_values() -> None:
+    r = run("eval", "a x^2 + 3x", "--at", "2", "--param", "a=1.5", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out == {
+        "expression": "a*x^2 + 3*x",
+        "x": 2.0,
+        "value": 12.0,
+        "derivative": 9.0,
+        "second_derivative": 3.0,
+        "gradient": {"x": 9.0, "a": 4.0},
+    }
+    assert r.stdout.count("\n") == 1  # exactly one JSON object
+
+
+def test_eval_json_non_finite_numbers_are_strings() -> None:
+    r = run("eval", "log(x) + b", "--at", "0", "--json")
+    out = json.loads(r.stdout)
+    assert out["value"] == "-inf" and out["derivative"] == "inf"
+    assert out["gradient"] == {"x": "inf", "b": 1.0}  # b defaults to 1
+    r = run("eval", "0/0 + x", "--at", "1", "--json")
+    assert json.loads(r.stdout)["value"] == "nan"
+
+
+def test_eval_text_output() -> None:
+    r = run("eval", "sin x", "--at", "pi/2", "--param", "k=2")
+    assert r.returncode == 2 and "no parameter k" in r.stderr
+    r = run("eval", "k sin x", "--at", "pi/2", "-p", "k=2")
+    assert r.returncode == 0
+    lines = r.stdout.splitlines()
+    assert lines[0] == "f(x) = k*sin(x)"
+    values = dict(line.split(" = ", 1) for line in lines[2:])
+    assert float(values["f    "]) == 2.0
+    assert abs(float(values["f'   "])) < 1e-15
+    assert float(values["f''  "]) == -2.0
+    assert float(values["df/dk"]) == 1.0
+
+
+def test_bad_expression_exits_2_with_a_caret() -> None:
+    r = run("eval", "a x^^2", "--at", "1")
+    assert r.returncode == 2
+    assert r.stdout == ""
+    err = r.stderr.splitlines()
+    assert "'^' cannot follow '^'" in err[0]
+    assert err[1] == "a x^^2"
+    assert err[2] == "    ^"
+    assert err[3].startswith("hint:")
+
+
+def test_bad_expression_with_json_also_prints_the_error_object() -> None:
+    r = run("eval", "Sin(x)", "--at", "1", "--json")
+    assert r.returncode == 2
+    out = json.loads(r.stdout)
+    assert out == {
+        "error": {
+            "message": "unknown name Sin, did you mean sin?",
+            "start": 0,
+            "end": 3,
+            "hint": "did you mean sin? Names are case-sensitive",
+        }
+    }
+    assert "Sin(x)\n^^^" in r.stderr
+    r = run("eval", "2 + ", "--at", "1", "--json")
+    assert json.loads(r.stdout)["error"]["hint"] is None
+
+
+def test_expression_starting_with_a_minus_sign() -> None:
+    r = run("eval", "-x^2", "--at", "-3", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert (out["value"], out["derivative"], out["x"]) == (-9.0, 6.0, -3.0)
+    r = run("eval", "--at=-1", "--", "-x")
+    assert r.returncode == 0 and "f     = 1" in r.stdout
+
+
+def test_bad_option_values_exit_2() -> None:
+    assert run("eval", "x", "--at", "x+1").returncode == 2
+    assert run("eval", "x", "--at", "2 3").returncode == 2
+    assert run("eval", "a x", "--at", "1", "--param", "a").returncode == 2
+    assert run("eval", "x").returncode == 2  # --at is required
+    assert run("frobnicate").returncode == 2
+    assert run().returncode == 2
+
+
+def test_graph_json() -> None:
+    r = run("graph", "a x^2 + 3x", "--at", "2", "--param", "a=1.5", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["expression"] == "a*x^2 + 3*x" and out["x"] == 2.0 and out["params"] == {"a": 1.5}
+    nodes = {n["id"]: n for n in out["nodes"]}
+    x = next(n for n in nodes.values() if n["label"] == "x")
+    assert x["kind"] == "input" and x["grad"] == 9.0 and x["op"] == "leaf"
+    root = nodes[out["output"]]
+    assert root["is_output"] and root["value"] == 12.0 and root["backward_order"] == 0
+    for n in nodes.values():
+        assert set(n) >= {"op", "label", "kind", "value", "grad", "parents", "backward_order"}
+    # d(x^2)/dx at 2 is 4: the edge from x into the power node.
+    power = next(n for n in nodes.values() if n["op"] == "pow")
+    edge = next(e for e in out["edges"] if e["dst"] == power["id"] and e["src"] == x["id"])
+    assert edge["local"] == 4.0 and edge["contribution"] == 6.0  # grad(pow) = a = 1.5
+
+
+def test_graph_dot_and_text() -> None:
+    r = run("graph", "x*x", "--at", "3", "--format", "dot")
+    assert r.returncode == 0
+    assert r.stdout.startswith("digraph backward {") and r.stdout.rstrip().endswith("}")
+    assert r.stdout.count("n0 -> n1") == 2  # x used twice
+    assert 'label="local 3"' in r.stdout
+    if shutil.which("dot"):
+        check = subprocess.run(["dot", "-Tsvg"], input=r.stdout, capture_output=True, text=True)
+        assert check.returncode == 0
+    r = run("graph", "sin(x)", "--at", "0")
+    assert r.returncode == 0 and "backward trace of f(x) = sin(x) at x = 0" in r.stdout
+    r = run("graph", "x +* 1", "--at", "0", "--format", "json")
+    assert r.returncode == 2
+
+
+def test_eval_and_graph_never_import_qt() -> None:
+    code = (
+        "import sys\n"
+        "import gradexplorer.expr, gradexplorer.cli\n"
+        "from gradexplorer.cli import main\n"
+        "main(['eval', 'x^2', '--at', '1', '--json'])\n"
+        "main(['graph', 'sin(x)', '--at', '1', '--format', 'dot'])\n"
+        "main(['eval', 'x^^2', '--at', '1'])\n"
+        "assert not [m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph'))]\n"
+        "print('clean')\n"
+    )
+    r = subprocess.run([PY, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.rstrip().endswith("clean")
+
+
+def test_console_script_is_installed() -> None:
+    script = Path(PY).with_name("gradexplorer")
+    if not script.exists():
+        pytest.skip("console script not installed in this environment")
+    r = subprocess.run(
+        [str(script), "eval", "x^3", "--at", "2", "--json"], capture_output=True, text=True
+    )
+    assert r.returncode == 0 and json.loads(r.stdout)["derivative"] == 12.0
+
+
+def test_gui_without_a_display_says_so(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the display check is for X11/Wayland")
+    for var in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(var, raising=False)
+    assert cli.main(["gui"]) == 1
+    assert "no display" in capsys.readouterr().err
+
+
+def test_gui_forwards_its_arguments_to_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    seen: list[list[str]] = []
+    fake = types.SimpleNamespace(run=lambda argv: seen.append(argv) or 7)
+    monkeypatch.setattr(cli.importlib, "import_module", lambda name: fake)
+    assert cli.main(["gui", "-x^2", "--x", "2"]) == 7
+    assert seen == [["-x^2", "--x", "2"]]
+
+
+def test_gui_reports_a_missing_app(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+
+    def fail(name: str) -> None:
+        raise ImportError("No module named 'PySide6'")
+
+    monkeypatch.setattr(cli.importlib, "import_module", fail)
+    assert cli.main(["gui"]) == 1
+    assert "cannot start" in capsys.readouterr().err
+    monkeypatch.setattr(cli.importlib, "import_module", lambda name: types.SimpleNamespace())
+    assert cli.main(["gui"]) == 1
+
+
+def test_gui_screenshot_through_the_real_app(tmp_path: Path) -> None:
+    pytest.importorskip("gradexplorer.ui.app")
+    shot = tmp_path / "shot.png"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    r = run("gui", "sin x", "--screenshot", str(shot), env=env)
+    assert r.returncode == 0, r.stderr
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "value"),
+    [
+        (["eval", "x^2", "--at", "3", "--json"], 9.0),
+        (["eval", "--json", "--at", "3", "x^2"], 9.0),
+        (["eval", "x^2", "--at=3", "--json"], 9.0),
+        (["eval", "2^-x", "--at", "-2", "--json"], 4.0),
+        (["eval", "a", "--at", "0", "-p", "a=pi", "--json"], math.pi),
+    ],
+)
+def test_argument_orders(argv: list[str], value: float, capsys) -> None:
+    assert cli.main(argv) == 0
+    assert json.loads(capsys.readouterr().out)["value"] == pytest.approx(value)
