@@ -1,8 +1,8 @@
 """Text -> tokens, with every token's span in the original text.
 
 Unicode a student pastes is mapped here (− × ÷ · π ² ³ √, non-breaking space); any other
-non-ASCII character is refused by name. Glued words are split as on a board ("sinx" is sin x,
-"pix" is pi·x, "ax" is a·x), except words that look like a mistake or like Python.
+non-ASCII character is refused by name. A function, constant or Greek name glued to what follows
+is split as on a board ("sinx" is sin x, "pix" is pi·x); any other unknown word is an error.
 """
 
 from __future__ import annotations
@@ -191,6 +191,14 @@ def _split_word(text: str, start: int, end: int) -> list[Token]:
                 hint=f"write {head}^{digits} for a power or {digits}{head} for a product",
             )
         raise _unknown(word, text, start, end)
+    # A function, constant or Greek name may be glued to what follows (sinx, pix, lnx, alphax);
+    # single letters may not (ax, foo): an unknown word is an error, never a silent product.
+    if any(len(p.value) == 1 for p in pieces[:-1]):
+        hint = "to multiply, separate the names: " + " ".join(p.value for p in pieces)
+        guess = did_you_mean(word) if len(word) >= 4 else None
+        if guess is not None:
+            hint = f"did you mean {guess}? Or {hint}"
+        raise ExprError(f"unknown name {word}", start, end, text=text, hint=hint)
     return pieces
 
 

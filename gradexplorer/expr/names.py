@@ -142,5 +142,5 @@ def did_you_mean(word: str) -> str | None:
     if lowered != word and lowered.isalpha() and lowered.isascii():
         return lowered  # "Sin" -> "sin", "PI" -> "pi", "sinX" -> "sinx"
     candidates = sorted(KNOWN - set(LETTERS))
-    close = difflib.get_close_matches(lowered, candidates, n=1, cutoff=0.7)
+    close = difflib.get_close_matches(lowered, candidates, n=1, cutoff=0.75)
     return close[0] if close else None
