@@ -237,6 +237,13 @@ class Expression:
                 name: (g.item() if g is not None else 0.0)
                 for name, g in zip(["x", *env], grads, strict=True)
             }
+        if math.isnan(value):
+            # Outside the domain (ln(-1)) the engine still applies the rules (1/x = -1, as
+            # PyTorch does), but a function that has no value has no derivative there.
+            gradient = dict.fromkeys(gradient, math.nan)
+            second = math.nan
+        elif math.isnan(gradient["x"]):
+            second = math.nan
         return Point(x, value, gradient["x"], second, gradient, tr)
 
     def sample(
@@ -264,6 +271,12 @@ class Expression:
                 if dy is not None and dy.requires_grad:
                     (d2,) = ag.grad(dy.sum(), [xt], allow_unused=True)
                 second = _dense(d2, xs)
+        # No derivative where the function has no value (see at()).
+        undefined = np.isnan(value)
+        if first is not None:
+            first[undefined] = np.nan
+            if second is not None:
+                second[undefined | np.isnan(first)] = np.nan
         return Samples(xs, value, first, second)
 
     def _constant_trace(self, xt: Tensor, env: Mapping[str, Tensor]) -> BackwardTrace:

@@ -185,3 +185,15 @@ def test_float32_samples_are_accepted() -> None:
     xs = np.linspace(0, 1, 5, dtype=np.float32)
     s = parse("x^2").sample(xs)
     np.testing.assert_allclose(s.value, xs.astype(np.float64) ** 2, rtol=1e-6)
+
+
+def test_no_derivative_outside_the_domain() -> None:
+    """ln(-1) has no value, so no slope: the engine's rule alone would say 1/x = -1 there."""
+    p = parse("ln(x) + a x").at(-1.0, {"a": 2.0})
+    assert math.isnan(p.value)
+    assert math.isnan(p.derivative) and math.isnan(p.second_derivative)
+    assert all(math.isnan(v) for v in p.gradient.values())
+    s = parse("ln(x)").sample(np.array([-1.0, 0.5, 2.0]), derivatives=2)
+    assert math.isnan(s.derivative[0]) and math.isnan(s.second_derivative[0])
+    np.testing.assert_allclose(s.derivative[1:], [2.0, 0.5])
+    np.testing.assert_allclose(s.second_derivative[1:], [-4.0, -0.25])
