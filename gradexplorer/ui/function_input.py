@@ -5,11 +5,23 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QStackedLayout,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gradexplorer.errors import ExprError
 from gradexplorer.ui.model import ExplorerModel
 
+TIP = (
+    "Try <i>sin(x)/x</i>, <i>a x^2 + b</i>, <i>1/(1 + e^-x)</i>, <i>relu(x)</i>, <i>ln(x)</i>."
+    " Letters other than x become parameters. Drag the red point or use the arrow keys."
+)
 DEBOUNCE_MS = 180  # long enough to skip the half-typed states of a word, short enough to feel live
 
 
@@ -61,15 +73,30 @@ class FunctionInput(QWidget):
             " border-radius: 4px; padding: 3px 6px; }"
         )
         self.error_label.hide()
+        # While the text is valid the error's place shows a tip, so the plot below does not jump
+        # up and down as half-typed text turns invalid and valid again.
+        self.tip_label = QLabel(TIP, objectName="tipLabel")
+        self.tip_label.setTextFormat(Qt.TextFormat.RichText)
+        self.tip_label.setStyleSheet("QLabel#tipLabel { color: palette(mid); padding: 3px 6px; }")
+
+        two_lines = 2 * self.fontMetrics().lineSpacing() + 10
+        for label in (self.tip_label, self.error_label):
+            label.setMinimumHeight(two_lines)
+            label.setWordWrap(True)
 
         row = QHBoxLayout()
         row.addWidget(caption)
         row.addWidget(self.edit, 3)
         row.addWidget(self.pretty_label, 2)
+        second = QStackedLayout()
+        second.addWidget(self.tip_label)
+        second.addWidget(self.error_label)
+        self._second = second
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 2)
+        layout.setSpacing(3)
         layout.addLayout(row)
-        layout.addWidget(self.error_label)
+        layout.addLayout(second)
 
         self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
         self._timer.timeout.connect(self.commit)
@@ -100,12 +127,12 @@ class FunctionInput(QWidget):
 
     def _on_error(self, err: ExprError | None) -> None:
         if err is None:
-            self.error_label.hide()
+            self._second.setCurrentWidget(self.tip_label)
             self.error_label.clear()
             self.edit.setStyleSheet("")
             self.pretty_label.setEnabled(True)
             return
         self.error_label.setText(error_html(err, err.text or self._model.text))
-        self.error_label.show()
+        self._second.setCurrentWidget(self.error_label)
         self.edit.setStyleSheet("QLineEdit { border: 2px solid #d04040; border-radius: 3px; }")
         self.pretty_label.setEnabled(False)  # greyed: it still shows the last valid function

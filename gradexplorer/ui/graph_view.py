@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QGraphicsPolygonItem,
     QGraphicsRectItem,
     QGraphicsScene,
+    QGraphicsSceneHoverEvent,
     QGraphicsSimpleTextItem,
     QGraphicsView,
     QWidget,
@@ -87,6 +88,7 @@ class NodeItem(QGraphicsPathItem):
             pen.setStyle(Qt.PenStyle.DashLine)
         self.setPen(pen)
         self.setZValue(2)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # box never changes
         self.title = QGraphicsSimpleTextItem(self)
         self.title.setFont(fonts["title"])
         self.value_text = QGraphicsSimpleTextItem(self)
@@ -95,6 +97,7 @@ class NodeItem(QGraphicsPathItem):
         self.grad_text.setFont(fonts["body"])
         self.grad_text.setBrush(QBrush(QColor(GRAD_COLOR)))
         self.label = ""
+        self.setAcceptHoverEvents(True)
         self.set_node(node)
 
     def set_node(self, node: Any) -> None:
@@ -112,12 +115,19 @@ class NodeItem(QGraphicsPathItem):
         self.grad_text.setPos(10, 43)
         self.value_text.setVisible(not self.compact)
         self.grad_text.setVisible(not self.compact)
+        self.node = node
+
+    def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:
+        # Built on hover rather than on every x step: 60 nodes' full-precision texts are a
+        # visible share of a step's budget.
+        node = self.node
         self.setToolTip(
             f"{STYLES[self.style_key].caption}\nop: {node.op}   label: {node.label}\n"
             f"value: {format_number(node.value, 12)}\n"
             f"grad (∂f/∂ this node): "
             f"{'not reached' if node.grad is None else format_number(node.grad, 12)}"
         )
+        super().hoverEnterEvent(event)
 
 
 class EdgeItem(QGraphicsPathItem):
@@ -132,6 +142,7 @@ class EdgeItem(QGraphicsPathItem):
             dx = (b.x() - a.x()) * 0.5
             path.cubicTo(QPointF(a.x() + dx, a.y()), QPointF(b.x() - dx, b.y()), b)
         self.setPath(path)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # only labels change
         end = points[-1]
         head = QPolygonF(
             [end, QPointF(end.x() - 9, end.y() - 4.5), QPointF(end.x() - 9, end.y() + 4.5)]
@@ -142,7 +153,7 @@ class EdgeItem(QGraphicsPathItem):
         # The label sits on the last stretch, near the op it feeds, where edges fan apart.
         a, b = points[-2], points[-1]
         self.anchor = QPointF(a.x() + 0.62 * (b.x() - a.x()), a.y() + 0.62 * (b.y() - a.y()))
-        self.label_box = QGraphicsRectItem(self)
+        self.label_box = _EdgeLabelBox(self)
         self.label_box.setBrush(QBrush(QColor(255, 255, 255, 225)))
         self.label_box.setPen(QPen(QColor("#c9ced6"), 0.8))
         self.label_box.setZValue(1)
@@ -151,7 +162,7 @@ class EdgeItem(QGraphicsPathItem):
         self.label_text.setBrush(QBrush(QColor("#3a4556")))
         self.has_local = True
 
-    def set_local(self, text: str, tip: str) -> None:
+    def set_local(self, text: str, edge: Any, src: Any, dst: Any) -> None:
         if text != self.label_text.text():
             self.label_text.setText(text)
             r = self.label_text.boundingRect()
@@ -160,7 +171,25 @@ class EdgeItem(QGraphicsPathItem):
             self.label_box.setPos(
                 self.anchor.x() - (r.width() + 6) / 2, self.anchor.y() - (r.height() + 2) / 2
             )
-        self.label_box.setToolTip(tip)
+        self.label_box.edge = (edge, src, dst)
+
+
+class _EdgeLabelBox(QGraphicsRectItem):
+    def __init__(self, parent: QGraphicsItem) -> None:
+        super().__init__(parent)
+        self.edge: tuple[Any, Any, Any] | None = None
+        self.setAcceptHoverEvents(True)
+
+    def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:
+        if self.edge is not None:
+            edge, src, dst = self.edge
+            local = "none" if edge.local is None else format_number(edge.local, 12)
+            contrib = "—" if edge.contribution is None else format_number(edge.contribution, 12)
+            self.setToolTip(
+                f"local derivative ∂({dst.label})/∂({src.label}) = {local}\n"
+                f"adds grad({dst.label}) × local = {contrib} to grad({src.label})"
+            )
+        super().hoverEnterEvent(event)
 
 
 class GraphView(QGraphicsView):
@@ -173,7 +202,13 @@ class GraphView(QGraphicsView):
             " gradient ∂f/∂box; edge labels are local derivatives. Wheel to zoom, drag to pan."
         )
         self._scene = QGraphicsScene(self)
+        # Texts change on every x step; a BSP index would be rebuilt for each of them.
+        self._scene.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
         self.setScene(self._scene)
+        self.setOptimizationFlags(
+            QGraphicsView.OptimizationFlag.DontSavePainterState
+            | QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing
+        )
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
@@ -238,13 +273,7 @@ class GraphView(QGraphicsView):
             item.has_local = edge.local is not None  # constants get no gradient: no label
             item.label_box.setVisible(self._show_edge_labels and item.has_local)
             local = format_number(edge.local, 4) if edge.local is not None else "—"
-            contrib = format_number(edge.contribution, 6) if edge.contribution is not None else "—"
-            item.set_local(
-                f"∂ {local}",
-                f"local derivative ∂({dst.label})/∂({src.label}) = "
-                f"{format_number(edge.local, 12) if edge.local is not None else 'none'}\n"
-                f"adds grad({dst.label}) × local = {contrib} to grad({src.label})",
-            )
+            item.set_local(f"∂ {local}", edge, src, dst)
 
     def set_show_edge_labels(self, on: bool) -> None:
         self._show_edge_labels = on

@@ -157,7 +157,9 @@ class MainWindow(QMainWindow):
         def action(text: str, slot, *keys, tip: str = "", checkable: bool = False) -> QAction:
             act = QAction(text, self)
             if keys:
-                act.setShortcuts([QKeySequence(k) for k in keys])
+                # platform standard keys can be empty (Quit on some Linux desktops): skip those
+                seqs = [QKeySequence(k) for k in keys]
+                act.setShortcuts([q for q in dict.fromkeys(seqs) if not q.isEmpty()])
             act.setStatusTip(tip)
             act.setToolTip(tip)
             act.setCheckable(checkable)
@@ -251,6 +253,7 @@ class MainWindow(QMainWindow):
         font.setPointSizeF(self._base_font.pointSizeF() * self._zoom)
         self.centralWidget().setFont(font)
         self.plot.set_font_scale(self._zoom)
+        self.readouts.set_font_scale(self._zoom)
         self.graph_view.set_font_scale(self._zoom)
         self.statusBar().showMessage(f"zoom {self._zoom:.0%}", 2000)
 

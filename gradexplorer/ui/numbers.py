@@ -18,10 +18,15 @@ def format_number(value: float | np.ndarray | None, digits: int = 6) -> str:
     """
     if value is None:
         return UNDEFINED
-    try:
-        v = float(np.asarray(value, dtype=float).reshape(-1)[0])
-    except (TypeError, ValueError, IndexError):
-        return UNDEFINED
+    if isinstance(value, float | int | np.number) or (
+        isinstance(value, np.ndarray) and value.ndim == 0
+    ):
+        v = float(value)  # fast path: every x step formats a few hundred of these
+    else:
+        try:
+            v = float(np.asarray(value, dtype=float).reshape(-1)[0])
+        except (TypeError, ValueError, IndexError):
+            return UNDEFINED
     if not math.isfinite(v):
         return UNDEFINED
     if v == 0.0:

@@ -15,6 +15,7 @@ class Readouts(QGroupBox):
         super().__init__("At the point x", parent)
         self.setObjectName("readouts")
         self._model = model
+        self._scale = 1.0
         self._form = QFormLayout(self)
         self._form.setContentsMargins(8, 6, 8, 6)
         self._form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
@@ -34,10 +35,7 @@ class Readouts(QGroupBox):
 
     def _add(self, name: str, caption: str, tip: str) -> QLabel:
         label = QLabel(UNDEFINED, objectName=name)
-        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        font.setPointSizeF(self.font().pointSizeF() * 1.25)
-        font.setWeight(QFont.Weight.DemiBold)
-        label.setFont(font)
+        label.setFont(self._number_font())
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         label.setToolTip(tip)
         label.setAccessibleName(caption)
@@ -46,6 +44,25 @@ class Readouts(QGroupBox):
         cap.setToolTip(tip)
         self._form.addRow(cap, label)
         return label
+
+    def _number_font(self) -> QFont:
+        # numbers in a fixed-width font so digits do not jitter while x is dragged
+        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        font.setPointSizeF(QFont().pointSizeF() * 1.25 * self._scale)
+        font.setWeight(QFont.Weight.DemiBold)
+        return font
+
+    def set_font_scale(self, scale: float) -> None:
+        """The window's zoom: the explicit number fonts do not inherit it, so scale them here."""
+        self._scale = scale
+        font = self._number_font()
+        for label in (
+            self.value_label,
+            self.derivative_label,
+            self.second_label,
+            *self.partial_labels.values(),
+        ):
+            label.setFont(font)
 
     def _rebuild_partials(self, names: tuple[str, ...]) -> None:
         for name in list(self.partial_labels):

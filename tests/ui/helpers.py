@@ -17,10 +17,12 @@ def make_window(qtbot, **kwargs) -> MainWindow:
     return window
 
 
-def type_function(qtbot, window: MainWindow, text: str) -> None:
-    """Type into functionEdit and wait for the debounced parse to take it."""
+def type_function(qtbot, window: MainWindow, text: str, debounce: bool = True) -> None:
+    """Type into functionEdit and wait for the debounced parse to take it (or press Enter)."""
     edit = window.findChild(QLineEdit, "functionEdit")
     edit.setText(text)
+    if not debounce:
+        edit.returnPressed.emit()
     qtbot.waitUntil(lambda: window.model.text == text, timeout=3000)
 
 

@@ -7,6 +7,7 @@ from html import escape as html_escape
 import numpy as np
 import pytest
 import sympy as sp
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QLineEdit
 
 from gradexplorer.expr import parse
@@ -131,8 +132,8 @@ def test_bad_inputs_show_error_and_keep_previous_curve(qtbot, window):
     xs0, ys0 = (a.copy() for a in curve_data(window))
     error_label = window.findChild(QLabel, "errorLabel")
     assert not error_label.isVisible()
-    for text in BAD_INPUTS:
-        type_function(qtbot, window, text)
+    for i, text in enumerate(BAD_INPUTS):
+        type_function(qtbot, window, text, debounce=i % 5 == 0)
         assert error_label.isVisible(), text
         assert error_label.text(), text
         xs, ys = curve_data(window)
@@ -263,3 +264,57 @@ def test_constructor_presets_expression_x_and_params(qtbot):
     assert window.findChild(QDoubleSpinBox, "paramSpinBox_a").value() == 1.5
     assert label_number(window, "valueLabel") == pytest.approx(1.5 * 4 + 6)
     assert label_number(window, "partialLabel_a") == pytest.approx(4.0)
+
+
+def test_zooming_in_resamples_the_visible_range(qtbot, window):
+    type_function(qtbot, window, "sin(40 x)")
+    xs_full, _ = curve_data(window)
+    window.plot.view_box.setRange(xRange=(0.1, 0.3), yRange=(-1.2, 1.2), padding=0)
+    xs, ys = curve_data(window)
+    assert xs[0] == pytest.approx(0.1) and xs[-1] == pytest.approx(0.3)
+    assert np.diff(xs).max() < np.diff(xs_full).max() / 20  # finer grid: detail appears
+    np.testing.assert_allclose(ys, np.sin(40 * xs), atol=1e-12)
+    window.reset_view()
+    assert window.model.view_range[:2] == window.model.x_range
+
+
+def test_curve_pixels_follow_a_parameter_change(qtbot, window):
+    """The curve is drawn from a pixmap cache; a new curve must still reach the screen."""
+    type_function(qtbot, window, "a x^2")
+    window.plot.view_box.setRange(xRange=(-2, 2), yRange=(-1, 9), padding=0)
+    qtbot.wait(20)
+    before = window.plot.grab().toImage()
+    window.findChild(QDoubleSpinBox, "paramSpinBox_a").setValue(0.25)
+    qtbot.wait(20)
+    after = window.plot.grab().toImage()
+    assert before.size() == after.size()
+    w, h = after.width(), after.height()
+    changed = sum(
+        before.pixel(x, y) != after.pixel(x, y) for x in range(0, w, 4) for y in range(0, h, 4)
+    )
+    assert changed > 50
+
+
+def test_arrow_and_page_keys_on_the_plot_step_x(qtbot, window):
+    set_x(window, 0.0)
+    window.plot.setFocus()
+    qtbot.keyClick(window.plot, Qt.Key.Key_Right)
+    assert window.model.x == pytest.approx(0.05)
+    qtbot.keyClick(window.plot, Qt.Key.Key_PageDown)
+    assert window.model.x == pytest.approx(-0.45)
+
+
+def test_zoom_actions_scale_fonts_and_full_screen_toggles(qtbot, window):
+    size = window.findChild(QLabel, "derivativeLabel").font().pointSizeF()
+    base = window.centralWidget().font().pointSizeF()
+    window.set_zoom(1.5)
+    assert window.centralWidget().font().pointSizeF() == pytest.approx(base * 1.5)
+    assert window.findChild(QLabel, "derivativeLabel").font().pointSizeF() > size
+    window.set_zoom(1.0)
+    shortcuts = {a.text(): a.shortcut().toString() for a in window.actions()}
+    assert shortcuts["&Full screen"] == "F11"
+    assert shortcuts["&Quit"]
+    window.toggle_full_screen()
+    assert window.isFullScreen()
+    window.toggle_full_screen()
+    assert not window.isFullScreen()
