@@ -408,8 +408,7 @@ class ExplorerModel(QObject):
             "x_range": list(self._x_range),
             "params": {
                 name: {"value": s.value, "min": s.minimum, "max": s.maximum}
-                for name, s in {**self._remembered, **self._params}.items()
-                if name in self._params
+                for name, s in self._params.items()
             },
             "view": list(self._view),
             "show_derivative": self._toggles.show_derivative,
@@ -419,7 +418,8 @@ class ExplorerModel(QObject):
 
     def apply_state(self, state: dict[str, Any]) -> None:
         """Restore a state from `to_state`; raises SessionError (and changes nothing) when it
-        is malformed. Missing keys keep their current value."""
+        is malformed. Missing keys keep their current value, except a missing view, which
+        means auto: the x range and the curve are framed."""
         parsed = _validate_state(state)
         for name, (value, lo, hi) in parsed["params"].items():
             self._remembered[name] = ParamState(value, lo, hi)
@@ -440,7 +440,9 @@ class ExplorerModel(QObject):
         if "view" in parsed:
             self._view = tuple(parsed["view"])
             self.viewRangeChanged.emit(self._view)
-        self._recompute_curve()
+            self._recompute_curve()
+        else:  # no saved view means "auto": frame the x range and the curve
+            self.reset_view()
         self._recompute_point()
 
 

@@ -70,12 +70,20 @@ class PlotView(pg.PlotWidget):
         axis_pen = pg.mkPen("#9a9a9a", width=1)
         for angle in (0, 90):
             item.addItem(pg.InfiniteLine(0.0, angle=angle, pen=axis_pen), ignoreBounds=True)
-        self.curve_item = pg.PlotCurveItem(pen=pg.mkPen(CURVE_COLOR, width=2.5), name="f(x)")
+        # Antialiased curves are affordable: they are drawn into a pixmap cache (below) once per
+        # recompute, not on every x step.
+        self.curve_item = pg.PlotCurveItem(
+            pen=pg.mkPen(CURVE_COLOR, width=2.5), name="f(x)", antialias=True
+        )
         self.d1_item = pg.PlotCurveItem(
-            pen=pg.mkPen(D1_COLOR, width=2, style=Qt.PenStyle.DashLine), name="f′(x)"
+            pen=pg.mkPen(D1_COLOR, width=2, style=Qt.PenStyle.DashLine),
+            name="f′(x)",
+            antialias=True,
         )
         self.d2_item = pg.PlotCurveItem(
-            pen=pg.mkPen(D2_COLOR, width=2, style=Qt.PenStyle.DotLine), name="f″(x)"
+            pen=pg.mkPen(D2_COLOR, width=2, style=Qt.PenStyle.DotLine),
+            name="f″(x)",
+            antialias=True,
         )
         self.tangent_item = pg.PlotCurveItem(
             pen=pg.mkPen(TANGENT_COLOR, width=2), name="tangent", antialias=True

@@ -107,3 +107,23 @@ def test_bad_state_raises_session_error_and_changes_nothing(model, bad):
     with pytest.raises(SessionError):
         model.apply_state(bad)
     assert model.to_state() == before
+
+
+def test_state_without_view_frames_the_x_range(model):
+    model.set_view_range(-1.0, 1.0, -1.0, 1.0)
+    model.apply_state({"expression": "x^3", "x_range": [-2.0, 2.0], "x": 0.5})
+    x0, x1, y0, y1 = model.view_range
+    assert (x0, x1) == (-2.0, 2.0)
+    assert y0 < -8 and y1 > 8  # x^3 reaches ±8 on [-2, 2]
+
+
+def test_state_matches_the_lessons_session_format(model):
+    """The lessons layer builds sessions from this dict and gives it back (to_model_state)."""
+    from gradexplorer.lessons.session import SessionState
+
+    model.set_param("a", 0.5)
+    session = SessionState.from_model_state(model.to_state())
+    other = ExplorerModel("x")
+    other.apply_state(session.to_model_state())
+    assert other.text == "a x^2 + 3x" and other.params["a"].value == 0.5
+    assert other.x == model.x and other.x_range == model.x_range

@@ -4,7 +4,8 @@ PySide6 6.12.0 with pyqtgraph 0.14.0 aborts ("Fatal Python error: none_dealloc")
 PlotDataItem.setData calls: a binding decrefs None once too often until None is freed. The
 cycles run in a subprocess so that an abort fails this test instead of killing pytest, and
 the child also checks that None's reference count does not drain, which exposes the bug long
-before the abort.
+before the abort. Checked against a PySide6-Essentials 6.12.0 venv: the child aborts (SIGABRT,
+exit -6) inside PlotCurveItem.setData during its first 50 cycles.
 """
 
 import subprocess

@@ -7,8 +7,9 @@ from html import escape as html_escape
 import numpy as np
 import pytest
 import sympy as sp
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QLineEdit
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication, QDoubleSpinBox, QLabel, QLineEdit
 
 from gradexplorer.expr import parse
 
@@ -318,3 +319,40 @@ def test_zoom_actions_scale_fonts_and_full_screen_toggles(qtbot, window):
     assert window.isFullScreen()
     window.toggle_full_screen()
     assert not window.isFullScreen()
+
+
+def _send_mouse(widget, kind, pos, buttons):
+    types = {
+        "press": QEvent.Type.MouseButtonPress,
+        "move": QEvent.Type.MouseMove,
+        "release": QEvent.Type.MouseButtonRelease,
+    }
+    ev = QMouseEvent(
+        types[kind],
+        pos,
+        QPointF(widget.mapToGlobal(pos)),
+        Qt.MouseButton.LeftButton if kind != "move" else Qt.MouseButton.NoButton,
+        buttons,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(widget, ev)
+
+
+def test_mouse_drag_of_the_point_moves_x_along_the_curve(qtbot, window):
+    """A real press-move-release on the plot's viewport (QTest cannot hold a button while
+    moving, so the events are built by hand)."""
+    set_x(window, 1.0)
+    qtbot.wait(20)
+    plot = window.plot
+    start = QPointF(plot.mapFromScene(plot.marker.scenePos()))
+    end_x = plot.mapFromScene(plot.view_box.mapViewToScene(QPointF(-2.0, 0.0))).x()
+    end = QPointF(end_x, start.y() - 40)  # the mouse wanders off the curve vertically
+    vp = plot.viewport()
+    left = Qt.MouseButton.LeftButton
+    _send_mouse(vp, "press", start, left)
+    for k in range(1, 11):
+        _send_mouse(vp, "move", start + (end - start) * (k / 10), left)
+    _send_mouse(vp, "release", end, Qt.MouseButton.NoButton)
+    assert window.model.x == pytest.approx(-2.0, abs=0.05)
+    # the point stays on the curve, whatever height the mouse was at
+    assert plot.marker.pos().y() == pytest.approx(window.model.x**2 + 3 * window.model.x)
