@@ -11,6 +11,7 @@ A small Sugiyama pipeline, Qt-free so it is testable on its own:
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -82,15 +83,22 @@ def layout_graph(
         return {v: i for lay in layers for i, v in enumerate(lay)}
 
     def count_crossings() -> int:
+        # Two segments between adjacent layers cross iff their ends are in opposite order:
+        # count inversions of the lower ends, segments sorted by upper end (O(E log E)).
         pos = positions()
         total = 0
         for lay in layers[:-1]:
-            segs = [(pos[a], pos[b]) for a in lay for b, _ in vsucc[a]]
-            for i in range(len(segs)):
-                a1, b1 = segs[i]
-                for a2, b2 in segs[i + 1 :]:
-                    if (a1 - a2) * (b1 - b2) < 0:
-                        total += 1
+            segs = sorted((pos[a], pos[b]) for a in lay for b, _ in vsucc[a])
+            seen: list[int] = []
+            for i, (a, b) in enumerate(segs):
+                # earlier segments with a larger lower end and a strictly smaller upper end
+                j = i
+                while j > 0 and segs[j - 1][0] == a:
+                    j -= 1  # same upper end: those share a node and do not cross
+                later = len(seen) - bisect.bisect_right(seen, b)
+                same_top = sum(1 for k in range(j, i) if segs[k][1] > b)
+                total += later - same_top
+                bisect.insort(seen, b)
         return total
 
     def reorder(lay_idx: int, use_preds: bool) -> None:

@@ -65,3 +65,28 @@ def test_place_in_order_is_least_squares_with_gaps():
     assert _place_in_order([0.0, 0.0, 0.0]) == [-1.0, 0.0, 1.0]
     assert _place_in_order([0.0, 5.0]) == [0.0, 5.0]
     assert _place_in_order([3.0, 0.0]) == [1.0, 2.0]
+
+
+def test_reported_crossings_match_a_brute_force_count_on_random_graphs():
+    import random
+
+    rng = random.Random(4)
+    for _ in range(40):
+        n = rng.randint(3, 25)
+        kinds = ["input" if i < 3 else rng.choice(["op", "op", "const"]) for i in range(n)]
+        edges = []
+        for d in range(3, n):
+            if kinds[d] == "const":
+                continue
+            for arg in range(rng.randint(1, 2)):
+                edges.append((rng.randrange(0, d), d, arg))
+        lay = layout_graph(n, edges, kinds)
+        segments = [
+            (a, b) for pts in lay.edge_points for a, b in itertools.pairwise(pts)
+        ]  # ((col, row), (col + 1, row))
+        brute = sum(
+            1
+            for (p1, q1), (p2, q2) in itertools.combinations(segments, 2)
+            if p1[0] == p2[0] and (p1[1] - p2[1]) * (q1[1] - q2[1]) < 0
+        )
+        assert lay.crossings == brute
