@@ -76,8 +76,8 @@ def break_discontinuities(
     if xs.size < 2 or not math.isfinite(span) or span <= 0:
         return xs, ys
     finite = np.isfinite(ys)
-    dy = np.abs(np.diff(ys))
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf is fine: it is masked
+        dy = np.abs(np.diff(ys))
         cand = np.nonzero(finite[:-1] & finite[1:] & (dy > span))[0]
     if cand.size == 0:
         return xs, ys
@@ -85,21 +85,21 @@ def break_discontinuities(
     fa, fb = ys[cand].copy(), ys[cand + 1].copy()
     start_jump = np.abs(fb - fa)
     broken = np.zeros(cand.size, dtype=bool)
-    for _ in range(iterations):
-        live = ~broken
-        if not live.any():
-            break
-        m = 0.5 * (a + b)
-        fm = np.asarray(evaluate(m), dtype=float).reshape(m.shape)
-        broken |= live & ~np.isfinite(fm)
-        go_left = np.abs(fm - fa) > np.abs(fb - fm)
-        upd = live & ~broken
-        b = np.where(upd & go_left, m, b)
-        fb = np.where(upd & go_left, fm, fb)
-        a = np.where(upd & ~go_left, m, a)
-        fa = np.where(upd & ~go_left, fm, fa)
-        # A jump that stays above the visible height once the interval is tiny is a real break.
-    with np.errstate(invalid="ignore"):
+    with np.errstate(all="ignore"):  # non-finite midpoints are expected here
+        for _ in range(iterations):
+            live = ~broken
+            if not live.any():
+                break
+            m = 0.5 * (a + b)
+            fm = np.asarray(evaluate(m), dtype=float).reshape(m.shape)
+            broken |= live & ~np.isfinite(fm)
+            go_left = np.abs(fm - fa) > np.abs(fb - fm)
+            upd = live & ~broken
+            b = np.where(upd & go_left, m, b)
+            fb = np.where(upd & go_left, fm, fb)
+            a = np.where(upd & ~go_left, m, a)
+            fa = np.where(upd & ~go_left, fm, fa)
+        # A jump that stays large once the interval is tiny is a real break.
         broken |= np.abs(fb - fa) > np.maximum(0.25 * start_jump, 0.5 * span)
     idx = cand[broken]
     if idx.size == 0:

@@ -356,3 +356,22 @@ def test_mouse_drag_of_the_point_moves_x_along_the_curve(qtbot, window):
     assert window.model.x == pytest.approx(-2.0, abs=0.05)
     # the point stays on the curve, whatever height the mouse was at
     assert plot.marker.pos().y() == pytest.approx(window.model.x**2 + 3 * window.model.x)
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "slope"),
+    [
+        ("3", "3", "0"),
+        ("x", "0.5", "1"),
+        ("x/0", "undefined", "undefined"),
+        ("sqrt(x - 0.5)", "0", "undefined"),  # f'(x) = 1/(2 sqrt(0)) is infinite
+    ],
+)
+def test_degenerate_functions_do_not_crash(qtbot, window, text, value, slope):
+    set_x(window, 0.5)
+    type_function(qtbot, window, text, debounce=False)
+    assert window.findChild(QLabel, "valueLabel").text() == value
+    assert window.findChild(QLabel, "derivativeLabel").text() == slope
+    assert window.graph_view.node_count() >= 1
+    y0, y1 = window.model.view_range[2:]
+    assert y0 < y1
