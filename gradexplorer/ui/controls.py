@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QDoubleSpinBox,
@@ -27,6 +28,13 @@ SMALL_STEP = 10  # arrow keys: 1/200 of the range
 LARGE_STEP = 100  # Page Up/Down: 1/20 of the range
 DECIMALS = 4
 LIMIT = 1e9
+
+
+def muted(label: QLabel) -> None:
+    """Grey text through the palette: a style sheet would stop the label following zoom."""
+    pal = label.palette()
+    pal.setColor(QPalette.ColorRole.WindowText, pal.color(QPalette.ColorRole.Mid).darker(130))
+    label.setPalette(pal)
 
 
 def _spin(name: str, tip: str, accessible: str) -> QDoubleSpinBox:
@@ -74,9 +82,9 @@ class ValueControl(QWidget):
             s.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
             s.setMaximumWidth(80)
         range_label = QLabel("range")
-        range_label.setStyleSheet("color: palette(mid);")
+        muted(range_label)
         to_label = QLabel("to")
-        to_label.setStyleSheet("color: palette(mid);")
+        muted(to_label)
 
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 2, 0, 2)
@@ -178,7 +186,7 @@ class ParamPanel(QGroupBox):
         self._layout.setContentsMargins(8, 6, 8, 6)
         self._empty = QLabel("No parameters. Type another letter, e.g. <i>a x^2</i>.")
         self._empty.setWordWrap(True)
-        self._empty.setStyleSheet("color: palette(mid);")
+        muted(self._empty)
         self._layout.addWidget(self._empty)
         model.paramsChanged.connect(self._rebuild)
         model.paramChanged.connect(self._on_param)

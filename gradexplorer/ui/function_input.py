@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -68,20 +69,14 @@ class FunctionInput(QWidget):
         self.error_label.setWordWrap(True)
         self.error_label.setAccessibleName("Error in the function")
         self.error_label.setToolTip("The last valid function stays plotted until this is fixed")
-        self.error_label.setStyleSheet(
-            "QLabel#errorLabel { color: #8a0000; background: #fff3f3; border: 1px solid #e0a0a0;"
-            " border-radius: 4px; padding: 3px 6px; }"
-        )
+
         self.error_label.hide()
         # While the text is valid the error's place shows a tip, so the plot below does not jump
         # up and down as half-typed text turns invalid and valid again.
         self.tip_label = QLabel(TIP, objectName="tipLabel")
         self.tip_label.setTextFormat(Qt.TextFormat.RichText)
-        self.tip_label.setStyleSheet("QLabel#tipLabel { color: palette(mid); padding: 3px 6px; }")
 
-        two_lines = 2 * self.fontMetrics().lineSpacing() + 10
         for label in (self.tip_label, self.error_label):
-            label.setMinimumHeight(two_lines)
             label.setWordWrap(True)
 
         row = QHBoxLayout()
@@ -107,7 +102,26 @@ class FunctionInput(QWidget):
         model.expressionChanged.connect(self._on_expression)
         if model.expression is not None:
             self._on_expression(model.expression)
-        self._on_error(model.error)
+        self.set_font_scale(1.0)  # also shows the current error state
+
+    def set_font_scale(self, scale: float) -> None:
+        """Window zoom. These labels are styled with style sheets, which stop them inheriting
+        the window's font, so the size is part of the sheet."""
+        font = QFont()
+        font.setPointSizeF(font.pointSizeF() * scale)
+        size = f"font-size: {font.pointSizeF():.1f}pt;"
+        self._size_css = size
+        self.error_label.setStyleSheet(
+            "QLabel#errorLabel { color: #8a0000; background: #fff3f3; border: 1px solid #e0a0a0;"
+            f" border-radius: 4px; padding: 3px 6px; {size} }}"
+        )
+        self.tip_label.setStyleSheet(
+            f"QLabel#tipLabel {{ color: palette(mid); padding: 3px 6px; {size} }}"
+        )
+        self._on_error(self._model.error)  # the edit's own sheet carries the size too
+        two_lines = 2 * QFontMetrics(font).lineSpacing() + 10
+        for label in (self.tip_label, self.error_label):
+            label.setMinimumHeight(two_lines)
 
     def commit(self) -> None:
         """Parse what is typed now (the debounce timer and Enter end up here)."""
@@ -129,10 +143,12 @@ class FunctionInput(QWidget):
         if err is None:
             self._second.setCurrentWidget(self.tip_label)
             self.error_label.clear()
-            self.edit.setStyleSheet("")
+            self.edit.setStyleSheet(f"QLineEdit {{ {self._size_css} }}")
             self.pretty_label.setEnabled(True)
             return
         self.error_label.setText(error_html(err, err.text or self._model.text))
         self._second.setCurrentWidget(self.error_label)
-        self.edit.setStyleSheet("QLineEdit { border: 2px solid #d04040; border-radius: 3px; }")
+        self.edit.setStyleSheet(
+            f"QLineEdit {{ border: 2px solid #d04040; border-radius: 3px; {self._size_css} }}"
+        )
         self.pretty_label.setEnabled(False)  # greyed: it still shows the last valid function

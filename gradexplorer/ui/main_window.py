@@ -254,6 +254,7 @@ class MainWindow(QMainWindow):
         self.centralWidget().setFont(font)
         self.plot.set_font_scale(self._zoom)
         self.readouts.set_font_scale(self._zoom)
+        self.function_input.set_font_scale(self._zoom)
         self.graph_view.set_font_scale(self._zoom)
         self.statusBar().showMessage(f"zoom {self._zoom:.0%}", 2000)
 

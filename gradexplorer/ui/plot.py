@@ -102,7 +102,9 @@ class PlotView(pg.PlotWidget):
         cached = [item.getAxis("bottom"), item.getAxis("left")]
         for it in (*cached, self.curve_item, self.d1_item, self.d2_item):
             it.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        self.legend = item.addLegend(offset=(10, 10), labelTextColor="#222", brush="#ffffffd0")
+        self.legend = item.addLegend(
+            offset=(10, 10), labelTextColor="#222", brush="#ffffffd0", labelTextSize="10pt"
+        )
         self._legend_items = [self.curve_item, self.tangent_item]
         self._rebuild_legend()
 
@@ -211,3 +213,5 @@ class PlotView(pg.PlotWidget):
         for name in ("bottom", "left"):
             item.getAxis(name).setStyle(tickFont=font)
             item.getAxis(name).label.setFont(font)
+        self.legend.setLabelTextSize(f"{10 * scale:.1f}pt")
+        self._rebuild_legend()  # labels take the new size when their text is set again
