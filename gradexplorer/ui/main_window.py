@@ -150,7 +150,9 @@ class MainWindow(QMainWindow):
         self._on_toggles()
         if m.point is not None:
             self._on_point(m.point)
-        self.function_input.edit.setFocus()
+        # Start with the x slider focused so the arrow keys move x at once; a click in the
+        # function field is all it takes to type.
+        self.x_control.slider.setFocus()
 
     # ----------------------------------------------------------------- menus
     def _build_menus(self) -> None:

@@ -375,3 +375,29 @@ def test_degenerate_functions_do_not_crash(qtbot, window, text, value, slope):
     assert window.graph_view.node_count() >= 1
     y0, y1 = window.model.view_range[2:]
     assert y0 < y1
+
+
+def test_parameter_range_is_editable_and_widens_the_spin_box(qtbot, window):
+    type_function(qtbot, window, "a x", debounce=False)
+    top = window.findChild(QDoubleSpinBox, "paramMaxSpinBox_a")
+    top.setValue(10.0)
+    top.editingFinished.emit()
+    assert window.model.params["a"].maximum == 10.0
+    spin = window.findChild(QDoubleSpinBox, "paramSpinBox_a")
+    spin.setValue(8.0)
+    assert window.model.params["a"].value == 8.0
+    set_x(window, 2.0)
+    assert label_number(window, "valueLabel") == pytest.approx(16.0)
+    # an empty range is refused and the fields show the current range again
+    bottom = window.findChild(QDoubleSpinBox, "paramMinSpinBox_a")
+    bottom.setValue(20.0)
+    bottom.editingFinished.emit()
+    assert window.model.params["a"].minimum == -5.0 and bottom.value() == -5.0
+
+
+def test_arrow_keys_move_x_from_the_start(qtbot, window):
+    set_x(window, 1.0)
+    qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Right)
+    assert window.model.x == pytest.approx(1.05)
+    qtbot.keyClick(window.focusWidget(), Qt.Key.Key_PageUp)
+    assert window.model.x == pytest.approx(1.55)
