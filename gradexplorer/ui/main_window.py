@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtWidgets import (
@@ -155,27 +157,36 @@ class MainWindow(QMainWindow):
         self.x_control.slider.setFocus()
 
     # ----------------------------------------------------------------- menus
-    def _build_menus(self) -> None:
-        def action(text: str, slot, *keys, tip: str = "", checkable: bool = False) -> QAction:
-            act = QAction(text, self)
-            if keys:
-                # platform standard keys can be empty (Quit on some Linux desktops): skip those
-                seqs = [QKeySequence(k) for k in keys]
-                act.setShortcuts([q for q in dict.fromkeys(seqs) if not q.isEmpty()])
-            act.setStatusTip(tip)
-            act.setToolTip(tip)
-            act.setCheckable(checkable)
-            act.triggered.connect(slot)
-            self.addAction(act)  # shortcuts keep working in full screen without a menu bar
-            return act
+    def make_action(
+        self,
+        text: str,
+        slot: Callable[..., object],
+        *keys: object,
+        tip: str = "",
+        checkable: bool = False,
+    ) -> QAction:
+        """A window-wide action with shortcuts (the features of every panel are made here, so
+        that every one has a menu entry and a shortcut)."""
+        act = QAction(text, self)
+        if keys:
+            # platform standard keys can be empty (Quit on some Linux desktops): skip those
+            seqs = [QKeySequence(k) for k in keys]
+            act.setShortcuts([q for q in dict.fromkeys(seqs) if not q.isEmpty()])
+        act.setStatusTip(tip)
+        act.setToolTip(tip)
+        act.setCheckable(checkable)
+        act.triggered.connect(slot)
+        self.addAction(act)  # shortcuts keep working in full screen without a menu bar
+        return act
 
-        file_menu = self.menuBar().addMenu("&File")
-        file_menu.addAction(
-            action(
-                "&Quit", lambda: self.close(), QKeySequence.StandardKey.Quit, "Ctrl+Q", tip="Quit"
-            )
+    def _build_menus(self) -> None:
+        action = self.make_action
+        self.file_menu = file_menu = self.menuBar().addMenu("&File")
+        self.quit_action = action(
+            "&Quit", lambda: self.close(), QKeySequence.StandardKey.Quit, "Ctrl+Q", tip="Quit"
         )
-        view = self.menuBar().addMenu("&View")
+        file_menu.addAction(self.quit_action)
+        self.view_menu = view = self.menuBar().addMenu("&View")
         view.addAction(
             action(
                 "Zoom &in",
@@ -224,7 +235,7 @@ class MainWindow(QMainWindow):
         )
         for act in (self.derivative_action, self.second_action, self.edge_action):
             view.addAction(act)
-        help_menu = self.menuBar().addMenu("&Help")
+        self.help_menu = help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(action("&About gradexplorer", lambda: self._about()))
 
     def _about(self) -> None:
