@@ -8,6 +8,7 @@ frame up and the tangent cannot drag it around.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
@@ -23,6 +24,10 @@ D1_COLOR = "#e07b00"
 D2_COLOR = "#2a9d3a"
 TANGENT_COLOR = "#d0202a"
 POINT_COLOR = "#d0202a"
+TRAIL_COLOR = "#7b2cbf"
+TRAIL_TANGENT_COLOR = "#c77dff"
+TRAIL_TANGENT_FRACTION = 0.05  # half-length of a step's tangent, as a fraction of the view
+TRAIL_FAR = 10.0  # trail points further than this many view spans away are not drawn
 
 
 class DragPoint(pg.TargetItem):
@@ -93,9 +98,31 @@ class PlotView(pg.PlotWidget):
         )
         self.marker.setZValue(10)
         self.marker.setToolTip("Drag me along the curve to move x")
+        # Descent trail overlay (set_trail): segments between visited points, the points, the
+        # latest one emphasised, and optionally the tangent at each step. Below the marker.
+        self.trail_line = pg.PlotCurveItem(
+            pen=pg.mkPen(TRAIL_COLOR, width=1.5, style=Qt.PenStyle.DashLine), antialias=True
+        )
+        self.trail_tangents = pg.PlotCurveItem(
+            pen=pg.mkPen(TRAIL_TANGENT_COLOR, width=2), antialias=True
+        )
+        self.trail_points = pg.ScatterPlotItem(
+            size=8, pen=pg.mkPen("#ffffff", width=1), brush=pg.mkBrush(TRAIL_COLOR)
+        )
+        self.trail_head = pg.ScatterPlotItem(
+            size=13, symbol="d", pen=pg.mkPen("#ffffff", width=1.5), brush=pg.mkBrush(TRAIL_COLOR)
+        )
+        self._trail: tuple[np.ndarray, np.ndarray, np.ndarray | None] | None = None
+        for z, it in enumerate(
+            (self.trail_tangents, self.trail_line, self.trail_points, self.trail_head)
+        ):
+            it.setZValue(5 + z)
+            it.setVisible(False)
         for curve in (self.curve_item, self.d1_item, self.d2_item, self.tangent_item):
             item.addItem(curve, ignoreBounds=True)
         item.addItem(self.marker, ignoreBounds=True)
+        for it in (self.trail_tangents, self.trail_line, self.trail_points, self.trail_head):
+            item.addItem(it, ignoreBounds=True)
         # Moving x repaints most of the plot (the tangent spans it), but only the tangent and
         # the point change: the grid/axes and the curves are blitted from pixmap caches that
         # pyqtgraph invalidates itself (update()) on setData or a range change.
@@ -129,6 +156,8 @@ class PlotView(pg.PlotWidget):
             self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
         if self._model.point is not None:
             self.show_point(self._model.point)
+        if self._trail is not None:  # tangent lengths and far-point culling follow the view
+            self._draw_trail()
 
     def show_curve(self, curve: CurveData) -> None:
         self.curve_item.setData(curve.x, curve.y, connect="finite")
@@ -156,6 +185,74 @@ class PlotView(pg.PlotWidget):
             (xa, ya), (xb, yb) = ends
             self.tangent_item.setData(np.array([xa, xb]), np.array([ya, yb]))
             self.tangent_item.setVisible(True)
+
+    # descent trail overlay
+    def set_trail(
+        self,
+        xs: Sequence[float] | np.ndarray,
+        ys: Sequence[float] | np.ndarray,
+        slopes: Sequence[float] | np.ndarray | None = None,
+    ) -> None:
+        """Show visited points joined in order, the last one emphasised; with `slopes`, a short
+        tangent at each point. Non-finite points are skipped (and break the line there)."""
+        x = np.asarray(xs, dtype=float).reshape(-1)
+        y = np.asarray(ys, dtype=float).reshape(-1)
+        if x.shape != y.shape:
+            raise ValueError("set_trail needs as many ys as xs")
+        k = None if slopes is None else np.asarray(slopes, dtype=float).reshape(-1)
+        if k is not None and k.shape != x.shape:
+            raise ValueError("set_trail needs as many slopes as xs")
+        self._trail = (x, y, k)
+        self._draw_trail()
+
+    def clear_trail(self) -> None:
+        self._trail = None
+        for it in (self.trail_tangents, self.trail_line, self.trail_points, self.trail_head):
+            it.setData([], [])
+            it.setVisible(False)
+
+    def trail(self) -> tuple[np.ndarray, np.ndarray]:
+        """The trail points as given to set_trail (empty when cleared), for tests and export."""
+        if self._trail is None:
+            return np.empty(0), np.empty(0)
+        return self._trail[0].copy(), self._trail[1].copy()
+
+    def _draw_trail(self) -> None:
+        assert self._trail is not None
+        x, y, k = self._trail
+        x0, x1, y0, y1 = self._model.view_range
+        w, h = x1 - x0, y1 - y0
+        # Points far outside the view (a diverging run) are not drawn: Qt cannot paint huge
+        # coordinates reliably, and they would only be off-screen anyway.
+        ok = (
+            np.isfinite(x)
+            & np.isfinite(y)
+            & (np.abs(x - (x0 + x1) / 2) <= TRAIL_FAR * w)
+            & (np.abs(y - (y0 + y1) / 2) <= TRAIL_FAR * h)
+        )
+        lx, ly = np.where(ok, x, np.nan), np.where(ok, y, np.nan)
+        self.trail_line.setData(lx, ly, connect="finite")
+        self.trail_points.setData(x[ok], y[ok])
+        last = len(x) - 1
+        if last >= 0 and ok[last]:
+            self.trail_head.setData([x[last]], [y[last]])
+        else:
+            self.trail_head.setData([], [])
+        self.trail_line.setVisible(len(x) > 1)
+        self.trail_points.setVisible(bool(ok.any()))
+        self.trail_head.setVisible(last >= 0 and bool(ok[last]))
+        if k is None or w <= 0 or h <= 0:
+            self.trail_tangents.setData([], [])
+            self.trail_tangents.setVisible(False)
+            return
+        # Same on-screen length whatever the slope: measure in view fractions, not data units.
+        good = ok & np.isfinite(k)
+        kx, ky, kk = x[good], y[good], k[good]
+        dx = TRAIL_TANGENT_FRACTION * w / np.sqrt(1.0 + (kk * w / h) ** 2)
+        seg_x = np.column_stack([kx - dx, kx + dx]).reshape(-1)
+        seg_y = np.column_stack([ky - kk * dx, ky + kk * dx]).reshape(-1)
+        self.trail_tangents.setData(seg_x, seg_y, connect="pairs")
+        self.trail_tangents.setVisible(len(kx) > 0)
 
     def tangent_slope(self) -> float:
         """Slope of the drawn tangent line, read back from its data (for tests)."""
