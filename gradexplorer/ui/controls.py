@@ -130,6 +130,10 @@ class ValueControl(QWidget):
     def value(self) -> float:
         return self.spin.value()
 
+    def add_row_tool(self, widget: QWidget) -> None:
+        """Put a small extra widget (e.g. a play button) under the value box, beside the range."""
+        self.layout().addWidget(widget, 1, 5)
+
     # widget → model
     def _slider_moved(self, tick: int) -> None:
         if self._updating:
@@ -177,6 +181,9 @@ class XControl(ValueControl):
 class ParamPanel(QGroupBox):
     """One control per parameter of the expression, created and removed as the text changes."""
 
+    # (name, ValueControl) after a control is made, so features can add tools to its row
+    controlAdded = Signal(str, object)
+
     def __init__(self, model: ExplorerModel, parent: QWidget | None = None) -> None:
         super().__init__("Parameters", parent)
         self.setObjectName("paramPanel")
@@ -217,6 +224,7 @@ class ParamPanel(QGroupBox):
                 )
                 self.controls[name] = control
                 self._on_param(name)
+                self.controlAdded.emit(name, control)
         # keep the order of the expression's parameter list
         for i, name in enumerate(names):
             self._layout.insertWidget(i, self.controls[name])
