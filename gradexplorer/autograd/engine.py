@@ -2,14 +2,16 @@
 
 Like PyTorch's engine, a node runs only once all of its consumers have sent their gradient, so a
 node used on several paths receives the sum of their contributions exactly once. The order comes
-from creation numbers: every result is created after its inputs, so walking the reachable nodes
-from the newest to the oldest is a reverse topological order (linear for a chain, no recursion).
+from creation numbers: every result is created after its inputs, so running the reachable nodes
+from the newest to the oldest (a heap of the nodes found so far) is a reverse topological order,
+found and worked through in one pass: linear in practice for a chain, and no recursion.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from heapq import heappop, heappush
 from operator import attrgetter
 from typing import Any
 
@@ -159,7 +161,6 @@ def _run(
     F = TENSOR_NS if create_graph else NUMPY_NS
 
     recorder = _Recorder(roots) if trace else None
-    order = _reachable(roots, only_requiring_grad=True)
     for root, seed in zip(roots, seeds, strict=True):
         g = Tensor(seed) if create_graph else seed
         root._pending = g if root._pending is None else root._pending + g
@@ -169,7 +170,7 @@ def _run(
     try:
         quietly(
             _walk,
-            order,
+            roots,
             F,
             create_graph,
             retain_graph,
@@ -179,8 +180,8 @@ def _run(
             recorder,
         )
     except BaseException:
-        for t in order:  # leave no half-summed gradient behind for the next pass
-            t._pending = None
+        for t in _reachable(roots, only_requiring_grad=True):
+            t._pending = None  # leave no half-summed gradient behind for the next pass
         raise
     finally:
         _GradMode.enabled = previous_mode
@@ -188,7 +189,7 @@ def _run(
 
 
 def _walk(
-    order: list[Tensor],
+    roots: Sequence[Tensor],
     F: Any,
     create_graph: bool,
     retain_graph: bool,
@@ -199,9 +200,20 @@ def _walk(
 ) -> None:
     """The hot loop: each node once, after all of its consumers have added their gradient.
 
-    The gradient being summed for a tensor waits in its _pending slot (cheaper than a dict).
+    Like PyTorch's ready queue: a heap of the tensors found so far, newest (highest creation
+    number) first. A tensor's consumers are all newer than it, and each was found and run before
+    it could come off the heap, so its gradient is complete when it runs. Discovery and work
+    happen in one pass over the graph. The gradient being summed for a tensor waits in its
+    _pending slot (cheaper than a dict).
     """
-    for t in order:
+    mark = next(_walks)
+    heap: list[tuple[int, Tensor]] = []
+    for root in roots:
+        if root.requires_grad and root._mark != mark:
+            root._mark = mark
+            heappush(heap, (-root._seq, root))
+    while heap:
+        t = heappop(heap)[1]
         g = t._pending
         if g is None:
             continue
@@ -238,6 +250,9 @@ def _walk(
                 recorder.edge(t, k, gk)
             previous = parent._pending
             parent._pending = gk if previous is None else previous + gk
+            if parent._mark != mark:
+                parent._mark = mark
+                heappush(heap, (-parent._seq, parent))
         if not retain_graph:
             t._released = True
 
