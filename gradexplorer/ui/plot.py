@@ -18,12 +18,14 @@ from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 from gradexplorer.ui.model import CurveData, ExplorerModel, PointData
 from gradexplorer.ui.numbers import clip_line
+from gradexplorer.ui.theme import LIGHT, Theme
 
-CURVE_COLOR = "#1f5fbf"
-D1_COLOR = "#e07b00"
-D2_COLOR = "#2a9d3a"
-TANGENT_COLOR = "#d0202a"
-POINT_COLOR = "#d0202a"
+# The light theme's colours under the names other modules know; every theme is in theme.py.
+CURVE_COLOR = LIGHT.plot.curve
+D1_COLOR = LIGHT.plot.d1
+D2_COLOR = LIGHT.plot.d2
+TANGENT_COLOR = LIGHT.plot.tangent
+POINT_COLOR = LIGHT.plot.point
 TRAIL_COLOR = "#7b2cbf"
 TRAIL_TANGENT_COLOR = "#c77dff"
 TRAIL_TANGENT_FRACTION = 0.05  # half-length of a step's tangent, as a fraction of the view
@@ -72,9 +74,9 @@ class PlotView(pg.PlotWidget):
         item.setLabel("bottom", "x")
         item.setLabel("left", "y")
 
-        axis_pen = pg.mkPen("#9a9a9a", width=1)
-        for angle in (0, 90):
-            item.addItem(pg.InfiniteLine(0.0, angle=angle, pen=axis_pen), ignoreBounds=True)
+        self.zero_lines = [pg.InfiniteLine(0.0, angle=angle) for angle in (0, 90)]
+        for line in self.zero_lines:
+            item.addItem(line, ignoreBounds=True)
         # Antialiased curves are affordable: they are drawn into a pixmap cache (below) once per
         # recompute, not on every x step.
         self.curve_item = pg.PlotCurveItem(
@@ -133,7 +135,7 @@ class PlotView(pg.PlotWidget):
             offset=(10, 10), labelTextColor="#222", brush="#ffffffd0", labelTextSize="10pt"
         )
         self._legend_items = [self.curve_item, self.tangent_item]
-        self._rebuild_legend()
+        self.apply_theme(LIGHT)  # also builds the legend
 
         self.view_box.sigRangeChanged.connect(self._on_range_changed)
         self.marker.dragged.connect(model.set_x)
@@ -302,6 +304,37 @@ class PlotView(pg.PlotWidget):
             ev.accept()
             return
         super().keyPressEvent(ev)
+
+    def apply_theme(self, theme: Theme) -> None:
+        """Background, axes, grid, curve colours, line widths and point size of a theme."""
+        t = theme.plot
+        self.theme = theme
+        self.setBackground(t.background)
+        item = self.getPlotItem()
+        for name in ("bottom", "left"):
+            axis = item.getAxis(name)
+            axis.setPen(pg.mkPen(t.axis))
+            axis.setTextPen(pg.mkPen(t.axis_text))  # tick labels and the axis title
+        item.showGrid(x=True, y=True, alpha=t.grid_alpha)
+        for line in self.zero_lines:
+            line.setPen(pg.mkPen(t.zero_line, width=max(1.0, t.curve_width / 2.5)))
+        self.curve_item.setPen(pg.mkPen(t.curve, width=t.curve_width))
+        self.d1_item.setPen(pg.mkPen(t.d1, width=t.derivative_width, style=Qt.PenStyle.DashLine))
+        self.d2_item.setPen(pg.mkPen(t.d2, width=t.derivative_width, style=Qt.PenStyle.DotLine))
+        self.tangent_item.setPen(pg.mkPen(t.tangent, width=t.tangent_width))
+        border = max(2.0, t.marker_size / 8)
+        self.marker.setPen(pg.mkPen(t.point_border, width=border))
+        self.marker.setBrush(pg.mkBrush(t.point))
+        # TargetItem keeps its on-screen size in `scale`; its cached outline has to be dropped
+        self.marker.scale = t.marker_size
+        self.marker._shape = None
+        self.marker.prepareGeometryChange()
+        self.marker.update()
+        legend_fill = pg.mkColor(t.legend_fill)
+        legend_fill.setAlpha(208)
+        self.legend.setBrush(pg.mkBrush(legend_fill))
+        self.legend.setLabelTextColor(t.legend_text)
+        self._rebuild_legend()  # labels take the new colour when their text is set again
 
     def set_font_scale(self, scale: float) -> None:
         font = QFont(self.font())
