@@ -8,7 +8,7 @@ the scene is rebuilt only when the structure (ops, labels, wiring) changes.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from gradexplorer.ui.graph_layout import GraphLayout, layout_graph
 from gradexplorer.ui.numbers import format_number
+from gradexplorer.ui.theme import LIGHT, GraphTheme, NodeStyle, Theme
 
 NODE_W, NODE_H = 132.0, 64.0
 CONST_H = 32.0  # a constant shows only its number: its value is its label, it has no grad
@@ -47,23 +48,16 @@ PORT_SPREAD = 12.0  # vertical offset between argument ports, so x*x shows two e
 MIN_SCALE, MAX_SCALE = 0.3, 1.6
 
 
-@dataclass(frozen=True)
-class NodeStyle:
-    fill: str
-    border: str
-    width: float
-    dashed: bool
-    caption: str
-
-
-STYLES = {
-    "input": NodeStyle("#dcf2e1", "#2a8d3a", 2.2, False, "input (needs grad)"),
-    "const": NodeStyle("#efefef", "#8c8c8c", 1.4, True, "constant"),
-    "op": NodeStyle("#e6eefb", "#1f5fbf", 1.6, False, "operation"),
-    "output": NodeStyle("#ffefd6", "#d06a00", 3.2, False, "output f"),
-}
-GRAD_COLOR = "#b0105a"
-EDGE_COLOR = "#6f7b8a"
+# The light theme's colours, under the names other modules know; every theme is in theme.py.
+STYLES: dict[str, NodeStyle] = LIGHT.graph.nodes
+GRAD_COLOR = LIGHT.graph.grad
+EDGE_COLOR = LIGHT.graph.edge
+# Step-through highlights: backward in the gradients' colour family (gradient flowing back),
+# forward in teal (values flowing forward); pending texts grey so "not computed yet" reads as
+# absent rather than as a number.
+STEP_COLORS = {"backward": "#ff1f8f", "forward": "#00a3a3"}
+PENDING_COLOR = "#9aa0a8"
+NOT_COMPUTED = "not computed yet"
 
 
 def _style_key(node: Any) -> str:
@@ -73,32 +67,48 @@ def _style_key(node: Any) -> str:
 class NodeItem(QGraphicsPathItem):
     """Rounded box: label on top, forward value and gradient below."""
 
-    def __init__(self, node: Any, fonts: dict[str, QFont]) -> None:
+    def __init__(self, node: Any, fonts: dict[str, QFont], theme: GraphTheme = LIGHT.graph) -> None:
         super().__init__()
         self.style_key = _style_key(node)
-        st = STYLES[self.style_key]
         self.compact = self.style_key == "const"
         self.height = CONST_H if self.compact else NODE_H
         path = QPainterPath()
         path.addRoundedRect(QRectF(0, 0, NODE_W, self.height), 10, 10)
         self.setPath(path)
-        self.setBrush(QBrush(QColor(st.fill)))
-        pen = QPen(QColor(st.border), st.width)
-        if st.dashed:
-            pen.setStyle(Qt.PenStyle.DashLine)
-        self.setPen(pen)
         self.setZValue(2)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # box never changes
+        self._fonts = fonts
         self.title = QGraphicsSimpleTextItem(self)
         self.title.setFont(fonts["title"])
         self.value_text = QGraphicsSimpleTextItem(self)
         self.value_text.setFont(fonts["body"])
         self.grad_text = QGraphicsSimpleTextItem(self)
         self.grad_text.setFont(fonts["body"])
-        self.grad_text.setBrush(QBrush(QColor(GRAD_COLOR)))
         self.label = ""
+        # Step-through only: the stepper's short name (u₁, y) in the top-left corner, so the
+        # explanation's names can be found in the picture.
+        self.tag = QGraphicsSimpleTextItem(self)
+        self.tag.setFont(fonts["edge"])
+        self.tag.setPos(7, 3)
+        self.tag.setVisible(False)
         self.setAcceptHoverEvents(True)
+        self.restyle(theme)
         self.set_node(node)
+
+    def restyle(self, theme: GraphTheme) -> None:
+        """Fill, border and text colours of this box in a theme (light, dark, presentation)."""
+        self.theme = theme
+        st = theme.nodes[self.style_key]
+        self.setBrush(QBrush(QColor(st.fill)))
+        pen = QPen(QColor(st.border), st.width * theme.border_scale)
+        if st.dashed:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        self.setPen(pen)
+        self._pen = pen
+        text = QBrush(QColor(st.text))
+        for item in (self.title, self.value_text, self.tag):
+            item.setBrush(text)
+        self.grad_text.setBrush(QBrush(QColor(theme.grad)))
 
     def set_node(self, node: Any) -> None:
         title = node.label if not node.is_output else f"{node.label}   → f"
@@ -117,6 +127,41 @@ class NodeItem(QGraphicsPathItem):
         self.grad_text.setVisible(not self.compact)
         self.node = node
 
+    def set_step(
+        self, name: str, value: str | None, grad: str | None, highlight: str | None
+    ) -> None:
+        """Step-through look: a text is the number known so far, None means not computed yet
+        (shown in words and grey, never as 0); ``highlight`` is the current node's outline."""
+        pending = self._fonts["pending"]
+        for item, caption, text, colour in (
+            (self.value_text, "value ", value, "#000000"),
+            (self.grad_text, "grad  ", grad, GRAD_COLOR),
+        ):
+            item.setText(caption + (NOT_COMPUTED if text is None else text))
+            item.setFont(pending if text is None else self._fonts["body"])
+            item.setBrush(QBrush(QColor(PENDING_COLOR if text is None else colour)))
+            # "not computed yet" is wider than a number: shrink it into the box
+            width = item.boundingRect().width()
+            item.setScale(min(1.0, (NODE_W - 16) / width) if width > 0 else 1.0)
+        show_tag = name not in ("", self.node.label)
+        self.tag.setText(name if show_tag else "")
+        self.tag.setVisible(show_tag)
+        if highlight is None:
+            self.setPen(self._pen)
+        else:
+            self.setPen(QPen(QColor(highlight), 5.0))
+        self.setZValue(3 if highlight else 2)
+
+    def clear_step(self) -> None:
+        self.setPen(self._pen)
+        self.setZValue(2)
+        self.tag.setVisible(False)
+        for item, colour in ((self.value_text, "#000000"), (self.grad_text, GRAD_COLOR)):
+            item.setFont(self._fonts["body"])
+            item.setBrush(QBrush(QColor(colour)))
+            item.setScale(1.0)
+        self.set_node(self.node)
+
     def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:
         # Built on hover rather than on every x step: 60 nodes' full-precision texts are a
         # visible share of a step's budget.
@@ -131,11 +176,11 @@ class NodeItem(QGraphicsPathItem):
 
 
 class EdgeItem(QGraphicsPathItem):
-    def __init__(self, points: list[QPointF], fonts: dict[str, QFont]) -> None:
+    def __init__(
+        self, points: list[QPointF], fonts: dict[str, QFont], theme: GraphTheme = LIGHT.graph
+    ) -> None:
         super().__init__()
-        pen = QPen(QColor(EDGE_COLOR), 1.6)
-        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-        self.setPen(pen)
+        self.highlighted = False
         self.setZValue(0)
         path = QPainterPath(points[0])
         for a, b in itertools.pairwise(points):
@@ -148,19 +193,30 @@ class EdgeItem(QGraphicsPathItem):
             [end, QPointF(end.x() - 9, end.y() - 4.5), QPointF(end.x() - 9, end.y() + 4.5)]
         )
         self.arrow = QGraphicsPolygonItem(head, self)
-        self.arrow.setBrush(QBrush(QColor(EDGE_COLOR)))
         self.arrow.setPen(QPen(Qt.PenStyle.NoPen))
         # The label sits on the last stretch, near the op it feeds, where edges fan apart.
         a, b = points[-2], points[-1]
         self.anchor = QPointF(a.x() + 0.62 * (b.x() - a.x()), a.y() + 0.62 * (b.y() - a.y()))
         self.label_box = _EdgeLabelBox(self)
-        self.label_box.setBrush(QBrush(QColor(255, 255, 255, 225)))
-        self.label_box.setPen(QPen(QColor("#c9ced6"), 0.8))
         self.label_box.setZValue(1)
         self.label_text = QGraphicsSimpleTextItem(self.label_box)
         self.label_text.setFont(fonts["edge"])
-        self.label_text.setBrush(QBrush(QColor("#3a4556")))
         self.has_local = True
+        self.restyle(theme)
+
+    def restyle(self, theme: GraphTheme) -> None:
+        """Line, arrow head and label colours in a theme."""
+        self.theme = theme
+        pen = QPen(QColor(theme.edge), theme.edge_width)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        self.setPen(pen)
+        self._pen = pen
+        self.arrow.setBrush(QBrush(QColor(theme.edge)))
+        fill = QColor(theme.label_fill)
+        fill.setAlpha(theme.label_alpha)
+        self.label_box.setBrush(QBrush(fill))
+        self.label_box.setPen(QPen(QColor(theme.label_border), 0.8))
+        self.label_text.setBrush(QBrush(QColor(theme.label_text)))
 
     def set_local(self, text: str, edge: Any, src: Any, dst: Any) -> None:
         if text != self.label_text.text():
@@ -172,6 +228,20 @@ class EdgeItem(QGraphicsPathItem):
                 self.anchor.x() - (r.width() + 6) / 2, self.anchor.y() - (r.height() + 2) / 2
             )
         self.label_box.edge = (edge, src, dst)
+
+    def set_highlight(self, colour: str | None) -> None:
+        """Step-through: the edge carrying the current contribution, thick and in colour."""
+        self.highlighted = colour is not None
+        if colour is None:
+            pen, brush, box = self._pen, QBrush(QColor(EDGE_COLOR)), QPen(QColor("#c9ced6"), 0.8)
+        else:
+            pen = QPen(QColor(colour), 4.5)
+            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+            brush, box = QBrush(QColor(colour)), QPen(QColor(colour), 2.0)
+        self.setPen(pen)
+        self.arrow.setBrush(brush)
+        self.label_box.setPen(box)
+        self.setZValue(1 if self.highlighted else 0)
 
 
 class _EdgeLabelBox(QGraphicsRectItem):
@@ -212,7 +282,8 @@ class GraphView(QGraphicsView):
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
-        self.setBackgroundBrush(QBrush(QColor("#fbfbfd")))
+        self._theme = LIGHT.graph
+        self.setBackgroundBrush(QBrush(QColor(self._theme.background)))
         self.setMinimumSize(200, 140)
         base = QFont(self.font())
         base.setPointSizeF(10.5)
@@ -221,7 +292,10 @@ class GraphView(QGraphicsView):
         title.setBold(True)
         edge = QFont(base)
         edge.setPointSizeF(9.5)
-        self._fonts = {"title": title, "body": base, "edge": edge}
+        pending = QFont(base)
+        pending.setPointSizeF(9.0)
+        pending.setItalic(True)
+        self._fonts = {"title": title, "body": base, "edge": edge, "pending": pending}
         self._key: tuple | None = None
         self._nodes: list[NodeItem] = []
         self._edges: list[EdgeItem] = []
@@ -230,6 +304,10 @@ class GraphView(QGraphicsView):
         self._user_zoomed = False
         self._zoom_factor = 1.0
         self.layout_result: GraphLayout | None = None
+        # Step-through state (None in the normal live view) and the trace ids of the items.
+        self._step: dict[str, Any] | None = None
+        self._node_ids: list[int] = []
+        self._edge_keys: list[tuple[int, int, int]] = []
         self.rebuilds = 0
         self._message = self._scene.addSimpleText("")
 
@@ -245,6 +323,8 @@ class GraphView(QGraphicsView):
                 "kind": n.style_key,
                 "value": n.value_text.text(),
                 "grad": n.grad_text.text(),
+                "name": n.tag.text() if n.tag.isVisible() else "",
+                "current": "yes" if n.zValue() > 2 else "",
             }
             for n in self._nodes
         ]
@@ -252,7 +332,57 @@ class GraphView(QGraphicsView):
     def edge_labels(self) -> list[str]:
         return [e.label_text.text() for e in self._edges]
 
+    def highlighted_edges(self) -> list[tuple[int, int, int]]:
+        """(src id, dst id, arg index) of the edges highlighted by the step-through."""
+        return [k for k, e in zip(self._edge_keys, self._edges, strict=True) if e.highlighted]
+
+    def set_step_state(
+        self,
+        current_node_id: int | None,
+        known_grads: Mapping[int, Any] | None = None,
+        known_values: Mapping[int, Any] | None = None,
+        highlight_edges: Iterable[Any] = (),
+        *,
+        names: Mapping[int, str] | None = None,
+        direction: str = "backward",
+    ) -> None:
+        """Show one moment of a step-through over the trace last given to set_trace.
+
+        known_grads / known_values: the numbers computed so far by node id; a node absent from
+        the mapping shows "not computed yet" (never 0, a real gradient). None means "all known"
+        (the live numbers). highlight_edges: TraceEdges (or (src, dst, arg_index) tuples) that
+        carry the current contribution. The next set_trace ends the step state, so a new trace
+        never keeps stale highlights: the caller sets the state again for the new trace.
+        """
+        keys = set()
+        for e in highlight_edges:
+            keys.add(tuple(e) if isinstance(e, tuple) else (e.src, e.dst, e.arg_index))
+        self._step = {
+            "current": current_node_id,
+            "grads": None if known_grads is None else dict(known_grads),
+            "values": None if known_values is None else dict(known_values),
+            "edges": keys,
+            "names": dict(names or {}),
+            "colour": STEP_COLORS.get(direction, STEP_COLORS["backward"]),
+        }
+        self._apply_step()
+
+    def clear_step_state(self) -> None:
+        """Back to the live view: every number known, no highlight."""
+        if self._step is None:
+            return
+        self._step = None
+        for item in self._nodes:
+            item.clear_step()
+        for edge in self._edges:
+            edge.set_highlight(None)
+
+    @property
+    def stepping(self) -> bool:
+        return self._step is not None
+
     def set_trace(self, trace: Any) -> None:
+        self.clear_step_state()
         if trace is None:
             self._clear("No graph: the function could not be evaluated here.")
             return
@@ -274,6 +404,8 @@ class GraphView(QGraphicsView):
             item.label_box.setVisible(self._show_edge_labels and item.has_local)
             local = format_number(edge.local, 4) if edge.local is not None else "—"
             item.set_local(f"∂ {local}", edge, src, dst)
+        self._node_ids = [n.id for n in trace.nodes]
+        self._edge_keys = [(e.src, e.dst, e.arg_index) for e in trace.edges]
 
     def set_show_edge_labels(self, on: bool) -> None:
         self._show_edge_labels = on
@@ -289,16 +421,51 @@ class GraphView(QGraphicsView):
         self._user_zoomed = True
         self._apply_scale(self.transform().m11() * factor)
 
+    def apply_theme(self, theme: Theme) -> None:
+        """Colours and line widths of a theme (light, dark, presentation) for the background,
+        every box and edge, now and for graphs built later."""
+        self._theme = theme.graph
+        self.setBackgroundBrush(QBrush(QColor(theme.graph.background)))
+        for item in self._nodes:
+            item.restyle(theme.graph)
+        for edge in self._edges:
+            edge.restyle(theme.graph)
+        self._message.setBrush(QBrush(QColor(theme.graph.text)))
+
+    def theme(self) -> GraphTheme:
+        return self._theme
+
     def set_font_scale(self, scale: float) -> None:
         """Window zoom (projector mode) scales the graph together with the fonts."""
         self._zoom_factor = scale
         self._fit() if not self._user_zoomed else self.zoom_by(1.0)
 
     # ----------------------------------------------------------------- internals
+    def _apply_step(self) -> None:
+        st = self._step
+        if st is None:
+            return
+        grads, values, names, colour = st["grads"], st["values"], st["names"], st["colour"]
+        for node_id, item in zip(self._node_ids, self._nodes, strict=True):
+            node = item.node
+            value: str | None = format_number(node.value, 4)
+            if values is not None:
+                value = format_number(values[node_id], 4) if node_id in values else None
+            if grads is None:
+                grad: str | None = "—" if node.grad is None else format_number(node.grad, 4)
+            else:
+                grad = format_number(grads[node_id], 4) if node_id in grads else None
+            current = colour if node_id == st["current"] else None
+            item.set_step(names.get(node_id, ""), value, grad, current)
+        for key, edge in zip(self._edge_keys, self._edges, strict=True):
+            edge.set_highlight(colour if key in st["edges"] else None)
+
     def _clear(self, message: str = "") -> None:
         self._scene.clear()
         self._nodes, self._edges, self._edge_index, self._key = [], [], [], None
+        self._node_ids, self._edge_keys = [], []
         self._message = self._scene.addSimpleText(message, self._fonts["body"])
+        self._message.setBrush(QBrush(QColor(self._theme.text)))
 
     def _rebuild(self, trace: Any, edges: list[tuple[int, int, int]]) -> None:
         self.rebuilds += 1
@@ -318,7 +485,7 @@ class GraphView(QGraphicsView):
             return QPointF(col * (NODE_W + COL_GAP) + NODE_W / 2, row * unit)
 
         for i, node in enumerate(nodes):
-            item = NodeItem(node, self._fonts)
+            item = NodeItem(node, self._fonts, self._theme)
             item.setPos(centre(lay.layer[i], lay.row[i]) - QPointF(NODE_W / 2, item.height / 2))
             item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, False)
             self._scene.addItem(item)
@@ -339,7 +506,7 @@ class GraphView(QGraphicsView):
             port = port_of[k]
             pts[-1] = pts[-1] + QPointF(-NODE_W / 2 - 1, port)
             # dummy waypoints are box centres; run the edge through the column gap instead
-            edge = EdgeItem(pts, self._fonts)
+            edge = EdgeItem(pts, self._fonts, self._theme)
             edge.label_box.setVisible(self._show_edge_labels)
             self._scene.addItem(edge)
             self._edges.append(edge)

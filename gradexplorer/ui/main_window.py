@@ -19,12 +19,15 @@ from PySide6.QtWidgets import (
 )
 
 from gradexplorer.ui.controls import ParamPanel, XControl
+from gradexplorer.ui.descent_panel import install_descent
 from gradexplorer.ui.function_input import FunctionInput
 from gradexplorer.ui.graph_view import STYLES, GraphView
 from gradexplorer.ui.model import DEFAULT_EXPRESSION, ExplorerModel, PointData
 from gradexplorer.ui.numbers import format_number
 from gradexplorer.ui.plot import PlotView
 from gradexplorer.ui.readouts import Readouts
+from gradexplorer.ui.session_actions import install_sessions
+from gradexplorer.ui.stepper_panel import install_stepper
 
 ZOOM_STEP = 1.15
 
@@ -155,6 +158,9 @@ class MainWindow(QMainWindow):
         # Start with the x slider focused so the arrow keys move x at once; a click in the
         # function field is all it takes to type.
         self.x_control.slider.setFocus()
+        install_sessions(self)
+        install_stepper(self)
+        install_descent(self)
 
     # ----------------------------------------------------------------- menus
     def make_action(
