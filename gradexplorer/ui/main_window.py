@@ -27,7 +27,6 @@ from gradexplorer.ui.numbers import format_number
 from gradexplorer.ui.plot import PlotView
 from gradexplorer.ui.readouts import Readouts
 from gradexplorer.ui.session_actions import install_sessions
-from gradexplorer.ui.session_actions import install_sessions
 from gradexplorer.ui.stepper_panel import install_stepper
 
 ZOOM_STEP = 1.15
@@ -159,7 +158,6 @@ class MainWindow(QMainWindow):
         # Start with the x slider focused so the arrow keys move x at once; a click in the
         # function field is all it takes to type.
         self.x_control.slider.setFocus()
-        install_sessions(self)
         install_sessions(self)
         install_stepper(self)
         install_descent(self)
