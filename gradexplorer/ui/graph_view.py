@@ -134,8 +134,8 @@ class NodeItem(QGraphicsPathItem):
         (shown in words and grey, never as 0); ``highlight`` is the current node's outline."""
         pending = self._fonts["pending"]
         for item, caption, text, colour in (
-            (self.value_text, "value ", value, "#000000"),
-            (self.grad_text, "grad  ", grad, GRAD_COLOR),
+            (self.value_text, "value ", value, self.theme.nodes[self.style_key].text),
+            (self.grad_text, "grad  ", grad, self.theme.grad),
         ):
             item.setText(caption + (NOT_COMPUTED if text is None else text))
             item.setFont(pending if text is None else self._fonts["body"])
@@ -149,17 +149,16 @@ class NodeItem(QGraphicsPathItem):
         if highlight is None:
             self.setPen(self._pen)
         else:
-            self.setPen(QPen(QColor(highlight), 5.0))
+            self.setPen(QPen(QColor(highlight), 5.0 * self.theme.border_scale))
         self.setZValue(3 if highlight else 2)
 
     def clear_step(self) -> None:
-        self.setPen(self._pen)
         self.setZValue(2)
         self.tag.setVisible(False)
-        for item, colour in ((self.value_text, "#000000"), (self.grad_text, GRAD_COLOR)):
+        for item in (self.value_text, self.grad_text):
             item.setFont(self._fonts["body"])
-            item.setBrush(QBrush(QColor(colour)))
             item.setScale(1.0)
+        self.restyle(self.theme)
         self.set_node(self.node)
 
     def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:
@@ -232,16 +231,15 @@ class EdgeItem(QGraphicsPathItem):
     def set_highlight(self, colour: str | None) -> None:
         """Step-through: the edge carrying the current contribution, thick and in colour."""
         self.highlighted = colour is not None
-        if colour is None:
-            pen, brush, box = self._pen, QBrush(QColor(EDGE_COLOR)), QPen(QColor("#c9ced6"), 0.8)
-        else:
-            pen = QPen(QColor(colour), 4.5)
-            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-            brush, box = QBrush(QColor(colour)), QPen(QColor(colour), 2.0)
-        self.setPen(pen)
-        self.arrow.setBrush(brush)
-        self.label_box.setPen(box)
         self.setZValue(1 if self.highlighted else 0)
+        if colour is None:
+            self.restyle(self.theme)
+            return
+        pen = QPen(QColor(colour), max(4.5, 2.5 * self.theme.edge_width))
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        self.setPen(pen)
+        self.arrow.setBrush(QBrush(QColor(colour)))
+        self.label_box.setPen(QPen(QColor(colour), 2.0))
 
 
 class _EdgeLabelBox(QGraphicsRectItem):
@@ -431,6 +429,7 @@ class GraphView(QGraphicsView):
         for edge in self._edges:
             edge.restyle(theme.graph)
         self._message.setBrush(QBrush(QColor(theme.graph.text)))
+        self._apply_step()  # a step-through keeps its highlights in the new colours
 
     def theme(self) -> GraphTheme:
         return self._theme
