@@ -9,7 +9,6 @@ found and worked through in one pass: linear in practice for a chain, and no rec
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from heapq import heappop, heappush
 from operator import attrgetter
@@ -117,28 +116,20 @@ def _owned(g: np.ndarray) -> np.ndarray:
     return g
 
 
-_walks = itertools.count(1)
-
-
 def _reachable(roots: Sequence[Tensor], only_requiring_grad: bool) -> list[Tensor]:
-    """Every tensor reachable from roots through op inputs, newest first (iterative DFS).
-
-    Visited tensors are marked with this walk's number (a slot), not kept in a set: on big
-    graphs the set's memory traffic cost more than the walk itself.
-    """
-    mark = next(_walks)
+    """Every tensor reachable from roots through op inputs, newest first (iterative DFS)."""
+    seen: set[int] = set()
     found: list[Tensor] = []
     stack = [r for r in roots if r.requires_grad or not only_requiring_grad]
-    push = stack.append
     while stack:
         t = stack.pop()
-        if t._mark == mark:
+        if id(t) in seen:
             continue
-        t._mark = mark
+        seen.add(id(t))
         found.append(t)
         for parent in t._parents:
-            if parent._mark != mark and (parent.requires_grad or not only_requiring_grad):
-                push(parent)
+            if id(parent) not in seen and (parent.requires_grad or not only_requiring_grad):
+                stack.append(parent)
     found.sort(key=_by_seq, reverse=True)
     return found
 
@@ -206,22 +197,20 @@ def _walk(
     happen in one pass over the graph. The gradient being summed for a tensor waits in its
     _pending slot (cheaper than a dict).
     """
-    mark = next(_walks)
     heap: list[tuple[int, Tensor]] = []
     for root in roots:
-        if root.requires_grad and root._mark != mark:
-            root._mark = mark
+        if root.requires_grad and (-root._seq, root) not in heap:
             heappush(heap, (-root._seq, root))
+    watching = bool(capture_ids) or recorder is not None
     while heap:
         t = heappop(heap)[1]
         g = t._pending
-        if g is None:
-            continue
         t._pending = None
-        if capture_ids and id(t) in capture_ids:
-            captured[id(t)] = g
-        if recorder is not None:
-            recorder.visit(t, g)
+        if watching:
+            if id(t) in capture_ids:
+                captured[id(t)] = g
+            if recorder is not None:
+                recorder.visit(t, g)
         op = t._op
         if op is None:
             if accumulate:
@@ -246,13 +235,16 @@ def _walk(
             gk = rules[k](F, g, out, *args, **kwargs) if kwargs else rules[k](F, g, out, *args)
             if gk.shape != parent.data.shape:
                 gk = F.sum_to(gk, parent.data.shape)
-            if recorder is not None:
+            if watching and recorder is not None:
                 recorder.edge(t, k, gk)
             previous = parent._pending
-            parent._pending = gk if previous is None else previous + gk
-            if parent._mark != mark:
-                parent._mark = mark
+            if previous is None:
+                # First gradient to reach this parent: it joins the heap. It cannot have run
+                # already, since everything that ran before it is newer than all its consumers.
+                parent._pending = gk
                 heappush(heap, (-parent._seq, parent))
+            else:
+                parent._pending = previous + gk
         if not retain_graph:
             t._released = True
 

@@ -133,7 +133,6 @@ class Tensor:
     __slots__ = (
         "__weakref__",
         "_kwargs",
-        "_mark",
         "_op",
         "_parents",
         "_pending",
@@ -155,7 +154,6 @@ class Tensor:
     _parents: tuple[Tensor, ...]
     _kwargs: dict[str, Any]
     _released: bool  # backward ran without retain_graph: saved values count as freed
-    _mark: int  # number of the last graph walk that reached this tensor (engine._reachable)
     _pending: Any  # during backward only: the gradient summed so far from this tensor's consumers
 
     def __init__(
@@ -176,7 +174,6 @@ class Tensor:
         self._kwargs = _NO_KWARGS
         self._released = False
         self._pending = None
-        self._mark = 0
         self._seq = next(_sequence)
 
     @classmethod
@@ -199,7 +196,6 @@ class Tensor:
         t._kwargs = kwargs
         t._released = False
         t._pending = None
-        t._mark = 0
         t._seq = next(_sequence)
         return t
 
