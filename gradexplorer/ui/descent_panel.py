@@ -56,12 +56,12 @@ LR_MIN, LR_MAX = 1e-6, 100.0  # exact entry accepts more than the slider's 1e-3.
 X_RANGE_LIMIT = 1e6  # beyond this the x slider would be useless; the run is diverging anyway
 LR_NUDGE = 4  # slider positions per "larger/smaller learning rate" (about ×1.36)
 
-# Status → (colour, headline). Colour and a word, so the state does not rely on colour alone.
+# Status → (colour, icon). Colour, icon and Descent's own words: never colour alone.
 STATUS_STYLE = {
-    CONVERGED: ("#1b7f3a", "Converged"),
-    OSCILLATING: ("#b35c00", "⚠ Oscillating"),
-    DIVERGING: ("#c0221a", "⚠ Diverging"),
-    NON_FINITE: ("#c0221a", "⛔ Stopped"),
+    CONVERGED: ("#1b7f3a", "✔"),
+    OSCILLATING: ("#b35c00", "⚠"),
+    DIVERGING: ("#c0221a", "⚠"),
+    NON_FINITE: ("#c0221a", "⛔"),
 }
 
 
@@ -73,6 +73,7 @@ class _Start:
     value: float
     x_range: tuple[float, float]
     param_range: tuple[float, float] | None
+    view: tuple[float, float, float, float]
 
 
 class DescentPanel(QWidget):
@@ -272,6 +273,7 @@ class DescentPanel(QWidget):
                 if start.target == "x":
                     m.set_x_range(*start.x_range)
                     m.set_x(start.value)
+                    m.set_view_range(*start.view)
                 elif start.target in m.params:
                     if start.param_range is not None:
                         m.set_param_range(start.target, *start.param_range)
@@ -300,6 +302,7 @@ class DescentPanel(QWidget):
             start,
             m.x_range,
             None if state is None else (state.minimum, state.maximum),
+            m.view_range,
         )
         self._draw_trail()
         self._show_status()
@@ -329,6 +332,22 @@ class DescentPanel(QWidget):
             # Widen the x range so the model's x is the run's x (Reset narrows it again).
             m.set_x_range(min(lo, math.floor(x)), max(hi, math.ceil(x)))
         m.set_x(x)
+        self._follow_in_view(x, self._descent.history[-1].value if self._descent else math.nan)
+
+    def _follow_in_view(self, x: float, y: float) -> None:
+        """Zoom the plot out so the walking point stays visible (Reset restores the view)."""
+        x0, x1, y0, y1 = self._model.view_range
+        if not (math.isfinite(x) and abs(x) <= X_RANGE_LIMIT):
+            return
+        nx0, nx1, ny0, ny1 = x0, x1, y0, y1
+        if not x0 <= x <= x1:
+            pad = 0.1 * (max(x1, x) - min(x0, x))
+            nx0, nx1 = min(x0, x - pad), max(x1, x + pad)
+        if math.isfinite(y) and abs(y) <= X_RANGE_LIMIT and not y0 <= y <= y1:
+            pad = 0.1 * (max(y1, y) - min(y0, y))
+            ny0, ny1 = min(y0, y - pad), max(y1, y + pad)
+        if (nx0, nx1, ny0, ny1) != (x0, x1, y0, y1):
+            self._model.set_view_range(nx0, nx1, ny0, ny1)
 
     def _draw_trail(self) -> None:
         d = self._descent
@@ -427,10 +446,10 @@ class DescentPanel(QWidget):
             var = self._start.target if self._start is not None else var
             if var != "x":  # Descent words everything in terms of x; f(x), f′(x) stay
                 message = _X_WORD.sub(var, message.replace("Δx", f"Δ{var}"))
-        color, headline = STATUS_STYLE.get(status, ("", ""))
-        text = _html(message)
-        if headline:
-            text = f"<b>{headline}.</b> {text}"
+        color, icon = STATUS_STYLE.get(status, ("", ""))
+        head, sep, rest = message.partition(": ")
+        # "Diverging: ..." → bold "⚠ Diverging:" then the explanation
+        text = f"<b>{icon} {_html(head)}:</b> {_html(rest)}" if icon and sep else _html(message)
         self.status_label.setText(text)
         self.status_label.setStyleSheet(f"color: {color};" if color else "")
         self.status_label.setProperty("status", status)

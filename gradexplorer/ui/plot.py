@@ -27,8 +27,8 @@ D2_COLOR = LIGHT.plot.d2
 TANGENT_COLOR = LIGHT.plot.tangent
 POINT_COLOR = LIGHT.plot.point
 TRAIL_COLOR = "#7b2cbf"
-TRAIL_TANGENT_COLOR = "#c77dff"
-TRAIL_TANGENT_FRACTION = 0.05  # half-length of a step's tangent, as a fraction of the view
+TRAIL_TANGENT_COLOR = "#9d4edd"
+TRAIL_TANGENT_FRACTION = 0.06  # half-length of a step's tangent, as a fraction of the view
 TRAIL_FAR = 10.0  # trail points further than this many view spans away are not drawn
 
 
@@ -106,7 +106,7 @@ class PlotView(pg.PlotWidget):
             pen=pg.mkPen(TRAIL_COLOR, width=1.5, style=Qt.PenStyle.DashLine), antialias=True
         )
         self.trail_tangents = pg.PlotCurveItem(
-            pen=pg.mkPen(TRAIL_TANGENT_COLOR, width=2), antialias=True
+            pen=pg.mkPen(TRAIL_TANGENT_COLOR, width=3), antialias=True
         )
         self.trail_points = pg.ScatterPlotItem(
             size=8, pen=pg.mkPen("#ffffff", width=1), brush=pg.mkBrush(TRAIL_COLOR)

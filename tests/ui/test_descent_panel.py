@@ -112,6 +112,8 @@ def test_too_large_rate_is_flagged_as_diverging(qtbot, window, lr):
     # x_k = 3·(1 − 2η)^k and the model's x is that value: the x range widened to hold it
     assert window.model.x == pytest.approx(3.0 * (1 - 2 * lr) ** k, rel=1e-12)
     assert window.model.x_range[1] - window.model.x_range[0] > 10.0
+    x0, x1, y0, y1 = window.model.view_range  # the view zoomed out to keep the point in sight
+    assert x0 <= window.model.x <= x1 and y0 <= window.model.point.value <= y1
 
 
 def test_rate_on_the_edge_oscillates(window):
@@ -174,12 +176,14 @@ def test_descent_on_a_parameter_converges_to_its_minimiser(qtbot, window):
 def test_reset_restores_start_value_and_range(qtbot, window):
     panel = start(window, "x^2", 3.0, 1.5)  # diverges: widens the x range
     before = window.model.x_range
+    view = window.model.view_range
     for _ in range(6):
         panel.step()
     assert window.model.x_range != before
     panel.reset_action.trigger()
     assert window.model.x == 3.0
     assert window.model.x_range == before
+    assert window.model.view_range == pytest.approx(view)
     assert panel.descent is None and panel.status() == "ready"
     assert window.plot.trail()[0].size == 0
     # and a parameter run
