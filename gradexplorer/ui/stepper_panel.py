@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMenu,
     QScrollArea,
     QSizePolicy,
     QSlider,
@@ -172,7 +173,7 @@ class StepperPanel(QWidget):
         self.text_scroll.setWidgetResizable(True)
         self.text_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.text_scroll.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.text_scroll.setMinimumHeight(self.fontMetrics().lineSpacing() * 5 + 8)
+        self.text_scroll.setMinimumHeight(self.fontMetrics().lineSpacing() * 3 + 8)
 
         row = QHBoxLayout()
         row.setSpacing(4)
@@ -191,6 +192,13 @@ class StepperPanel(QWidget):
         layout.setSpacing(4)
         layout.addLayout(row)
         layout.addWidget(self.text_scroll, 1)
+
+    def sizeHint(self) -> QSize:
+        # Room for a formula and a short explanation; a sum over three uses scrolls rather
+        # than taking the graph's height at every launch.
+        hint = super().sizeHint()
+        lines = self.fontMetrics().lineSpacing() * 7.5
+        return QSize(hint.width(), round(self.mode_combo.sizeHint().height() + lines + 24))
 
     # ----------------------------------------------------------------- state
     @property
@@ -527,7 +535,12 @@ def install_stepper(window: QMainWindow) -> StepperPanel:
         ),
         "exit": act("E&xit step-through", leave, "Ctrl+Shift+X", tip="Back to the live graph"),
     }
-    menu = window.menuBar().addMenu("&Step")
+    menu = QMenu("&Step", window)
+    help_menu = getattr(window, "help_menu", None)
+    if help_menu is not None:  # Help stays the last menu
+        window.menuBar().insertMenu(help_menu.menuAction(), menu)
+    else:
+        window.menuBar().addMenu(menu)
     menu.setObjectName("stepMenu")
     for key in ("backward", "forward", None, "next", "back", "play", "start", "end", None):
         menu.addSeparator() if key is None else menu.addAction(actions[key])
