@@ -1,11 +1,13 @@
 """Command line of the desktop app:
-`python main.py [EXPR] [--x X] [--param NAME=VALUE ...] [--screenshot PATH]`."""
+`python main.py [EXPR | FILE.json] [--x X] [--param NAME=VALUE ...] [--screenshot PATH]`."""
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
+from pathlib import Path
 
 SCREENSHOT_SIZE = (1280, 800)
 
@@ -47,7 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="gradexplorer",
         description="Type a function, drag x, watch the autograd tangent and backward graph.",
     )
-    p.add_argument("expression", nargs="?", default=None, help="function of x, e.g. 'a x^2 + 3x'")
+    p.add_argument(
+        "expression",
+        nargs="?",
+        default=None,
+        help="function of x, e.g. 'a x^2 + 3x', or a saved session / lesson FILE.json",
+    )
     p.add_argument("--x", type=_finite_float, default=None, help="initial x (default 1)")
     p.add_argument(
         "--param",
@@ -74,23 +81,58 @@ def run(argv: list[str]) -> int:
         print(f"gradexplorer: {err}", file=sys.stderr)
         return 2
 
+    session = None
+    if args.expression is not None and _is_session_file(args.expression):
+        # read before Qt starts: a file that cannot be opened is a usage error (exit 2)
+        from gradexplorer.errors import SessionError
+        from gradexplorer.lessons.session import load_session
+
+        try:
+            session = load_session(args.expression)
+        except SessionError as err:
+            hint = f" {err.hint}" if err.hint else ""
+            print(
+                f"gradexplorer: cannot open {args.expression}: {err.message}{hint}",
+                file=sys.stderr,
+            )
+            return 2
+        except Exception as err:  # whatever else happens, a reason and no traceback
+            print(f"gradexplorer: cannot open {args.expression}: {err}", file=sys.stderr)
+            return 2
+
     from PySide6.QtWidgets import QApplication  # Qt only once the arguments are fine
 
     from gradexplorer.ui.main_window import MainWindow
     from gradexplorer.ui.model import DEFAULT_EXPRESSION
+    from gradexplorer.ui.session_actions import NO_SETTINGS_ENV, apply_cli_overrides
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "gradexplorer"])
     app.setApplicationName("gradexplorer")
+    app.setOrganizationName("gradexplorer")
     kwargs: dict = {"params": dict(args.param)}
-    kwargs["expression"] = args.expression if args.expression is not None else DEFAULT_EXPRESSION
+    given = args.expression is not None and session is None
+    kwargs["expression"] = args.expression if given else DEFAULT_EXPRESSION
     if args.x is not None:
         kwargs["x"] = args.x
     window = MainWindow(**kwargs)
-    if args.screenshot:
+    sessions = window.sessions
+    if session is not None:
+        sessions.apply_session(session, path=Path(args.expression).resolve(), undoable=False)
+        apply_cli_overrides(window, args.x, dict(args.param))
+    if args.screenshot:  # a screenshot shows exactly what was asked, never remembered state
         return _screenshot(app, window, args.screenshot)
     window.resize(*SCREENSHOT_SIZE)
+    if not os.environ.get(NO_SETTINGS_ENV):
+        # geometry always comes back; the last session only when nothing was asked for
+        nothing_asked = args.expression is None and args.x is None and not args.param
+        sessions.enable_persistence(restore_session=nothing_asked)
     window.show()
     return app.exec()
+
+
+def _is_session_file(arg: str) -> bool:
+    """A .json argument is a session file: no function of x ends in ".json"."""
+    return arg.lower().endswith(".json")
 
 
 def _screenshot(app, window, path: str) -> int:

@@ -77,11 +77,10 @@ class SessionActions(QObject):
         self.settings: QSettings | None = None
         self.presets: list[Preset] = list_presets()
 
-        self.note_label = QLabel(objectName="lessonNote")
-        self.note_label.setTextFormat(Qt.TextFormat.RichText)
-        self.note_label.setAccessibleName("Lesson note")
-        window.statusBar().addWidget(self.note_label, 1)
-        self.note_label.hide()
+        # The teaching note takes the place of the function field's tip: right under the
+        # function, two lines reserved, word-wrapped, and out of the way while there is an error.
+        self.note_label: QLabel = window.function_input.tip_label
+        self._default_tip = self.note_label.text()
 
         self._build_menus()
         self.undo.stack.cleanChanged.connect(self._on_clean_changed)
@@ -127,7 +126,7 @@ class SessionActions(QObject):
         )
         self.paste_state_action = act(
             "&Paste state",
-            self.paste_state,
+            lambda: self.paste_state(),
             "Ctrl+Shift+V",
             tip="Open a session from a gx1:… line on the clipboard",
         )
@@ -282,11 +281,10 @@ class SessionActions(QObject):
             sep = " — " if self.title and self.note else ""
             self.note_label.setText(f"Lesson: {title}{sep}{html.escape(self.note)}")
             self.note_label.setToolTip(self.note or self.title)
-            self.note_label.show()
-            self.window.statusBar().clearMessage()  # temporary messages hide the note
+            self.window.statusBar().showMessage(f"Opened the lesson {self.title}", 5000)
         else:
-            self.note_label.clear()
-            self.note_label.hide()
+            self.note_label.setText(self._default_tip)
+            self.note_label.setToolTip("")
 
     def _update_title(self) -> None:
         if self.path is not None:
