@@ -105,8 +105,8 @@ def _constant_like(value: Any, like: Tensor) -> Tensor:
 
 def _binary(op: Op, a: Any, b: Any) -> Tensor:
     if not isinstance(a, Tensor):
-        a = _constant_like(a, b)
-    elif not isinstance(b, Tensor):
+        a = _constant_like(a, b) if isinstance(b, Tensor) else Tensor(a)
+    if not isinstance(b, Tensor):
         b = _constant_like(b, a)
     return apply(op, a, b)
 
@@ -363,15 +363,11 @@ softplus = _unary(SOFTPLUS)
 
 def maximum(a: Any, b: Any) -> Tensor:
     """Elementwise max; at ties the gradient is split evenly (as torch.maximum)."""
-    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        a = Tensor(a)
     return _binary(MAXIMUM, a, b)
 
 
 def minimum(a: Any, b: Any) -> Tensor:
     """Elementwise min; at ties the gradient is split evenly (as torch.minimum)."""
-    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        a = Tensor(a)
     return _binary(MINIMUM, a, b)
 
 
