@@ -46,6 +46,7 @@ from gradexplorer.lessons.descent import (
 )
 from gradexplorer.ui.controls import muted
 from gradexplorer.ui.model import ExplorerModel
+from gradexplorer.ui.numbers import format_number
 
 if TYPE_CHECKING:
     from gradexplorer.ui.main_window import MainWindow
@@ -61,7 +62,7 @@ STATUS_STYLE = {
     CONVERGED: ("#1b7f3a", "✔"),
     OSCILLATING: ("#b35c00", "⚠"),
     DIVERGING: ("#c0221a", "⚠"),
-    NON_FINITE: ("#c0221a", "⛔"),
+    NON_FINITE: ("#c0221a", "✖"),
 }
 
 
@@ -445,7 +446,8 @@ class DescentPanel(QWidget):
             status = d.status
             var = self._start.target if self._start is not None else var
             if var != "x":  # Descent words everything in terms of x; f(x), f′(x) stay
-                message = _X_WORD.sub(var, message.replace("Δx", f"Δ{var}"))
+                message = message.replace("f′(x)", f"∂f/∂{var}").replace("Δx", f"Δ{var}")
+                message = _X_WORD.sub(var, message)
         color, icon = STATUS_STYLE.get(status, ("", ""))
         head, sep, rest = message.partition(": ")
         # "Diverging: ..." → bold "⚠ Diverging:" then the explanation
@@ -457,8 +459,8 @@ class DescentPanel(QWidget):
             p = d.history[-1]
             slope = "f′" if var == "x" else f"∂f/∂{var}"
             self.step_label.setText(
-                f"step {d.steps_taken}:  {var} = {p.x:.6g}   f = {p.value:.6g}   "
-                f"{slope} = {p.slope:.6g}"
+                f"step {d.steps_taken}:  {var} = {format_number(p.x)}   "
+                f"f = {format_number(p.value)}   {slope} = {format_number(p.slope)}"
             )
         else:
             self.step_label.setText("step 0")

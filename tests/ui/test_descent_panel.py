@@ -141,6 +141,7 @@ def test_nan_stops_the_run_with_a_message(qtbot, window, text, x0, lr, x1):
     assert panel.descent.steps_taken == 1
     label = status_label(window).text()
     assert "Stopped" in label and "undefined" in label
+    assert "f = undefined" in window.findChild(QLabel, "descentStepLabel").text()
     assert window.model.x == pytest.approx(x1)  # x shows where f is undefined
     assert math.isnan(window.model.point.value)
     panel.step()  # no further steps, no exception
@@ -166,7 +167,8 @@ def test_descent_on_a_parameter_converges_to_its_minimiser(qtbot, window):
     qtbot.waitUntil(lambda: panel.status() == "converged", timeout=5000)
     assert not panel.playing
     assert m.params["a"].value == pytest.approx(3.0 / 2.0, abs=1e-8)
-    assert "a = " in status_label(window).text()  # worded for the parameter
+    text = status_label(window).text()
+    assert "a = " in text and "x = " not in text  # worded for the parameter
     # the trail is f dropping at fixed x
     xs, ys = window.plot.trail()
     assert np.all(xs == 2.0)
