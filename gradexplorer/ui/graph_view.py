@@ -180,6 +180,7 @@ class EdgeItem(QGraphicsPathItem):
     ) -> None:
         super().__init__()
         self.highlighted = False
+        self._highlight: str | None = None
         self.setZValue(0)
         path = QPainterPath(points[0])
         for a, b in itertools.pairwise(points):
@@ -228,8 +229,11 @@ class EdgeItem(QGraphicsPathItem):
             )
         self.label_box.edge = (edge, src, dst)
 
-    def set_highlight(self, colour: str | None) -> None:
+    def set_highlight(self, colour: str | None, force: bool = False) -> None:
         """Step-through: the edge carrying the current contribution, thick and in colour."""
+        if colour == self._highlight and not force:
+            return  # most edges keep their look at each step: restyling all of them costs
+        self._highlight = colour
         self.highlighted = colour is not None
         self.setZValue(1 if self.highlighted else 0)
         if colour is None:
@@ -429,7 +433,7 @@ class GraphView(QGraphicsView):
         for edge in self._edges:
             edge.restyle(theme.graph)
         self._message.setBrush(QBrush(QColor(theme.graph.text)))
-        self._apply_step()  # a step-through keeps its highlights in the new colours
+        self._apply_step(force=True)  # a step-through keeps its highlights in the new colours
 
     def theme(self) -> GraphTheme:
         return self._theme
@@ -440,7 +444,7 @@ class GraphView(QGraphicsView):
         self._fit() if not self._user_zoomed else self.zoom_by(1.0)
 
     # ----------------------------------------------------------------- internals
-    def _apply_step(self) -> None:
+    def _apply_step(self, force: bool = False) -> None:
         st = self._step
         if st is None:
             return
@@ -457,7 +461,7 @@ class GraphView(QGraphicsView):
             current = colour if node_id == st["current"] else None
             item.set_step(names.get(node_id, ""), value, grad, current)
         for key, edge in zip(self._edge_keys, self._edges, strict=True):
-            edge.set_highlight(colour if key in st["edges"] else None)
+            edge.set_highlight(colour if key in st["edges"] else None, force)
 
     def _clear(self, message: str = "") -> None:
         self._scene.clear()

@@ -230,3 +230,25 @@ def test_exit_restores_the_live_graph(window):
     window.stepper_actions["exit"].trigger()
     assert window.graph_view.node_summary() == before
     assert window.stepper_dock.isHidden()
+
+
+def test_a_theme_change_keeps_the_step_highlights_in_the_new_colours(window):
+    from gradexplorer.ui.theme import DARK, LIGHT
+
+    start(window)
+    panel = window.stepper_panel
+    for _ in range(3):
+        panel.step_forward()
+    highlighted = window.graph_view.highlighted_edges()
+    assert len(highlighted) == 3
+    window.graph_view.apply_theme(DARK)
+    assert window.graph_view.highlighted_edges() == highlighted
+    edges = window.graph_view._edges
+    thick = [e for e in edges if e.highlighted]
+    assert all(e.pen().widthF() >= 4.5 for e in thick)
+    # the pending text is legible on the dark fill: value text takes the theme's text colour
+    (x_item,) = [n for n in window.graph_view._nodes if n.node.label == "x"]
+    assert x_item.value_text.brush().color().name() == DARK.graph.nodes["input"].text.lower()
+    panel.exit()
+    assert all(e.pen().widthF() == DARK.graph.edge_width for e in edges)
+    window.graph_view.apply_theme(LIGHT)
