@@ -156,7 +156,10 @@ class SessionActions(QObject):
         )
         self.undo_action.setEnabled(False)
         self.redo_action.setEnabled(False)
-        stack.canUndoChanged.connect(self.undo_action.setEnabled)
+        # Typing still waiting for the debounce can be undone too (undo commits it first).
+        stack.canUndoChanged.connect(self._update_undo_enabled)
+        w.function_input.edit.textChanged.connect(self._update_undo_enabled)
+        self.model.textChanged.connect(self._update_undo_enabled)
         stack.canRedoChanged.connect(self.redo_action.setEnabled)
         stack.undoTextChanged.connect(lambda t: self.undo_action.setText(f"&Undo {t}".strip()))
         stack.redoTextChanged.connect(lambda t: self.redo_action.setText(f"&Redo {t}".strip()))
@@ -202,6 +205,10 @@ class SessionActions(QObject):
         menu.addAction(self.previous_lesson_action)
         w.menuBar().insertMenu(w.help_menu.menuAction(), menu)
         self._lesson_index = -1
+
+    def _update_undo_enabled(self, *_args: object) -> None:
+        pending = self.window.function_input.edit.text() != self.model.text
+        self.undo_action.setEnabled(self.undo.stack.canUndo() or pending)
 
     def _on_clean_changed(self, clean: bool) -> None:
         # the stack also reports while the window is being destroyed
