@@ -153,9 +153,9 @@ class StepperPanel(QWidget):
         self.formula_label.setTextFormat(Qt.TextFormat.PlainText)
         self.formula_label.setWordWrap(True)
         self.formula_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        bold = QFont(self.formula_label.font())
+        # Only boldness is set, so the size still follows the window's zoom (projector).
+        bold = QFont()
         bold.setBold(True)
-        bold.setPointSizeF(bold.pointSizeF() * 1.1)
         self.formula_label.setFont(bold)
         self.explanation_label = QLabel(objectName="stepperExplanation")
         self.explanation_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -502,6 +502,7 @@ def install_stepper(window: QMainWindow) -> StepperPanel:
     def leave() -> None:
         panel.exit()
         dock.hide()
+        window.x_control.slider.setFocus()  # the arrow keys move x again, as at launch
 
     act = window.make_action
     actions: dict[str, QAction] = {
@@ -546,8 +547,8 @@ def install_stepper(window: QMainWindow) -> StepperPanel:
         menu.addSeparator() if key is None else menu.addAction(actions[key])
     for key in ("slower", "faster", None, "exit"):
         menu.addSeparator() if key is None else menu.addAction(actions[key])
-    panel.exit_button.clicked.connect(dock.hide)
-    panel.exitRequested.connect(dock.hide)
+    panel.exit_button.clicked.connect(leave)
+    panel.exitRequested.connect(leave)
     window.stepper_panel = panel
     window.stepper_dock = dock
     window.stepper_actions = actions

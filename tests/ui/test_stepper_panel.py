@@ -252,3 +252,15 @@ def test_a_theme_change_keeps_the_step_highlights_in_the_new_colours(window):
     panel.exit()
     assert all(e.pen().widthF() == DARK.graph.edge_width for e in edges)
     window.graph_view.apply_theme(LIGHT)
+
+
+def test_closing_the_dock_leaves_step_through(window):
+    start(window)
+    window.stepper_panel.step_forward()
+    window.stepper_panel.play()
+    window.stepper_dock.close()
+    assert not window.stepper_panel.active and not window.stepper_panel.playing
+    assert not window.graph_view.stepping and not window.graph_view.highlighted_edges()
+    # the step commands bring it back, starting over
+    window.stepper_actions["next"].trigger()
+    assert window.stepper_dock.isVisible() and window.stepper_panel.position == 0
