@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence, QPalette
 from PySide6.QtWidgets import QFileDialog, QLabel, QMenu, QMessageBox
 
 from gradexplorer.errors import SessionError
@@ -277,6 +277,8 @@ class SessionActions(QObject):
         self.path = path
         self._lesson_index = -1
         self._show_note()
+        if self.title:
+            self.window.statusBar().showMessage(f"Opened the lesson {self.title}", 5000)
         self._update_title()
         if path is not None:
             self.undo.stack.setClean()
@@ -286,9 +288,13 @@ class SessionActions(QObject):
         if self.note or self.title:
             title = f"<b>{html.escape(self.title)}</b>" if self.title else ""
             sep = " — " if self.title and self.note else ""
-            self.note_label.setText(f"Lesson: {title}{sep}{html.escape(self.note)}")
+            # The tip is greyed by its style sheet; a note is meant to be read from the back
+            # of the room, so it takes the window's text colour (re-read on theme changes).
+            colour = self.window.palette().color(QPalette.ColorRole.WindowText).name()
+            self.note_label.setText(
+                f"<span style='color:{colour}'>Lesson: {title}{sep}{html.escape(self.note)}</span>"
+            )
             self.note_label.setToolTip(self.note or self.title)
-            self.window.statusBar().showMessage(f"Opened the lesson {self.title}", 5000)
         else:
             self.note_label.setText(self._default_tip)
             self.note_label.setToolTip("")
@@ -472,6 +478,8 @@ class SessionActions(QObject):
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is self.window and event.type() == QEvent.Type.Close:
             self.save_settings()
+        elif obj is self.window and event.type() == QEvent.Type.PaletteChange:
+            self._show_note()
         elif (
             obj is self.window.function_input.edit
             and event.type() == QEvent.Type.ShortcutOverride
