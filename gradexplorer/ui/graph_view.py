@@ -454,7 +454,7 @@ class GraphView(QGraphicsView):
             value: str | None = format_number(node.value, 4)
             if values is not None:
                 value = format_number(values[node_id], 4) if node_id in values else None
-            if grads is None:
+            if grads is None or node.grad is None:  # never reached: needs no gradient at all
                 grad: str | None = "—" if node.grad is None else format_number(node.grad, 4)
             else:
                 grad = format_number(grads[node_id], 4) if node_id in grads else None

@@ -405,6 +405,9 @@ class StepperPanel(QWidget):
         elif st is None:
             formula = "Nothing to step through here."
             words = "The function could not be evaluated at this point, so there is no graph."
+        elif not len(st):
+            formula = "Nothing to step through: f is a constant."
+            words = "No input needs a gradient, so backward has no node to visit."
         elif st.current is None:
             if self._mode == BACKWARD:
                 formula = "Backward pass: no gradient computed yet."

@@ -264,3 +264,16 @@ def test_closing_the_dock_leaves_step_through(window):
     # the step commands bring it back, starting over
     window.stepper_actions["next"].trigger()
     assert window.stepper_dock.isVisible() and window.stepper_panel.position == 0
+
+
+def test_a_constant_function_has_nothing_to_step_through(window, qtbot):
+    type_function(qtbot, window, "3", debounce=False)
+    start(window)
+    panel = window.stepper_panel
+    assert panel.step_count == 0 and progress(window) == "step 0 of 0"
+    assert formula(window) == "Nothing to step through: f is a constant."
+    assert not panel.next_button.isEnabled() and not panel.play_button.isEnabled()
+    panel.play()
+    assert not panel.playing
+    # a constant never gets a gradient: "—", not "not computed yet" that would never come
+    assert [n["grad"] for n in window.graph_view.node_summary()] == ["grad  —"]
