@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
+    QDockWidget,
     QGroupBox,
     QLabel,
     QMainWindow,
@@ -25,6 +26,7 @@ from gradexplorer.ui.graph_view import STYLES, GraphView
 from gradexplorer.ui.model import DEFAULT_EXPRESSION, ExplorerModel, PointData
 from gradexplorer.ui.numbers import format_number
 from gradexplorer.ui.plot import PlotView
+from gradexplorer.ui.presentation import install_presentation
 from gradexplorer.ui.readouts import Readouts
 from gradexplorer.ui.session_actions import install_sessions
 from gradexplorer.ui.stepper_panel import install_stepper
@@ -161,6 +163,7 @@ class MainWindow(QMainWindow):
         install_sessions(self)
         install_stepper(self)
         install_descent(self)
+        install_presentation(self)
 
     # ----------------------------------------------------------------- menus
     def make_action(
@@ -265,12 +268,26 @@ class MainWindow(QMainWindow):
             self.showFullScreen()
         self.fullscreen_action.setChecked(self.isFullScreen())
 
+    @property
+    def zoom(self) -> float:
+        """The window's text zoom (1.0 = normal size)."""
+        return self._zoom
+
     def set_zoom(self, zoom: float) -> None:
         """Scale every font (for a projector) and the graph with it."""
         self._zoom = max(0.6, min(3.0, zoom))
         font = QFont(self._base_font)
         font.setPointSizeF(self._base_font.pointSizeF() * self._zoom)
         self.centralWidget().setFont(font)
+        for dock in self.findChildren(QDockWidget):  # feature panels live outside the centre
+            dock.setFont(font)
+        # the side panel's minimum width was measured at the start-up font size
+        scroll = self.main_splitter.widget(0)
+        scroll.setMinimumWidth(
+            scroll.widget().minimumSizeHint().width()
+            + scroll.verticalScrollBar().sizeHint().width()
+            + 6
+        )
         self.plot.set_font_scale(self._zoom)
         self.readouts.set_font_scale(self._zoom)
         self.function_input.set_font_scale(self._zoom)

@@ -1,0 +1,261 @@
+"""Presentation mode, light and dark themes, and the picture exports, wired into the window.
+
+Presentation mode is for a projector at 1920×1080: every font scaled up (the window's own zoom),
+the high-contrast variant of the chosen theme (thick curve and tangent, a big point, black on
+white or white on black) and no menu or status bar. Every action keeps working from the
+keyboard because the window owns the actions; Escape or the same shortcut leaves the mode.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QActionGroup, QColor, QKeySequence, QPalette, QShortcut
+from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMenu, QMessageBox
+
+from gradexplorer.ui.export import ExportError, export_scene, export_view, view_image
+from gradexplorer.ui.theme import DARK, LIGHT, THEMES, Theme, legend_html, presentation_variant
+
+if TYPE_CHECKING:
+    from gradexplorer.ui.main_window import MainWindow
+
+PRESENTATION_ZOOM = 1.8  # at 1920×1080 body text ~22 px, readouts ~28 px
+PICTURE_FILTER = "PNG image (*.png);;SVG vector drawing (*.svg)"
+
+
+def muted_colour(theme: Theme) -> QColor:
+    """The grey of hint labels (controls.muted: the palette's Mid, a little darker on light
+    backgrounds; on dark ones darker would sink into the background, so lighter)."""
+    mid = QColor(theme.mid)
+    return mid.lighter(115) if theme.dark else mid.darker(130)
+
+
+class Presentation(QObject):
+    """Theme and presentation state of one window, and its export commands."""
+
+    themeChanged = Signal(object)  # the Theme now shown
+    presentationChanged = Signal(bool)
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.setObjectName("presentation")
+        self.window = window
+        self.base_theme = LIGHT  # the chosen light/dark theme; presentation uses its variant
+        self.active = False
+        self._current = LIGHT
+        self._saved: tuple[float, bool, bool, list[int]] | None = None
+        # controls.muted() coloured hint labels from the start-up palette; remember that grey
+        # so a theme change can find those labels again and give them the new theme's grey
+        self._muted = window.palette().color(QPalette.ColorRole.Mid).darker(130)
+        self.last_export: Path | None = None
+        self._build_actions()
+        self._escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), window)
+        self._escape.setObjectName("leavePresentationShortcut")
+        self._escape.activated.connect(lambda: self.set_presentation(False))
+        self._escape.setEnabled(False)  # Escape belongs to the widgets outside presentation
+
+    # ----------------------------------------------------------------- menus
+    def _build_actions(self) -> None:
+        w = self.window
+        act = w.make_action
+        view = w.view_menu
+        view.addSeparator()
+        self.presentation_action = act(
+            "&Presentation mode",
+            lambda on: self.set_presentation(bool(on)),
+            "Ctrl+Shift+P",
+            tip="Large text, thick lines, high contrast, no menu bar (Esc leaves)",
+            checkable=True,
+        )
+        view.addAction(self.presentation_action)
+        self.theme_menu = QMenu("&Theme", w, objectName="themeMenu")
+        group = QActionGroup(self)
+        group.setExclusive(True)
+        self.theme_actions = {}
+        for theme, key in ((LIGHT, "Ctrl+Shift+L"), (DARK, "Ctrl+Shift+K")):
+            a = act(
+                theme.title,
+                lambda _on=False, name=theme.name: self.set_theme(name),
+                key,
+                tip=f"{theme.name.capitalize()} colours for the window, plot and graph",
+                checkable=True,
+            )
+            group.addAction(a)
+            self.theme_menu.addAction(a)
+            self.theme_actions[theme.name] = a
+        self.theme_actions[LIGHT.name].setChecked(True)
+        view.addMenu(self.theme_menu)
+
+        self.export_menu = QMenu("&Export", w, objectName="exportMenu")
+        self.export_plot_action = act(
+            "&Plot as PNG or SVG…",
+            lambda: self.export_plot_dialog(),
+            "Ctrl+E",
+            tip="Save the plot as a picture",
+        )
+        self.export_graph_action = act(
+            "Backward &graph as PNG or SVG…",
+            lambda: self.export_graph_dialog(),
+            "Ctrl+Shift+E",
+            tip="Save the whole backward graph as a picture",
+        )
+        self.copy_plot_action = act(
+            "Copy plot &image",
+            lambda: self.copy_plot_image(),
+            "Ctrl+Alt+C",
+            tip="Put a picture of the plot on the clipboard",
+        )
+        self.copy_code_action = act(
+            "Copy as Py&Torch code",
+            lambda: self.copy_pytorch_code(),
+            "Ctrl+Shift+T",
+            tip="Put a PyTorch program computing f and its gradient on the clipboard",
+        )
+        for a in (self.export_plot_action, self.export_graph_action):
+            self.export_menu.addAction(a)
+        self.export_menu.addSeparator()
+        for a in (self.copy_plot_action, self.copy_code_action):
+            self.export_menu.addAction(a)
+        w.file_menu.insertMenu(w.quit_action, self.export_menu)
+        w.file_menu.insertSeparator(w.quit_action)
+
+    # ----------------------------------------------------------------- themes
+    @property
+    def theme(self) -> Theme:
+        """The theme on screen now (a presentation variant while presenting)."""
+        return self._current
+
+    def set_theme(self, name: str) -> None:
+        """Choose the light or dark theme (kept through presentation mode)."""
+        theme = THEMES[name]
+        if theme not in (LIGHT, DARK):
+            raise ValueError(f"choose 'light' or 'dark', not {name!r}")
+        self.base_theme = theme
+        self.theme_actions[name].setChecked(True)
+        self._apply(presentation_variant(theme) if self.active else theme)
+
+    def _apply(self, theme: Theme) -> None:
+        w = self.window
+        pal = theme.palette()
+        # The application palette, not only the window's: style sheets resolve palette(mid) and
+        # friends against it, and dialogs, menus and tooltips are windows of their own.
+        QApplication.setPalette(pal)
+        w.setPalette(pal)
+        muted = muted_colour(theme)
+        for label in w.findChildren(QLabel):
+            lp = label.palette()
+            if lp.color(QPalette.ColorRole.WindowText) == self._muted:
+                lp.setColor(QPalette.ColorRole.WindowText, muted)
+                label.setPalette(lp)
+        self._muted = muted
+        legend = w.findChild(QLabel, "graphLegend")
+        if legend is not None:
+            legend.setText(legend_html(theme))
+        # style sheets that say palette(mid) read the palette when they are set: set them again
+        w.function_input.set_font_scale(w.zoom)
+        w.plot.apply_theme(theme)
+        w.graph_view.apply_theme(theme)
+        self._current = theme
+        self.themeChanged.emit(theme)
+
+    # ----------------------------------------------------------------- presentation
+    def toggle_presentation(self) -> None:
+        self.set_presentation(not self.active)
+
+    def set_presentation(self, on: bool) -> None:
+        w = self.window
+        if on != self.active:
+            if on:
+                self._saved = (
+                    w.zoom,
+                    w.menuBar().isHidden(),
+                    w.statusBar().isHidden(),
+                    w.main_splitter.sizes(),
+                )
+                self.active = True
+                w.menuBar().hide()
+                w.statusBar().hide()
+                self._apply(presentation_variant(self.base_theme))
+                w.set_zoom(max(w.zoom, PRESENTATION_ZOOM))
+            else:
+                zoom, menu_hidden, status_hidden, sizes = self._saved or (1.0, False, False, [])
+                self.active = False
+                self._apply(self.base_theme)
+                w.set_zoom(zoom)
+                if sizes:
+                    w.main_splitter.setSizes(sizes)
+                w.menuBar().setHidden(menu_hidden)
+                w.statusBar().setHidden(status_hidden)
+            self._escape.setEnabled(self.active)
+            w.graph_view.fit()
+            self.presentationChanged.emit(self.active)
+        if self.presentation_action.isChecked() != self.active:
+            self.presentation_action.setChecked(self.active)
+
+    # ----------------------------------------------------------------- export
+    def export_plot(self, path: str | Path) -> str:
+        """Write the plot to `path` (.png at twice the screen resolution, or .svg); returns the
+        format. Raises ExportError with a message and a hint."""
+        fmt = export_view(self.window.plot, path, "gradexplorer plot")
+        self._exported(path, "plot")
+        return fmt
+
+    def export_graph(self, path: str | Path) -> str:
+        """Write the whole backward graph (not only the visible part) to `path`."""
+        view = self.window.graph_view
+        fmt = export_scene(
+            view.scene(), view.theme().background, path, "gradexplorer backward graph"
+        )
+        self._exported(path, "backward graph")
+        return fmt
+
+    def _exported(self, path: str | Path, what: str) -> None:
+        self.last_export = Path(path)
+        self.window.statusBar().showMessage(f"Saved the {what} to {path}", 6000)
+
+    def export_plot_dialog(self) -> None:
+        self._dialog("Export the plot", "plot", self.export_plot)
+
+    def export_graph_dialog(self) -> None:
+        self._dialog("Export the backward graph", "backward-graph", self.export_graph)
+
+    def _dialog(self, title: str, stem: str, export: object) -> None:
+        start = (self.last_export.parent if self.last_export else Path.home()) / f"{stem}.png"
+        path, chosen = QFileDialog.getSaveFileName(self.window, title, str(start), PICTURE_FILTER)
+        if not path:
+            return
+        if not Path(path).suffix:  # no suffix typed: take the one of the chosen filter
+            path += ".svg" if "svg" in chosen.lower() else ".png"
+        try:
+            export(path)  # type: ignore[operator]
+        except ExportError as err:
+            QMessageBox.warning(self.window, title, f"{err.message}\n{err.hint or ''}".strip())
+
+    def copy_plot_image(self) -> None:
+        image = view_image(self.window.plot, 1.0)
+        QApplication.clipboard().setImage(image)
+        self.window.statusBar().showMessage(
+            f"Copied a picture of the plot ({image.width()}×{image.height()}) to the clipboard",
+            5000,
+        )
+
+    def copy_pytorch_code(self) -> None:
+        m = self.window.model
+        if m.expression is None:
+            self.window.statusBar().showMessage("No valid function to copy", 5000)
+            return
+        QApplication.clipboard().setText(m.expression.to_pytorch(m.x))
+        note = " (parameters set to 1.0 in the code)" if m.params else ""
+        self.window.statusBar().showMessage(
+            f"Copied PyTorch code for f(x) = {m.expression.canonical} at x = {m.x:g}{note}",
+            6000,
+        )
+
+
+def install_presentation(window: MainWindow) -> Presentation:
+    """View ▸ Presentation mode and Theme, File ▸ Export; stored as `window.presentation`."""
+    presentation = Presentation(window)
+    window.presentation = presentation
+    return presentation
