@@ -32,6 +32,15 @@ TRAIL_TANGENT_FRACTION = 0.06  # half-length of a step's tangent, as a fraction 
 TRAIL_FAR = 10.0  # trail points further than this many view spans away are not drawn
 
 
+def _drop_cache(item: QGraphicsItem) -> None:
+    """Throw away an item's pixmap cache after new data. Qt re-renders only the exposed part of
+    a DeviceCoordinateCache pixmap, so a curve that changes under a moving parameter kept stale
+    pieces of earlier frames; a curve change is rare next to x steps, which keep the cache."""
+    mode = item.cacheMode()
+    item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
+    item.setCacheMode(mode)
+
+
 class DragPoint(pg.TargetItem):
     """The point on the curve; dragging it reports the x under the mouse (the model then puts
     the point back on the curve), so the point can only travel along the graph."""
@@ -163,6 +172,7 @@ class PlotView(pg.PlotWidget):
 
     def show_curve(self, curve: CurveData) -> None:
         self.curve_item.setData(curve.x, curve.y, connect="finite")
+        _drop_cache(self.curve_item)
         for item, data in (
             (self.d1_item, curve.derivative),
             (self.d2_item, curve.second_derivative),
@@ -171,6 +181,7 @@ class PlotView(pg.PlotWidget):
                 item.setVisible(False)
             else:
                 item.setData(data[0], data[1], connect="finite")
+                _drop_cache(item)
                 item.setVisible(True)
 
     def show_point(self, point: PointData) -> None:
