@@ -125,3 +125,50 @@ def test_screenshot_runs_never_touch_settings(qtbot, tmp_path, monkeypatch):
     assert run(["x^2", "--screenshot", str(tmp_path / "c.png")]) == 0
     assert writes == []
     assert QApplication.instance() is not None
+
+
+_LAUNCH = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from gradexplorer.ui.app import run
+
+app = QApplication(sys.argv[:1])
+
+def report_and_quit():
+    (window,) = [w for w in app.topLevelWidgets() if w.objectName() == "mainWindow"]
+    m = window.model
+    print("STATE", m.text, m.x, window.width(), window.height(), flush=True)
+    window.resize(780, 540)  # the offscreen screen is 800×600
+    window.close()
+
+QTimer.singleShot(300, report_and_quit)
+sys.exit(run(sys.argv[1:]))
+"""
+
+
+def test_the_app_remembers_the_last_session_between_launches(tmp_path):
+    """Two real launches of the app: the second one comes back to where the first one was
+    closed (settings in a private XDG_CONFIG_HOME); an explicit expression wins over it."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "cfg"))
+    env.pop("GRADEXPLORER_NO_SETTINGS", None)
+
+    def launch(*args: str) -> str:
+        proc = subprocess.run(
+            [sys.executable, "-c", _LAUNCH, *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+            cwd=ROOT,
+        )
+        assert proc.returncode == 0, proc.stderr
+        return next(line for line in proc.stdout.splitlines() if line.startswith("STATE"))
+
+    assert launch("x^3 - x", "--x", "0.5").startswith("STATE x^3 - x 0.5")
+    assert (tmp_path / "cfg" / "gradexplorer" / "gradexplorer.conf").is_file()
+    # nothing asked: the last session and the window size come back
+    assert launch() == "STATE x^3 - x 0.5 780 540"
+    assert launch("cos(x)").startswith("STATE cos(x) 1.0")
+    env["GRADEXPLORER_NO_SETTINGS"] = "1"
+    assert launch().startswith("STATE x^2 + 3x 1.0 1280 800")
