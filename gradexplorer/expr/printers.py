@@ -133,7 +133,12 @@ def _pretty(node: Node, kids: list[_Frag]) -> _Frag:
     lt = f"({left.text})" if _is_division(left.node) else _wrap(left, PRODUCT)
     rt = _wrap(right, POWER)
     first = rt[0]
+    last = lt.rstrip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻")[-1]
     juxtapose = not first.isdigit() and first not in ".−"
+    # x·x, x²·x and sin(ax)·x: glued, these would read as a name or as a function argument.
+    glued_badly = last == first or _ends_with_call(left.node)
+    if first.isalpha() and glued_badly and not _starts_with_function(right.node):
+        juxtapose = False
     if juxtapose and lt[-1].isalpha() and _starts_with_function(right.node):
         return _Frag(f"{lt} {rt}", PRODUCT, node)
     return _Frag(lt + ("" if juxtapose else "·") + rt, PRODUCT, node)
@@ -141,6 +146,12 @@ def _pretty(node: Node, kids: list[_Frag]) -> _Frag:
 
 def _is_division(node: Node) -> bool:
     return isinstance(node, BinOp) and node.op == "/"
+
+
+def _ends_with_call(node: Node) -> bool:
+    while isinstance(node, BinOp) and node.op == "*":
+        node = node.right
+    return isinstance(node, Call) and node.func != "abs"
 
 
 def _starts_with_function(node: Node) -> bool:

@@ -75,6 +75,12 @@ PRETTY = [
     ("2*3", "2·3"),
     ("a sin(x)", "a sin(x)"),
     ("1/2x", "(1/2)x"),
+    # Glued, these would read as a name (xx) or as part of the function's argument (sin(ax)x).
+    ("x*x + x", "x·x + x"),
+    ("x^2 x", "x²·x"),
+    ("sin(a x) x", "sin(ax)·x"),
+    ("sin(x)cos(x)", "sin(x)cos(x)"),
+    ("(x+1)x", "(x + 1)x"),
     ("e^x", "e^x"),
 ]
 
