@@ -82,6 +82,8 @@ class SessionActions(QObject):
         self.note_label: QLabel = window.function_input.tip_label
         self._default_tip = self.note_label.text()
 
+        self.undo.capture_extra = self._capture_extra
+        self.undo.restore_extra = self._restore_extra
         self._build_menus()
         self.undo.stack.cleanChanged.connect(self._on_clean_changed)
         self._update_title()
@@ -264,7 +266,10 @@ class SessionActions(QObject):
         """Show `session` (already validated). One undo step when `undoable`."""
 
         def change() -> None:
-            self.model.apply_state(session.to_model_state())
+            self.model.apply_state(session.to_model_state())  # raises before changing anything
+            self.title, self.note = session.title, session.note
+            self.toggles, self.descent = session.toggles, session.descent
+            self.path = path
 
         if undoable:
             self.undo.record(what, change)
@@ -272,9 +277,6 @@ class SessionActions(QObject):
             with self.undo.paused():
                 change()
             self.undo.stack.clear()
-        self.title, self.note = session.title, session.note
-        self.toggles, self.descent = session.toggles, session.descent
-        self.path = path
         self._lesson_index = -1
         self._show_note()
         if self.title:
@@ -283,6 +285,17 @@ class SessionActions(QObject):
         if path is not None:
             self.undo.stack.setClean()
         self.sessionApplied.emit(session)
+
+    def _capture_extra(self) -> tuple:
+        return (self.title, self.note, self.toggles, self.descent, self.path)
+
+    def _restore_extra(self, extra: tuple | None) -> None:
+        # undoing "open lesson" takes its title, note and file away with it
+        if extra is None:
+            return
+        self.title, self.note, self.toggles, self.descent, self.path = extra
+        self._show_note()
+        self._update_title()
 
     def _show_note(self) -> None:
         if self.note or self.title:

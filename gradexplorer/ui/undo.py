@@ -38,6 +38,7 @@ class Snapshot:
 
     state: dict[str, Any]
     valid_text: str | None
+    extra: Any = None  # what the owner keeps beside the model (a lesson's title and note)
 
 
 class _Command(QUndoCommand):
@@ -92,6 +93,9 @@ class UndoRecorder(QObject):
         self.model = model
         self.stack = QUndoStack(self)
         self.clock = clock
+        # Hooks for state kept outside the model that a whole-session step must restore too.
+        self.capture_extra: Callable[[], Any] = lambda: None
+        self.restore_extra: Callable[[Any], None] = lambda _extra: None
         self._paused = 0
         self._sync()
         model.textChanged.connect(self._on_text)
@@ -131,7 +135,7 @@ class UndoRecorder(QObject):
         if kind == "param":
             p = m.params.get(key)
             return None if p is None else (p.value, p.minimum, p.maximum)
-        return Snapshot(m.to_state(), self._valid_text)
+        return Snapshot(m.to_state(), self._valid_text, self.capture_extra())
 
     def restore(self, kind: str, key: str, value: Any) -> None:
         m = self.model
@@ -159,6 +163,7 @@ class UndoRecorder(QObject):
         else:
             self.model.apply_state(state)
         self._valid_text = snap.valid_text
+        self.restore_extra(snap.extra)
 
     def _sync(self) -> None:
         m = self.model
@@ -175,7 +180,11 @@ class UndoRecorder(QObject):
 
     def _on_text(self, text: str) -> None:
         if not self._paused and text != self._text:
-            before = Snapshot({**self.model.to_state(), "expression": self._text}, self._valid_text)
+            before = Snapshot(
+                {**self.model.to_state(), "expression": self._text},
+                self._valid_text,
+                self.capture_extra(),
+            )
             self._push("state", "", before, "edit of the function")
         self._text = text
 

@@ -223,3 +223,23 @@ def test_merge_window_is_a_gap_not_a_total(window):
     assert stack(window).count() == 1
     undo(window)
     assert window.model.x == x0
+
+
+def test_undoing_a_lesson_takes_its_note_and_title_away(qtbot, window, tmp_path):
+    panel = window.sessions
+    tip, title = panel.note_label.text(), window.windowTitle()
+    preset = list_presets()[0]
+    panel.open_preset(preset)
+    assert preset.title in window.windowTitle() and panel.note == preset.note
+    undo(window)
+    assert panel.note_label.text() == tip and window.windowTitle() == title
+    assert panel.title == "" and panel.note == ""
+    redo(window)
+    assert panel.title == preset.title and preset.title in window.windowTitle()
+    # a file opened and undone: Save no longer writes to it
+    path = tmp_path / "f.json"
+    assert panel.save_file(path) and panel.path == path.resolve()
+    panel.new_action.trigger()
+    assert panel.path is None
+    undo(window)
+    assert panel.path == path.resolve()
