@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -27,8 +27,10 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPushButton,
     QSlider,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -80,6 +82,8 @@ class _Start:
 class DescentPanel(QWidget):
     """Controls and status of one descent run; `dock` is the QDockWidget holding it."""
 
+    stepping = Signal()  # before each step: playing parameters would end the run, pause them
+
     def __init__(self, model: ExplorerModel, plot: object, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("descentPanel")
@@ -126,9 +130,12 @@ class DescentPanel(QWidget):
         self.speed_spin.setAccessibleName("descent speed in steps per second")
 
         self.step_button = QPushButton("Step", objectName="descentStepButton")
-        self.play_button = QPushButton("▶ Play", objectName="descentPlayButton")
+        self.step_button.setIcon(
+            self.style().standardIcon(QStyle.StandardPixmap.SP_MediaSeekForward)
+        )
+        self.play_button = QPushButton("Play", objectName="descentPlayButton")
         self.play_button.setCheckable(True)
-        self.reset_button = QPushButton("⟲ Reset", objectName="descentResetButton")
+        self.reset_button = QPushButton("Reset", objectName="descentResetButton")
         self.status_label = QLabel(objectName="descentStatusLabel")
         self.status_label.setWordWrap(True)
         self.status_label.setTextFormat(Qt.TextFormat.RichText)
@@ -161,8 +168,12 @@ class DescentPanel(QWidget):
         row.addLayout(grid, 0)
         row.addLayout(right, 1)
 
+        self.reset_button.setIcon(
+            self.style().standardIcon(QStyle.StandardPixmap.SP_MediaSkipBackward)
+        )
         self.timer = QTimer(self)
         self.timer.timeout.connect(self._tick)
+        self._sync_play_button()
 
         self._set_lr_widgets(DEFAULT_LR)
         self._rebuild_targets(tuple(model.params))
@@ -233,6 +244,10 @@ class DescentPanel(QWidget):
     def step(self) -> None:
         """One step from where the run stands (starting a run from the current value if none)."""
         d = self._ensure_run()
+        if d is None:
+            return
+        self.stepping.emit()
+        d = self._ensure_run()  # (a paused animation may have moved the start: a new run)
         if d is None:
             return
         if d.status == NON_FINITE:
@@ -404,7 +419,9 @@ class DescentPanel(QWidget):
         on = self.playing
         self.play_button.blockSignals(True)
         self.play_button.setChecked(on)
-        self.play_button.setText("⏸ Pause" if on else "▶ Play")
+        self.play_button.setText("Pause" if on else "Play")
+        icon = QStyle.StandardPixmap.SP_MediaPause if on else QStyle.StandardPixmap.SP_MediaPlay
+        self.play_button.setIcon(self.style().standardIcon(icon))
         self.play_button.blockSignals(False)
 
     # ----------------------------------------------------------------- widgets
@@ -499,7 +516,8 @@ def install_descent(window: MainWindow) -> DescentPanel:
     panel.dock = dock
 
     action = window.make_action
-    menu = window.menuBar().addMenu("&Descent")
+    menu = QMenu("&Descent", window)
+    window.menuBar().insertMenu(window.help_menu.menuAction(), menu)  # Help stays last
     show = dock.toggleViewAction()
     show.setText("Gradient descent &panel")
     show.setShortcut(QKeySequence("Ctrl+Shift+G"))
@@ -547,6 +565,7 @@ def install_descent(window: MainWindow) -> DescentPanel:
     window.descent_panel = panel
     window.descent_dock = dock
     window.param_animator = install_param_animation(window)
+    panel.stepping.connect(window.param_animator.stop_all)
     return panel
 
 

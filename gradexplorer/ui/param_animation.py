@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QApplication, QMenu, QToolButton, QWidget
+from PySide6.QtWidgets import QApplication, QMenu, QStyle, QToolButton, QWidget
 
 from gradexplorer.lessons.animate import PlayMode, animated_value, bounce_direction
 from gradexplorer.ui.controls import ParamPanel
@@ -214,6 +214,7 @@ class ParamAnimator(QObject):
         button.setObjectName(f"paramPlay_{name}")
         button.setCheckable(True)
         button.setAutoRaise(True)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         button.setAccessibleName(f"animate parameter {name}")
         menu = QMenu(button)
@@ -253,7 +254,10 @@ class ParamAnimator(QObject):
         speed, mode = self.settings(name)
         button.blockSignals(True)
         button.setChecked(on)
-        button.setText("⏸" if on else "▶")
+        # Style icons: the default fonts lack a pause glyph (⏸ drew as a box)
+        icon = QStyle.StandardPixmap.SP_MediaPause if on else QStyle.StandardPixmap.SP_MediaPlay
+        button.setIcon(button.style().standardIcon(icon))
+        button.setText("pause" if on else "play")
         button.blockSignals(False)
         button.setToolTip(
             f"{'Pause' if on else 'Play'} {name}: sweeps its range ({mode}, "
@@ -286,7 +290,8 @@ def install_param_animation(window: MainWindow) -> ParamAnimator:
     """Play buttons on the parameter rows and an &Animate menu with shortcuts."""
     animator = ParamAnimator(window.model, window.param_panel, parent=window)
     action = window.make_action
-    menu = window.menuBar().addMenu("&Animate")
+    menu = QMenu("&Animate", window)
+    window.menuBar().insertMenu(window.help_menu.menuAction(), menu)  # Help stays last
     cur = animator._on_current
     animator.toggle_action = action(
         "&Play / pause parameter",

@@ -66,10 +66,10 @@ def test_play_animates_until_paused(qtbot, window):
     panel = start(window, "x^2", 3.0, 0.1)
     panel.speed_spin.setValue(30.0)
     panel.play_button.click()
-    assert panel.playing and panel.play_button.text().startswith("⏸")
+    assert panel.playing and panel.play_button.text() == "Pause"
     qtbot.waitUntil(lambda: panel.descent.steps_taken >= 5, timeout=3000)
     panel.play_action.trigger()  # Ctrl+Shift+D toggles: pause
-    assert not panel.playing and panel.play_button.text().startswith("▶")
+    assert not panel.playing and panel.play_button.text() == "Play"
     k = panel.descent.steps_taken
     qtbot.wait(150)
     assert panel.descent.steps_taken == k  # paused means no more steps
@@ -239,3 +239,21 @@ def test_screenshot(qtbot, window, tmp_path):
     path = tmp_path / "descent.png"
     assert window.grab().save(str(path))
     assert path.stat().st_size > 10_000
+
+
+def test_a_step_pauses_playing_parameters(qtbot, window):
+    m = window.model
+    assert m.set_text("a x^2")
+    m.set_param("a", 1.0)
+    m.set_x(3.0)
+    anim = window.param_animator
+    anim.play("a")
+    qtbot.waitUntil(lambda: m.params["a"].value != 1.0, timeout=2000)
+    a = m.params["a"].value
+    panel = window.descent_panel
+    panel.set_lr(0.1)
+    panel.step()  # f = a x², f′ = 2 a x: x_1 = 3 (1 − 0.2 a)
+    assert not anim.playing()
+    qtbot.wait(100)
+    assert m.params["a"].value == a
+    assert m.x == pytest.approx(3.0 * (1 - 0.2 * a), rel=1e-12)

@@ -32,13 +32,13 @@ def test_every_parameter_row_has_a_play_button(qtbot, window):
     window.model.set_text("a x^2 + b")
     for name in ("a", "b"):
         button = window.findChild(QToolButton, f"paramPlay_{name}")
-        assert button is not None and button.text() == "▶"
+        assert button is not None and button.text() == "play"
         assert window.param_panel.controls[name].isAncestorOf(button)
     button = window.findChild(QToolButton, "paramPlay_b")
     button.click()
-    assert window.param_animator.is_playing("b") and button.text() == "⏸"
+    assert window.param_animator.is_playing("b") and button.text() == "pause"
     button.click()
-    assert not window.param_animator.is_playing("b") and button.text() == "▶"
+    assert not window.param_animator.is_playing("b") and button.text() == "play"
 
 
 def test_bounce_on_a_fake_clock_is_a_triangle_wave(window):
