@@ -254,7 +254,11 @@ class DescentPanel(QWidget):
             self.pause()
             self._show_status()
             return
-        d.step()
+        try:
+            d.step()
+        except Exception as err:  # an engine error must stop the run, not the app
+            self._fail(err)
+            return
         self._apply_point()
         if d.finished:
             self.pause()
@@ -312,7 +316,11 @@ class DescentPanel(QWidget):
         state = m.params.get(target)
         start = m.x if target == "x" else params[target]
         objective = expression_objective(m.expression, x=m.x, params=params, target=target)
-        self._descent = Descent(objective, start, self.lr, self.direction)
+        try:
+            self._descent = Descent(objective, start, self.lr, self.direction)
+        except Exception as err:  # an engine error at the start point
+            self._fail(err)
+            return None
         self._start = _Start(
             target,
             start,
@@ -323,6 +331,16 @@ class DescentPanel(QWidget):
         self._draw_trail()
         self._show_status()
         return self._descent
+
+    def _fail(self, err: Exception) -> None:
+        self.pause()
+        self._descent = None
+        self._start = None
+        self._plot.clear_trail()
+        self._show_status()
+        self.status_label.setText(f"<b>✖ Could not take a step:</b> {_html(str(err))}")
+        self.status_label.setStyleSheet(f"color: {STATUS_STYLE[NON_FINITE][0]};")
+        self.status_label.setProperty("status", "error")
 
     def _apply_point(self) -> None:
         """Move the model to the run's latest point, then redraw trail and status."""

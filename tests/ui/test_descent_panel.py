@@ -257,3 +257,18 @@ def test_a_step_pauses_playing_parameters(qtbot, window):
     qtbot.wait(100)
     assert m.params["a"].value == a
     assert m.x == pytest.approx(3.0 * (1 - 0.2 * a), rel=1e-12)
+
+
+def test_an_engine_error_stops_the_run_without_an_exception(window, monkeypatch):
+    panel = start(window, "x^2", 3.0, 0.1)
+    panel.step()
+    expression = window.model.expression
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("engine exploded")
+
+    monkeypatch.setattr(type(expression), "at", broken)
+    panel.step()  # the run's objective now raises: shown, not raised
+    label = status_label(window)
+    assert label.property("status") == "error" and "engine exploded" in label.text()
+    assert not panel.playing and panel.descent is None
