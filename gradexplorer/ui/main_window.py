@@ -245,7 +245,14 @@ class MainWindow(QMainWindow):
         for act in (self.derivative_action, self.second_action, self.edge_action):
             view.addAction(act)
         self.help_menu = help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction(action("&About gradexplorer", lambda: self._about()))
+        help_menu.addAction(
+            action(
+                "&About gradexplorer",
+                lambda: self._about(),
+                QKeySequence.StandardKey.HelpContents,
+                "F1",
+            )
+        )
 
     def _about(self) -> None:
         QMessageBox.about(

@@ -1,0 +1,298 @@
+"""Presentation mode and the light/dark themes, driven through the window's actions and keys.
+
+Oracles: the WCAG 2 contrast ratio (written out here, not taken from the app), pixel colours of
+the rendered views, and font metrics at the projector resolution 1920×1080."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPalette
+from PySide6.QtWidgets import QApplication, QLabel
+
+from gradexplorer.ui.theme import DARK, LIGHT, PRESENTATION, PRESENTATION_DARK, THEMES
+
+from .helpers import make_window, type_function
+
+
+def luminance(colour: QColor) -> float:
+    """WCAG 2 relative luminance."""
+
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    return (
+        0.2126 * channel(colour.redF())
+        + 0.7152 * channel(colour.greenF())
+        + 0.0722 * channel(colour.blueF())
+    )
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def test_contrast_oracle_matches_known_values():
+    assert contrast(QColor("#000000"), QColor("#ffffff")) == pytest.approx(21.0)
+    assert contrast(QColor("#777777"), QColor("#ffffff")) == pytest.approx(4.48, abs=0.01)
+    assert contrast(QColor("#ffffff"), QColor("#ffffff")) == pytest.approx(1.0)
+
+
+@pytest.fixture(autouse=True)
+def restore_app_palette():
+    # themes set the application palette; later tests must start from the normal one
+    app = QApplication.instance()
+    saved = QPalette(app.palette()) if app is not None else None
+    yield
+    if saved is not None:
+        QApplication.setPalette(saved)
+
+
+@pytest.fixture
+def window(qtbot):
+    w = make_window(qtbot, expression="x*x + x", x=2.0)
+    w.resize(1920, 1080)
+    qtbot.wait(10)
+    return w
+
+
+def settle(qtbot, window) -> None:
+    qtbot.wait(20)
+    window.graph_view.fit()
+
+
+def image_array(image: QImage) -> np.ndarray:
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    w, h, stride = image.width(), image.height(), image.bytesPerLine()
+    data = np.frombuffer(image.constBits(), dtype=np.uint8, count=stride * h)
+    return data.reshape(h, stride)[:, : w * 3].reshape(h, w, 3).astype(float)
+
+
+def mean_luminance(image: QImage) -> float:
+    rgb = image_array(image) / 255.0
+    return float((0.2126 * rgb[..., 0] + 0.7152 * rgb[..., 1] + 0.0722 * rgb[..., 2]).mean())
+
+
+def node_items(window):
+    return window.graph_view._nodes
+
+
+# ----------------------------------------------------------------------- presentation mode
+def test_presentation_mode_enlarges_thickens_hides_chrome_and_comes_back(qtbot, window):
+    p = window.presentation
+    plot = window.plot
+    before = {
+        "font": window.centralWidget().font().pointSizeF(),
+        "curve": plot.curve_item.opts["pen"].widthF(),
+        "tangent": plot.tangent_item.opts["pen"].widthF(),
+        "marker": plot.marker.scale,
+        "sizes": window.main_splitter.sizes(),
+    }
+    assert window.menuBar().isVisible() and window.statusBar().isVisible()
+
+    p.presentation_action.trigger()
+    settle(qtbot, window)
+    assert p.active and p.presentation_action.isChecked()
+    assert window.centralWidget().font().pointSizeF() >= 1.8 * before["font"]
+    assert plot.curve_item.opts["pen"].widthF() >= 2 * before["curve"]
+    assert plot.tangent_item.opts["pen"].widthF() >= 2 * before["tangent"]
+    assert plot.marker.scale >= 1.5 * before["marker"]
+    assert not window.menuBar().isVisible()
+    assert not window.statusBar().isVisible()
+    assert p.theme is PRESENTATION
+    # the graph's boxes get thicker borders too
+    (out,) = [n for n in node_items(window) if n.style_key == "output"]
+    assert out.pen().widthF() > LIGHT.graph.nodes["output"].width
+
+    # Escape leaves it and everything comes back as it was
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    settle(qtbot, window)
+    assert not p.active and not p.presentation_action.isChecked()
+    assert window.centralWidget().font().pointSizeF() == pytest.approx(before["font"])
+    assert plot.curve_item.opts["pen"].widthF() == before["curve"]
+    assert plot.tangent_item.opts["pen"].widthF() == before["tangent"]
+    assert plot.marker.scale == before["marker"]
+    assert window.menuBar().isVisible() and window.statusBar().isVisible()
+    assert window.main_splitter.sizes() == before["sizes"]
+    assert p.theme is LIGHT
+
+
+def test_presentation_shortcut_toggles_and_escape_is_free_outside(qtbot, window):
+    p = window.presentation
+    qtbot.keyClick(
+        window,
+        Qt.Key.Key_P,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    assert p.active
+    qtbot.keyClick(
+        window,
+        Qt.Key.Key_P,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    assert not p.active
+    # outside presentation the Escape shortcut is off, so widgets keep their Escape key
+    assert not p._escape.isEnabled()
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert not p.active
+
+
+def test_presentation_keeps_a_larger_zoom_and_restores_it(qtbot, window):
+    window.set_zoom(2.5)
+    window.presentation.set_presentation(True)
+    assert window.zoom == pytest.approx(2.5)  # never smaller than what the teacher chose
+    window.presentation.set_presentation(False)
+    assert window.zoom == pytest.approx(2.5)
+    window.set_zoom(1.0)
+    window.presentation.set_presentation(True)
+    window.presentation.set_presentation(False)
+    assert window.zoom == pytest.approx(1.0)
+
+
+def test_presentation_is_readable_at_1920x1080(qtbot, window, tmp_path):
+    """Text heights in screen pixels at 1920×1080: body text ≥ 24 px lines, readouts and graph
+    text ≥ 30 px, and the screenshot really is that size and mostly light with dark ink."""
+    window.presentation.set_presentation(True)
+    settle(qtbot, window)
+    assert (window.width(), window.height()) == (1920, 1080)
+    body = QFontMetricsF(window.centralWidget().font()).height()
+    readout = QFontMetricsF(window.findChild(QLabel, "valueLabel").font()).height()
+    view = window.graph_view
+    graph_body = QFontMetricsF(view._fonts["body"]).height() * view.transform().m11()
+    tick_font = window.plot.getPlotItem().getAxis("bottom").style["tickFont"]
+    assert body >= 24
+    assert readout >= 30
+    assert graph_body >= 30
+    assert QFontMetricsF(tick_font).height() >= 24
+    shot = window.grab().toImage()
+    assert (shot.width(), shot.height()) == (1920, 1080)
+    shot.save(str(tmp_path / "presentation.png"))
+    rgb = image_array(shot)
+    dark_ink = (rgb.max(axis=2) < 60).mean()
+    assert 0.003 < dark_ink < 0.2  # there is black text/lines, on a light screen
+    assert mean_luminance(shot) > 0.7
+
+
+# ----------------------------------------------------------------------- themes
+def test_theme_actions_are_exclusive_and_survive_presentation(qtbot, window):
+    p = window.presentation
+    light, dark = p.theme_actions["light"], p.theme_actions["dark"]
+    assert light.isChecked() and not dark.isChecked()
+    dark.trigger()
+    assert dark.isChecked() and not light.isChecked()
+    assert p.theme is DARK
+    p.set_presentation(True)
+    assert p.theme is PRESENTATION_DARK
+    p.set_presentation(False)
+    assert p.theme is DARK
+    light.trigger()
+    assert p.theme is LIGHT and light.isChecked() and not dark.isChecked()
+
+
+def test_dark_theme_changes_palette_plot_and_graph_pixels(qtbot, window):
+    settle(qtbot, window)
+    plot_light = mean_luminance(window.plot.grab().toImage())
+    graph_light = mean_luminance(window.graph_view.grab().toImage())
+    light_fills = {n.style_key: n.brush().color().name() for n in node_items(window)}
+
+    window.presentation.set_theme("dark")
+    settle(qtbot, window)
+    assert window.palette().color(QPalette.ColorRole.Window) == QColor(DARK.window)
+    assert window.plot.backgroundBrush().color() == QColor(DARK.plot.background)
+    assert window.graph_view.backgroundBrush().color() == QColor(DARK.graph.background)
+    assert plot_light > 0.8 and graph_light > 0.8
+    assert mean_luminance(window.plot.grab().toImage()) < 0.15
+    assert mean_luminance(window.graph_view.grab().toImage()) < 0.15
+    dark_fills = {n.style_key: n.brush().color().name() for n in node_items(window)}
+    assert all(dark_fills[k] != light_fills[k] for k in light_fills)
+    # the legend's chips use the dark fills
+    legend = window.findChild(QLabel, "graphLegend").text()
+    assert DARK.graph.nodes["op"].fill in legend and LIGHT.graph.nodes["op"].fill not in legend
+    # a graph built after the switch is dark too
+    type_function(qtbot, window, "sin(x) * x")
+    assert {n.brush().color().name() for n in node_items(window)} <= {
+        s.fill for s in DARK.graph.nodes.values()
+    }
+
+
+@pytest.mark.parametrize("name", sorted(THEMES))
+def test_every_theme_keeps_text_readable(qtbot, window, name):
+    """Contrast ≥ 4.5 (WCAG AA) for what the boxes, edge labels, axes and window text show,
+    read back from the drawn items after the theme is applied."""
+    p = window.presentation
+    if name.startswith("presentation"):
+        p.set_theme("dark" if name.endswith("dark") else "light")
+        p.set_presentation(True)
+    else:
+        p.set_theme(name)
+    assert p.theme is THEMES[name]
+    type_function(qtbot, window, "x*x + 3")  # every kind of box: input, const, op, output
+    view = window.graph_view
+    kinds = set()
+    for item in node_items(window):
+        fill = item.brush().color()
+        kinds.add(item.style_key)
+        for text in (item.title, item.value_text):
+            assert contrast(text.brush().color(), fill) >= 4.5, (item.style_key, text.text())
+        assert contrast(item.grad_text.brush().color(), fill) >= 4.5, item.style_key
+        assert contrast(item.pen().color(), view.backgroundBrush().color()) >= 1.8
+    assert kinds == {"input", "const", "op", "output"}
+    for edge in view._edges:
+        box = edge.label_box.brush().color()
+        box.setAlpha(255)
+        assert contrast(edge.label_text.brush().color(), box) >= 4.5
+    axis = window.plot.getPlotItem().getAxis("bottom")
+    plot_bg = window.plot.backgroundBrush().color()
+    assert contrast(axis.textPen().color(), plot_bg) >= 4.5
+    for curve in (window.plot.curve_item, window.plot.tangent_item):
+        assert contrast(curve.opts["pen"].color(), plot_bg) >= 3.0  # graphics: WCAG 1.4.11
+    pal = window.palette()
+    assert (
+        contrast(pal.color(QPalette.ColorRole.WindowText), pal.color(QPalette.ColorRole.Window))
+        >= 7
+    )
+    assert contrast(pal.color(QPalette.ColorRole.Text), pal.color(QPalette.ColorRole.Base)) >= 7
+    if name.startswith("presentation"):
+        # high contrast means more than the plain themes
+        base = DARK if name.endswith("dark") else LIGHT
+        assert contrast(QColor(THEMES[name].plot.curve), plot_bg) > contrast(
+            QColor(base.plot.curve), QColor(base.plot.background)
+        )
+
+
+@pytest.mark.parametrize("name", ["dark", "presentation", "presentation-dark"])
+def test_hint_labels_follow_the_theme(qtbot, window, name):
+    """Hint text (grey by controls.muted or a palette(mid) style sheet: the function tip, the
+    'no parameters' note, range captions) stays readable on the theme's background instead of
+    keeping the start-up grey."""
+    hints = [
+        lab
+        for lab in window.findChildren(QLabel)
+        if lab.palette().color(QPalette.ColorRole.WindowText) != QColor("#000000")
+        and lab.isVisible()
+        and lab.text()
+    ]
+    assert {"tipLabel"} <= {lab.objectName() for lab in hints} and len(hints) >= 3
+    p = window.presentation
+    p.set_theme("dark" if name.endswith("dark") else "light")
+    p.set_presentation(name.startswith("presentation"))
+    for lab in hints:
+        pal = lab.palette()
+        ratio = contrast(
+            pal.color(QPalette.ColorRole.WindowText), pal.color(QPalette.ColorRole.Window)
+        )
+        assert ratio >= 4.5, lab.text()
+
+
+def test_step_through_highlight_survives_a_theme_change(qtbot, window):
+    view = window.graph_view
+    trace = window.model.point.trace
+    out = trace.output
+    view.set_step_state(out, known_grads={out: 1.0})
+    window.presentation.set_theme("dark")
+    summary = view.node_summary()
+    assert [n["current"] for n in summary].count("yes") == 1
+    pending = [n for n in summary if n["kind"] != "const" and n["current"] != "yes"]
+    assert pending and all("not computed yet" in n["grad"] for n in pending)
