@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QColor, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QComboBox,
@@ -59,12 +59,13 @@ LR_MIN, LR_MAX = 1e-6, 100.0  # exact entry accepts more than the slider's 1e-3.
 X_RANGE_LIMIT = 1e6  # beyond this the x slider would be useless; the run is diverging anyway
 LR_NUDGE = 4  # slider positions per "larger/smaller learning rate" (about ×1.36)
 
-# Status → (colour, icon). Colour, icon and Descent's own words: never colour alone.
+# Status → (colour on light, colour on dark, icon). Colour, icon and Descent's own words: never
+# colour alone.
 STATUS_STYLE = {
-    CONVERGED: ("#1b7f3a", "✔"),
-    OSCILLATING: ("#b35c00", "⚠"),
-    DIVERGING: ("#c0221a", "⚠"),
-    NON_FINITE: ("#c0221a", "✖"),
+    CONVERGED: ("#1b7f3a", "#6fdc8c", "✔"),
+    OSCILLATING: ("#b35c00", "#ffb35c", "⚠"),
+    DIVERGING: ("#c0221a", "#ff7b72", "⚠"),
+    NON_FINITE: ("#c0221a", "#ff7b72", "✖"),
 }
 
 
@@ -339,7 +340,7 @@ class DescentPanel(QWidget):
         self._plot.clear_trail()
         self._show_status()
         self.status_label.setText(f"<b>✖ Could not take a step:</b> {_html(str(err))}")
-        self.status_label.setStyleSheet(f"color: {STATUS_STYLE[NON_FINITE][0]};")
+        self._colour_status(NON_FINITE)
         self.status_label.setProperty("status", "error")
 
     def _apply_point(self) -> None:
@@ -483,12 +484,12 @@ class DescentPanel(QWidget):
             if var != "x":  # Descent words everything in terms of x; f(x), f′(x) stay
                 message = message.replace("f′(x)", f"∂f/∂{var}").replace("Δx", f"Δ{var}")
                 message = _X_WORD.sub(var, message)
-        color, icon = STATUS_STYLE.get(status, ("", ""))
+        icon = STATUS_STYLE[status][2] if status in STATUS_STYLE else ""
         head, sep, rest = message.partition(": ")
         # "Diverging: ..." → bold "⚠ Diverging:" then the explanation
         text = f"<b>{icon} {_html(head)}:</b> {_html(rest)}" if icon and sep else _html(message)
         self.status_label.setText(text)
-        self.status_label.setStyleSheet(f"color: {color};" if color else "")
+        self._colour_status(status)
         self.status_label.setProperty("status", status)
         if d is not None and d.history:
             p = d.history[-1]
@@ -499,6 +500,21 @@ class DescentPanel(QWidget):
             )
         else:
             self.step_label.setText("step 0")
+
+    def _colour_status(self, status: str) -> None:
+        """Colour through the palette: a style sheet would stop the label following the zoom."""
+        label = self.status_label
+        label.setPalette(QPalette())  # inherit again (theme changes included)
+        if status in STATUS_STYLE:
+            light, dark, _icon = STATUS_STYLE[status]
+            pal = label.palette()
+            on_dark = pal.color(QPalette.ColorRole.Window).lightness() < 128
+            pal.setColor(QPalette.ColorRole.WindowText, QColor(dark if on_dark else light))
+            label.setPalette(pal)
+
+    def status_colour(self) -> str:
+        """The status line's text colour as #rrggbb (for tests)."""
+        return self.status_label.palette().color(QPalette.ColorRole.WindowText).name()
 
     def status(self) -> str:
         """The run's status word ("ready" when there is no run)."""

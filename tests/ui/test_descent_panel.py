@@ -107,7 +107,7 @@ def test_too_large_rate_is_flagged_as_diverging(qtbot, window, lr):
     label = status_label(window)
     assert label.property("status") == "diverging"
     assert "Diverging" in label.text() and "too large" in label.text()
-    assert "#c0221a" in label.styleSheet()  # red, besides the words
+    assert window.descent_panel.status_colour() == "#c0221a"  # red, besides the words
     k = panel.descent.steps_taken
     # x_k = 3·(1 − 2η)^k and the model's x is that value: the x range widened to hold it
     assert window.model.x == pytest.approx(3.0 * (1 - 2 * lr) ** k, rel=1e-12)
@@ -272,3 +272,18 @@ def test_an_engine_error_stops_the_run_without_an_exception(window, monkeypatch)
     label = status_label(window)
     assert label.property("status") == "error" and "engine exploded" in label.text()
     assert not panel.playing and panel.descent is None
+
+
+def test_status_colour_returns_to_normal_and_follows_zoom(window):
+    panel = start(window, "x^2", 3.0, 1.5)
+    for _ in range(5):
+        panel.step()
+    assert panel.status() == "diverging"
+    window.set_zoom(2.0)  # the projector zoom reaches the status line too
+    assert panel.status_label.font().pointSizeF() == pytest.approx(
+        panel.lr_spin.font().pointSizeF()
+    )
+    assert panel.status_label.font().pointSizeF() > window.menuBar().font().pointSizeF()
+    panel.reset()
+    assert panel.status_colour() != "#c0221a"
+    assert panel.status_colour() == window.palette().color(window.foregroundRole()).name()
