@@ -28,6 +28,8 @@ TANGENT_COLOR = LIGHT.plot.tangent
 POINT_COLOR = LIGHT.plot.point
 TRAIL_COLOR = "#7b2cbf"
 TRAIL_TANGENT_COLOR = "#9d4edd"
+TRAIL_COLOR_DARK = "#d7a6ff"
+TRAIL_TANGENT_COLOR_DARK = "#b983ff"
 TRAIL_TANGENT_FRACTION = 0.06  # half-length of a step's tangent, as a fraction of the view
 TRAIL_FAR = 10.0  # trail points further than this many view spans away are not drawn
 
@@ -346,6 +348,21 @@ class PlotView(pg.PlotWidget):
         self.legend.setBrush(pg.mkBrush(legend_fill))
         self.legend.setLabelTextColor(t.legend_text)
         self._rebuild_legend()  # labels take the new colour when their text is set again
+        self._style_trail(theme)
+
+    def _style_trail(self, theme: Theme) -> None:
+        """Trail colours that stand out on the theme's background, widths that grow with the
+        curve's (presentation mode)."""
+        t = theme.plot
+        k = t.curve_width / 2.5
+        colour = TRAIL_COLOR_DARK if theme.dark else TRAIL_COLOR
+        tangent = TRAIL_TANGENT_COLOR_DARK if theme.dark else TRAIL_TANGENT_COLOR
+        self.trail_line.setPen(pg.mkPen(colour, width=1.5 * k, style=Qt.PenStyle.DashLine))
+        self.trail_tangents.setPen(pg.mkPen(tangent, width=3 * k))
+        for item, size in ((self.trail_points, 8), (self.trail_head, 13)):
+            item.setSize(size * k)
+            item.setPen(pg.mkPen(t.background, width=k))
+            item.setBrush(pg.mkBrush(colour))
 
     def set_font_scale(self, scale: float) -> None:
         font = QFont(self.font())

@@ -287,3 +287,19 @@ def test_status_colour_returns_to_normal_and_follows_zoom(window):
     panel.reset()
     assert panel.status_colour() != "#c0221a"
     assert panel.status_colour() == window.palette().color(window.foregroundRole()).name()
+
+
+def test_trail_follows_the_theme(window):
+    from gradexplorer.ui.plot import TRAIL_COLOR, TRAIL_COLOR_DARK
+
+    panel = start(window, "x^2", 3.0, 0.1)
+    panel.step()
+    line = window.plot.trail_line
+    assert line.opts["pen"].color().name() == TRAIL_COLOR
+    window.presentation.set_theme("dark")
+    assert line.opts["pen"].color().name() == TRAIL_COLOR_DARK
+    window.presentation.set_presentation(True)  # thicker lines for the back of the room
+    assert line.opts["pen"].widthF() > 1.5
+    window.presentation.set_presentation(False)
+    window.presentation.set_theme("light")
+    assert line.opts["pen"].color().name() == TRAIL_COLOR
