@@ -327,9 +327,12 @@ class ExplorerModel(QObject):
             return -1.0, 1.0
         try:
             s = self._sample(np.linspace(lo, hi, SAMPLES), 0)
-            return robust_y_range(np.asarray(s.value, dtype=float))
+            y0, y1 = robust_y_range(np.asarray(s.value, dtype=float))
         except Exception:
             return -1.0, 1.0
+        if not (math.isfinite(y0) and math.isfinite(y1) and y0 < y1):
+            return -1.0, 1.0
+        return y0, y1
 
     def _recompute_curve(self, refit_y: bool = False) -> None:
         if self._expression is None:

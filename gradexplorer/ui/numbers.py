@@ -44,6 +44,8 @@ def robust_y_range(ys: np.ndarray) -> tuple[float, float]:
     finite = ys[np.isfinite(ys)]
     if finite.size == 0:
         return -1.0, 1.0
+    # Nothing beyond ±1e300 can be drawn anyway, and the spans below must not overflow.
+    finite = np.clip(finite, -1e300, 1e300)
     lo, hi = float(finite.min()), float(finite.max())
     if finite.size >= 20:
         p_lo, p_hi = (float(v) for v in np.percentile(finite, [2.0, 98.0]))
@@ -115,8 +117,12 @@ def clip_for_drawing(ys: np.ndarray, y0: float, y1: float) -> np.ndarray:
     on-screen direction (it is near-vertical either way).
     """
     span = max(y1 - y0, 1e-300)
-    with np.errstate(invalid="ignore"):
-        return np.clip(ys, y0 - 1e3 * span, y1 + 1e3 * span)
+    with np.errstate(invalid="ignore", over="ignore"):
+        clipped = np.clip(ys, y0 - 1e3 * span, y1 + 1e3 * span)
+    # An infinite sample (1/x at x = 0) is a pole, not a very large number: it must stay a gap,
+    # or clamping it would join both sides with a vertical line.
+    clipped[np.isinf(ys)] = np.nan
+    return clipped
 
 
 def clip_line(
