@@ -242,6 +242,7 @@ class Expression:
             # PyTorch does), but a function that has no value has no derivative there.
             gradient = dict.fromkeys(gradient, math.nan)
             second = math.nan
+            tr = _undefined_gradients(tr) if tr is not None else None
         elif math.isnan(gradient["x"]):
             second = math.nan
         return Point(x, value, gradient["x"], second, gradient, tr)
@@ -318,6 +319,24 @@ class Expression:
     def to_pytorch(self, x: float = 2.0) -> str:
         """Equivalent PyTorch source, as text for students to copy. Never executed here."""
         return pytorch_source(self.tree, self.params, x)
+
+
+def _undefined_gradients(trace: BackwardTrace) -> BackwardTrace:
+    """The trace of a point where f has no value: the same graph and values, but every gradient
+    undefined (nan), and every local derivative of an op that has no value there, so the graph
+    view and the step-through agree with the readouts."""
+    undefined = {n.id for n in trace.nodes if np.isnan(np.asarray(n.value)).any()}
+    nan = np.float64(math.nan)
+    nodes = tuple(dataclasses.replace(n, grad=None if n.grad is None else nan) for n in trace.nodes)
+    edges = tuple(
+        dataclasses.replace(
+            e,
+            local=nan if e.local is not None and e.dst in undefined else e.local,
+            contribution=None if e.contribution is None else nan,
+        )
+        for e in trace.edges
+    )
+    return BackwardTrace(nodes=nodes, edges=edges, output=trace.output)
 
 
 def _dense(g: Tensor | None, xs: np.ndarray) -> np.ndarray:

@@ -193,6 +193,14 @@ def test_no_derivative_outside_the_domain() -> None:
     assert math.isnan(p.value)
     assert math.isnan(p.derivative) and math.isnan(p.second_derivative)
     assert all(math.isnan(v) for v in p.gradient.values())
+    # The trace agrees: same graph and values, but no gradient anywhere (not the rule's -1).
+    tr = parse("ln(x) + a x").at(-1.0, {"a": 2.0}, trace=True).trace
+    x_node = next(n for n in tr.nodes if n.label == "x")
+    assert x_node.value == -1.0 and math.isnan(x_node.grad)
+    ln_edge = next(e for e in tr.edges if tr.node(e.dst).op == "log")
+    assert math.isnan(ln_edge.local) and math.isnan(ln_edge.contribution)
+    mul_edge = next(e for e in tr.edges if tr.node(e.dst).op == "mul" and e.src == x_node.id)
+    assert mul_edge.local == 2.0  # a x is defined at -1: its local derivative stays
     s = parse("ln(x)").sample(np.array([-1.0, 0.5, 2.0]), derivatives=2)
     assert math.isnan(s.derivative[0]) and math.isnan(s.second_derivative[0])
     np.testing.assert_allclose(s.derivative[1:], [2.0, 0.5])
