@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QScrollArea,
     QSplitter,
+    QTabBar,
     QVBoxLayout,
     QWidget,
 )
@@ -286,8 +287,10 @@ class MainWindow(QMainWindow):
         font = QFont(self._base_font)
         font.setPointSizeF(self._base_font.pointSizeF() * self._zoom)
         self.centralWidget().setFont(font)
-        for dock in self.findChildren(QDockWidget):  # feature panels live outside the centre
-            dock.setFont(font)
+        # feature panels live outside the centre, and so do the tabs of tabbed panels
+        direct = Qt.FindChildOption.FindDirectChildrenOnly
+        for widget in (*self.findChildren(QDockWidget), *self.findChildren(QTabBar, "", direct)):
+            widget.setFont(font)
         # the side panel's minimum width was measured at the start-up font size
         scroll = self.main_splitter.widget(0)
         scroll.setMinimumWidth(

@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QActionGroup, QColor, QKeySequence, QPalette, QShortcut
-from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMenu, QMessageBox
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMenu,
+    QMessageBox,
+)
 
 from gradexplorer.ui.export import ExportError, export_scene, export_view, view_image
 from gradexplorer.ui.theme import DARK, LIGHT, THEMES, Theme, legend_html, presentation_variant
@@ -22,6 +29,7 @@ if TYPE_CHECKING:
     from gradexplorer.ui.main_window import MainWindow
 
 PRESENTATION_ZOOM = 2.0  # at 1920×1080: body text 24 px high, readouts 35 px, graph boxes ~40 px
+DOCK_SHARE = 0.2  # at most this much of the window height for the bottom panels when presenting
 PICTURE_FILTER = "PNG image (*.png);;SVG vector drawing (*.svg)"
 
 
@@ -50,6 +58,7 @@ class Presentation(QObject):
         # so a theme change can find those labels again and give them the new theme's grey
         self._muted = window.palette().color(QPalette.ColorRole.Mid).darker(130)
         self.last_export: Path | None = None
+        self._dock_heights: dict[QDockWidget, int] = {}
         self._build_actions()
         self._escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), window)
         self._escape.setObjectName("leavePresentationShortcut")
@@ -168,6 +177,7 @@ class Presentation(QObject):
         w = self.window
         if on != self.active:
             if on:
+                self._dock_heights = {d: d.height() for d in self._bottom_docks()}
                 self._saved = (
                     w.zoom,
                     w.menuBar().isHidden(),
@@ -179,6 +189,7 @@ class Presentation(QObject):
                 w.statusBar().hide()
                 self._apply(presentation_variant(self.base_theme))
                 w.set_zoom(max(w.zoom, PRESENTATION_ZOOM))
+                self._fit_docks()
             else:
                 zoom, menu_hidden, status_hidden, sizes = self._saved or (1.0, False, False, [])
                 self.active = False
@@ -188,11 +199,45 @@ class Presentation(QObject):
                     w.main_splitter.setSizes(sizes)
                 w.menuBar().setHidden(menu_hidden)
                 w.statusBar().setHidden(status_hidden)
+                self._restore_docks()  # once the bars took their height back
             self._escape.setEnabled(self.active)
             w.graph_view.fit()
             self.presentationChanged.emit(self.active)
         if self.presentation_action.isChecked() != self.active:
             self.presentation_action.setChecked(self.active)
+
+    def _bottom_docks(self) -> list[QDockWidget]:
+        w = self.window
+        return [
+            d
+            for d in w.findChildren(QDockWidget)
+            if d.isVisible()
+            and not d.isFloating()
+            and w.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea
+        ]
+
+    def _fit_docks(self) -> None:
+        """Bottom panels down to the height their larger text needs: the plot and the graph
+        are what the room looks at."""
+        docks = self._bottom_docks()
+        if docks:
+            cap = round(DOCK_SHARE * self.window.height())
+            heights = [
+                max(d.minimumSizeHint().height(), min(d.sizeHint().height(), cap)) for d in docks
+            ]
+            self.window.resizeDocks(docks, heights, Qt.Orientation.Vertical)
+
+    def _restore_docks(self) -> None:
+        saved = self._dock_heights
+        docks = [d for d in self._bottom_docks() if d in saved]
+        if docks:
+            vertical = Qt.Orientation.Vertical
+            self.window.layout().activate()  # the bars and fonts changed: lay out now
+            self.window.resizeDocks(docks, [saved[d] for d in docks], vertical)
+            self.window.layout().activate()
+            # resizeDocks sizes a tabbed group including its tab bar: correct by what is off
+            self.window.resizeDocks(docks, [2 * saved[d] - d.height() for d in docks], vertical)
+        self._dock_heights = {}
 
     # ----------------------------------------------------------------- export
     def export_plot(self, path: str | Path) -> str:

@@ -296,3 +296,19 @@ def test_step_through_highlight_survives_a_theme_change(qtbot, window):
     assert [n["current"] for n in summary].count("yes") == 1
     pending = [n for n in summary if n["kind"] != "const" and n["current"] != "yes"]
     assert pending and all("not computed yet" in n["grad"] for n in pending)
+
+
+def test_presentation_keeps_bottom_panels_small_and_gives_their_height_back(qtbot, window):
+    window.stepper_actions["backward"].trigger()  # the step-through dock opens
+    dock = window.stepper_dock
+    settle(qtbot, window)
+    before = dock.height()
+    window.presentation.set_presentation(True)
+    settle(qtbot, window)
+    assert dock.isVisible()
+    assert dock.height() <= max(dock.minimumSizeHint().height(), 0.2 * window.height()) + 2
+    # the plot keeps most of its height even with the larger fonts of the panel
+    assert window.plot.height() >= 0.25 * window.height()
+    window.presentation.set_presentation(False)
+    settle(qtbot, window)
+    assert abs(dock.height() - before) <= 2
