@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from gradexplorer.ui.controls import ParamPanel, XControl
 from gradexplorer.ui.descent_panel import install_descent
 from gradexplorer.ui.function_input import FunctionInput
-from gradexplorer.ui.graph_view import STYLES, GraphView
+from gradexplorer.ui.graph_view import GraphView
 from gradexplorer.ui.model import DEFAULT_EXPRESSION, ExplorerModel, PointData
 from gradexplorer.ui.numbers import format_number
 from gradexplorer.ui.plot import PlotView
@@ -31,19 +31,9 @@ from gradexplorer.ui.presentation import install_presentation
 from gradexplorer.ui.readouts import Readouts
 from gradexplorer.ui.session_actions import install_sessions
 from gradexplorer.ui.stepper_panel import install_stepper
+from gradexplorer.ui.theme import LIGHT, legend_html
 
 ZOOM_STEP = 1.15
-
-
-def _legend_html() -> str:
-    chips = []
-    for key in ("input", "const", "op", "output"):
-        st = STYLES[key]
-        chips.append(
-            f"<span style='background-color:{st.fill};color:{st.border};'>&nbsp;■&nbsp;</span>"
-            f"&nbsp;{st.caption}"
-        )
-    return "<b>Backward graph</b>&nbsp;&nbsp; " + "&nbsp;&nbsp;&nbsp;".join(chips)
 
 
 class MainWindow(QMainWindow):
@@ -105,7 +95,7 @@ class MainWindow(QMainWindow):
         g_layout = QVBoxLayout(graph_panel)
         g_layout.setContentsMargins(0, 2, 0, 0)
         g_layout.setSpacing(2)
-        legend = QLabel(_legend_html(), objectName="graphLegend")
+        legend = QLabel(legend_html(LIGHT), objectName="graphLegend")
         legend.setTextFormat(Qt.TextFormat.RichText)
         legend.setWordWrap(True)
         g_layout.addWidget(legend)
