@@ -100,6 +100,12 @@ def run(argv: list[str]) -> int:
             print(f"gradexplorer: cannot open {args.expression}: {err}", file=sys.stderr)
             return 2
 
+    if session is None and args.expression is not None and args.param:
+        unknown = _unknown_params(args.expression, [name for name, _ in args.param])
+        if unknown:
+            print(f"gradexplorer: {unknown}", file=sys.stderr)
+            return 2
+
     from PySide6.QtWidgets import QApplication  # Qt only once the arguments are fine
 
     from gradexplorer.ui.main_window import MainWindow
@@ -128,6 +134,25 @@ def run(argv: list[str]) -> int:
         sessions.enable_persistence(restore_session=nothing_asked)
     window.show()
     return app.exec()
+
+
+def _unknown_params(text: str, names: list[str]) -> str | None:
+    """Why a --param does not fit the expression (as `gradexplorer eval` refuses it), or None.
+    A bad expression is not refused here: the app opens and shows the error where it is."""
+    from gradexplorer.errors import ExprError
+    from gradexplorer.expr import parse
+
+    try:
+        params = parse(text).params
+    except ExprError:
+        return None
+    for name in names:
+        if name not in params:
+            have = ", ".join(params) or "none"
+            return (
+                f"--param {name}: the expression has no parameter {name} (its parameters: {have})"
+            )
+    return None
 
 
 def _is_session_file(arg: str) -> bool:

@@ -58,6 +58,7 @@ def test_main_py_screenshot_offscreen(tmp_path):
         ["--param", "1a=2"],
         ["--param", "a=inf"],
         ["--bogus"],
+        ["a x", "--param", "q=2"],  # no such parameter: refused as `gradexplorer eval` does
     ],
 )
 def test_bad_arguments_exit_2_without_traceback(argv, capsys):
