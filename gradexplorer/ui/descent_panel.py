@@ -547,6 +547,9 @@ def install_descent(window: MainWindow) -> DescentPanel:
     window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
     if others:  # share the bottom strip as tabs rather than squeezing side by side
         window.tabifyDockWidget(others[0], dock)
+    # Hidden until asked for (menu, Ctrl+Shift+G or a descent action): open, it would take a
+    # third of the plot's height on a laptop.
+    dock.hide()
     panel.dock = dock
 
     action = window.make_action

@@ -111,6 +111,7 @@ class PlotView(pg.PlotWidget):
         )
         self.marker.setZValue(10)
         self.marker.setToolTip("Drag me along the curve to move x")
+        self.marker.setVisible(False)  # until there is a point (a bad start has none)
         # Descent trail overlay (set_trail): segments between visited points, the points, the
         # latest one emphasised, and optionally the tangent at each step. Below the marker.
         self.trail_line = pg.PlotCurveItem(

@@ -412,3 +412,11 @@ def test_overflowing_function_keeps_a_finite_view(qtbot, window, text):
     x0, x1, y0, y1 = window.model.view_range
     assert all(math.isfinite(v) for v in (x0, x1, y0, y1)) and y0 < y1
     assert window.model.error is None
+
+
+def test_a_bad_start_shows_no_point(qtbot):
+    """Started with a broken function there is no point yet: no marker at (0, 0)."""
+    w = make_window(qtbot, expression="sin(", x=1.0)
+    assert w.model.point is None and not w.plot.marker.isVisible()
+    type_function(qtbot, w, "x^2")
+    assert w.plot.marker.isVisible()
