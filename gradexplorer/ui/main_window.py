@@ -68,7 +68,7 @@ class MainWindow(QMainWindow):
         d_layout.setContentsMargins(8, 6, 8, 6)
         self.derivative_check = QCheckBox("f′(x) curve", objectName="showDerivativeCheck")
         self.derivative_check.setToolTip("Plot the derivative over the whole range (autograd)")
-        self.second_check = QCheckBox("f″(x) curve", objectName="showSecondDerivativeCheck")
+        self.second_check = QCheckBox("f′′(x) curve", objectName="showSecondDerivativeCheck")
         self.second_check.setToolTip("Plot the second derivative (autograd applied twice)")
         self.edge_check = QCheckBox("local derivatives on edges", objectName="showEdgeLabelsCheck")
         self.edge_check.setToolTip("Label each graph edge with ∂(result)/∂(input)")
@@ -228,7 +228,7 @@ class MainWindow(QMainWindow):
             "Show f′ curve", self.model.set_show_derivative, "Ctrl+1", checkable=True
         )
         self.second_action = action(
-            "Show f″ curve", self.model.set_show_second_derivative, "Ctrl+2", checkable=True
+            "Show f′′ curve", self.model.set_show_second_derivative, "Ctrl+2", checkable=True
         )
         self.edge_action = action(
             "Show local derivatives", self.model.set_show_edge_labels, "Ctrl+3", checkable=True

@@ -1,4 +1,4 @@
-"""The pyqtgraph plot: curve, optional f′ and f″ curves, tangent and a draggable point.
+"""The pyqtgraph plot: curve, optional f′ and f′′ curves, tangent and a draggable point.
 
 Items are created once and updated with setData. Overlays are added with ignoreBounds and the
 view range is owned by the model (never pyqtgraph's auto-range), so poles cannot blow the
@@ -100,7 +100,7 @@ class PlotView(pg.PlotWidget):
         )
         self.d2_item = pg.PlotCurveItem(
             pen=pg.mkPen(D2_COLOR, width=2, style=Qt.PenStyle.DotLine),
-            name="f″(x)",
+            name="f′′(x)",
             antialias=True,
         )
         self.tangent_item = pg.PlotCurveItem(

@@ -1,4 +1,4 @@
-"""Readouts of f(x), f′(x), f″(x) and ∂f/∂parameter, all from the engine."""
+"""Readouts of f(x), f′(x), f′′(x) and ∂f/∂parameter, all from the engine."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ class Readouts(QGroupBox):
             "derivativeLabel", "f′(x)", "Slope of the tangent: df/dx from autograd"
         )
         self.second_label = self._add(
-            "secondDerivativeLabel", "f″(x)", "Second derivative: autograd applied twice"
+            "secondDerivativeLabel", "f′′(x)", "Second derivative: autograd applied twice"
         )
         self.partial_labels: dict[str, QLabel] = {}
         model.pointChanged.connect(self.show_point)
@@ -40,10 +40,17 @@ class Readouts(QGroupBox):
         label.setToolTip(tip)
         label.setAccessibleName(caption)
         label.setAccessibleDescription(tip)
-        cap = QLabel(caption)
+        cap = QLabel(caption, objectName=f"{name}Caption")
+        cap.setFont(self._caption_font())
         cap.setToolTip(tip)
         self._form.addRow(cap, label)
         return label
+
+    def _caption_font(self) -> QFont:
+        # as large as the numbers: at the default size f′(x) and f′′(x) look alike
+        font = QFont()
+        font.setPointSizeF(font.pointSizeF() * 1.25 * self._scale)
+        return font
 
     def _number_font(self) -> QFont:
         # numbers in a fixed-width font so digits do not jitter while x is dragged
@@ -55,7 +62,7 @@ class Readouts(QGroupBox):
     def set_font_scale(self, scale: float) -> None:
         """The window's zoom: the explicit number fonts do not inherit it, so scale them here."""
         self._scale = scale
-        font = self._number_font()
+        font, caption_font = self._number_font(), self._caption_font()
         for label in (
             self.value_label,
             self.derivative_label,
@@ -63,6 +70,9 @@ class Readouts(QGroupBox):
             *self.partial_labels.values(),
         ):
             label.setFont(font)
+            caption = self._form.labelForField(label)
+            if caption is not None:
+                caption.setFont(caption_font)
 
     def _rebuild_partials(self, names: tuple[str, ...]) -> None:
         for name in list(self.partial_labels):
