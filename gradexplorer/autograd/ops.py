@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from gradexplorer.autograd._ieee import IGNORE_FP_ERRORS, errstate_var
-from gradexplorer.autograd.tensor import _NO_KWARGS, BackwardNode, Tensor, _GradMode
+from gradexplorer.autograd.tensor import _NO_KWARGS, BackwardNode, Tensor, _GradMode, _sequence
 
 Rule = Callable[..., Any]
 
@@ -71,8 +71,11 @@ def apply(op: Op, *inputs: Tensor, **kwargs: Any) -> Tensor:
 
 
 def _binary_operator(op: Op, reflected: bool) -> Callable[[Tensor, Any], Tensor]:
-    """a (op) b for Tensor dunder methods: apply() inlined, as scalar graphs are per-op bound."""
+    """a (op) b for Tensor dunder methods, with apply() and Tensor._make inlined: on scalar
+    graphs the cost per op is what micrograd is measured against (bench/bench_engine.py), and
+    the two calls were a third of it."""
     forward = op.forward
+    new = object.__new__
 
     def method(self: Tensor, other: Any) -> Tensor:
         if not isinstance(other, Tensor):
@@ -83,9 +86,24 @@ def _binary_operator(op: Op, reflected: bool) -> Callable[[Tensor, Any], Tensor]
             data = forward(a.data, b.data)
         finally:
             errstate_var.reset(token)
+        t = new(Tensor)  # the fields of Tensor._make, in the same order
+        t.data = data
+        t.grad = None
+        t.name = None
+        t._kwargs = _NO_KWARGS
+        t._released = False
+        t._pending = None
+        t._retains_grad = False
+        t._seq = next(_sequence)
         if (a.requires_grad or b.requires_grad) and _GradMode.enabled:
-            return Tensor._make(data, op, (a, b))
-        return Tensor._make(data)
+            t.requires_grad = True
+            t._op = op
+            t._parents = (a, b)
+        else:
+            t.requires_grad = False
+            t._op = None
+            t._parents = ()
+        return t
 
     return method
 
