@@ -366,7 +366,9 @@ class PlotView(pg.PlotWidget):
             item.setBrush(pg.mkBrush(colour))
 
     def set_font_scale(self, scale: float) -> None:
-        font = QFont(self.font())
+        # From the application's font, not self.font(): the window has already zoomed that one,
+        # and scaling it again made tick labels grow with the square of the zoom.
+        font = QFont()
         font.setPointSizeF(max(6.0, font.pointSizeF() * scale))
         item = self.getPlotItem()
         for name in ("bottom", "left"):

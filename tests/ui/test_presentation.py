@@ -312,3 +312,17 @@ def test_presentation_keeps_bottom_panels_small_and_gives_their_height_back(qtbo
     window.presentation.set_presentation(False)
     settle(qtbot, window)
     assert abs(dock.height() - before) <= 2
+
+
+def test_tick_labels_scale_once_with_zoom(qtbot):
+    """The window zooms its fonts; the plot's tick font must follow the zoom, not its square."""
+    from PySide6.QtGui import QFont
+
+    from gradexplorer.ui.main_window import MainWindow
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    base = QFont().pointSizeF()
+    w.set_zoom(3.0)
+    tick = w.plot.getPlotItem().getAxis("bottom").style["tickFont"]
+    assert tick.pointSizeF() == pytest.approx(3.0 * base, rel=0.01)
