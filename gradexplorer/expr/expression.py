@@ -316,9 +316,9 @@ class Expression:
         self._run(xt, env, record)
         return record
 
-    def to_pytorch(self, x: float = 2.0) -> str:
+    def to_pytorch(self, x: float = 2.0, params: Mapping[str, float] | None = None) -> str:
         """Equivalent PyTorch source, as text for students to copy. Never executed here."""
-        return pytorch_source(self.tree, self.params, x)
+        return pytorch_source(self.tree, self.params, x, params)
 
 
 def _undefined_gradients(trace: BackwardTrace) -> BackwardTrace:

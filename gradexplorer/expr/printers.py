@@ -3,6 +3,8 @@ tree), pretty Unicode for display, and PyTorch source for students to copy (neve
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from dataclasses import dataclass
 
 from gradexplorer.expr.names import FUNCTIONS, GREEK_SYMBOLS, VARIABLE
@@ -210,8 +212,15 @@ def _torch(node: Node, kids: list[_Frag]) -> _Frag:
     return _Frag(f"{_wrap(left, ATOM)}**{_wrap(right, UNARY)}", POWER, node, const)
 
 
-def pytorch_source(tree: Node, params: tuple[str, ...], x: float = 2.0) -> str:
-    """A small, runnable PyTorch program that computes the function and its derivative."""
+def pytorch_source(
+    tree: Node,
+    params: tuple[str, ...],
+    x: float = 2.0,
+    values: Mapping[str, float] | None = None,
+) -> str:
+    """A small, runnable PyTorch program that computes the function and its derivative, at x
+    and the given parameter values (1.0 for those not given, as everywhere)."""
+    values = values or {}
     body = torch_expression(tree)
     uses_x = fold(tree, lambda n, k: isinstance(n, Var) or any(k))
     if not uses_x:
@@ -222,8 +231,9 @@ def pytorch_source(tree: Node, params: tuple[str, ...], x: float = 2.0) -> str:
     lines.append(f"    return {body}")
     lines += ["", ""]
     lines.append(f"x = torch.tensor({float(x)!r}, dtype=torch.float64, requires_grad=True)")
-    for name in names:
-        lines.append(f"{name} = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)")
+    for param, name in zip(params, names, strict=True):
+        value = float(values.get(param, 1.0))
+        lines.append(f"{name} = torch.tensor({value!r}, dtype=torch.float64, requires_grad=True)")
     lines.append(f"y = f({signature})")
     lines.append("y.backward()")
     lines.append('print("f(x) =", y.item())')

@@ -291,8 +291,9 @@ class Presentation(QObject):
         if m.expression is None:
             self.window.statusBar().showMessage("No valid function to copy", 5000)
             return
-        QApplication.clipboard().setText(m.expression.to_pytorch(m.x))
-        note = " (parameters set to 1.0 in the code)" if m.params else ""
+        QApplication.clipboard().setText(m.expression.to_pytorch(m.x, m.param_values()))
+        values = ", ".join(f"{k} = {v:g}" for k, v in m.param_values().items())
+        note = f", {values}" if values else ""
         self.window.statusBar().showMessage(
             f"Copied PyTorch code for f(x) = {m.expression.canonical} at x = {m.x:g}{note}",
             6000,

@@ -137,6 +137,14 @@ def test_pytorch_source_is_valid_python_and_maps_every_function() -> None:
     assert "x.grad" in src
 
 
+def test_pytorch_source_uses_the_given_parameter_values() -> None:
+    src = parse("a x + lambda").to_pytorch(x=0.5, params={"a": 2.5, "lambda": -3.0})
+    ast.parse(src)
+    assert "a = torch.tensor(2.5," in src and "lambda_ = torch.tensor(-3.0," in src
+    assert "b = " not in src
+    assert "a = torch.tensor(1.0," in parse("a x").to_pytorch()  # not given: 1, as everywhere
+
+
 def test_pytorch_source_for_a_function_without_x() -> None:
     src = parse("a + 1").to_pytorch(x=0.5)
     ast.parse(src)

@@ -226,10 +226,14 @@ def test_copy_plot_image_puts_the_plot_on_the_clipboard(qtbot, window):
 def test_copy_as_pytorch_code(qtbot, window, text, x):
     type_function(qtbot, window, text)
     set_x(window, x)
+    for name in window.model.params:
+        window.model.set_param(name, 2.5)
     window.presentation.copy_code_action.trigger()
     code = QApplication.clipboard().text()
-    assert code == parse(text).to_pytorch(x)
+    assert code == parse(text).to_pytorch(x, window.model.param_values())
     assert f"torch.tensor({x!r}" in code
+    for name in window.model.params:  # the code computes what the window shows
+        assert f"{name} = torch.tensor(2.5," in code
     compile(code, "<clipboard>", "exec")  # valid Python (never run: no torch here)
     assert "PyTorch" in window.statusBar().currentMessage()
 
