@@ -4,7 +4,6 @@ tree), pretty Unicode for display, and PyTorch source for students to copy (neve
 from __future__ import annotations
 
 from collections.abc import Mapping
-
 from dataclasses import dataclass
 
 from gradexplorer.expr.names import FUNCTIONS, GREEK_SYMBOLS, VARIABLE
