@@ -304,4 +304,7 @@ def install_presentation(window: MainWindow) -> Presentation:
     """View ▸ Presentation mode and Theme, File ▸ Export; stored as `window.presentation`."""
     presentation = Presentation(window)
     window.presentation = presentation
+    # The light theme from the start, not the platform's palette: its greys are chosen for
+    # contrast (hints at 4.5:1), and a theme change later starts from known colours.
+    presentation._apply(LIGHT)
     return presentation

@@ -326,3 +326,15 @@ def test_tick_labels_scale_once_with_zoom(qtbot):
     w.set_zoom(3.0)
     tick = w.plot.getPlotItem().getAxis("bottom").style["tickFont"]
     assert tick.pointSizeF() == pytest.approx(3.0 * base, rel=0.01)
+
+
+def test_hint_text_is_readable_in_every_theme():
+    """Tips and hints are drawn in the palette's Mid (the tip under the function field) or a
+    shade of it (controls.muted): both at least 4.5:1 against the window, as WCAG AA asks."""
+    from gradexplorer.ui.presentation import muted_colour
+    from gradexplorer.ui.theme import DARK, LIGHT
+
+    for theme in (LIGHT, DARK):
+        window = QColor(theme.window)
+        assert contrast(QColor(theme.mid), window) >= 4.5, theme.name
+        assert contrast(muted_colour(theme), window) >= 4.5, theme.name
