@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF
-from PySide6.QtGui import QColor, QImage, QPalette
+from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication, QFileDialog, QGraphicsItem, QMessageBox
 
 from gradexplorer.expr import parse
@@ -21,16 +21,6 @@ from gradexplorer.ui.theme import DARK, LIGHT
 from .helpers import make_window, set_x, type_function
 
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-@pytest.fixture(autouse=True)
-def restore_app_palette():
-    # a theme sets the application palette; later tests must start from the normal one
-    app = QApplication.instance()
-    saved = QPalette(app.palette()) if app is not None else None
-    yield
-    if saved is not None:
-        QApplication.setPalette(saved)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPalette
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtWidgets import QLabel
 
 from gradexplorer.ui.theme import DARK, LIGHT, PRESENTATION, PRESENTATION_DARK, THEMES
 
@@ -38,16 +38,6 @@ def test_contrast_oracle_matches_known_values():
     assert contrast(QColor("#000000"), QColor("#ffffff")) == pytest.approx(21.0)
     assert contrast(QColor("#777777"), QColor("#ffffff")) == pytest.approx(4.48, abs=0.01)
     assert contrast(QColor("#ffffff"), QColor("#ffffff")) == pytest.approx(1.0)
-
-
-@pytest.fixture(autouse=True)
-def restore_app_palette():
-    # themes set the application palette; later tests must start from the normal one
-    app = QApplication.instance()
-    saved = QPalette(app.palette()) if app is not None else None
-    yield
-    if saved is not None:
-        QApplication.setPalette(saved)
 
 
 @pytest.fixture
