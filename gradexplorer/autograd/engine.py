@@ -111,9 +111,9 @@ def grad(
 
 def _owned(g: np.ndarray) -> np.ndarray:
     # Broadcast views (from sum's backward) are read-only and share memory: copy before keeping.
-    if isinstance(g, np.ndarray) and not g.flags.writeable:
-        return g.copy()
-    return g
+    if isinstance(g, np.ndarray):
+        return g if g.flags.writeable else g.copy()
+    return g if isinstance(g, np.generic) else np.asarray(g)  # ops._Ones becomes real here
 
 
 def _reachable(roots: Sequence[Tensor], only_requiring_grad: bool) -> list[Tensor]:

@@ -186,7 +186,56 @@ def _pow_local(F: Any, a: Any, b: Any) -> Any:
     return b * a ** (b - 1)
 
 
-def _np_broadcast_to(g: Any, shape: tuple[int, ...]) -> np.ndarray:
+class _Ones:
+    """Ones of a shape, never built: the gradient that sum() sends back when its own upstream is
+    exactly 1, as in the most common backward of all, f(xs).sum().backward().
+
+    Multiplying by it is free (ones * b is b), which saves a full pass over the array for every
+    product the gradient meets next. Anything else turns it into a real array (__array__).
+    """
+
+    __slots__ = ("dtype", "shape")
+    __array_ufunc__ = None  # numpy defers `array * ones` to __rmul__ instead of converting
+
+    def __init__(self, shape: tuple[int, ...], dtype: np.dtype) -> None:
+        self.shape = shape
+        self.dtype = dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return np.ones(self.shape, dtype=dtype or self.dtype)
+
+    def _spread(self, value: Any) -> np.ndarray:
+        value = np.asarray(value)
+        if value.shape == self.shape:
+            return value
+        return np.broadcast_to(value, np.broadcast_shapes(value.shape, self.shape))
+
+    def __mul__(self, other: Any) -> np.ndarray:
+        return self._spread(other)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other: Any) -> np.ndarray:
+        return self._spread(np.true_divide(self.dtype.type(1), other))
+
+    def __neg__(self) -> np.ndarray:
+        return np.full(self.shape, -1, dtype=self.dtype)
+
+    def __add__(self, other: Any) -> np.ndarray:
+        return np.asarray(self) + other
+
+    __radd__ = __add__
+
+
+def _np_broadcast_to(g: Any, shape: tuple[int, ...]) -> Any:
+    if isinstance(g, _Ones):
+        return _Ones(shape, g.dtype)
+    if np.ndim(g) == 0 and shape and g == 1:
+        return _Ones(shape, np.asarray(g).dtype)
     # For small arrays a filled new array is several times faster than np.broadcast_to (the
     # common case: a scalar gradient from sum()); for big ones the zero-copy view wins.
     if np.ndim(g) == 0 and (len(shape) == 1 and shape[0] <= 65536):
