@@ -12,15 +12,16 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import math
 import os
 import re
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from gradexplorer.autograd.trace import to_jsonable
 from gradexplorer.errors import ExprError
 from gradexplorer.expr import Expression, parse
+from gradexplorer.expr.printers import format_number
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -158,30 +159,16 @@ def _params(expression: Expression, given: list[str]) -> dict[str, float]:
     return values
 
 
-def _json_number(v: float) -> float | str:
-    if math.isnan(v):
-        return "nan"
-    if math.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    return v
-
-
-def _text_number(v: float) -> str:
-    if math.isfinite(v) and v.is_integer() and abs(v) < 1e16:
-        return str(int(v))
-    return repr(v)
-
-
 def _eval(expression: Expression, x: float, params: dict[str, float], as_json: bool) -> int:
     point = expression.at(x, params)
     if as_json:
         out = {
             "expression": expression.canonical,
-            "x": _json_number(x),
-            "value": _json_number(point.value),
-            "derivative": _json_number(point.derivative),
-            "second_derivative": _json_number(point.second_derivative),
-            "gradient": {k: _json_number(v) for k, v in point.gradient.items()},
+            "x": to_jsonable(x),
+            "value": to_jsonable(point.value),
+            "derivative": to_jsonable(point.derivative),
+            "second_derivative": to_jsonable(point.second_derivative),
+            "gradient": {k: to_jsonable(v) for k, v in point.gradient.items()},
         }
         print(json.dumps(out, allow_nan=False))
         return EXIT_OK
@@ -189,14 +176,14 @@ def _eval(expression: Expression, x: float, params: dict[str, float], as_json: b
     values = {p: params.get(p, 1.0) for p in expression.params}
     lines.append(
         "at x = "
-        + _text_number(x)
-        + "".join(f", {p} = {_text_number(v)}" for p, v in values.items())
+        + format_number(x)
+        + "".join(f", {p} = {format_number(v)}" for p, v in values.items())
     )
-    lines.append(f"f     = {_text_number(point.value)}")
-    lines.append(f"f'    = {_text_number(point.derivative)}")
-    lines.append(f"f''   = {_text_number(point.second_derivative)}")
+    lines.append(f"f     = {format_number(point.value)}")
+    lines.append(f"f'    = {format_number(point.derivative)}")
+    lines.append(f"f''   = {format_number(point.second_derivative)}")
     for name in expression.params:
-        lines.append(f"df/d{name} = {_text_number(point.gradient[name])}")
+        lines.append(f"df/d{name} = {format_number(point.gradient[name])}")
     print("\n".join(lines))
     return EXIT_OK
 
@@ -208,8 +195,8 @@ def _graph(expression: Expression, x: float, params: dict[str, float], fmt: str)
     if fmt == "json":
         out = {
             "expression": expression.canonical,
-            "x": _json_number(x),
-            "params": {p: _json_number(params.get(p, 1.0)) for p in expression.params},
+            "x": to_jsonable(x),
+            "params": {p: to_jsonable(params.get(p, 1.0)) for p in expression.params},
             **trace.to_dict(),
         }
         print(json.dumps(out, allow_nan=False))
@@ -247,7 +234,7 @@ def _print_table(expression: Expression, x: float, trace: dict[str, Any], out: T
             )
         )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    print(f"backward trace of f(x) = {expression.canonical} at x = {_text_number(x)}", file=out)
+    print(f"backward trace of f(x) = {expression.canonical} at x = {format_number(x)}", file=out)
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip(), file=out)
     print("edges (src -> dst: local derivative, contribution to grad of src):", file=out)

@@ -39,16 +39,18 @@ def _grad_mode(enabled: bool) -> Iterator[None]:
 class no_grad:
     """Context manager (and decorator) in which operations build no graph."""
 
+    enabled = False  # the grad mode inside
+
     def __enter__(self) -> None:
         self._previous = _GradMode.enabled
-        _GradMode.enabled = False
+        _GradMode.enabled = self.enabled
 
     def __exit__(self, *exc: object) -> None:
         _GradMode.enabled = self._previous
 
     def __call__(self, func: Callable[..., Any]) -> Callable[..., Any]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with _grad_mode(False):
+            with _grad_mode(self.enabled):
                 return func(*args, **kwargs)
 
         wrapper.__name__ = getattr(func, "__name__", "wrapper")
@@ -57,9 +59,9 @@ class no_grad:
 
 
 class enable_grad(no_grad):
-    def __enter__(self) -> None:
-        self._previous = _GradMode.enabled
-        _GradMode.enabled = True
+    """Context manager (and decorator) in which operations build a graph again."""
+
+    enabled = True
 
 
 class BackwardNode:

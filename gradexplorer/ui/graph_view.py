@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gradexplorer.lessons.stepper import NOT_COMPUTED
 from gradexplorer.ui.graph_layout import GraphLayout, layout_graph
 from gradexplorer.ui.numbers import format_number
 from gradexplorer.ui.theme import LIGHT, GraphTheme, NodeStyle, Theme
@@ -57,7 +58,6 @@ EDGE_COLOR = LIGHT.graph.edge
 # absent rather than as a number.
 STEP_COLORS = {"backward": "#ff1f8f", "forward": "#00a3a3"}
 PENDING_COLOR = "#9aa0a8"
-NOT_COMPUTED = "not computed yet"
 
 
 def _style_key(node: Any) -> str:

@@ -718,3 +718,15 @@ def test_sigmoid_and_softplus_do_not_overflow() -> None:
         np.testing.assert_allclose(p.numpy(), [0.0, math.log(2.0), 1000.0])
         ag.sum(s + p).backward()
         np.testing.assert_allclose(x.grad.numpy(), [0.0, 0.75, 1.0])
+
+
+def test_enable_grad_as_a_decorator_turns_grad_mode_on() -> None:
+    from gradexplorer.autograd import enable_grad, is_grad_enabled
+
+    @enable_grad()
+    def inside() -> bool:
+        return is_grad_enabled()
+
+    with no_grad():
+        assert inside() is True
+        assert is_grad_enabled() is False
