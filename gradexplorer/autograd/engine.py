@@ -235,7 +235,7 @@ def _walk(
             gk = rules[k](F, g, out, *args, **kwargs) if kwargs else rules[k](F, g, out, *args)
             if gk.shape != parent.data.shape:
                 gk = F.sum_to(gk, parent.data.shape)
-            if watching and recorder is not None:
+            if recorder is not None:
                 recorder.edge(t, k, gk)
             previous = parent._pending
             if previous is None:

@@ -251,7 +251,7 @@ def _np_sum(a: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarr
     return np.sum(a, axis=axis, keepdims=keepdims)
 
 
-def _kept_shape(shape: tuple[int, ...], axis: Any, keepdims: bool) -> tuple[int, ...]:
+def _kept_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
     """Shape of a reduction's result with the reduced axes kept as 1 (to broadcast back)."""
     if axis is None:
         return (1,) * len(shape)
@@ -263,7 +263,7 @@ def _kept_shape(shape: tuple[int, ...], axis: Any, keepdims: bool) -> tuple[int,
 def _unreduce(F: Any, g: Any, shape: tuple[int, ...], axis: Any, keepdims: bool) -> Any:
     """Spread a reduction's gradient back over the reduced axes."""
     if axis is not None and not keepdims:
-        g = F.reshape(g, _kept_shape(shape, axis, keepdims))
+        g = F.reshape(g, _kept_shape(shape, axis))
     return F.broadcast_to(g, shape)
 
 

@@ -287,7 +287,6 @@ class Expression:
         stack_ids: list[int] = []
         nodes: list[TraceNode] = []
         edges: list[TraceEdge] = []
-        ids: dict[int, int] = {}
         for ins, tensor in zip(self._program, self._record(xt, env, record), strict=True):
             kind = ins[0]
             if kind == "f":
@@ -300,7 +299,6 @@ class Expression:
                 parents = ()
                 op, label = "leaf", tensor.name or ""
             node_id = len(nodes)
-            ids[id(tensor)] = node_id
             nodes.append(
                 TraceNode(
                     node_id, op, label, "const", np.array(tensor.data), None, parents, node_id, None

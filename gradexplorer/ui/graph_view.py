@@ -51,8 +51,6 @@ MIN_SCALE, MAX_SCALE = 0.3, 1.6
 
 # The light theme's colours, under the names other modules know; every theme is in theme.py.
 STYLES: dict[str, NodeStyle] = LIGHT.graph.nodes
-GRAD_COLOR = LIGHT.graph.grad
-EDGE_COLOR = LIGHT.graph.edge
 # Step-through highlights: backward in the gradients' colour family (gradient flowing back),
 # forward in teal (values flowing forward); pending texts grey so "not computed yet" reads as
 # absent rather than as a number.
@@ -301,7 +299,6 @@ class GraphView(QGraphicsView):
         self._key: tuple | None = None
         self._nodes: list[NodeItem] = []
         self._edges: list[EdgeItem] = []
-        self._edge_index: list[tuple[int, int]] = []  # (src index, dst index) per edge
         self._show_edge_labels = True
         self._user_zoomed = False
         self._zoom_factor = 1.0
@@ -465,7 +462,7 @@ class GraphView(QGraphicsView):
 
     def _clear(self, message: str = "") -> None:
         self._scene.clear()
-        self._nodes, self._edges, self._edge_index, self._key = [], [], [], None
+        self._nodes, self._edges, self._key = [], [], None
         self._node_ids, self._edge_keys = [], []
         self._message = self._scene.addSimpleText(message, self._fonts["body"])
         self._message.setBrush(QBrush(QColor(self._theme.text)))
@@ -503,7 +500,7 @@ class GraphView(QGraphicsView):
             group.sort()
             for rank, (_, _, k) in enumerate(group):
                 port_of[k] = (rank - (len(group) - 1) / 2) * PORT_SPREAD
-        for k, ((s, d, _), points) in enumerate(zip(edges, lay.edge_points, strict=True)):
+        for k, points in enumerate(lay.edge_points):
             pts = [centre(c, r) for c, r in points]
             pts[0] = pts[0] + QPointF(NODE_W / 2, 0)
             port = port_of[k]
@@ -513,7 +510,6 @@ class GraphView(QGraphicsView):
             edge.label_box.setVisible(self._show_edge_labels)
             self._scene.addItem(edge)
             self._edges.append(edge)
-            self._edge_index.append((s, d))
         rect = self._scene.itemsBoundingRect().adjusted(-24, -24, 24, 24)
         self._scene.setSceneRect(rect)
         self._fit()

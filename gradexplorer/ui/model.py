@@ -110,7 +110,6 @@ class ExplorerModel(QObject):
         self._point: PointData | None = None
         self.curve_computations = 0  # counters let tests check what work a change caused
         self.point_computations = 0
-        self._batch = 0
         for name, value in (params or {}).items():
             self._remembered[name] = self._param_state_for(float(value))
         self.set_text(expression)
