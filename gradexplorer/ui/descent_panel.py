@@ -362,11 +362,10 @@ class DescentPanel(QWidget):
 
     def _move_x(self, x: float) -> None:
         m = self._model
-        lo, hi = m.x_range
-        if not lo <= x <= hi and abs(x) <= X_RANGE_LIMIT:
-            # Widen the x range so the model's x is the run's x (Reset narrows it again).
-            m.set_x_range(min(lo, math.floor(x)), max(hi, math.ceil(x)))
-        m.set_x(x)
+        if abs(x) <= X_RANGE_LIMIT:
+            m.set_x_extending(x)  # the model's x is the run's x (Reset narrows the range again)
+        else:
+            m.set_x(x)
         self._follow_in_view(x, self._descent.history[-1].value if self._descent else math.nan)
 
     def _follow_in_view(self, x: float, y: float) -> None:

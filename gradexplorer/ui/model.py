@@ -114,7 +114,7 @@ class ExplorerModel(QObject):
             self._remembered[name] = self._param_state_for(float(value))
         self.set_text(expression)
         self.set_x_range(*self._x_range)
-        self._set_x_extending(float(x))
+        self.set_x_extending(float(x))
         self.reset_view()
 
     # ----------------------------------------------------------------- read access
@@ -229,7 +229,8 @@ class ExplorerModel(QObject):
         self.xChanged.emit(x)
         self._recompute_point()
 
-    def _set_x_extending(self, x: float) -> None:
+    def set_x_extending(self, x: float) -> None:
+        """Move the point to x, widening the x range (to whole numbers) when x is outside it."""
         if math.isfinite(x):
             lo, hi = self._x_range
             if not lo <= x <= hi:
@@ -435,7 +436,7 @@ class ExplorerModel(QObject):
         if "x_range" in parsed:
             self.set_x_range(*parsed["x_range"])
         if "x" in parsed:
-            self._set_x_extending(parsed["x"])
+            self.set_x_extending(parsed["x"])
         for key in ("show_derivative", "show_second_derivative", "show_edge_labels"):
             if key in parsed:
                 self._set_toggle(key, parsed[key], recompute=False)

@@ -517,10 +517,7 @@ def apply_cli_overrides(window: MainWindow, x: float | None, params: dict[str, f
     m = window.model
     with window.sessions.undo.paused():
         if x is not None:
-            lo, hi = m.x_range
-            if not lo <= x <= hi:
-                m.set_x_range(min(lo, x), max(hi, x))
-            m.set_x(x)
+            m.set_x_extending(x)
         for name, value in params.items():
             m.set_param(name, value)
     window.sessions.undo.stack.clear()
