@@ -294,10 +294,8 @@ class ExplorerModel(QObject):
     def reset_view(self) -> None:
         """Frame the x range and the curve's interesting y values."""
         lo, hi = self._x_range
-        y0, y1 = self._fit_y(lo, hi)
-        self._view = (lo, hi, y0, y1)
-        self.viewRangeChanged.emit(self._view)
-        self._recompute_curve()
+        self._view = (lo, hi, *self._view[2:])
+        self._recompute_curve(refit_y=True)
 
     def set_show_derivative(self, on: bool) -> None:
         self._set_toggle("show_derivative", bool(on), recompute=True)
@@ -322,14 +320,9 @@ class ExplorerModel(QObject):
         with np.errstate(all="ignore"):
             return self._expression.sample(xs, self.param_values(), derivatives=derivatives)
 
-    def _fit_y(self, lo: float, hi: float) -> tuple[float, float]:
-        if self._expression is None:
-            return -1.0, 1.0
-        try:
-            s = self._sample(np.linspace(lo, hi, SAMPLES), 0)
-            y0, y1 = robust_y_range(np.asarray(s.value, dtype=float))
-        except Exception:
-            return -1.0, 1.0
+    @staticmethod
+    def _fit_y(values: Any, shape: tuple[int, ...]) -> tuple[float, float]:
+        y0, y1 = robust_y_range(np.broadcast_to(np.asarray(values, dtype=float), shape))
         if not (math.isfinite(y0) and math.isfinite(y1) and y0 < y1):
             return -1.0, 1.0
         return y0, y1
@@ -338,18 +331,21 @@ class ExplorerModel(QObject):
         if self._expression is None:
             return
         x0, x1, y0, y1 = self._view
-        if refit_y:
-            y0, y1 = self._fit_y(x0, x1)
-            self._view = (x0, x1, y0, y1)
-            self.viewRangeChanged.emit(self._view)
         self.curve_computations += 1
         order = 2 if self._toggles.show_second_derivative else int(self._toggles.show_derivative)
         xs = np.linspace(x0, x1, SAMPLES)
         try:
             s = self._sample(xs, order)
         except Exception as err:  # keep the last curve rather than crash on an engine error
+            if refit_y:
+                self._view = (x0, x1, -1.0, 1.0)
+                self.viewRangeChanged.emit(self._view)
             self._set_error(ExprError(f"Could not evaluate: {err}", 0, len(self._text)))
             return
+        if refit_y:  # frame the curve from the same samples that draw it
+            y0, y1 = self._fit_y(s.value, xs.shape)
+            self._view = (x0, x1, y0, y1)
+            self.viewRangeChanged.emit(self._view)
         span = y1 - y0
 
         def polyline(values: Any, channel: str) -> tuple[np.ndarray, np.ndarray]:
