@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 from gradexplorer.autograd.trace import to_jsonable
 from gradexplorer.errors import ExprError
-from gradexplorer.expr import Expression, parse
+from gradexplorer.expr import Expression, parse, parse_number
 from gradexplorer.expr.printers import format_number
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -135,12 +135,9 @@ def _separate_expression(argv: list[str]) -> list[str]:
 def _constant(text: str, what: str) -> float:
     """A number given on the command line; constant expressions such as pi/2 are welcome."""
     try:
-        expression = parse(text)
+        return parse_number(text)
     except ExprError as err:
         raise _UsageError(f"{what} {text!r}: {err}") from None
-    if expression.uses_x or expression.params:
-        raise _UsageError(f"{what} {text!r} must be a number, not a function of x or parameters")
-    return expression.at(0.0).value
 
 
 def _params(expression: Expression, given: list[str]) -> dict[str, float]:

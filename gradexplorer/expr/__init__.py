@@ -5,8 +5,17 @@ compile or Python ast of user text), with limits on length and nesting.
 """
 
 from gradexplorer.errors import ExprError
-from gradexplorer.expr.expression import Expression, Point, Samples, parse
+from gradexplorer.expr.expression import Expression, Point, Samples, parse, parse_number
 from gradexplorer.expr.lexer import MAX_LENGTH
 from gradexplorer.expr.parser import MAX_DEPTH
 
-__all__ = ["MAX_DEPTH", "MAX_LENGTH", "ExprError", "Expression", "Point", "Samples", "parse"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_LENGTH",
+    "ExprError",
+    "Expression",
+    "Point",
+    "Samples",
+    "parse",
+    "parse_number",
+]

@@ -343,9 +343,24 @@ def _dense(g: Tensor | None, xs: np.ndarray) -> np.ndarray:
     return np.array(np.broadcast_to(g.data, xs.shape))
 
 
+def parse_number(text: str) -> float:
+    """A number typed by a user (a --param value, an x): constant expressions such as pi/2 or
+    −1.5e-3 are welcome. Raises ExprError for anything else."""
+    expression = parse(text)
+    if expression.uses_x or expression.params:
+        raise ExprError(
+            "a number is expected here, not a function of x or of parameters",
+            0,
+            len(text),
+            text=text,
+            hint="write a number such as 2, -0.5 or pi/2",
+        )
+    return expression.at(0.0).value
+
+
 def parse(text: str) -> Expression:
     """Parse typed text. Raises ExprError (message, start, end, hint, text) on bad input."""
     return Expression(text, parse_tree(text))
 
 
-__all__ = ["ExprError", "Expression", "Point", "Samples", "parse"]
+__all__ = ["ExprError", "Expression", "Point", "Samples", "parse", "parse_number"]

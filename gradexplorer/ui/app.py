@@ -25,19 +25,19 @@ class _UsageError(Exception):
 def _param(text: str) -> tuple[str, float]:
     name, sep, value = text.partition("=")
     name = name.strip()
-    try:
-        number = float(value)
-    except ValueError:
-        number = math.nan
-    if not sep or not name.isidentifier() or not math.isfinite(number):
+    if not sep or not name.isidentifier():
         raise argparse.ArgumentTypeError(f"expected NAME=NUMBER, got {text!r}")
-    return name, number
+    return name, _finite_float(value)
 
 
 def _finite_float(text: str) -> float:
+    """A finite number; constant expressions such as pi/2 are welcome, as in gradexplorer eval."""
+    from gradexplorer.errors import ExprError
+    from gradexplorer.expr import parse_number
+
     try:
-        v = float(text)
-    except ValueError:
+        v = parse_number(text)
+    except ExprError:
         v = math.nan
     if not math.isfinite(v):
         raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")

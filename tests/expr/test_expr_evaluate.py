@@ -205,3 +205,21 @@ def test_no_derivative_outside_the_domain() -> None:
     assert math.isnan(s.derivative[0]) and math.isnan(s.second_derivative[0])
     np.testing.assert_allclose(s.derivative[1:], [2.0, 0.5])
     np.testing.assert_allclose(s.second_derivative[1:], [-4.0, -0.25])
+
+
+@pytest.mark.parametrize(
+    ("text", "value"), [("2", 2.0), ("pi/2", math.pi / 2), ("−1.5e-3", -1.5e-3)]
+)
+def test_parse_number_takes_constant_expressions(text: str, value: float) -> None:
+    from gradexplorer.expr import parse_number
+
+    assert parse_number(text) == pytest.approx(value, rel=1e-15)
+
+
+@pytest.mark.parametrize("text", ["x", "a + 1", "2 3", ""])
+def test_parse_number_refuses_anything_else(text: str) -> None:
+    from gradexplorer.errors import ExprError
+    from gradexplorer.expr import parse_number
+
+    with pytest.raises(ExprError):
+        parse_number(text)

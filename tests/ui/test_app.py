@@ -1,5 +1,6 @@
 """The command line of the app: screenshot mode and argument errors."""
 
+import math
 import os
 import subprocess
 import sys
@@ -71,3 +72,10 @@ def test_bad_expression_on_command_line_still_starts(qtbot, tmp_path):
     out = tmp_path / "bad.png"
     assert run(["x +* 2", "--screenshot", str(out)]) == 0
     assert out.exists()
+
+
+def test_param_and_x_take_constant_expressions_like_eval():
+    from gradexplorer.ui.app import build_parser
+
+    args = build_parser().parse_args(["a x", "--param", "a=pi/2", "--x=-1/4"])
+    assert dict(args.param) == {"a": pytest.approx(math.pi / 2)} and args.x == -0.25
