@@ -224,10 +224,14 @@ class Expression:
                 zero = {"x": 0.0, **dict.fromkeys(self.params, 0.0)}
                 tr = self._constant_trace(xt, env) if trace else None
                 return Point(x, value, 0.0, 0.0, zero, tr)
-            # The trace first: the second-order pass below may free the forward graph.
-            tr = y.backward(retain_graph=True, trace=True) if trace else None
             leaves = [xt, *env.values()]
-            grads = ag.grad(y, leaves, retain_graph=True, create_graph=True, allow_unused=True)
+            if trace:
+                # One recorded pass gives the trace and the first derivatives (as graphs, for f'').
+                tr = y.backward(create_graph=True, trace=True)
+                grads = [leaf.grad for leaf in leaves]
+            else:
+                tr = None
+                grads = ag.grad(y, leaves, create_graph=True, allow_unused=True)
             dy = grads[0]
             second = 0.0
             if dy is not None and dy.requires_grad:
