@@ -46,6 +46,7 @@ from gradexplorer.lessons.descent import (
     lr_from_slider,
     slider_from_lr,
 )
+from gradexplorer.lessons.session import SessionState
 from gradexplorer.ui.controls import muted
 from gradexplorer.ui.model import ExplorerModel
 from gradexplorer.ui.numbers import format_number
@@ -600,6 +601,16 @@ def install_descent(window: MainWindow) -> DescentPanel:
     panel.menu = menu
     window.descent_panel = panel
     window.descent_dock = dock
+    sessions = getattr(window, "sessions", None)
+    if sessions is not None:
+        # A lesson or saved session carries descent settings (the squared-error lesson descends
+        # on a): show them; saving reads them back from the panel (SessionActions.to_session).
+        def show_settings(session: SessionState) -> None:
+            panel.set_target(session.descent.target)
+            panel.set_lr(session.descent.lr)
+            panel.set_direction(session.descent.direction)
+
+        sessions.sessionApplied.connect(show_settings)
     window.param_animator = install_param_animation(window)
     panel.stepping.connect(window.param_animator.stop_all)
     return panel

@@ -250,8 +250,14 @@ class SessionActions(QObject):
                 )
             warning = f"the function has an error, so the last valid one ({valid}) was kept"
             state["expression"] = valid
+        panel = getattr(self.window, "descent_panel", None)
+        descent = (
+            self.descent
+            if panel is None
+            else DescentSettings(target=panel.target, lr=panel.lr, direction=panel.direction)
+        )
         session = SessionState.from_model_state(
-            state, title=self.title, note=self.note, toggles=self.toggles, descent=self.descent
+            state, title=self.title, note=self.note, toggles=self.toggles, descent=descent
         )
         return session, warning
 

@@ -303,3 +303,23 @@ def test_trail_follows_the_theme(window):
     window.presentation.set_presentation(False)
     window.presentation.set_theme("light")
     assert line.opts["pen"].color().name() == TRAIL_COLOR
+
+
+def test_a_lesson_brings_its_descent_settings_and_saving_keeps_the_panels(qtbot, tmp_path):
+    """The squared-error lesson descends on a with η = 0.05; what the panel shows is saved."""
+    from gradexplorer.lessons.presets import list_presets
+    from gradexplorer.lessons.session import load_session
+
+    w = make_window(qtbot)
+    preset = next(p for p in list_presets() if p.state.descent.target != "x")
+    w.sessions.apply_session(preset.state)
+    panel = w.descent_panel
+    assert panel.target == preset.state.descent.target
+    assert panel.lr == pytest.approx(preset.state.descent.lr)
+    assert panel.direction == preset.state.descent.direction
+    panel.set_lr(0.02)
+    panel.set_direction(+1)
+    path = tmp_path / "s.json"
+    assert w.sessions.save_file(path)
+    saved = load_session(path).descent
+    assert (saved.target, saved.lr, saved.direction) == (panel.target, pytest.approx(0.02), 1)
