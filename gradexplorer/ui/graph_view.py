@@ -16,6 +16,7 @@ from PySide6.QtGui import (
     QBrush,
     QColor,
     QFont,
+    QFontMetricsF,
     QPainter,
     QPainterPath,
     QPen,
@@ -500,6 +501,10 @@ class GraphView(QGraphicsView):
             group.sort()
             for rank, (_, _, k) in enumerate(group):
                 port_of[k] = (rank - (len(group) - 1) / 2) * PORT_SPREAD
+        # x*x: two edges join the same pair of nodes; stack their labels instead of overlapping
+        twins: dict[tuple[int, int], list[int]] = {}
+        for k, (s, d, _) in enumerate(edges):
+            twins.setdefault((s, d), []).append(k)
         for k, points in enumerate(lay.edge_points):
             pts = [centre(c, r) for c, r in points]
             pts[0] = pts[0] + QPointF(NODE_W / 2, 0)
@@ -507,6 +512,10 @@ class GraphView(QGraphicsView):
             pts[-1] = pts[-1] + QPointF(-NODE_W / 2 - 1, port)
             # dummy waypoints are box centres; run the edge through the column gap instead
             edge = EdgeItem(pts, self._fonts, self._theme)
+            group = twins[edges[k][:2]]
+            if len(group) > 1:
+                rank = group.index(k) - (len(group) - 1) / 2
+                edge.anchor += QPointF(0, rank * 1.6 * QFontMetricsF(self._fonts["edge"]).height())
             edge.label_box.setVisible(self._show_edge_labels)
             self._scene.addItem(edge)
             self._edges.append(edge)
