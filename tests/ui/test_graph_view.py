@@ -143,3 +143,16 @@ def test_edge_labels_toggle(view):
     assert not any(e.label_box.isVisible() for e in view._edges)
     view.set_show_edge_labels(True)
     assert sum(e.label_box.isVisible() for e in view._edges) == 6
+
+
+def test_labels_of_twin_edges_do_not_overlap(qtbot):
+    """x*x joins x to the product twice: both local derivatives must be readable."""
+    from gradexplorer.expr import parse
+
+    g = GraphView()
+    qtbot.addWidget(g)
+    g.resize(800, 400)
+    g.set_trace(parse("x*x + x").at(2.0, trace=True).trace)
+    boxes = [e.label_box.sceneBoundingRect() for e in g._edges if e.label_text.text() == "∂ 2"]
+    assert len(boxes) == 2
+    assert not boxes[0].intersects(boxes[1])
