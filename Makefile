@@ -28,7 +28,8 @@ test: $(VENV)/.installed-test
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test
-	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/run_all.py
+	$(BIN)/python bench/bench_engine.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/bench_ui.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
