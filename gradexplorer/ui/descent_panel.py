@@ -556,7 +556,7 @@ def install_descent(window: MainWindow) -> DescentPanel:
     menu = QMenu("&Descent", window)
     window.menuBar().insertMenu(window.help_menu.menuAction(), menu)  # Help stays last
     show = dock.toggleViewAction()
-    show.setText("Gradient descent &panel")
+    show.setText("Gradient descent pa&nel")
     show.setShortcut(QKeySequence("Ctrl+Shift+G"))
     show.setStatusTip("Show or hide the gradient descent panel")
     window.addAction(show)

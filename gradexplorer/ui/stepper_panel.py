@@ -522,7 +522,7 @@ def install_stepper(window: QMainWindow) -> StepperPanel:
             tip="Replay forward node by node: values from the inputs to the output (Ctrl+F)",
         ),
         "next": act("&Next step", command(panel.step_forward), "Ctrl+Right", tip="Ctrl+Right"),
-        "back": act("&Previous step", command(panel.step_back), "Ctrl+Left", tip="Ctrl+Left"),
+        "back": act("Pre&vious step", command(panel.step_back), "Ctrl+Left", tip="Ctrl+Left"),
         "play": act(
             "Play / &pause",
             command(panel.toggle_play),

@@ -156,6 +156,15 @@ def test_menu_bar_mnemonics_are_unique(window):
     assert len(keys) == len(set(keys))
 
 
+def test_mnemonics_are_unique_inside_each_menu(window):
+    """Alt+letter inside a menu must pick one entry (Play and Previous once both said P)."""
+    for top in window.menuBar().actions():
+        menu = top.menu()
+        keys = [mnemonic(a.text()) for a in menu.actions() if not a.isSeparator()]
+        keys = [k for k in keys if k is not None]
+        assert len(keys) == len(set(keys)), (top.text(), sorted(keys))
+
+
 def test_audit_sees_the_classroom_commands(window):
     """The audit is only worth something if it walks the real menus: it must see the commands
     of every feature."""
