@@ -467,6 +467,9 @@ class SessionActions(QObject):
         dock_state = s.value("window/state")
         if dock_state:
             self.window.restoreState(dock_state)
+        presentation = getattr(self.window, "presentation", None)
+        if presentation is not None and s.value("window/theme") in ("light", "dark"):
+            presentation.set_theme(s.value("window/theme"))
         if not restore_session:
             return
         text = s.value("session/state")
@@ -487,6 +490,9 @@ class SessionActions(QObject):
         s = self.settings
         s.setValue("window/geometry", self.window.saveGeometry())
         s.setValue("window/state", self.window.saveState())
+        presentation = getattr(self.window, "presentation", None)
+        if presentation is not None:
+            s.setValue("window/theme", presentation.base_theme.name)
         # nothing valid to remember: keep what was remembered before
         with contextlib.suppress(SessionError):
             s.setValue("session/state", self.state_string())

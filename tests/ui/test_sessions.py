@@ -378,6 +378,17 @@ def test_the_last_session_and_geometry_come_back_at_the_next_launch(qtbot, tmp_p
     assert second.sessions.undo.stack.count() == 0  # the restored state is the starting point
 
 
+def test_the_chosen_theme_comes_back_at_the_next_launch(qtbot, tmp_path):
+    first = make_window(qtbot)
+    first.sessions.enable_persistence(_settings(tmp_path))
+    first.presentation.set_theme("dark")
+    first.close()
+    second = make_window(qtbot)
+    assert second.presentation.base_theme.name == "light"
+    second.sessions.enable_persistence(_settings(tmp_path))
+    assert second.presentation.base_theme.name == "dark"
+
+
 def test_an_explicit_expression_wins_over_the_remembered_session(qtbot, tmp_path):
     first = make_window(qtbot)
     first.sessions.enable_persistence(_settings(tmp_path))
