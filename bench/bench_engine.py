@@ -6,10 +6,11 @@ Targets (issue 2): f and f' over 2,000 points <= 1.5x hand-written numpy; over 1
 <= 1.3x; a 20-node scalar graph forward+backward no slower than micrograd (ratio <= 1.0);
 backward on a 100k-node chain vs a 10k chain between 8 and 12 (linear).
 
-At 1,000,000 points most of the gap is not arithmetic: the graph keeps its intermediates alive,
-so backward frees some 15 arrays of 8 MB at once, glibc hands that memory back to the kernel and
-the next run faults it in again page by page. Run with MALLOC_TOP_PAD_=268435456 to see the
-engine's own cost (measured here: ratio 1.08 instead of 1.3).
+At 1,000,000 points most of what remains is not arithmetic: the graph keeps its intermediates
+alive, so each run frees some 15 arrays of 8 MB at once, glibc hands that memory back to the
+kernel and the next run has it zeroed and faulted in again. Backward therefore adds a big tensor's
+gradients in place where it can (engine._accumulate). With MALLOC_TOP_PAD_=268435456 (memory kept
+for reuse) the ratio measured here was 1.08.
 """
 
 from __future__ import annotations

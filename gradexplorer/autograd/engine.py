@@ -16,12 +16,14 @@ from typing import Any
 
 import numpy as np
 
-from gradexplorer.autograd._ieee import quietly
+from gradexplorer.autograd._ieee import IGNORE_FP_ERRORS, errstate_var
 from gradexplorer.autograd.ops import NUMPY_NS, TENSOR_NS
 from gradexplorer.autograd.tensor import Tensor, _GradMode
 from gradexplorer.autograd.trace import BackwardTrace, TraceEdge, TraceNode
 
 _by_seq = attrgetter("_seq")
+_IN_PLACE_MIN = 1 << 16  # below this, allocating is cheaper than the checks
+_ndarray = np.ndarray
 _SECOND_BACKWARD = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
     "after they have already been freed). Saved intermediate values of the graph are freed "
@@ -158,23 +160,15 @@ def _run(
     # With create_graph the rules run on Tensors in grad mode, so backward is itself recorded.
     previous_mode = _GradMode.enabled
     _GradMode.enabled = create_graph
+    token = errstate_var.set(IGNORE_FP_ERRORS)  # IEEE: inf and nan are answers, not warnings
     try:
-        quietly(
-            _walk,
-            roots,
-            F,
-            create_graph,
-            retain_graph,
-            accumulate,
-            capture_ids,
-            captured,
-            recorder,
-        )
+        _walk(roots, F, create_graph, retain_graph, accumulate, capture_ids, captured, recorder)
     except BaseException:
         for t in _reachable(roots, only_requiring_grad=True):
             t._pending = None  # leave no half-summed gradient behind for the next pass
         raise
     finally:
+        errstate_var.reset(token)
         _GradMode.enabled = previous_mode
     return captured, (recorder.finish() if recorder is not None else None)
 
@@ -198,6 +192,7 @@ def _walk(
     _pending slot (cheaper than a dict).
     """
     heap: list[tuple[int, Tensor]] = []
+    owned: set[int] = set()  # tensors whose pending gradient is a big sum this pass allocated
     for root in roots:
         if root.requires_grad and (-root._seq, root) not in heap:
             heappush(heap, (-root._seq, root))
@@ -243,10 +238,33 @@ def _walk(
                 # already, since everything that ran before it is newer than all its consumers.
                 parent._pending = gk
                 heappush(heap, (-parent._seq, parent))
+            elif type(previous) is _ndarray and previous.size >= _IN_PLACE_MIN:
+                key = id(parent)
+                parent._pending, mine = _accumulate(previous, gk, key in owned)
+                if mine:
+                    owned.add(key)
             else:
                 parent._pending = previous + gk
         if not retain_graph:
             t._released = True
+
+
+def _accumulate(previous: np.ndarray, gk: Any, owned: bool) -> tuple[Any, bool]:
+    """previous + gk for a big array, and whether the result is an array only this pass holds.
+
+    A sum the pass made itself is added to in place: for a big tensor used several times that
+    saves allocating (and having the kernel zero) a new array per extra use. Anything else may be
+    shared (forward data, a gradient sent to two inputs), so it is never written to.
+    """
+    if (
+        owned
+        and isinstance(gk, np.ndarray | np.generic)  # not ops._Ones: it takes no ufunc
+        and np.result_type(previous, gk) == previous.dtype
+        and np.broadcast_shapes(previous.shape, np.shape(gk)) == previous.shape
+    ):
+        return np.add(previous, gk, out=previous), True
+    total = previous + gk
+    return total, type(total) is np.ndarray and total.shape == previous.shape
 
 
 def _accumulate_leaf(t: Tensor, g: Any, create_graph: bool) -> None:
