@@ -293,8 +293,10 @@ class _Recorder:
         parent = result._parents[k]
         args = [p.data for p in result._parents]
         # The local derivative is the rule applied to an upstream gradient of ones.
-        ones = np.ones_like(result.data)
-        local = result._op.rules[k](NUMPY_NS, ones, result.data, *args, **result._kwargs)
+        data = result.data
+        # a numpy scalar's 1 is twenty times cheaper than np.ones_like (one per edge per step)
+        ones = np.ones_like(data) if type(data) is np.ndarray else data.dtype.type(1)
+        local = result._op.rules[k](NUMPY_NS, ones, data, *args, **result._kwargs)
         if np.shape(local) != parent.data.shape:
             local = NUMPY_NS.sum_to(local, parent.data.shape)
         contrib = contribution.data if isinstance(contribution, Tensor) else contribution
