@@ -20,35 +20,12 @@ from typing import Generic, TypeVar
 
 import numpy as np
 
+from gradexplorer import formatting
 from gradexplorer.autograd.trace import BackwardTrace, TraceEdge, TraceNode
-
-NOT_COMPUTED = "not computed yet"
 
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _COUNT_WORDS = {2: "twice", 3: "three times", 4: "four times"}
 _POSTFIX_START = ("^", "**", "²", "³")
-
-
-def format_number(value: object, digits: int = 3) -> str:
-    """A number for students: fixed decimals in the everyday range, scientific outside it,
-    "undefined" for nan, ∞ for infinities, "not computed yet" for None."""
-    if value is None:
-        return NOT_COMPUTED
-    arr = np.asarray(value, dtype=float)
-    if arr.size == 1:
-        return _format_scalar(float(arr.reshape(())), digits)
-    shown = [_format_scalar(float(v), digits) for v in arr.ravel()[:4]]
-    return "[" + ", ".join(shown) + (", …]" if arr.size > 4 else "]")
-
-
-def _format_scalar(v: float, digits: int) -> str:
-    if v != v:
-        return "undefined"
-    if v in (float("inf"), float("-inf")):
-        return "∞" if v > 0 else "-∞"
-    if v == 0 or 1e-3 <= abs(v) < 1e6:
-        return f"{v:.{digits}f}"
-    return f"{v:.{digits}e}"
 
 
 def _wrap_negative(text: str) -> str:
@@ -206,7 +183,7 @@ class BackwardStepper(_Cursor[BackwardStep]):
 
     def grad_text(self, node_id: int, step_index: int | None = None) -> str:
         """A node's gradient as text at a step, "not computed yet" before its step."""
-        return format_number(self.known_grads(step_index).get(node_id), self._digits)
+        return formatting.step(self.known_grads(step_index).get(node_id), self._digits)
 
     def _make_step(self, index: int, node: TraceNode) -> BackwardStep:
         fmt = self._fmt
@@ -296,7 +273,7 @@ class BackwardStepper(_Cursor[BackwardStep]):
         )
 
     def _fmt(self, v: object) -> str:
-        return format_number(v, self._digits)
+        return formatting.step(v, self._digits)
 
 
 # --------------------------------------------------------------------------------------------
@@ -338,7 +315,7 @@ class ForwardStepper(_Cursor[ForwardStep]):
         return known
 
     def _make_step(self, index: int, node: TraceNode) -> ForwardStep:
-        fmt = lambda v: format_number(v, self._digits)  # noqa: E731
+        fmt = lambda v: formatting.step(v, self._digits)  # noqa: E731
         name = self.names[node.id]
         inputs = tuple(self.trace.node(p) for p in node.parents)
         if node.kind == "input":

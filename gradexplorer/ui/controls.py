@@ -235,5 +235,5 @@ class ParamPanel(QGroupBox):
         control = self.controls.get(name)
         if state is None or control is None:
             return
-        control.set_range(state.minimum, state.maximum)
+        control.set_range(state.min, state.max)
         control.set_value(state.value)

@@ -1,24 +1,24 @@
 """The "Gradient descent" dock: x (or a parameter) walks downhill on the plot, step by step.
 
 The arithmetic and the diagnosis (oscillating, diverging, non-finite) live in the Qt-free
-`gradexplorer.lessons.descent.Descent`; this panel only drives it. Every step is written back into
-the model (set_x / set_param), so the tangent, the readouts and the backward graph follow the walk
-exactly as they follow a hand-dragged x, and the visited points are drawn as a trail on the plot.
+`gradexplorer.lessons.descent.Descent`; the settings (what moves, η, the direction) are part of
+the session state in the model; the trail is a model overlay the plot draws. This panel is the
+controller: every step is written back into the model (set_x / set_param), so the tangent, the
+readouts and the backward graph follow the walk exactly as they follow a hand-dragged x.
 
-Any change the panel did not make itself (the student drags x, edits a parameter or the function)
-ends the current run: the trail would otherwise mix two different functions or start points.
+Any change the panel did not make itself (the student drags x, edits a parameter or the
+function) ends the current run: the trail would otherwise mix two functions or start points.
 """
 
 from __future__ import annotations
 
+import html
 import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QKeySequence, QPalette
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QComboBox,
@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QMenu,
     QPushButton,
     QSlider,
     QStyle,
@@ -35,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gradexplorer import formatting
 from gradexplorer.lessons.descent import (
     CONVERGED,
     DIVERGING,
@@ -46,15 +46,11 @@ from gradexplorer.lessons.descent import (
     lr_from_slider,
     slider_from_lr,
 )
-from gradexplorer.lessons.session import SessionState
+from gradexplorer.lessons.session import DescentSettings
+from gradexplorer.ui.commands import Command, Commands
 from gradexplorer.ui.controls import muted
 from gradexplorer.ui.model import ExplorerModel
-from gradexplorer.ui.numbers import format_number
 
-if TYPE_CHECKING:
-    from gradexplorer.ui.main_window import MainWindow
-
-DEFAULT_LR = 0.1
 DEFAULT_STEPS_PER_SECOND = 4.0
 LR_MIN, LR_MAX = 1e-6, 100.0  # exact entry accepts more than the slider's 1e-3..10
 X_RANGE_LIMIT = 1e6  # beyond this the x slider would be useless; the run is diverging anyway
@@ -68,6 +64,7 @@ STATUS_STYLE = {
     DIVERGING: ("#c0221a", "#ff7b72", "⚠"),
     NON_FINITE: ("#c0221a", "#ff7b72", "✖"),
 }
+_X_WORD = re.compile(r"(?<![\w(])x(?![\w)])")
 
 
 @dataclass
@@ -81,20 +78,87 @@ class _Start:
     view: tuple[float, float, float, float]
 
 
+def _descent(id_: str, text: str, keys: tuple[str, ...], handler: str, tip: str = "", **kw):
+    return Command(f"descent.{id_}", text, "descent", keys, handler, tip, **kw)
+
+
 class DescentPanel(QWidget):
     """Controls and status of one descent run; `dock` is the QDockWidget holding it."""
 
+    COMMANDS = (
+        _descent(
+            "panel",
+            "Gradient descent pa&nel",
+            ("Ctrl+Shift+G",),
+            "show_panel",
+            "Show or hide the gradient descent panel",
+            checkable=True,
+            checked="panel_shown",
+        ),
+        _descent("step", "&Step once", ("Ctrl+D",), "step_from_menu", "One step", section=10),
+        _descent(
+            "play",
+            "&Play / pause",
+            ("Ctrl+Shift+D",),
+            "toggle_play_from_menu",
+            "Take steps until paused, converged or stopped",
+            section=10,
+        ),
+        _descent(
+            "reset",
+            "&Reset descent",
+            ("Ctrl+Alt+D",),
+            "reset_from_menu",
+            "Back to the start value, trail cleared",
+            section=10,
+        ),
+        _descent(
+            "ascend",
+            "&Ascend instead",
+            ("Ctrl+Shift+U",),
+            "set_ascending",
+            "Walk uphill (x ← x + η·f′)",
+            section=20,
+            checkable=True,
+            checked="ascending",
+        ),
+        _descent(
+            "larger_lr", "&Larger learning rate", ("Ctrl+]",), "larger_lr", "η × 1.36", section=20
+        ),
+        _descent(
+            "smaller_lr",
+            "S&maller learning rate",
+            ("Ctrl+[",),
+            "smaller_lr",
+            "η ÷ 1.36",
+            section=20,
+        ),
+    )
+
     stepping = Signal()  # before each step: playing parameters would end the run, pause them
 
-    def __init__(self, model: ExplorerModel, plot: object, parent: QWidget | None = None) -> None:
+    def __init__(self, model: ExplorerModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("descentPanel")
         self._model = model
-        self._plot = plot  # PlotView: set_trail / clear_trail
         self._descent: Descent | None = None
         self._start: _Start | None = None
         self._own_change = False  # set while the panel itself moves x or a parameter
+        self._build_controls()
+        self._build_layout()
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self.step)
+        self.dock = QDockWidget("Gradient descent")
+        self.dock.setObjectName("descentDock")
+        self.dock.setWidget(self)
+        self._sync_play_button()
+        self._rebuild_targets(tuple(model.params))
+        self._show_settings(model.descent_settings)
+        self._connect()
+        self._show_status()
 
+    # ----------------------------------------------------------------- widgets
+    def _build_controls(self) -> None:
         self.target_combo = QComboBox(objectName="descentTargetCombo")
         self.target_combo.setToolTip(
             "What moves: x (using f′(x)) or a parameter with x held fixed (using ∂f/∂a)"
@@ -105,7 +169,6 @@ class DescentPanel(QWidget):
         self.direction_combo.addItem("ascend", 1)
         self.direction_combo.setToolTip("Descend walks downhill to a minimum, ascend uphill")
         self.direction_combo.setAccessibleName("descent direction")
-
         self.lr_slider = QSlider(Qt.Orientation.Horizontal, objectName="descentLrSlider")
         self.lr_slider.setRange(0, LR_SCALE.steps)
         self.lr_slider.setSingleStep(1)
@@ -130,14 +193,14 @@ class DescentPanel(QWidget):
         self.speed_spin.setValue(DEFAULT_STEPS_PER_SECOND)
         self.speed_spin.setToolTip("How fast Play takes steps")
         self.speed_spin.setAccessibleName("descent speed in steps per second")
-
-        self.step_button = QPushButton("Step", objectName="descentStepButton")
-        self.step_button.setIcon(
-            self.style().standardIcon(QStyle.StandardPixmap.SP_MediaSeekForward)
-        )
+        icon = self.style().standardIcon
+        sp = QStyle.StandardPixmap
+        self.step_button = QPushButton(icon(sp.SP_MediaSeekForward), "Step")
+        self.step_button.setObjectName("descentStepButton")
         self.play_button = QPushButton("Play", objectName="descentPlayButton")
         self.play_button.setCheckable(True)
-        self.reset_button = QPushButton("Reset", objectName="descentResetButton")
+        self.reset_button = QPushButton(icon(sp.SP_MediaSkipBackward), "Reset")
+        self.reset_button.setObjectName("descentResetButton")
         self.status_label = QLabel(objectName="descentStatusLabel")
         self.status_label.setWordWrap(True)
         self.status_label.setTextFormat(Qt.TextFormat.RichText)
@@ -145,6 +208,7 @@ class DescentPanel(QWidget):
         self.step_label = QLabel(objectName="descentStepLabel")
         muted(self.step_label)
 
+    def _build_layout(self) -> None:
         grid = QGridLayout()
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setHorizontalSpacing(6)
@@ -170,29 +234,34 @@ class DescentPanel(QWidget):
         row.addLayout(grid, 0)
         row.addLayout(right, 1)
 
-        self.reset_button.setIcon(
-            self.style().standardIcon(QStyle.StandardPixmap.SP_MediaSkipBackward)
-        )
-        self.timer = QTimer(self)
-        self.timer.timeout.connect(self._tick)
-        self._sync_play_button()
-
-        self._set_lr_widgets(DEFAULT_LR)
-        self._rebuild_targets(tuple(model.params))
+    def _connect(self) -> None:
+        m = self._model
         self.lr_slider.valueChanged.connect(lambda pos: self.set_lr(lr_from_slider(pos)))
         self.lr_spin.valueChanged.connect(self.set_lr)
         self.speed_spin.valueChanged.connect(lambda _v: self._apply_speed())
-        self.target_combo.currentIndexChanged.connect(lambda _i: self._target_changed())
-        self.direction_combo.currentIndexChanged.connect(self._direction_changed)
+        self.target_combo.currentIndexChanged.connect(
+            lambda _i: self.set_target(self.target_combo.currentData() or "x")
+        )
+        self.direction_combo.currentIndexChanged.connect(
+            lambda _i: self.set_direction(int(self.direction_combo.currentData()))
+        )
         self.step_button.clicked.connect(self.step)
         self.play_button.toggled.connect(self._play_toggled)
         self.reset_button.clicked.connect(self.reset)
-        model.paramsChanged.connect(self._rebuild_targets)
-        model.expressionChanged.connect(lambda _e: self._external_change())
-        model.xChanged.connect(lambda _x: self._external_change())
-        model.xRangeChanged.connect(lambda _lo, _hi: self._external_change())
-        model.paramChanged.connect(lambda _n: self._external_change())
-        self._show_status()
+        m.paramsChanged.connect(self._rebuild_targets)
+        m.descentSettingsChanged.connect(self._on_settings)
+        m.expressionChanged.connect(lambda _e: self._external_change())
+        m.xChanged.connect(lambda _x: self._external_change())
+        m.xRangeChanged.connect(lambda _lo, _hi: self._external_change())
+        m.paramChanged.connect(lambda _n: self._external_change())
+
+    def bind(self, commands: Commands) -> None:
+        """Buttons name the keys of the commands they share; the panel command's check mark
+        follows the dock."""
+        self.step_button.setToolTip(commands.tooltip("descent.step"))
+        self.play_button.setToolTip(commands.tooltip("descent.play"))
+        self.reset_button.setToolTip(commands.tooltip("descent.reset"))
+        self.dock.visibilityChanged.connect(lambda _on: commands.refresh())
 
     # ----------------------------------------------------------------- read access
     @property
@@ -202,51 +271,63 @@ class DescentPanel(QWidget):
 
     @property
     def target(self) -> str:
-        return self.target_combo.currentData() or "x"
+        return self._model.descent_settings.target
 
     @property
     def lr(self) -> float:
-        return self.lr_spin.value()
+        return self._model.descent_settings.lr
 
     @property
     def direction(self) -> int:
-        return int(self.direction_combo.currentData())
+        return self._model.descent_settings.direction
+
+    @property
+    def ascending(self) -> bool:
+        return self.direction > 0
 
     @property
     def playing(self) -> bool:
         return self.timer.isActive()
 
+    @property
+    def panel_shown(self) -> bool:
+        return self.dock.isVisible()
+
     # ----------------------------------------------------------------- commands
+    def show_panel(self, on: bool) -> None:
+        self.dock.setVisible(on)
+        if on:
+            self.dock.raise_()
+
     def set_target(self, name: str) -> bool:
-        i = self.target_combo.findData(name)
-        if i < 0:
+        if name != "x" and name not in self._model.params:
             return False
-        self.target_combo.setCurrentIndex(i)
+        self._model.set_descent_settings(target=name)
         return True
 
     def set_direction(self, direction: int) -> None:
-        self.direction_combo.setCurrentIndex(
-            self.direction_combo.findData(1 if direction > 0 else -1)
-        )
+        self._model.set_descent_settings(direction=1 if direction > 0 else -1)
+
+    def set_ascending(self, on: bool) -> None:
+        self.set_direction(1 if on else -1)
 
     def set_lr(self, lr: float) -> None:
         lr = float(lr)
-        if not (math.isfinite(lr) and lr > 0):
-            return
-        lr = min(max(lr, LR_MIN), LR_MAX)
-        self._set_lr_widgets(lr)
-        if self._descent is not None:
-            # A new η applies from the next step on; the trail so far stays valid.
-            self._descent.lr = lr
-            self._show_status()
+        if math.isfinite(lr) and lr > 0:
+            self._model.set_descent_settings(lr=min(max(lr, LR_MIN), LR_MAX))
 
     def nudge_lr(self, positions: int) -> None:
         self.set_lr(lr_from_slider(slider_from_lr(self.lr) + positions))
 
+    def larger_lr(self) -> None:
+        self.nudge_lr(LR_NUDGE)
+
+    def smaller_lr(self) -> None:
+        self.nudge_lr(-LR_NUDGE)
+
     def step(self) -> None:
         """One step from where the run stands (starting a run from the current value if none)."""
-        d = self._ensure_run()
-        if d is None:
+        if self._ensure_run() is None:
             return
         self.stepping.emit()
         d = self._ensure_run()  # (a paused animation may have moved the start: a new run)
@@ -279,10 +360,7 @@ class DescentPanel(QWidget):
         self._sync_play_button()
 
     def toggle_play(self) -> None:
-        if self.playing:
-            self.pause()
-        else:
-            self.play()
+        self.pause() if self.playing else self.play()
 
     def reset(self) -> None:
         """Stop, put the moved variable (and the ranges a run widened) back, clear the trail."""
@@ -304,6 +382,19 @@ class DescentPanel(QWidget):
                 self._own_change = False
         self._end_run()
 
+    # Keyboard commands also bring the dock into view (it may be a hidden tab).
+    def step_from_menu(self) -> None:
+        self.show_panel(True)
+        self.step()
+
+    def toggle_play_from_menu(self) -> None:
+        self.show_panel(True)
+        self.toggle_play()
+
+    def reset_from_menu(self) -> None:
+        self.show_panel(True)
+        self.reset()
+
     # ----------------------------------------------------------------- the run
     def _ensure_run(self) -> Descent | None:
         if self._descent is not None:
@@ -312,8 +403,6 @@ class DescentPanel(QWidget):
         if m.expression is None:
             return None
         target = self.target
-        if target != "x" and target not in m.params:
-            target = "x"
         params = m.param_values()
         state = m.params.get(target)
         start = m.x if target == "x" else params[target]
@@ -327,7 +416,7 @@ class DescentPanel(QWidget):
             target,
             start,
             m.x_range,
-            None if state is None else (state.minimum, state.maximum),
+            None if state is None else (state.min, state.max),
             m.view_range,
         )
         self._draw_trail()
@@ -338,9 +427,9 @@ class DescentPanel(QWidget):
         self.pause()
         self._descent = None
         self._start = None
-        self._plot.clear_trail()
+        self._model.clear_trail()
         self._show_status()
-        self.status_label.setText(f"<b>✖ Could not take a step:</b> {_html(str(err))}")
+        self.status_label.setText(f"<b>✖ Could not take a step:</b> {html.escape(str(err))}")
         self._colour_status(NON_FINITE)
         self.status_label.setProperty("status", "error")
 
@@ -387,44 +476,64 @@ class DescentPanel(QWidget):
     def _draw_trail(self) -> None:
         d = self._descent
         if d is None or self._start is None:
-            self._plot.clear_trail()
+            self._model.clear_trail()
             return
         values = [p.value for p in d.history]
         if self._start.target == "x":
-            xs = [p.x for p in d.history]
-            self._plot.set_trail(xs, values, [p.slope for p in d.history])
+            self._model.set_trail([p.x for p in d.history], values, [p.slope for p in d.history])
         else:
             # The parameter moves, x stays: the trail is f going down (or up) at this x.
-            self._plot.set_trail([self._model.x] * len(values), values)
+            self._model.set_trail([self._model.x] * len(values), values)
 
     def _end_run(self) -> None:
         self.pause()
         self._descent = None
         self._start = None
-        self._plot.clear_trail()
+        self._model.clear_trail()
         self._show_status()
 
     def _external_change(self) -> None:
-        if not self._own_change and self._descent is not None:
+        if self._own_change:
+            return
+        if self._descent is not None:
             self._end_run()
+        else:
+            self._show_status()  # "from x = …" always describes what the next step will do
 
-    def _target_changed(self) -> None:
-        self._end_run()
-        self._word_directions()
+    def _on_settings(self, settings: DescentSettings) -> None:
+        run = self._descent
+        if run is not None and self._start is not None and settings.target != self._start.target:
+            self._end_run()  # another variable: the trail so far means nothing for it
+        elif run is not None:
+            # A new η or direction applies from the next step on; the trail so far stays valid.
+            run.lr, run.direction = settings.lr, settings.direction
+        self._show_settings(settings)
+        self._show_status()
 
-    def _word_directions(self) -> None:
-        v = self.target
+    def _show_settings(self, settings: DescentSettings) -> None:
+        """The widgets show the model's settings (without echoing them back)."""
+        widgets = (self.target_combo, self.direction_combo, self.lr_slider, self.lr_spin)
+        for w in widgets:
+            w.blockSignals(True)
+        self.target_combo.setCurrentIndex(max(0, self.target_combo.findData(settings.target)))
+        self.direction_combo.setCurrentIndex(self.direction_combo.findData(settings.direction))
+        self.lr_slider.setValue(slider_from_lr(settings.lr))
+        self.lr_spin.setValue(settings.lr)
+        for w in widgets:
+            w.blockSignals(False)
+        v = settings.target
         slope = "f′" if v == "x" else f"∂f/∂{v}"
         self.direction_combo.setItemText(0, f"descend  ({v} ← {v} − η·{slope})")
         self.direction_combo.setItemText(1, f"ascend  ({v} ← {v} + η·{slope})")
 
-    def _direction_changed(self, _index: int) -> None:
-        if self._descent is not None:  # applies from the next step on
-            self._descent.direction = self.direction
-        self._show_status()
-
-    def _tick(self) -> None:
-        self.step()
+    def _rebuild_targets(self, names: tuple[str, ...]) -> None:
+        self.target_combo.blockSignals(True)
+        self.target_combo.clear()
+        self.target_combo.addItem("x   (using f′(x))", "x")
+        for n in names:
+            self.target_combo.addItem(f"{n}   (using ∂f/∂{n}, x fixed)", n)
+        self.target_combo.blockSignals(False)
+        self._show_settings(self._model.descent_settings)
 
     def _apply_speed(self) -> None:
         self.timer.setInterval(max(1, round(1000.0 / self.speed_spin.value())))
@@ -443,29 +552,7 @@ class DescentPanel(QWidget):
         self.play_button.setIcon(self.style().standardIcon(icon))
         self.play_button.blockSignals(False)
 
-    # ----------------------------------------------------------------- widgets
-    def _set_lr_widgets(self, lr: float) -> None:
-        for w in (self.lr_slider, self.lr_spin):
-            w.blockSignals(True)
-        self.lr_slider.setValue(slider_from_lr(lr))
-        self.lr_spin.setValue(lr)
-        for w in (self.lr_slider, self.lr_spin):
-            w.blockSignals(False)
-
-    def _rebuild_targets(self, names: tuple[str, ...]) -> None:
-        current = self.target
-        self.target_combo.blockSignals(True)
-        self.target_combo.clear()
-        self.target_combo.addItem("x   (using f′(x))", "x")
-        for n in names:
-            self.target_combo.addItem(f"{n}   (using ∂f/∂{n}, x fixed)", n)
-        i = self.target_combo.findData(current)
-        self.target_combo.setCurrentIndex(max(i, 0))
-        self.target_combo.blockSignals(False)
-        self._word_directions()
-        if i < 0 and self._descent is not None:
-            self._end_run()
-
+    # ----------------------------------------------------------------- status
     def _show_status(self) -> None:
         d = self._descent
         var = self.target
@@ -478,8 +565,7 @@ class DescentPanel(QWidget):
             )
             status = "ready"
         else:
-            message = d.message
-            status = d.status
+            message, status = d.message, d.status
             var = self._start.target if self._start is not None else var
             if var != "x":  # Descent words everything in terms of x; f(x), f′(x) stay
                 message = message.replace("f′(x)", f"∂f/∂{var}").replace("Δx", f"Δ{var}")
@@ -487,16 +573,18 @@ class DescentPanel(QWidget):
         icon = STATUS_STYLE[status][2] if status in STATUS_STYLE else ""
         head, sep, rest = message.partition(": ")
         # "Diverging: ..." → bold "⚠ Diverging:" then the explanation
-        text = f"<b>{icon} {_html(head)}:</b> {_html(rest)}" if icon and sep else _html(message)
+        esc = html.escape
+        text = f"<b>{icon} {esc(head)}:</b> {esc(rest)}" if icon and sep else esc(message)
         self.status_label.setText(text)
         self._colour_status(status)
         self.status_label.setProperty("status", status)
         if d is not None and d.history:
             p = d.history[-1]
             slope = "f′" if var == "x" else f"∂f/∂{var}"
+            r = formatting.readout
             self.step_label.setText(
-                f"step {d.steps_taken}:  {var} = {format_number(p.x)}   "
-                f"f = {format_number(p.value)}   {slope} = {format_number(p.slope)}"
+                f"step {d.steps_taken}:  {var} = {r(p.x)}   f = {r(p.value)}   {slope} = "
+                f"{r(p.slope)}"
             )
         else:
             self.step_label.setText("step 0")
@@ -519,110 +607,3 @@ class DescentPanel(QWidget):
     def status(self) -> str:
         """The run's status word ("ready" when there is no run)."""
         return "ready" if self._descent is None else self._descent.status
-
-
-_X_WORD = re.compile(r"(?<![\w(])x(?![\w)])")
-
-
-def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def install_descent(window: MainWindow) -> DescentPanel:
-    """The "Gradient descent" dock, the &Descent menu, and parameter animation on the window."""
-    from gradexplorer.ui.param_animation import install_param_animation
-
-    panel = DescentPanel(window.model, window.plot)
-    dock = QDockWidget("Gradient descent", window)
-    dock.setObjectName("descentDock")
-    dock.setWidget(panel)
-    dock.setAllowedAreas(
-        Qt.DockWidgetArea.BottomDockWidgetArea | Qt.DockWidgetArea.LeftDockWidgetArea
-    )
-    others = [
-        d
-        for d in window.findChildren(QDockWidget)
-        if d is not dock and window.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea
-    ]
-    window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-    if others:  # share the bottom strip as tabs rather than squeezing side by side
-        window.tabifyDockWidget(others[0], dock)
-    # Hidden until asked for (menu, Ctrl+Shift+G or a descent action): open, it would take a
-    # third of the plot's height on a laptop.
-    dock.hide()
-    panel.dock = dock
-
-    action = window.make_action
-    menu = QMenu("&Descent", window)
-    window.menuBar().insertMenu(window.help_menu.menuAction(), menu)  # Help stays last
-    show = dock.toggleViewAction()
-    show.setText("Gradient descent pa&nel")
-    show.setShortcut(QKeySequence("Ctrl+Shift+G"))
-    show.setStatusTip("Show or hide the gradient descent panel")
-    window.addAction(show)
-    menu.addAction(show)
-    menu.addSeparator()
-    panel.step_action = action(
-        "&Step once", _raising(dock, panel.step), "Ctrl+D", tip="One descent step"
-    )
-    panel.play_action = action(
-        "&Play / pause", _raising(dock, panel.toggle_play), "Ctrl+Shift+D", tip="Animate descent"
-    )
-    panel.reset_action = action(
-        "&Reset descent",
-        _raising(dock, panel.reset),
-        "Ctrl+Alt+D",
-        tip="Back to the start value, trail cleared",
-    )
-    panel.ascend_action = action(
-        "&Ascend instead",
-        lambda on: panel.set_direction(1 if on else -1),
-        "Ctrl+Shift+U",
-        tip="Walk uphill (x ← x + η·f′)",
-        checkable=True,
-    )
-    panel.direction_combo.currentIndexChanged.connect(
-        lambda _i: panel.ascend_action.setChecked(panel.direction > 0)
-    )
-    panel.larger_lr_action = action(
-        "&Larger learning rate", lambda: panel.nudge_lr(LR_NUDGE), "Ctrl+]"
-    )
-    panel.smaller_lr_action = action(
-        "S&maller learning rate", lambda: panel.nudge_lr(-LR_NUDGE), "Ctrl+["
-    )
-    for act in (panel.step_action, panel.play_action, panel.reset_action):
-        menu.addAction(act)
-    menu.addSeparator()
-    for act in (panel.ascend_action, panel.larger_lr_action, panel.smaller_lr_action):
-        menu.addAction(act)
-    panel.step_button.setToolTip("One step (Ctrl+D)")
-    panel.play_button.setToolTip("Take steps until paused, converged or stopped (Ctrl+Shift+D)")
-    panel.reset_button.setToolTip("Back to the start value, trail cleared (Ctrl+Alt+D)")
-    panel.menu = menu
-    window.descent_panel = panel
-    window.descent_dock = dock
-    sessions = getattr(window, "sessions", None)
-    if sessions is not None:
-        # A lesson or saved session carries descent settings (the squared-error lesson descends
-        # on a): show them; saving reads them back from the panel (SessionActions.to_session).
-        def show_settings(session: SessionState) -> None:
-            panel.set_target(session.descent.target)
-            panel.set_lr(session.descent.lr)
-            panel.set_direction(session.descent.direction)
-
-        sessions.sessionApplied.connect(show_settings)
-    window.param_animator = install_param_animation(window)
-    panel.stepping.connect(window.param_animator.stop_all)
-    return panel
-
-
-def _raising(dock: QDockWidget, slot: Callable[[], object]) -> Callable[..., None]:
-    """Keyboard commands also bring the dock into view (it may be a hidden tab)."""
-
-    def run(*_args: object) -> None:
-        if not dock.isVisible():
-            dock.show()
-        dock.raise_()
-        slot()
-
-    return run

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from gradexplorer.errors import ExprError
+from gradexplorer.lessons.session import MAX_EXPRESSION_CHARS
 from gradexplorer.ui.model import ExplorerModel
 
 TIP = (
@@ -56,6 +57,7 @@ class FunctionInput(QWidget):
         )
         self.edit.setAccessibleName("Function of x")
         self.edit.setClearButtonEnabled(True)
+        self.edit.setMaxLength(MAX_EXPRESSION_CHARS)
         caption = QLabel("f(x) =")
         caption.setBuddy(self.edit)
         self.pretty_label = QLabel(objectName="prettyLabel")

@@ -8,8 +8,7 @@ the scene is rebuilt only when the structure (ops, labels, wiring) changes.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
@@ -37,10 +36,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gradexplorer.lessons.stepper import NOT_COMPUTED
+from gradexplorer.formatting import NOT_COMPUTED, readout
+from gradexplorer.lessons.step_through import StepFrame
 from gradexplorer.ui.graph_layout import GraphLayout, layout_graph
-from gradexplorer.ui.numbers import format_number
 from gradexplorer.ui.theme import LIGHT, GraphTheme, NodeStyle, Theme
+
+if TYPE_CHECKING:
+    from gradexplorer.ui.model import ExplorerModel
 
 NODE_W, NODE_H = 132.0, 64.0
 CONST_H = 32.0  # a constant shows only its number: its value is its label, it has no grad
@@ -117,8 +119,8 @@ class NodeItem(QGraphicsPathItem):
             r = self.title.boundingRect()
             top = (CONST_H - r.height()) / 2 if self.compact else 4
             self.title.setPos((NODE_W - r.width()) / 2, top)
-        self.value_text.setText(f"value {format_number(node.value, 4)}")
-        grad = "—" if node.grad is None else format_number(node.grad, 4)
+        self.value_text.setText(f"value {readout(node.value, 4)}")
+        grad = "—" if node.grad is None else readout(node.grad, 4)
         self.grad_text.setText(f"grad  {grad}")
         self.value_text.setPos(10, 25)
         self.grad_text.setPos(10, 43)
@@ -166,9 +168,9 @@ class NodeItem(QGraphicsPathItem):
         node = self.node
         self.setToolTip(
             f"{STYLES[self.style_key].caption}\nop: {node.op}   label: {node.label}\n"
-            f"value: {format_number(node.value, 12)}\n"
+            f"value: {readout(node.value, 12)}\n"
             f"grad (∂f/∂ this node): "
-            f"{'not reached' if node.grad is None else format_number(node.grad, 12)}"
+            f"{'not reached' if node.grad is None else readout(node.grad, 12)}"
         )
         super().hoverEnterEvent(event)
 
@@ -254,8 +256,8 @@ class _EdgeLabelBox(QGraphicsRectItem):
     def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:
         if self.edge is not None:
             edge, src, dst = self.edge
-            local = "none" if edge.local is None else format_number(edge.local, 12)
-            contrib = "—" if edge.contribution is None else format_number(edge.contribution, 12)
+            local = "none" if edge.local is None else readout(edge.local, 12)
+            contrib = "—" if edge.contribution is None else readout(edge.contribution, 12)
             self.setToolTip(
                 f"local derivative ∂({dst.label})/∂({src.label}) = {local}\n"
                 f"adds grad({dst.label}) × local = {contrib} to grad({src.label})"
@@ -264,7 +266,10 @@ class _EdgeLabelBox(QGraphicsRectItem):
 
 
 class GraphView(QGraphicsView):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    """Draws a trace. Given a model, it follows the model's point (its trace), the edge-label
+    toggle and the step-through frame; without one it draws what it is handed (tests)."""
+
+    def __init__(self, model: ExplorerModel | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("graphView")
         self.setAccessibleName("Backward graph")
@@ -305,11 +310,18 @@ class GraphView(QGraphicsView):
         self._zoom_factor = 1.0
         self.layout_result: GraphLayout | None = None
         # Step-through state (None in the normal live view) and the trace ids of the items.
-        self._step: dict[str, Any] | None = None
+        self._step: StepFrame | None = None
         self._node_ids: list[int] = []
         self._edge_keys: list[tuple[int, int, int]] = []
         self.rebuilds = 0
         self._message = self._scene.addSimpleText("")
+        if model is not None:
+            model.pointChanged.connect(lambda p: self.set_trace(p.trace))
+            model.stepChanged.connect(self.show_step)
+            model.togglesChanged.connect(lambda: self.set_show_edge_labels(model.show_edge_labels))
+            self.set_show_edge_labels(model.show_edge_labels)
+            if model.point is not None:
+                self.set_trace(model.point.trace)
 
     # ----------------------------------------------------------------- public
     def node_count(self) -> int:
@@ -336,35 +348,14 @@ class GraphView(QGraphicsView):
         """(src id, dst id, arg index) of the edges highlighted by the step-through."""
         return [k for k, e in zip(self._edge_keys, self._edges, strict=True) if e.highlighted]
 
-    def set_step_state(
-        self,
-        current_node_id: int | None,
-        known_grads: Mapping[int, Any] | None = None,
-        known_values: Mapping[int, Any] | None = None,
-        highlight_edges: Iterable[Any] = (),
-        *,
-        names: Mapping[int, str] | None = None,
-        direction: str = "backward",
-    ) -> None:
-        """Show one moment of a step-through over the trace last given to set_trace.
-
-        known_grads / known_values: the numbers computed so far by node id; a node absent from
-        the mapping shows "not computed yet" (never 0, a real gradient). None means "all known"
-        (the live numbers). highlight_edges: TraceEdges (or (src, dst, arg_index) tuples) that
-        carry the current contribution. The next set_trace ends the step state, so a new trace
-        never keeps stale highlights: the caller sets the state again for the new trace.
-        """
-        keys = set()
-        for e in highlight_edges:
-            keys.add(tuple(e) if isinstance(e, tuple) else (e.src, e.dst, e.arg_index))
-        self._step = {
-            "current": current_node_id,
-            "grads": None if known_grads is None else dict(known_grads),
-            "values": None if known_values is None else dict(known_values),
-            "edges": keys,
-            "names": dict(names or {}),
-            "colour": STEP_COLORS.get(direction, STEP_COLORS["backward"]),
-        }
+    def show_step(self, frame: StepFrame | None) -> None:
+        """Show one moment of a step-through over the trace last given to set_trace (None: the
+        live numbers again). A node absent from the frame's known numbers shows "not computed
+        yet" (never 0, a real gradient); its edges carry the current contribution."""
+        if frame is None:
+            self.clear_step_state()
+            return
+        self._step = frame
         self._apply_step()
 
     def clear_step_state(self) -> None:
@@ -402,7 +393,7 @@ class GraphView(QGraphicsView):
             src, dst = trace.node(edge.src), trace.node(edge.dst)
             item.has_local = edge.local is not None  # constants get no gradient: no label
             item.label_box.setVisible(self._show_edge_labels and item.has_local)
-            local = format_number(edge.local, 4) if edge.local is not None else "—"
+            local = readout(edge.local, 4) if edge.local is not None else "—"
             item.set_local(f"∂ {local}", edge, src, dst)
         self._node_ids = [n.id for n in trace.nodes]
         self._edge_keys = [(e.src, e.dst, e.arg_index) for e in trace.edges]
@@ -446,20 +437,21 @@ class GraphView(QGraphicsView):
         st = self._step
         if st is None:
             return
-        grads, values, names, colour = st["grads"], st["values"], st["names"], st["colour"]
+        grads, values = st.known_grads, st.known_values
+        colour = STEP_COLORS.get(st.mode, STEP_COLORS["backward"])
         for node_id, item in zip(self._node_ids, self._nodes, strict=True):
             node = item.node
-            value: str | None = format_number(node.value, 4)
+            value: str | None = readout(node.value, 4)
             if values is not None:
-                value = format_number(values[node_id], 4) if node_id in values else None
+                value = readout(values[node_id], 4) if node_id in values else None
             if grads is None or node.grad is None:  # never reached: needs no gradient at all
-                grad: str | None = "—" if node.grad is None else format_number(node.grad, 4)
+                grad: str | None = "—" if node.grad is None else readout(node.grad, 4)
             else:
-                grad = format_number(grads[node_id], 4) if node_id in grads else None
-            current = colour if node_id == st["current"] else None
-            item.set_step(names.get(node_id, ""), value, grad, current)
+                grad = readout(grads[node_id], 4) if node_id in grads else None
+            current = colour if node_id == st.current else None
+            item.set_step(st.names.get(node_id, ""), value, grad, current)
         for key, edge in zip(self._edge_keys, self._edges, strict=True):
-            edge.set_highlight(colour if key in st["edges"] else None, force)
+            edge.set_highlight(colour if key in st.edges else None, force)
 
     def _clear(self, message: str = "") -> None:
         self._scene.clear()

@@ -1,13 +1,19 @@
-"""The main window: function input on top; controls on the left; plot above graph on the right."""
+"""The main window: function input on top; controls on the left; plot above graph on the right;
+the classroom features (sessions, step-through, descent, animation, presentation) around them.
+
+Every part is a typed member built in one place (``__init__``). Features get what they need
+through their constructors and share state only through the model; their commands come from
+the ``COMMANDS`` tables (see commands.py), from which the menus are built.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QFont, QKeySequence
+from PySide6.QtGui import QFont, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
+    QDialog,
+    QDialogButtonBox,
     QDockWidget,
     QGroupBox,
     QLabel,
@@ -16,27 +22,124 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSplitter,
     QTabBar,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
+from gradexplorer import formatting
+from gradexplorer.ui.commands import Command, Commands
 from gradexplorer.ui.controls import ParamPanel, XControl
-from gradexplorer.ui.descent_panel import install_descent
+from gradexplorer.ui.descent_panel import DescentPanel
 from gradexplorer.ui.function_input import FunctionInput
 from gradexplorer.ui.graph_view import GraphView
 from gradexplorer.ui.model import DEFAULT_EXPRESSION, ExplorerModel, PointData
-from gradexplorer.ui.numbers import format_number
+from gradexplorer.ui.param_animation import ParamAnimator
 from gradexplorer.ui.plot import PlotView
-from gradexplorer.ui.presentation import install_presentation
+from gradexplorer.ui.presentation import Presentation
 from gradexplorer.ui.readouts import Readouts
-from gradexplorer.ui.session_actions import install_sessions
-from gradexplorer.ui.stepper_panel import install_stepper
+from gradexplorer.ui.session_actions import SessionActions
+from gradexplorer.ui.stepper_panel import StepperPanel
 from gradexplorer.ui.theme import LIGHT, legend_html
 
 ZOOM_STEP = 1.15
+MIN_ZOOM, MAX_ZOOM = 0.6, 3.0
+Std = QKeySequence.StandardKey
 
 
 class MainWindow(QMainWindow):
+    COMMANDS = (
+        Command("file.quit", "&Quit", "file", (Std.Quit, "Ctrl+Q"), "close", "Quit", 90),
+        Command(
+            "view.zoom_in",
+            "Zoom &in",
+            "view",
+            (Std.ZoomIn, "Ctrl+="),
+            "zoom_in",
+            "Larger text and graph (projector)",
+        ),
+        Command("view.zoom_out", "Zoom &out", "view", (Std.ZoomOut,), "zoom_out", "Smaller text"),
+        Command("view.actual_size", "&Actual size", "view", ("Ctrl+0",), "actual_size"),
+        Command(
+            "view.reset",
+            "&Reset view",
+            "view",
+            ("Ctrl+R",),
+            "reset_view",
+            "Frame the curve and the graph",
+            section=10,
+        ),
+        Command(
+            "view.full_screen",
+            "&Full screen",
+            "view",
+            ("F11", Std.FullScreen),
+            "toggle_full_screen",
+            "Full screen",
+            section=10,
+            checkable=True,
+            checked="is_full_screen",
+        ),
+        Command(
+            "view.show_derivative",
+            "Show f′ curve",
+            "view",
+            ("Ctrl+1",),
+            "show_derivative_curve",
+            "Plot the derivative over the whole range (autograd)",
+            section=20,
+            checkable=True,
+            checked="derivative_shown",
+        ),
+        Command(
+            "view.show_second_derivative",
+            "Show f′′ curve",
+            "view",
+            ("Ctrl+2",),
+            "show_second_derivative_curve",
+            "Plot the second derivative (autograd applied twice)",
+            section=20,
+            checkable=True,
+            checked="second_derivative_shown",
+        ),
+        Command(
+            "view.show_edge_labels",
+            "Show local derivatives",
+            "view",
+            ("Ctrl+3",),
+            "show_edge_labels",
+            "Label each graph edge with ∂(result)/∂(input)",
+            section=20,
+            checkable=True,
+            checked="edge_labels_shown",
+        ),
+        Command(
+            "help.shortcuts",
+            "&Keyboard shortcuts",
+            "help",
+            ("F1", Std.HelpContents),
+            "show_shortcuts",
+            "Every command with its keys",
+        ),
+        Command("help.about", "&About gradexplorer", "help", ("Ctrl+F1",), "about"),
+    )
+
+    model: ExplorerModel
+    function_input: FunctionInput
+    x_control: XControl
+    param_panel: ParamPanel
+    readouts: Readouts
+    plot: PlotView
+    graph_view: GraphView
+    main_splitter: QSplitter
+    right_splitter: QSplitter
+    sessions: SessionActions
+    stepper_panel: StepperPanel
+    descent_panel: DescentPanel
+    param_animator: ParamAnimator
+    presentation: Presentation
+    commands: Commands
+
     def __init__(
         self,
         expression: str = DEFAULT_EXPRESSION,
@@ -52,58 +155,49 @@ class MainWindow(QMainWindow):
         self._base_font = QFont(self.font())
         self._zoom = 1.0
 
+        # the core: every view subscribes to the model
         self.function_input = FunctionInput(self.model)
         self.x_control = XControl(self.model)
         self.param_panel = ParamPanel(self.model)
         self.readouts = Readouts(self.model)
         self.plot = PlotView(self.model)
-        self.graph_view = GraphView()
+        self.graph_view = GraphView(self.model)
+        self._build_layout()
 
-        x_box = QGroupBox("Point of interest")
-        x_layout = QVBoxLayout(x_box)
-        x_layout.setContentsMargins(8, 6, 8, 6)
-        x_layout.addWidget(self.x_control)
-        display = QGroupBox("Show")
-        d_layout = QVBoxLayout(display)
-        d_layout.setContentsMargins(8, 6, 8, 6)
-        self.derivative_check = QCheckBox("f′(x) curve", objectName="showDerivativeCheck")
-        self.derivative_check.setToolTip("Plot the derivative over the whole range (autograd)")
-        self.second_check = QCheckBox("f′′(x) curve", objectName="showSecondDerivativeCheck")
-        self.second_check.setToolTip("Plot the second derivative (autograd applied twice)")
-        self.edge_check = QCheckBox("local derivatives on edges", objectName="showEdgeLabelsCheck")
-        self.edge_check.setToolTip("Label each graph edge with ∂(result)/∂(input)")
-        for check in (self.derivative_check, self.second_check, self.edge_check):
-            check.setAccessibleName(check.text())
-            d_layout.addWidget(check)
-
-        side = QWidget(objectName="sidePanel")
-        side_layout = QVBoxLayout(side)
-        side_layout.setContentsMargins(6, 4, 6, 6)
-        for w in (x_box, self.param_panel, self.readouts, display):
-            side_layout.addWidget(w)
-        side_layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidget(side)
-        scroll.setWidgetResizable(True)
-        # wide enough for the widest control row; the scroll bar only ever scrolls vertically
-        scroll.setMinimumWidth(
-            side.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + 6
+        # the classroom features, each declared here and nowhere else
+        self.sessions = SessionActions(self)
+        self.stepper_panel = StepperPanel(self.model)
+        self.descent_panel = DescentPanel(self.model)
+        self.param_animator = ParamAnimator(self.model, self.param_panel, parent=self)
+        self.presentation = Presentation(self)
+        self._add_docks()
+        self.commands = Commands(
+            self,
+            [
+                self,
+                self.sessions,
+                self.stepper_panel,
+                self.descent_panel,
+                self.param_animator,
+                self.presentation,
+            ],
         )
+        for feature in (self.sessions, self.stepper_panel, self.descent_panel, self.presentation):
+            feature.bind(self.commands)
+        self._connect()
+        # Start with the x slider focused so the arrow keys move x at once; a click in the
+        # function field is all it takes to type.
+        self.x_control.slider.setFocus()
+
+    # ----------------------------------------------------------------- building
+    def _build_layout(self) -> None:
+        scroll = QScrollArea()
+        scroll.setWidget(self._build_side_panel())
+        scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-
-        graph_panel = QWidget()
-        g_layout = QVBoxLayout(graph_panel)
-        g_layout.setContentsMargins(0, 2, 0, 0)
-        g_layout.setSpacing(2)
-        legend = QLabel(legend_html(LIGHT), objectName="graphLegend")
-        legend.setTextFormat(Qt.TextFormat.RichText)
-        legend.setWordWrap(True)
-        g_layout.addWidget(legend)
-        g_layout.addWidget(self.graph_view, 1)
-
         self.right_splitter = QSplitter(Qt.Orientation.Vertical, objectName="rightSplitter")
         self.right_splitter.addWidget(self.plot)
-        self.right_splitter.addWidget(graph_panel)
+        self.right_splitter.addWidget(self._build_graph_panel())
         self.right_splitter.setStretchFactor(0, 5)
         self.right_splitter.setStretchFactor(1, 4)
         self.right_splitter.setChildrenCollapsible(False)
@@ -116,6 +210,7 @@ class MainWindow(QMainWindow):
         self.main_splitter.setChildrenCollapsible(False)
         self.main_splitter.setSizes([330, 950])
         self.right_splitter.setSizes([420, 330])
+        self._fit_side_panel()
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -124,156 +219,162 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.function_input)
         layout.addWidget(self.main_splitter, 1)
         self.setCentralWidget(central)
-
-        self._status_point = QLabel()
-        self._status_point.setObjectName("statusPoint")
+        self._status_point = QLabel(objectName="statusPoint")
         self.statusBar().addPermanentWidget(self._status_point)
-        self._build_menus()
 
+    def _build_side_panel(self) -> QWidget:
+        x_box = QGroupBox("Point of interest")
+        x_layout = QVBoxLayout(x_box)
+        x_layout.setContentsMargins(8, 6, 8, 6)
+        x_layout.addWidget(self.x_control)
+        display = QGroupBox("Show")
+        d_layout = QVBoxLayout(display)
+        d_layout.setContentsMargins(8, 6, 8, 6)
+        self.toggle_checks: dict[str, QCheckBox] = {}
+        for name, text, tip in (
+            ("show_derivative", "f′(x) curve", "Plot the derivative over the whole range"),
+            ("show_second_derivative", "f′′(x) curve", "Plot the second derivative"),
+            ("show_edge_labels", "local derivatives on edges", "Label each graph edge"),
+        ):
+            check = QCheckBox(text, objectName=_check_name(name))
+            check.setToolTip(tip)
+            check.setAccessibleName(text)
+            check.setChecked(getattr(self.model.toggles, name))
+            check.toggled.connect(lambda on, n=name: self.model.set_toggles(**{n: on}))
+            d_layout.addWidget(check)
+            self.toggle_checks[name] = check
+        side = QWidget(objectName="sidePanel")
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(6, 4, 6, 6)
+        for w in (x_box, self.param_panel, self.readouts, display):
+            side_layout.addWidget(w)
+        side_layout.addStretch(1)
+        return side
+
+    def _build_graph_panel(self) -> QWidget:
+        panel = QWidget()
+        layout = QVBoxLayout(panel)
+        layout.setContentsMargins(0, 2, 0, 0)
+        layout.setSpacing(2)
+        self.graph_legend = QLabel(legend_html(LIGHT), objectName="graphLegend")
+        self.graph_legend.setTextFormat(Qt.TextFormat.RichText)
+        self.graph_legend.setWordWrap(True)
+        layout.addWidget(self.graph_legend)
+        layout.addWidget(self.graph_view, 1)
+        return panel
+
+    def _fit_side_panel(self) -> None:
+        """Wide enough for the widest control row at the current font: the side panel only
+        ever scrolls vertically."""
+        scroll = self.main_splitter.widget(0)
+        assert isinstance(scroll, QScrollArea)
+        bar = scroll.verticalScrollBar().sizeHint().width()
+        scroll.setMinimumWidth(scroll.widget().minimumSizeHint().width() + bar + 6)
+
+    def _add_docks(self) -> None:
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+        for dock in (self.stepper_panel.dock, self.descent_panel.dock):
+            dock.setParent(self)
+            dock.setAllowedAreas(bottom | Qt.DockWidgetArea.LeftDockWidgetArea)
+            self.addDockWidget(bottom, dock)
+            dock.hide()  # until asked for: open, a dock would take a third of a laptop's plot
+        # share the bottom strip as tabs rather than squeezing side by side
+        self.tabifyDockWidget(self.stepper_panel.dock, self.descent_panel.dock)
+
+    def _connect(self) -> None:
         m = self.model
-        self.derivative_check.setChecked(m.show_derivative)
-        self.second_check.setChecked(m.show_second_derivative)
-        self.edge_check.setChecked(m.show_edge_labels)
-        self.derivative_check.toggled.connect(m.set_show_derivative)
-        self.second_check.toggled.connect(m.set_show_second_derivative)
-        self.edge_check.toggled.connect(m.set_show_edge_labels)
         m.togglesChanged.connect(self._on_toggles)
         m.pointChanged.connect(self._on_point)
         m.errorChanged.connect(self._on_error)
+        m.stateChanged.connect(lambda *_: self.commands.refresh())
         m.expressionChanged.connect(lambda e: self.statusBar().showMessage(f"f(x) = {e.canonical}"))
         self.plot.hovered.connect(
             lambda x, y: self.statusBar().showMessage(f"mouse at x = {x:.4g}, y = {y:.4g}", 3000)
         )
-        self.graph_view.set_show_edge_labels(m.show_edge_labels)
-        self._on_toggles()
+        self.descent_panel.stepping.connect(self.param_animator.stop_all)
+        self.stepper_panel.exitRequested.connect(self.x_control.slider.setFocus)
         if m.point is not None:
             self._on_point(m.point)
-        # Start with the x slider focused so the arrow keys move x at once; a click in the
-        # function field is all it takes to type.
-        self.x_control.slider.setFocus()
-        install_sessions(self)
-        install_stepper(self)
-        install_descent(self)
-        install_presentation(self)
 
-    # ----------------------------------------------------------------- menus
-    def make_action(
-        self,
-        text: str,
-        slot: Callable[..., object],
-        *keys: object,
-        tip: str = "",
-        checkable: bool = False,
-    ) -> QAction:
-        """A window-wide action with shortcuts (the features of every panel are made here, so
-        that every one has a menu entry and a shortcut)."""
-        act = QAction(text, self)
-        if keys:
-            # platform standard keys can be empty (Quit on some Linux desktops): skip those
-            seqs = [QKeySequence(k) for k in keys]
-            act.setShortcuts([q for q in dict.fromkeys(seqs) if not q.isEmpty()])
-        act.setStatusTip(tip)
-        act.setToolTip(tip)
-        act.setCheckable(checkable)
-        act.triggered.connect(slot)
-        self.addAction(act)  # shortcuts keep working in full screen without a menu bar
-        return act
+    # ----------------------------------------------------------------- commands
+    def reset_view(self) -> None:
+        self.model.reset_view()
+        self.graph_view.fit()
 
-    def _build_menus(self) -> None:
-        action = self.make_action
-        self.file_menu = file_menu = self.menuBar().addMenu("&File")
-        self.quit_action = action(
-            "&Quit", lambda: self.close(), QKeySequence.StandardKey.Quit, "Ctrl+Q", tip="Quit"
-        )
-        file_menu.addAction(self.quit_action)
-        self.view_menu = view = self.menuBar().addMenu("&View")
-        view.addAction(
-            action(
-                "Zoom &in",
-                lambda: self.set_zoom(self._zoom * ZOOM_STEP),
-                QKeySequence.StandardKey.ZoomIn,
-                "Ctrl+=",
-                tip="Larger text and graph (projector)",
-            )
-        )
-        view.addAction(
-            action(
-                "Zoom &out",
-                lambda: self.set_zoom(self._zoom / ZOOM_STEP),
-                QKeySequence.StandardKey.ZoomOut,
-                tip="Smaller text and graph",
-            )
-        )
-        view.addAction(action("&Actual size", lambda: self.set_zoom(1.0), "Ctrl+0"))
-        view.addSeparator()
-        view.addAction(
-            action(
-                "&Reset view",
-                lambda: self.reset_view(),
-                "Ctrl+R",
-                tip="Frame the curve and the graph",
-            )
-        )
-        self.fullscreen_action = action(
-            "&Full screen",
-            lambda: self.toggle_full_screen(),
-            "F11",
-            QKeySequence.StandardKey.FullScreen,
-            tip="Full screen (F11)",
-            checkable=True,
-        )
-        view.addAction(self.fullscreen_action)
-        view.addSeparator()
-        self.derivative_action = action(
-            "Show f′ curve", self.model.set_show_derivative, "Ctrl+1", checkable=True
-        )
-        self.second_action = action(
-            "Show f′′ curve", self.model.set_show_second_derivative, "Ctrl+2", checkable=True
-        )
-        self.edge_action = action(
-            "Show local derivatives", self.model.set_show_edge_labels, "Ctrl+3", checkable=True
-        )
-        for act in (self.derivative_action, self.second_action, self.edge_action):
-            view.addAction(act)
-        self.help_menu = help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction(
-            action(
-                "&About gradexplorer",
-                lambda: self._about(),
-                QKeySequence.StandardKey.HelpContents,
-                "F1",
-            )
-        )
+    @property
+    def is_full_screen(self) -> bool:
+        return self.isFullScreen()
 
-    def _about(self) -> None:
+    def toggle_full_screen(self, _checked: bool = False) -> None:
+        if self.isFullScreen():
+            self.showNormal()
+        else:
+            self.showFullScreen()
+        self.commands.refresh()
+
+    def show_derivative_curve(self, on: bool) -> None:
+        self.model.set_show_derivative(on)
+
+    def show_second_derivative_curve(self, on: bool) -> None:
+        self.model.set_show_second_derivative(on)
+
+    def show_edge_labels(self, on: bool) -> None:
+        self.model.set_show_edge_labels(on)
+
+    @property
+    def derivative_shown(self) -> bool:
+        return self.model.show_derivative
+
+    @property
+    def second_derivative_shown(self) -> bool:
+        return self.model.show_second_derivative
+
+    @property
+    def edge_labels_shown(self) -> bool:
+        return self.model.show_edge_labels
+
+    def show_shortcuts(self) -> None:
+        dialog = QDialog(self, objectName="shortcutsDialog")
+        dialog.setWindowTitle("Keyboard shortcuts — gradexplorer")
+        layout = QVBoxLayout(dialog)
+        text = QTextBrowser(objectName="shortcutsText")
+        text.setHtml(self.commands.shortcuts_html())
+        layout.addWidget(text)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(dialog.close)
+        layout.addWidget(buttons)
+        dialog.resize(560, 640)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def about(self) -> None:
         QMessageBox.about(
             self,
             "About gradexplorer",
             "<b>gradexplorer</b>: type a function, drag x, and watch the tangent and the backward "
             "graph that autograd builds.<br><br>Arrow keys move x in small steps, Page Up/Down in "
-            "large ones. Drag the red point on the plot. Wheel zooms the plot and the graph.",
+            "large ones. Drag the red point on the plot. Wheel zooms the plot and the graph. "
+            "Help ▸ Keyboard shortcuts lists every command.",
         )
 
-    # ----------------------------------------------------------------- actions
-    def reset_view(self) -> None:
-        self.model.reset_view()
-        self.graph_view.fit()
-
-    def toggle_full_screen(self) -> None:
-        if self.isFullScreen():
-            self.showNormal()
-        else:
-            self.showFullScreen()
-        self.fullscreen_action.setChecked(self.isFullScreen())
-
+    # ----------------------------------------------------------------- zoom
     @property
     def zoom(self) -> float:
         """The window's text zoom (1.0 = normal size)."""
         return self._zoom
 
+    def zoom_in(self) -> None:
+        self.set_zoom(self._zoom * ZOOM_STEP)
+
+    def zoom_out(self) -> None:
+        self.set_zoom(self._zoom / ZOOM_STEP)
+
+    def actual_size(self) -> None:
+        self.set_zoom(1.0)
+
     def set_zoom(self, zoom: float) -> None:
         """Scale every font (for a projector) and the graph with it."""
-        self._zoom = max(0.6, min(3.0, zoom))
+        self._zoom = max(MIN_ZOOM, min(MAX_ZOOM, zoom))
         font = QFont(self._base_font)
         font.setPointSizeF(self._base_font.pointSizeF() * self._zoom)
         self.centralWidget().setFont(font)
@@ -281,13 +382,7 @@ class MainWindow(QMainWindow):
         direct = Qt.FindChildOption.FindDirectChildrenOnly
         for widget in (*self.findChildren(QDockWidget), *self.findChildren(QTabBar, "", direct)):
             widget.setFont(font)
-        # the side panel's minimum width was measured at the start-up font size
-        scroll = self.main_splitter.widget(0)
-        scroll.setMinimumWidth(
-            scroll.widget().minimumSizeHint().width()
-            + scroll.verticalScrollBar().sizeHint().width()
-            + 6
-        )
+        self._fit_side_panel()  # its minimum width was measured at the old font size
         self.plot.set_font_scale(self._zoom)
         self.readouts.set_font_scale(self._zoom)
         self.function_input.set_font_scale(self._zoom)
@@ -296,29 +391,26 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------- model → window
     def _on_toggles(self) -> None:
-        m = self.model
-        for widget, on in (
-            (self.derivative_check, m.show_derivative),
-            (self.second_check, m.show_second_derivative),
-            (self.edge_check, m.show_edge_labels),
-            (self.derivative_action, m.show_derivative),
-            (self.second_action, m.show_second_derivative),
-            (self.edge_action, m.show_edge_labels),
-        ):
-            if widget.isChecked() != on:
-                widget.blockSignals(True)
-                widget.setChecked(on)
-                widget.blockSignals(False)
-        self.graph_view.set_show_edge_labels(m.show_edge_labels)
+        for name, check in self.toggle_checks.items():
+            on = getattr(self.model.toggles, name)
+            if check.isChecked() != on:
+                check.blockSignals(True)
+                check.setChecked(on)
+                check.blockSignals(False)
 
     def _on_point(self, point: PointData) -> None:
-        self.graph_view.set_trace(point.trace)
         self._status_point.setText(
-            f"x = {format_number(point.x, 5)}   f(x) = {format_number(point.value, 5)}   "
-            f"f′(x) = {format_number(point.derivative, 5)}   "
+            f"x = {formatting.readout(point.x, 5)}   f(x) = {formatting.readout(point.value, 5)}"
+            f"   f′(x) = {formatting.readout(point.derivative, 5)}   "
             f"graph: {self.graph_view.node_count()} nodes"
         )
 
     def _on_error(self, err: object) -> None:
         if err is not None:
             self.statusBar().showMessage("Error in the function — the last valid one stays plotted")
+
+
+def _check_name(toggle: str) -> str:
+    """objectNames the tests and automation rely on: showDerivativeCheck, ..."""
+    camel = "".join(part.capitalize() for part in toggle.split("_"))
+    return camel[0].lower() + camel[1:] + "Check"

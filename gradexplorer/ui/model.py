@@ -1,82 +1,58 @@
-"""Session state of the explorer and the signals widgets subscribe to.
+"""The explorer's model: one immutable SessionState, what is derived from it, and the signals
+views subscribe to (napari style).
 
-The model owns everything a session is (typed text, the last valid expression, x, parameters
-with their ranges, the visible range, display toggles) and the numbers derived from it (the
-sampled curve and the point evaluation with its backward trace). Widgets never compute: they
-call the setters and render what the signals deliver. State round-trips through a plain dict
-(`to_state` / `apply_state`) so sessions can be saved and restored by the lessons layer.
+Every change builds a new state and hands it to ``_commit``; the model then works out what
+changed, recomputes only what depends on it (moving x recomputes the point, never the curve)
+and emits one signal per changed part, followed by ``stateChanged(old, new)``. Widgets never
+compute: they call the setters and render what the signals deliver. A setter called from a
+slot while signals are going out is applied at once and announced after the current round, so
+no view ever receives an older value after a newer one.
+
+Besides the session, the model owns the overlays features draw on the views: the descent trail
+(``trail``) and the step-through (``step``).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, replace
 
-import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from gradexplorer.errors import ExprError, SessionError
+from gradexplorer.errors import ExprError
 from gradexplorer.expr import Expression, parse
-from gradexplorer.ui.numbers import break_discontinuities, clip_for_drawing, robust_y_range
+from gradexplorer.lessons.session import (
+    DEFAULT_EXPRESSION,
+    DEFAULT_PARAM_VALUE,
+    DEFAULT_X,
+    MAX_EXPRESSION_CHARS,
+    DescentSettings,
+    ParamState,
+    SessionState,
+    Toggles,
+)
+from gradexplorer.lessons.step_through import Mode, StepFrame, StepThrough
+from gradexplorer.ui.derived import CurveData, PointData, evaluate_point, sample_curve
 
-DEFAULT_EXPRESSION = "x^2 + 3x"
-DEFAULT_RANGE = (-5.0, 5.0)
-DEFAULT_PARAM_VALUE = 1.0  # what Expression.at uses for a missing parameter
-SAMPLES = 2001  # odd, so x = 0 lands on the grid of a symmetric view
-STATE_VERSION = 1
+__all__ = ["DEFAULT_EXPRESSION", "CurveData", "ExplorerModel", "PointData", "Trail"]
 
-
-@dataclass
-class ParamState:
-    value: float
-    minimum: float = DEFAULT_RANGE[0]
-    maximum: float = DEFAULT_RANGE[1]
-
-
-@dataclass(frozen=True)
-class PointData:
-    """The expression evaluated at the current x (floats may be nan/inf)."""
-
-    x: float
-    value: float
-    derivative: float
-    second_derivative: float
-    gradient: dict[str, float]
-    trace: Any  # BackwardTrace | None
+_PARSE_CACHE = 64
+_FIELDS = tuple(f.name for f in fields(SessionState))
 
 
 @dataclass(frozen=True)
-class CurveData:
-    """Polylines ready for setData(connect="finite"): NaN marks a gap."""
+class Trail:
+    """Points visited by gradient descent, in order, with the slope at each (None when the
+    variable that moves is a parameter: the points then stack above one x)."""
 
-    x: np.ndarray
-    y: np.ndarray
-    derivative: tuple[np.ndarray, np.ndarray] | None = None
-    second_derivative: tuple[np.ndarray, np.ndarray] | None = None
-    view: tuple[float, float, float, float] = (0.0, 1.0, 0.0, 1.0)
-
-
-@dataclass
-class _Toggles:
-    show_derivative: bool = False
-    show_second_derivative: bool = False
-    show_edge_labels: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def _finite(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-
-
-def _as_float(value: Any) -> float:
-    try:
-        return float(np.asarray(value, dtype=float).reshape(-1)[0])
-    except (TypeError, ValueError, IndexError):
-        return math.nan
+    xs: tuple[float, ...]
+    ys: tuple[float, ...]
+    slopes: tuple[float, ...] | None = None
 
 
 class ExplorerModel(QObject):
+    stateChanged = Signal(object, object)  # (old SessionState, new SessionState), after the rest
     textChanged = Signal(str)  # the typed text, valid or not
     expressionChanged = Signal(object)  # a new valid Expression
     errorChanged = Signal(object)  # ExprError, or None when the text is valid again
@@ -86,41 +62,52 @@ class ExplorerModel(QObject):
     paramChanged = Signal(str)  # value or range of one parameter changed
     viewRangeChanged = Signal(object)  # (x0, x1, y0, y1)
     togglesChanged = Signal()
+    lessonChanged = Signal()  # title or note
+    descentSettingsChanged = Signal(object)  # DescentSettings
     curveChanged = Signal(object)  # CurveData
     pointChanged = Signal(object)  # PointData
+    trailChanged = Signal(object)  # Trail | None
+    stepChanged = Signal(object)  # StepFrame | None
 
     def __init__(
         self,
         expression: str = DEFAULT_EXPRESSION,
-        x: float = 1.0,
-        params: dict[str, float] | None = None,
+        x: float = DEFAULT_X,
+        params: Mapping[str, float] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self._text = ""
+        self._state = SessionState()
+        self._shown: SessionState | None = None  # the state the last signals described
+        self._frame_pending = True
+        self._emitting = False
+        self._parsed: dict[str, Expression | ExprError] = {}
         self._expression: Expression | None = None
         self._error: ExprError | None = None
-        self._x = 0.0
-        self._x_range = DEFAULT_RANGE
-        self._params: dict[str, ParamState] = {}
-        self._remembered: dict[str, ParamState] = {}  # parameters typed away keep their value
-        self._view = (*DEFAULT_RANGE, -1.0, 1.0)
-        self._toggles = _Toggles()
+        # Parameters typed away keep their slider: typing them again brings it back.
+        self._remembered: dict[str, ParamState] = {
+            name: ParamState.around(float(v)) for name, v in (params or {}).items()
+        }
         self._curve: CurveData | None = None
         self._point: PointData | None = None
+        self._trail: Trail | None = None
+        self._stepping: StepThrough | None = None
+        self._step: StepFrame | None = None
         self.curve_computations = 0  # counters let tests check what work a change caused
         self.point_computations = 0
-        for name, value in (params or {}).items():
-            self._remembered[name] = self._param_state_for(float(value))
         self.set_text(expression)
-        self.set_x_range(*self._x_range)
         self.set_x_extending(float(x))
         self.reset_view()
 
     # ----------------------------------------------------------------- read access
     @property
+    def state(self) -> SessionState:
+        """Everything the student sees, as one immutable value (the session schema)."""
+        return self._state
+
+    @property
     def text(self) -> str:
-        return self._text
+        return self._state.text
 
     @property
     def expression(self) -> Expression | None:
@@ -133,22 +120,44 @@ class ExplorerModel(QObject):
 
     @property
     def x(self) -> float:
-        return self._x
+        return self._state.x
 
     @property
     def x_range(self) -> tuple[float, float]:
-        return self._x_range
+        return self._state.x_range
 
     @property
-    def params(self) -> dict[str, ParamState]:
-        return dict(self._params)
+    def params(self) -> Mapping[str, ParamState]:
+        return self._state.params
 
     def param_values(self) -> dict[str, float]:
-        return {k: p.value for k, p in self._params.items()}
+        return self._state.param_values()
 
     @property
     def view_range(self) -> tuple[float, float, float, float]:
-        return self._view
+        view = self._state.view
+        assert view is not None  # the model always frames a state without a view
+        return view
+
+    @property
+    def toggles(self) -> Toggles:
+        return self._state.toggles
+
+    @property
+    def show_derivative(self) -> bool:
+        return self._state.toggles.show_derivative
+
+    @property
+    def show_second_derivative(self) -> bool:
+        return self._state.toggles.show_second_derivative
+
+    @property
+    def show_edge_labels(self) -> bool:
+        return self._state.toggles.show_edge_labels
+
+    @property
+    def descent_settings(self) -> DescentSettings:
+        return self._state.descent
 
     @property
     def curve(self) -> CurveData | None:
@@ -159,61 +168,63 @@ class ExplorerModel(QObject):
         return self._point
 
     @property
-    def show_derivative(self) -> bool:
-        return self._toggles.show_derivative
+    def trail(self) -> Trail | None:
+        return self._trail
 
     @property
-    def show_second_derivative(self) -> bool:
-        return self._toggles.show_second_derivative
+    def step(self) -> StepFrame | None:
+        """The step-through's current frame, None when not stepping."""
+        return self._step
 
     @property
-    def show_edge_labels(self) -> bool:
-        return self._toggles.show_edge_labels
+    def step_through(self) -> StepThrough | None:
+        """The step-through in progress (read it; change it with the step methods)."""
+        return self._stepping
+
+    # ----------------------------------------------------------------- the whole state
+    def set_state(self, state: SessionState) -> None:
+        """Show a session (already validated where it came from). Parameters it names that the
+        function does not use are remembered; a state without a view is framed."""
+        if not isinstance(state, SessionState):
+            raise TypeError(f"set_state needs a SessionState, not {type(state).__name__}")
+        expression = self._parse(state.expression)
+        params = dict(state.params)
+        if isinstance(expression, Expression):
+            self._remembered.update(params)
+            params = self._params_for(expression.params, params)
+        descent = state.descent
+        if descent.target != "x" and descent.target not in params:
+            descent = replace(descent, target="x")
+        self._commit(replace(state, params=params, descent=descent), frame=state.view is None)
+
+    def restore(self, state: SessionState) -> None:
+        """Put back a state exactly as it was (undo and redo): no framing, no remembering."""
+        self._commit(state, frame=state.view is None)
 
     # ----------------------------------------------------------------- the function
     def set_text(self, text: str) -> bool:
         """Parse `text`; on success it becomes the expression, otherwise the error is shown and
         the last valid expression stays. Returns whether the text was valid."""
-        text = str(text)
-        if text == self._text and (self._expression is not None or self._error is not None):
+        text = str(text)[:MAX_EXPRESSION_CHARS]  # the field allows no more
+        s = self._state
+        if self._shown is not None and text == s.text:
             return self._error is None
-        self._text = text
-        self.textChanged.emit(text)
-        try:
-            expression = parse(text)
-        except ExprError as err:
-            self._set_error(err)
-            return False
-        except Exception as err:  # a parser bug must not take the app down with it
-            self._set_error(ExprError(f"Could not read this: {err}", 0, len(text), text=text))
-            return False
-        self._expression = expression
-        self._set_error(None)
-        self._sync_params(expression.params)
-        self.expressionChanged.emit(expression)
-        self._recompute_curve(refit_y=True)
-        self._recompute_point()
-        return True
-
-    def _set_error(self, err: ExprError | None) -> None:
-        if err is None and self._error is None:
-            return
-        self._error = err
-        self.errorChanged.emit(err)
-
-    def _param_state_for(self, value: float) -> ParamState:
-        lo, hi = DEFAULT_RANGE
-        return ParamState(value, min(lo, math.floor(value)), max(hi, math.ceil(value)))
-
-    def _sync_params(self, names: tuple[str, ...]) -> None:
-        if tuple(self._params) == tuple(names):
-            return
-        for name, state in self._params.items():
-            self._remembered[name] = state
-        self._params = {
-            n: self._remembered.get(n) or self._param_state_for(DEFAULT_PARAM_VALUE) for n in names
-        }
-        self.paramsChanged.emit(tuple(names))
+        parsed = self._parse(text)
+        if isinstance(parsed, Expression):
+            params = self._params_for(parsed.params, s.params)
+            descent = s.descent
+            if descent.target != "x" and descent.target not in params:
+                descent = replace(descent, target="x")
+            self._commit(
+                replace(s, expression=text, draft=None, params=params, descent=descent),
+                frame=True,
+            )
+            return True
+        if self._expression is None:  # nothing valid to keep showing: the text is all there is
+            self._commit(replace(s, expression=text, draft=None))
+        else:
+            self._commit(replace(s, draft=text))
+        return False
 
     # ----------------------------------------------------------------- x
     def set_x(self, x: float) -> None:
@@ -221,272 +232,296 @@ class ExplorerModel(QObject):
         x = float(x)
         if not math.isfinite(x):
             return
-        lo, hi = self._x_range
-        x = min(max(x, lo), hi)
-        if x == self._x and self._point is not None:
-            return
-        self._x = x
-        self.xChanged.emit(x)
-        self._recompute_point()
+        lo, hi = self._state.x_range
+        self._commit(replace(self._state, x=min(max(x, lo), hi)))
 
     def set_x_extending(self, x: float) -> None:
         """Move the point to x, widening the x range (to whole numbers) when x is outside it."""
-        if math.isfinite(x):
-            lo, hi = self._x_range
-            if not lo <= x <= hi:
-                self.set_x_range(min(lo, math.floor(x)), max(hi, math.ceil(x)))
-        self.set_x(x)
+        x = float(x)
+        if not math.isfinite(x):
+            return
+        lo, hi = self._state.x_range
+        if not lo <= x <= hi:
+            lo, hi = min(lo, math.floor(x)), max(hi, math.ceil(x))
+            if not math.isfinite(hi - lo):
+                return  # no slider can span that range
+        self._commit(replace(self._state, x_range=(lo, hi), x=x))
 
     def set_x_range(self, lo: float, hi: float) -> bool:
+        """A new range for the x slider; x is clamped into it. False (and no change) for an
+        empty, inverted, infinite or overflowing range."""
         lo, hi = float(lo), float(hi)
-        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        if not _usable_range(lo, hi):
             return False
-        if (lo, hi) != self._x_range:
-            self._x_range = (lo, hi)
-            self.xRangeChanged.emit(lo, hi)
-        if not lo <= self._x <= hi:
-            self.set_x(min(max(self._x, lo), hi))
+        x = min(max(self._state.x, lo), hi)
+        self._commit(replace(self._state, x_range=(lo, hi), x=x))
         return True
 
     def step_x(self, fraction: float) -> None:
         """Move x by a fraction of its range (keyboard steps)."""
-        lo, hi = self._x_range
-        self.set_x(self._x + fraction * (hi - lo))
+        lo, hi = self._state.x_range
+        self.set_x(self._state.x + fraction * (hi - lo))
 
     # ----------------------------------------------------------------- parameters
     def set_param(self, name: str, value: float) -> None:
-        state = self._params.get(name)
+        """A parameter's value; its range widens to include it."""
+        state = self._state.params.get(name)
         value = float(value)
-        if state is None or not math.isfinite(value) or value == state.value:
+        if state is None or not math.isfinite(value):
             return
-        state.minimum, state.maximum = min(state.minimum, value), max(state.maximum, value)
-        state.value = value
-        self.paramChanged.emit(name)
-        self._recompute_curve()
-        self._recompute_point()
+        lo, hi = min(state.min, value), max(state.max, value)
+        if not _usable_range(lo, hi):
+            return  # no slider can span that range
+        new = ParamState(value, lo, hi)
+        self._commit(replace(self._state, params={**self._state.params, name: new}))
 
     def set_param_range(self, name: str, lo: float, hi: float) -> bool:
-        state = self._params.get(name)
+        """A parameter's slider range; its value is clamped into it."""
+        state = self._state.params.get(name)
         lo, hi = float(lo), float(hi)
-        if state is None or not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        if state is None or not _usable_range(lo, hi):
             return False
-        old = state.value
-        state.minimum, state.maximum = lo, hi
-        state.value = min(max(state.value, lo), hi)
-        self.paramChanged.emit(name)
-        if state.value != old:
-            self._recompute_curve()
-            self._recompute_point()
+        new = ParamState(min(max(state.value, lo), hi), lo, hi)
+        self._commit(replace(self._state, params={**self._state.params, name: new}))
         return True
 
     # ----------------------------------------------------------------- view and toggles
-    def set_view_range(self, x0: float, x1: float, y0: float, y1: float) -> None:
+    def set_view_range(self, x0: float, x1: float, y0: float, y1: float) -> bool:
+        """The visible box of the plot; refused (False) when empty, inverted or not finite."""
         view = (float(x0), float(x1), float(y0), float(y1))
-        if not all(math.isfinite(v) for v in view) or x0 >= x1 or y0 >= y1:
-            return
-        tol = 1e-9 * max(x1 - x0, y1 - y0)
-        if all(abs(a - b) <= tol for a, b in zip(view, self._view, strict=True)):
-            return
-        self._view = view
-        self.viewRangeChanged.emit(view)
-        self._recompute_curve()
+        if not (_usable_range(view[0], view[1]) and _usable_range(view[2], view[3])):
+            return False
+        old = self._state.view
+        if old is not None:
+            tol = 1e-9 * max(view[1] - view[0], view[3] - view[2])
+            if all(abs(a - b) <= tol for a, b in zip(view, old, strict=True)):
+                return True
+        self._commit(replace(self._state, view=view))
+        return True
 
     def reset_view(self) -> None:
         """Frame the x range and the curve's interesting y values."""
-        lo, hi = self._x_range
-        self._view = (lo, hi, *self._view[2:])
-        self._recompute_curve(refit_y=True)
+        lo, hi = self._state.x_range
+        y = self._state.view[2:] if self._state.view is not None else (-1.0, 1.0)
+        self._commit(replace(self._state, view=(lo, hi, *y)), frame=True)
 
     def set_show_derivative(self, on: bool) -> None:
-        self._set_toggle("show_derivative", bool(on), recompute=True)
+        self.set_toggles(show_derivative=bool(on))
 
     def set_show_second_derivative(self, on: bool) -> None:
-        self._set_toggle("show_second_derivative", bool(on), recompute=True)
+        self.set_toggles(show_second_derivative=bool(on))
 
     def set_show_edge_labels(self, on: bool) -> None:
-        self._set_toggle("show_edge_labels", bool(on), recompute=False)
+        self.set_toggles(show_edge_labels=bool(on))
 
-    def _set_toggle(self, name: str, on: bool, recompute: bool) -> None:
-        if getattr(self._toggles, name) == on:
-            return
-        setattr(self._toggles, name, on)
-        self.togglesChanged.emit()
-        if recompute:
-            self._recompute_curve()
+    def set_toggles(self, **changes: bool) -> None:
+        """Change toggles by name (show_derivative=True, ...)."""
+        self._commit(replace(self._state, toggles=replace(self._state.toggles, **changes)))
 
-    # ----------------------------------------------------------------- computation
-    def _sample(self, xs: np.ndarray, derivatives: int) -> Any:
-        assert self._expression is not None
-        with np.errstate(all="ignore"):
-            return self._expression.sample(xs, self.param_values(), derivatives=derivatives)
+    def set_descent_settings(
+        self, *, target: str | None = None, lr: float | None = None, direction: int | None = None
+    ) -> None:
+        """Which variable descent moves, its learning rate and direction (as saved)."""
+        d = self._state.descent
+        target = d.target if target is None else target
+        if target != "x" and target not in self._state.params:
+            target = "x"
+        new = DescentSettings(
+            target,
+            d.lr if lr is None else float(lr),
+            d.direction if direction is None else int(direction),
+        )
+        self._commit(replace(self._state, descent=new))
 
-    @staticmethod
-    def _fit_y(values: Any, shape: tuple[int, ...]) -> tuple[float, float]:
-        y0, y1 = robust_y_range(np.broadcast_to(np.asarray(values, dtype=float), shape))
-        if not (math.isfinite(y0) and math.isfinite(y1) and y0 < y1):
-            return -1.0, 1.0
-        return y0, y1
+    # ----------------------------------------------------------------- overlays
+    def set_trail(
+        self, xs: Sequence[float], ys: Sequence[float], slopes: Sequence[float] | None = None
+    ) -> None:
+        """The descent trail to draw (see Trail); lengths must match."""
+        trail = Trail(
+            tuple(map(float, xs)),
+            tuple(map(float, ys)),
+            None if slopes is None else tuple(map(float, slopes)),
+        )
+        if len(trail.ys) != len(trail.xs) or (
+            trail.slopes is not None and len(trail.slopes) != len(trail.xs)
+        ):
+            raise ValueError("a trail needs as many ys (and slopes) as xs")
+        if trail != self._trail:
+            self._trail = trail
+            self.trailChanged.emit(trail)
 
-    def _recompute_curve(self, refit_y: bool = False) -> None:
-        if self._expression is None:
-            return
-        x0, x1, y0, y1 = self._view
-        self.curve_computations += 1
-        order = 2 if self._toggles.show_second_derivative else int(self._toggles.show_derivative)
-        xs = np.linspace(x0, x1, SAMPLES)
-        try:
-            s = self._sample(xs, order)
-        except Exception as err:  # keep the last curve rather than crash on an engine error
-            if refit_y:
-                self._view = (x0, x1, -1.0, 1.0)
-                self.viewRangeChanged.emit(self._view)
-            self._set_error(ExprError(f"Could not evaluate: {err}", 0, len(self._text)))
-            return
-        if refit_y:  # frame the curve from the same samples that draw it
-            y0, y1 = self._fit_y(s.value, xs.shape)
-            self._view = (x0, x1, y0, y1)
-            self.viewRangeChanged.emit(self._view)
-        span = y1 - y0
+    def clear_trail(self) -> None:
+        if self._trail is not None:
+            self._trail = None
+            self.trailChanged.emit(None)
 
-        def polyline(values: Any, channel: str) -> tuple[np.ndarray, np.ndarray]:
-            ys = np.broadcast_to(np.asarray(values, dtype=float), xs.shape)
+    def start_stepping(self, mode: Mode) -> None:
+        """Step through the backward or forward pass at the current point, from before the
+        first step."""
+        self._stepping = StepThrough(mode, self._point.trace if self._point else None)
+        self._emit_step()
 
-            def evaluate(at: np.ndarray) -> np.ndarray:
-                k = {"value": 0, "derivative": 1, "second_derivative": 2}[channel]
-                return np.asarray(getattr(self._sample(at, k), channel), dtype=float)
+    def step_to(self, position: int) -> None:
+        """Go to a step (clamped to -1 .. count - 1); nothing when not stepping."""
+        if self._stepping is not None and int(position) != self._stepping.position:
+            self._stepping.seek(int(position))
+            self._emit_step()
 
+    def step_by(self, delta: int) -> None:
+        if self._stepping is not None:
+            self.step_to(self._stepping.position + int(delta))
+
+    def stop_stepping(self) -> None:
+        """Back to the live numbers."""
+        if self._stepping is not None:
+            self._stepping = None
+            self._emit_step()
+
+    def _emit_step(self) -> None:
+        self._step = None if self._stepping is None else self._stepping.frame()
+        self.stepChanged.emit(self._step)
+
+    # ----------------------------------------------------------------- internals
+    def _parse(self, text: str) -> Expression | ExprError:
+        found = self._parsed.get(text)
+        if found is None:
             try:
-                bx, by = break_discontinuities(xs, ys, span, evaluate)
-            except Exception:
-                bx, by = xs, ys
-            return bx, clip_for_drawing(by, y0, y1)
+                found = parse(text)
+            except ExprError as err:
+                found = err
+            except Exception as err:  # a parser bug must not take the app down with it
+                found = ExprError(f"Could not read this: {err}", 0, len(text), text=text)
+            if len(self._parsed) >= _PARSE_CACHE:
+                self._parsed.clear()
+            self._parsed[text] = found
+        return found
 
-        defined = np.isfinite(np.broadcast_to(np.asarray(s.value, dtype=float), xs.shape))
-        cx, cy = polyline(s.value, "value")
-        d1 = d2 = None
-        if self._toggles.show_derivative:  # no f′ curve where f is undefined (see the point)
-            d1 = polyline(np.where(defined, s.derivative, np.nan), "derivative")
-        if self._toggles.show_second_derivative:
-            d2 = polyline(np.where(defined, s.second_derivative, np.nan), "second_derivative")
-        self._curve = CurveData(cx, cy, d1, d2, self._view)
-        self.curveChanged.emit(self._curve)
+    def _params_for(
+        self, names: Sequence[str], current: Mapping[str, ParamState]
+    ) -> dict[str, ParamState]:
+        """The sliders of a new expression: kept, remembered or new (value 1)."""
+        for name, p in current.items():
+            if name not in names:
+                self._remembered[name] = p
+        default = ParamState.around(DEFAULT_PARAM_VALUE)
+        return {n: current.get(n) or self._remembered.get(n) or default for n in names}
+
+    def _commit(self, new: SessionState, *, frame: bool = False) -> None:
+        self._state = new
+        self._frame_pending |= frame
+        if self._emitting:  # announced by the loop below, after the round going out now
+            return
+        self._emitting = True
+        try:
+            while self._frame_pending or self._state != self._shown:
+                self._announce()
+        finally:
+            self._emitting = False
+
+    def _announce(self) -> None:
+        """Bring derived data up to date with the state and emit what changed since the last
+        announcement."""
+        old, new = self._shown, self._state
+        shown_expression, shown_error = self._expression, self._error
+        if old is None or (old.expression, old.draft) != (new.expression, new.draft):
+            self._derive_expression(new)
+        values_changed = old is None or old.param_values() != new.param_values()
+        curve_due = (
+            self._frame_pending
+            or values_changed
+            or old is None
+            or (old.expression, old.view) != (new.expression, new.view)
+            or _plotted(old.toggles) != _plotted(new.toggles)
+        )
+        if curve_due and self._expression is not None:
+            new = self._resample(new, frame=self._frame_pending)
+        elif new.view is None:  # no function to frame: show the x range
+            new = replace(new, view=(*new.x_range, -1.0, 1.0))
+        self._frame_pending = False
+        self._state = self._shown = new
+        changed = (
+            set(_FIELDS)
+            if old is None
+            else {f for f in _FIELDS if getattr(old, f) != getattr(new, f)}
+        )
+        if changed & {"expression", "draft"}:
+            self.textChanged.emit(new.text)
+        if self._expression is not shown_expression:
+            self.expressionChanged.emit(self._expression)
+        if self._error is not shown_error:
+            self.errorChanged.emit(self._error)
+        self._emit_fields(old, new, changed)
+        if curve_due and self._curve is not None:
+            self.curveChanged.emit(self._curve)
+        if self._expression is not None and (values_changed or changed & {"expression", "x"}):
+            self._recompute_point()
+        if old is not None:
+            self.stateChanged.emit(old, new)
+
+    def _derive_expression(self, state: SessionState) -> None:
+        """The expression shown and the error, from the state's texts."""
+        parsed = self._parse(state.expression)
+        if isinstance(parsed, Expression):
+            self._expression, self._error = parsed, None
+        else:  # only a session that never had a valid function gets here: keep the last one
+            self._error = parsed
+        if state.draft is not None:
+            draft = self._parse(state.draft)
+            self._error = draft if isinstance(draft, ExprError) else None
+
+    def _resample(self, state: SessionState, *, frame: bool) -> SessionState:
+        """The curve for `state` (and its framed view when asked); keeps the last curve if the
+        engine fails, with the failure shown as the error."""
+        assert self._expression is not None
+        view = state.view or (*state.x_range, -1.0, 1.0)
+        self.curve_computations += 1
+        try:
+            self._curve = sample_curve(
+                self._expression, state.param_values(), view, state.toggles, frame_y=frame
+            )
+        except Exception as err:  # keep the last curve rather than crash on an engine error
+            self._error = ExprError(f"Could not evaluate: {err}", 0, len(state.text))
+            return replace(state, view=view)
+        return replace(state, view=self._curve.view)
+
+    def _emit_fields(self, old: SessionState | None, new: SessionState, changed: set[str]) -> None:
+        if "params" in changed:
+            names = tuple(new.params)
+            if old is None or tuple(old.params) != names:
+                self.paramsChanged.emit(names)
+            for name in names:
+                if old is None or old.params.get(name) != new.params[name]:
+                    self.paramChanged.emit(name)
+        if "x_range" in changed:
+            self.xRangeChanged.emit(*new.x_range)
+        if "x" in changed:
+            self.xChanged.emit(new.x)
+        if "view" in changed:
+            self.viewRangeChanged.emit(new.view)
+        if "toggles" in changed:
+            self.togglesChanged.emit()
+        if changed & {"title", "note"}:
+            self.lessonChanged.emit()
+        if "descent" in changed:
+            self.descentSettingsChanged.emit(new.descent)
 
     def _recompute_point(self) -> None:
-        if self._expression is None:
-            return
+        assert self._expression is not None
         self.point_computations += 1
-        try:
-            with np.errstate(all="ignore"):
-                p = self._expression.at(self._x, self.param_values(), trace=True)
-            value = _as_float(p.value)
-            # The engine follows PyTorch (d ln x/dx at x = -1 is -1 although ln(-1) is nan); a
-            # student should read "undefined" for every derivative where f itself is undefined.
-            # The trace keeps the engine's raw numbers for the graph view.
-            ok = 1.0 if math.isfinite(value) else math.nan
-            point = PointData(
-                self._x,
-                value,
-                _as_float(p.derivative) * ok,
-                _as_float(p.second_derivative) * ok,
-                {k: _as_float(v) * ok for k, v in dict(p.gradient).items()},
-                p.trace,
-            )
-        except Exception:
-            nan = math.nan
-            point = PointData(self._x, nan, nan, nan, {}, None)
-        self._point = point
-        self.pointChanged.emit(point)
-
-    # ----------------------------------------------------------------- state
-    def to_state(self) -> dict[str, Any]:
-        """JSON-ready session state (the typed text, even if it currently has an error)."""
-        return {
-            "version": STATE_VERSION,
-            "expression": self._text,
-            "x": self._x,
-            "x_range": list(self._x_range),
-            "params": {
-                name: {"value": s.value, "min": s.minimum, "max": s.maximum}
-                for name, s in self._params.items()
-            },
-            "view": list(self._view),
-            "show_derivative": self._toggles.show_derivative,
-            "show_second_derivative": self._toggles.show_second_derivative,
-            "show_edge_labels": self._toggles.show_edge_labels,
-        }
-
-    def apply_state(self, state: dict[str, Any]) -> None:
-        """Restore a state from `to_state`; raises SessionError (and changes nothing) when it
-        is malformed. Missing keys keep their current value, except a missing view, which
-        means auto: the x range and the curve are framed."""
-        parsed = _validate_state(state)
-        for name, (value, lo, hi) in parsed["params"].items():
-            self._remembered[name] = ParamState(value, lo, hi)
-            if name in self._params:  # a parameter that stays: update it in place
-                self._params[name] = ParamState(value, lo, hi)
-        if "expression" in parsed:
-            self.set_text(parsed["expression"])
-        for name in parsed["params"]:
-            if name in self._params:
-                self.paramChanged.emit(name)
-        if "x_range" in parsed:
-            self.set_x_range(*parsed["x_range"])
-        if "x" in parsed:
-            self.set_x_extending(parsed["x"])
-        for key in ("show_derivative", "show_second_derivative", "show_edge_labels"):
-            if key in parsed:
-                self._set_toggle(key, parsed[key], recompute=False)
-        if "view" in parsed:
-            self._view = tuple(parsed["view"])
-            self.viewRangeChanged.emit(self._view)
-            self._recompute_curve()
-        else:  # no saved view means "auto": frame the x range and the curve
-            self.reset_view()
-        self._recompute_point()
+        s = self._state
+        self._point = evaluate_point(self._expression, s.x, s.param_values())
+        self.pointChanged.emit(self._point)
+        if self._stepping is not None:
+            self._stepping.load(self._point.trace)
+            self._emit_step()
 
 
-def _validate_state(state: Any) -> dict[str, Any]:
-    if not isinstance(state, dict):
-        raise SessionError("A session must be a JSON object.")
-    out: dict[str, Any] = {"params": {}}
-    if "expression" in state:
-        if not isinstance(state["expression"], str):
-            raise SessionError("The session's expression must be text.")
-        out["expression"] = state["expression"]
-    if "x" in state:
-        if not _finite(state["x"]):
-            raise SessionError("The session's x must be a finite number.")
-        out["x"] = float(state["x"])
+def _plotted(toggles: Toggles) -> tuple[bool, bool]:
+    """The toggles that change what the curve samples (edge labels do not)."""
+    return toggles.show_derivative, toggles.show_second_derivative
 
-    def pair(key: str, n: int) -> None:
-        if key not in state:
-            return
-        v = state[key]
-        if not (isinstance(v, list | tuple) and len(v) == n and all(_finite(t) for t in v)):
-            raise SessionError(f"The session's {key} must be {n} finite numbers.")
-        if any(v[i] >= v[i + 1] for i in range(0, n, 2)):
-            raise SessionError(f"The session's {key} must go from low to high.")
-        out[key] = tuple(float(t) for t in v)
 
-    pair("x_range", 2)
-    pair("view", 4)
-    params = state.get("params", {})
-    if not isinstance(params, dict):
-        raise SessionError("The session's params must be an object.")
-    for name, p in params.items():
-        if _finite(p):
-            p = {"value": p}
-        if not isinstance(name, str) or not isinstance(p, dict) or not _finite(p.get("value")):
-            raise SessionError(f"Parameter {name!r} needs a finite value.")
-        value = float(p["value"])
-        lo = float(p.get("min", min(DEFAULT_RANGE[0], math.floor(value))))
-        hi = float(p.get("max", max(DEFAULT_RANGE[1], math.ceil(value))))
-        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-            raise SessionError(f"Parameter {name!r} has a bad range.")
-        out["params"][name] = (value, min(lo, value), max(hi, value))
-    for key in ("show_derivative", "show_second_derivative", "show_edge_labels"):
-        if key in state:
-            if not isinstance(state[key], bool):
-                raise SessionError(f"The session's {key} must be true or false.")
-            out[key] = state[key]
-    return out
+def _usable_range(lo: float, hi: float) -> bool:
+    """A range a slider and a plot axis can show: finite ends, lo < hi, a finite width."""
+    return math.isfinite(lo) and math.isfinite(hi) and lo < hi and math.isfinite(hi - lo)

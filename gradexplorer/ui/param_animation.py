@@ -12,18 +12,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QApplication, QMenu, QStyle, QToolButton, QWidget
 
 from gradexplorer.lessons.animate import PlayMode, animated_value, bounce_direction
-from gradexplorer.ui.controls import ParamPanel
+from gradexplorer.ui.commands import Command, key_text
+from gradexplorer.ui.controls import ParamPanel, ValueControl
 from gradexplorer.ui.model import ExplorerModel
-
-if TYPE_CHECKING:
-    from gradexplorer.ui.main_window import MainWindow
 
 FRAME_MS = 33  # about 30 frames per second: smooth, and cheap enough for two shared cores
 # Fraction of the range crossed per second, with the words the menu shows.
@@ -54,8 +51,32 @@ class _Settings:
     mode: PlayMode = DEFAULT_MODE
 
 
+def _animate(id_: str, text: str, keys: tuple[str, ...], handler: str, tip: str = "") -> Command:
+    return Command(f"animate.{id_}", text, "animate", keys, handler, tip)
+
+
 class ParamAnimator(QObject):
     """Drives every playing parameter from one QTimer."""
+
+    COMMANDS = (
+        _animate(
+            "toggle",
+            "&Play / pause parameter",
+            ("Ctrl+Shift+A",),
+            "toggle_current",
+            "Animate the focused parameter (or the first one)",
+        ),
+        _animate("stop", "&Stop all parameters", ("Ctrl+Alt+A",), "stop_all", "Pause every one"),
+        _animate("faster", "&Faster", ("Ctrl+Alt+F",), "faster_current", "Sweep faster"),
+        _animate("slower", "S&lower", ("Ctrl+Alt+S",), "slower_current", "Sweep more slowly"),
+        _animate(
+            "mode",
+            "&Bounce / loop",
+            ("Ctrl+Alt+B",),
+            "toggle_mode_current",
+            "Switch between bouncing min ↔ max and looping min → max",
+        ),
+    )
 
     playingChanged = Signal(str, bool)
 
@@ -102,7 +123,7 @@ class ParamAnimator(QObject):
             return False
         s = self._settings.setdefault(name, _Settings())
         self._sweeps[name] = _Sweep(
-            self.clock(), state.value, state.minimum, state.maximum, s.speed, s.mode
+            self.clock(), state.value, state.min, state.max, s.speed, s.mode
         )
         if not self.timer.isActive():
             self.timer.start()
@@ -163,7 +184,7 @@ class ParamAnimator(QObject):
                 self.pause(name)
                 continue
             sweep = self._sweeps[name]
-            if (state.minimum, state.maximum) != (sweep.lo, sweep.hi):
+            if (state.min, state.max) != (sweep.lo, sweep.hi):
                 sweep = self._reanchor(name)
             value = animated_value(
                 now - sweep.t0,
@@ -191,7 +212,7 @@ class ParamAnimator(QObject):
         s = self._settings.setdefault(name, _Settings())
         state = self._model.params[name]
         speed = s.speed * (direction if s.mode == "bounce" else 1)
-        new = _Sweep(now, state.value, state.minimum, state.maximum, speed, s.mode)
+        new = _Sweep(now, state.value, state.min, state.max, speed, s.mode)
         self._sweeps[name] = new
         return new
 
@@ -235,9 +256,8 @@ class ParamAnimator(QObject):
             menu.addAction(act)
         button.setMenu(menu)
         button.toggled.connect(lambda on, n=name: self._button_toggled(n, on))
-        add = getattr(control, "add_row_tool", None)
-        if add is not None:
-            add(button)
+        assert isinstance(control, ValueControl)
+        control.add_row_tool(button)
         self.buttons[name] = button
         self._sync_button(name)
 
@@ -262,7 +282,7 @@ class ParamAnimator(QObject):
         button.setToolTip(
             f"{'Pause' if on else 'Play'} {name}: sweeps its range ({mode}, "
             f"{1 / speed:g} s from min to max). The arrow chooses speed and loop/bounce. "
-            "Animate menu: Ctrl+Shift+A"
+            f"Animate menu: {key_text(self.COMMANDS[0])}"
         )
         menu = button.menu()
         if menu is not None:
@@ -285,42 +305,14 @@ class ParamAnimator(QObject):
         if name is not None:
             what(name)
 
+    def toggle_current(self) -> None:
+        self._on_current(self.toggle)
 
-def install_param_animation(window: MainWindow) -> ParamAnimator:
-    """Play buttons on the parameter rows and an &Animate menu with shortcuts."""
-    animator = ParamAnimator(window.model, window.param_panel, parent=window)
-    action = window.make_action
-    menu = QMenu("&Animate", window)
-    window.menuBar().insertMenu(window.help_menu.menuAction(), menu)  # Help stays last
-    cur = animator._on_current
-    animator.toggle_action = action(
-        "&Play / pause parameter",
-        lambda: cur(animator.toggle),
-        "Ctrl+Shift+A",
-        tip="Animate the focused parameter (or the first one)",
-    )
-    animator.stop_action = action(
-        "&Stop all parameters", animator.stop_all, "Ctrl+Alt+A", tip="Pause every animation"
-    )
-    animator.faster_action = action(
-        "&Faster", lambda: cur(lambda n: animator.change_speed(n, 1)), "Ctrl+Alt+F"
-    )
-    animator.slower_action = action(
-        "S&lower", lambda: cur(lambda n: animator.change_speed(n, -1)), "Ctrl+Alt+S"
-    )
-    animator.mode_action = action(
-        "&Bounce / loop",
-        lambda: cur(animator.toggle_mode),
-        "Ctrl+Alt+B",
-        tip="Switch between bouncing min ↔ max and looping min → max",
-    )
-    for act in (
-        animator.toggle_action,
-        animator.stop_action,
-        animator.faster_action,
-        animator.slower_action,
-        animator.mode_action,
-    ):
-        menu.addAction(act)
-    animator.menu = menu
-    return animator
+    def faster_current(self) -> None:
+        self._on_current(lambda n: self.change_speed(n, 1))
+
+    def slower_current(self) -> None:
+        self._on_current(lambda n: self.change_speed(n, -1))
+
+    def toggle_mode_current(self) -> None:
+        self._on_current(self.toggle_mode)

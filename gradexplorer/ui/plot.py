@@ -8,7 +8,6 @@ frame up and the tangent cannot drag it around.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
@@ -16,16 +15,10 @@ from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import QGraphicsItem, QWidget
 
-from gradexplorer.ui.model import CurveData, ExplorerModel, PointData
-from gradexplorer.ui.numbers import clip_line
+from gradexplorer.ui.model import CurveData, ExplorerModel, PointData, Trail
+from gradexplorer.ui.plot_geometry import clip_line
 from gradexplorer.ui.theme import LIGHT, Theme
 
-# The light theme's colours under the names other modules know; every theme is in theme.py.
-CURVE_COLOR = LIGHT.plot.curve
-D1_COLOR = LIGHT.plot.d1
-D2_COLOR = LIGHT.plot.d2
-TANGENT_COLOR = LIGHT.plot.tangent
-POINT_COLOR = LIGHT.plot.point
 TRAIL_COLOR = "#7b2cbf"
 TRAIL_TANGENT_COLOR = "#9d4edd"
 TRAIL_COLOR_DARK = "#d7a6ff"
@@ -68,8 +61,7 @@ class PlotView(pg.PlotWidget):
         self.setAccessibleName("Plot of f(x) with the tangent at x")
         self.setToolTip(
             "Drag the red point (or click the plot) to move x. Drag empty space to pan, wheel to"
-            " zoom; the curve is re-sampled for what you see. View ▸ Reset view (Ctrl+R) frames"
-            " it again."
+            " zoom; the curve is re-sampled for what you see. View ▸ Reset view frames it again."
         )
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._model = model
@@ -78,64 +70,39 @@ class PlotView(pg.PlotWidget):
         item.hideButtons()
         item.setMenuEnabled(False)  # its "View All" would auto-range onto poles
         self.view_box.disableAutoRange()
-        item.showGrid(x=True, y=True, alpha=0.18)
-        for name in ("bottom", "left"):
-            item.getAxis(name).setPen(pg.mkPen("#555"))
-            item.getAxis(name).setTextPen(pg.mkPen("#222"))
         item.setLabel("bottom", "x")
         item.setLabel("left", "y")
+        self._build_items(item)
+        self.apply_theme(LIGHT)  # pens, brushes and the legend
+        self._connect(model)
 
+    def _build_items(self, item: pg.PlotItem) -> None:
+        """Every item is made once; changes only call setData. Overlays ignore bounds so they
+        never drag the view around."""
         self.zero_lines = [pg.InfiniteLine(0.0, angle=angle) for angle in (0, 90)]
-        for line in self.zero_lines:
-            item.addItem(line, ignoreBounds=True)
         # Antialiased curves are affordable: they are drawn into a pixmap cache (below) once per
         # recompute, not on every x step.
-        self.curve_item = pg.PlotCurveItem(
-            pen=pg.mkPen(CURVE_COLOR, width=2.5), name="f(x)", antialias=True
-        )
-        self.d1_item = pg.PlotCurveItem(
-            pen=pg.mkPen(D1_COLOR, width=2, style=Qt.PenStyle.DashLine),
-            name="f′(x)",
-            antialias=True,
-        )
-        self.d2_item = pg.PlotCurveItem(
-            pen=pg.mkPen(D2_COLOR, width=2, style=Qt.PenStyle.DotLine),
-            name="f′′(x)",
-            antialias=True,
-        )
-        self.tangent_item = pg.PlotCurveItem(
-            pen=pg.mkPen(TANGENT_COLOR, width=2), name="tangent", antialias=True
-        )
-        self.marker = DragPoint(
-            size=16, symbol="o", pen=pg.mkPen("#ffffff", width=2), brush=pg.mkBrush(POINT_COLOR)
-        )
+        self.curve_item = pg.PlotCurveItem(name="f(x)", antialias=True)
+        self.d1_item = pg.PlotCurveItem(name="f′(x)", antialias=True)
+        self.d2_item = pg.PlotCurveItem(name="f′′(x)", antialias=True)
+        self.tangent_item = pg.PlotCurveItem(name="tangent", antialias=True)
+        self.marker = DragPoint(size=16, symbol="o")
         self.marker.setZValue(10)
         self.marker.setToolTip("Drag me along the curve to move x")
         self.marker.setVisible(False)  # until there is a point (a bad start has none)
-        # Descent trail overlay (set_trail): segments between visited points, the points, the
+        # The descent trail (model.trail): segments between visited points, the points, the
         # latest one emphasised, and optionally the tangent at each step. Below the marker.
-        self.trail_line = pg.PlotCurveItem(
-            pen=pg.mkPen(TRAIL_COLOR, width=1.5, style=Qt.PenStyle.DashLine), antialias=True
-        )
-        self.trail_tangents = pg.PlotCurveItem(
-            pen=pg.mkPen(TRAIL_TANGENT_COLOR, width=3), antialias=True
-        )
-        self.trail_points = pg.ScatterPlotItem(
-            size=8, pen=pg.mkPen("#ffffff", width=1), brush=pg.mkBrush(TRAIL_COLOR)
-        )
-        self.trail_head = pg.ScatterPlotItem(
-            size=13, symbol="d", pen=pg.mkPen("#ffffff", width=1.5), brush=pg.mkBrush(TRAIL_COLOR)
-        )
+        self.trail_tangents = pg.PlotCurveItem(antialias=True)
+        self.trail_line = pg.PlotCurveItem(antialias=True)
+        self.trail_points = pg.ScatterPlotItem(size=8)
+        self.trail_head = pg.ScatterPlotItem(size=13, symbol="d")
         self._trail: tuple[np.ndarray, np.ndarray, np.ndarray | None] | None = None
-        for z, it in enumerate(
-            (self.trail_tangents, self.trail_line, self.trail_points, self.trail_head)
-        ):
+        trail = (self.trail_tangents, self.trail_line, self.trail_points, self.trail_head)
+        for z, it in enumerate(trail):
             it.setZValue(5 + z)
             it.setVisible(False)
-        for curve in (self.curve_item, self.d1_item, self.d2_item, self.tangent_item):
-            item.addItem(curve, ignoreBounds=True)
-        item.addItem(self.marker, ignoreBounds=True)
-        for it in (self.trail_tangents, self.trail_line, self.trail_points, self.trail_head):
+        curves = (self.curve_item, self.d1_item, self.d2_item, self.tangent_item)
+        for it in (*self.zero_lines, *curves, self.marker, *trail):
             item.addItem(it, ignoreBounds=True)
         # Moving x repaints most of the plot (the tangent spans it), but only the tangent and
         # the point change: the grid/axes and the curves are blitted from pixmap caches that
@@ -143,12 +110,10 @@ class PlotView(pg.PlotWidget):
         cached = [item.getAxis("bottom"), item.getAxis("left")]
         for it in (*cached, self.curve_item, self.d1_item, self.d2_item):
             it.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        self.legend = item.addLegend(
-            offset=(10, 10), labelTextColor="#222", brush="#ffffffd0", labelTextSize="10pt"
-        )
+        self.legend = item.addLegend(offset=(10, 10), labelTextSize="10pt")
         self._legend_items = [self.curve_item, self.tangent_item]
-        self.apply_theme(LIGHT)  # also builds the legend
 
+    def _connect(self, model: ExplorerModel) -> None:
         self.view_box.sigRangeChanged.connect(self._on_range_changed)
         self.marker.dragged.connect(model.set_x)
         self.scene().sigMouseClicked.connect(self._on_click)
@@ -157,11 +122,14 @@ class PlotView(pg.PlotWidget):
         model.pointChanged.connect(self.show_point)
         model.viewRangeChanged.connect(self.apply_view)
         model.togglesChanged.connect(self._on_toggles)
+        model.trailChanged.connect(self.show_trail)
         self.apply_view(model.view_range)
         if model.curve is not None:
             self.show_curve(model.curve)
         if model.point is not None:
             self.show_point(model.point)
+        if model.trail is not None:
+            self.show_trail(model.trail)
 
     # model → plot
     def apply_view(self, view: tuple[float, float, float, float]) -> None:
@@ -202,30 +170,21 @@ class PlotView(pg.PlotWidget):
             self.tangent_item.setData(np.array([xa, xb]), np.array([ya, yb]))
             self.tangent_item.setVisible(True)
 
-    # descent trail overlay
-    def set_trail(
-        self,
-        xs: Sequence[float] | np.ndarray,
-        ys: Sequence[float] | np.ndarray,
-        slopes: Sequence[float] | np.ndarray | None = None,
-    ) -> None:
-        """Show visited points joined in order, the last one emphasised; with `slopes`, a short
+    # descent trail overlay (model.trail)
+    def show_trail(self, trail: Trail | None) -> None:
+        """Visited points joined in order, the last one emphasised, and with slopes a short
         tangent at each point. Non-finite points are skipped (and break the line there)."""
-        x = np.asarray(xs, dtype=float).reshape(-1)
-        y = np.asarray(ys, dtype=float).reshape(-1)
-        if x.shape != y.shape:
-            raise ValueError("set_trail needs as many ys as xs")
-        k = None if slopes is None else np.asarray(slopes, dtype=float).reshape(-1)
-        if k is not None and k.shape != x.shape:
-            raise ValueError("set_trail needs as many slopes as xs")
+        if trail is None:
+            self._trail = None
+            for it in (self.trail_tangents, self.trail_line, self.trail_points, self.trail_head):
+                it.setData([], [])
+                it.setVisible(False)
+            return
+        x = np.asarray(trail.xs, dtype=float)
+        y = np.asarray(trail.ys, dtype=float)
+        k = None if trail.slopes is None else np.asarray(trail.slopes, dtype=float)
         self._trail = (x, y, k)
         self._draw_trail()
-
-    def clear_trail(self) -> None:
-        self._trail = None
-        for it in (self.trail_tangents, self.trail_line, self.trail_points, self.trail_head):
-            it.setData([], [])
-            it.setVisible(False)
 
     def trail(self) -> tuple[np.ndarray, np.ndarray]:
         """The trail points as given to set_trail (empty when cleared), for tests and export."""

@@ -12,16 +12,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QActionGroup, QColor, QKeySequence, QPalette, QShortcut
+from PySide6.QtGui import QColor, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFileDialog,
     QLabel,
-    QMenu,
     QMessageBox,
 )
 
+from gradexplorer.ui.commands import Command, Commands
 from gradexplorer.ui.export import ExportError, export_scene, export_view, view_image
 from gradexplorer.ui.theme import DARK, LIGHT, THEMES, Theme, legend_html, presentation_variant
 
@@ -40,8 +40,82 @@ def muted_colour(theme: Theme) -> QColor:
     return mid.lighter(115) if theme.dark else mid.darker(130)
 
 
+def _command(id_: str, text: str, menu: str, keys: tuple[str, ...], handler: str, tip: str, **kw):
+    return Command(id_, text, menu, keys, handler, tip, **kw)
+
+
 class Presentation(QObject):
     """Theme and presentation state of one window, and its export commands."""
+
+    COMMANDS = (
+        _command(
+            "view.presentation",
+            "&Presentation mode",
+            "view",
+            ("Ctrl+Shift+P",),
+            "set_presentation",
+            "Large text, thick lines, high contrast, no menu bar (Esc leaves)",
+            section=30,
+            checkable=True,
+            checked="active",
+        ),
+        _command(
+            "view.theme.light",
+            LIGHT.title,
+            "view.theme",
+            ("Ctrl+Shift+L",),
+            "use_light_theme",
+            "Light colours for the window, plot and graph",
+            checkable=True,
+            checked="light",
+            group="theme",
+        ),
+        _command(
+            "view.theme.dark",
+            DARK.title,
+            "view.theme",
+            ("Ctrl+Shift+K",),
+            "use_dark_theme",
+            "Dark colours for the window, plot and graph",
+            checkable=True,
+            checked="dark",
+            group="theme",
+        ),
+        _command(
+            "file.export.plot",
+            "&Plot as PNG or SVG…",
+            "file.export",
+            ("Ctrl+E",),
+            "export_plot_dialog",
+            "Save the plot as a picture",
+        ),
+        _command(
+            "file.export.graph",
+            "Backward &graph as PNG or SVG…",
+            "file.export",
+            ("Ctrl+Shift+E",),
+            "export_graph_dialog",
+            "Save the whole backward graph as a picture",
+        ),
+        _command(
+            "file.export.copy_plot",
+            "Copy plot &image",
+            "file.export",
+            ("Ctrl+Alt+C",),
+            "copy_plot_image",
+            "Put a picture of the plot on the clipboard",
+            section=10,
+        ),
+        _command(
+            "file.export.copy_code",
+            "Copy as Py&Torch code",
+            "file.export",
+            ("Ctrl+Shift+T",),
+            "copy_pytorch_code",
+            "Put a PyTorch program computing f and its gradient on the clipboard",
+            section=10,
+        ),
+    )
 
     themeChanged = Signal(object)  # the Theme now shown
     presentationChanged = Signal(bool)
@@ -59,76 +133,17 @@ class Presentation(QObject):
         self._muted = window.palette().color(QPalette.ColorRole.Mid).darker(130)
         self.last_export: Path | None = None
         self._dock_heights: dict[QDockWidget, int] = {}
-        self._build_actions()
         self._escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), window)
         self._escape.setObjectName("leavePresentationShortcut")
         self._escape.activated.connect(lambda: self.set_presentation(False))
         self._escape.setEnabled(False)  # Escape belongs to the widgets outside presentation
+        # The light theme from the start, not the platform's palette: its greys are chosen for
+        # contrast (hints at 4.5:1), and a theme change later starts from known colours.
+        self._apply(LIGHT)
 
-    # ----------------------------------------------------------------- menus
-    def _build_actions(self) -> None:
-        w = self.window
-        act = w.make_action
-        view = w.view_menu
-        view.addSeparator()
-        self.presentation_action = act(
-            "&Presentation mode",
-            lambda on: self.set_presentation(bool(on)),
-            "Ctrl+Shift+P",
-            tip="Large text, thick lines, high contrast, no menu bar (Esc leaves)",
-            checkable=True,
-        )
-        view.addAction(self.presentation_action)
-        self.theme_menu = QMenu("&Theme", w, objectName="themeMenu")
-        group = QActionGroup(self)
-        group.setExclusive(True)
-        self.theme_actions = {}
-        for theme, key in ((LIGHT, "Ctrl+Shift+L"), (DARK, "Ctrl+Shift+K")):
-            a = act(
-                theme.title,
-                lambda _on=False, name=theme.name: self.set_theme(name),
-                key,
-                tip=f"{theme.name.capitalize()} colours for the window, plot and graph",
-                checkable=True,
-            )
-            group.addAction(a)
-            self.theme_menu.addAction(a)
-            self.theme_actions[theme.name] = a
-        self.theme_actions[LIGHT.name].setChecked(True)
-        view.addMenu(self.theme_menu)
-
-        self.export_menu = QMenu("&Export", w, objectName="exportMenu")
-        self.export_plot_action = act(
-            "&Plot as PNG or SVG…",
-            lambda: self.export_plot_dialog(),
-            "Ctrl+E",
-            tip="Save the plot as a picture",
-        )
-        self.export_graph_action = act(
-            "Backward &graph as PNG or SVG…",
-            lambda: self.export_graph_dialog(),
-            "Ctrl+Shift+E",
-            tip="Save the whole backward graph as a picture",
-        )
-        self.copy_plot_action = act(
-            "Copy plot &image",
-            lambda: self.copy_plot_image(),
-            "Ctrl+Alt+C",
-            tip="Put a picture of the plot on the clipboard",
-        )
-        self.copy_code_action = act(
-            "Copy as Py&Torch code",
-            lambda: self.copy_pytorch_code(),
-            "Ctrl+Shift+T",
-            tip="Put a PyTorch program computing f and its gradient on the clipboard",
-        )
-        for a in (self.export_plot_action, self.export_graph_action):
-            self.export_menu.addAction(a)
-        self.export_menu.addSeparator()
-        for a in (self.copy_plot_action, self.copy_code_action):
-            self.export_menu.addAction(a)
-        w.file_menu.insertMenu(w.quit_action, self.export_menu)
-        w.file_menu.insertSeparator(w.quit_action)
+    def bind(self, commands: Commands) -> None:
+        self.presentationChanged.connect(lambda _on: commands.refresh())
+        self.themeChanged.connect(lambda _theme: commands.refresh())
 
     # ----------------------------------------------------------------- themes
     @property
@@ -136,13 +151,26 @@ class Presentation(QObject):
         """The theme on screen now (a presentation variant while presenting)."""
         return self._current
 
+    @property
+    def light(self) -> bool:
+        return self.base_theme is LIGHT
+
+    @property
+    def dark(self) -> bool:
+        return self.base_theme is DARK
+
+    def use_light_theme(self, _checked: bool = True) -> None:
+        self.set_theme(LIGHT.name)
+
+    def use_dark_theme(self, _checked: bool = True) -> None:
+        self.set_theme(DARK.name)
+
     def set_theme(self, name: str) -> None:
         """Choose the light or dark theme (kept through presentation mode)."""
         theme = THEMES[name]
         if theme not in (LIGHT, DARK):
             raise ValueError(f"choose 'light' or 'dark', not {name!r}")
         self.base_theme = theme
-        self.theme_actions[name].setChecked(True)
         self._apply(presentation_variant(theme) if self.active else theme)
 
     def _apply(self, theme: Theme) -> None:
@@ -159,9 +187,7 @@ class Presentation(QObject):
                 lp.setColor(QPalette.ColorRole.WindowText, muted)
                 label.setPalette(lp)
         self._muted = muted
-        legend = w.findChild(QLabel, "graphLegend")
-        if legend is not None:
-            legend.setText(legend_html(theme))
+        w.graph_legend.setText(legend_html(theme))
         # style sheets that say palette(mid) read the palette when they are set: set them again
         w.function_input.set_font_scale(w.zoom)
         w.plot.apply_theme(theme)
@@ -202,9 +228,7 @@ class Presentation(QObject):
                 self._restore_docks()  # once the bars took their height back
             self._escape.setEnabled(self.active)
             w.graph_view.fit()
-            self.presentationChanged.emit(self.active)
-        if self.presentation_action.isChecked() != self.active:
-            self.presentation_action.setChecked(self.active)
+        self.presentationChanged.emit(self.active)
 
     def _bottom_docks(self) -> list[QDockWidget]:
         w = self.window
@@ -298,13 +322,3 @@ class Presentation(QObject):
             f"Copied PyTorch code for f(x) = {m.expression.canonical} at x = {m.x:g}{note}",
             6000,
         )
-
-
-def install_presentation(window: MainWindow) -> Presentation:
-    """View ▸ Presentation mode and Theme, File ▸ Export; stored as `window.presentation`."""
-    presentation = Presentation(window)
-    window.presentation = presentation
-    # The light theme from the start, not the platform's palette: its greys are chosen for
-    # contrast (hints at 4.5:1), and a theme change later starts from known colours.
-    presentation._apply(LIGHT)
-    return presentation

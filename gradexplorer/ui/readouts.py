@@ -6,8 +6,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QWidget
 
+from gradexplorer.formatting import UNDEFINED, readout
 from gradexplorer.ui.model import ExplorerModel, PointData
-from gradexplorer.ui.numbers import UNDEFINED, format_number
 
 
 class Readouts(QGroupBox):
@@ -90,8 +90,8 @@ class Readouts(QGroupBox):
             self.show_point(self._model.point)
 
     def show_point(self, point: PointData) -> None:
-        self.value_label.setText(format_number(point.value))
-        self.derivative_label.setText(format_number(point.derivative))
-        self.second_label.setText(format_number(point.second_derivative))
+        self.value_label.setText(readout(point.value))
+        self.derivative_label.setText(readout(point.derivative))
+        self.second_label.setText(readout(point.second_derivative))
         for name, label in self.partial_labels.items():
-            label.setText(format_number(point.gradient.get(name)))
+            label.setText(readout(point.gradient.get(name)))

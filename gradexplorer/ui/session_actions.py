@@ -15,25 +15,25 @@ from __future__ import annotations
 import contextlib
 import html
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence, QPalette
-from PySide6.QtWidgets import QFileDialog, QLabel, QMenu, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox
 
 from gradexplorer.errors import SessionError
 from gradexplorer.lessons.presets import Preset, list_presets
 from gradexplorer.lessons.session import (
-    DescentSettings,
     SessionState,
-    Toggles,
     load_session,
     save_session,
     session_from_state_string,
+    to_state_string,
 )
-from gradexplorer.ui.model import DEFAULT_EXPRESSION
+from gradexplorer.ui.commands import Command, Commands
 from gradexplorer.ui.undo import UndoRecorder
 
 if TYPE_CHECKING:
@@ -44,7 +44,8 @@ APPLICATION = "gradexplorer"
 NO_SETTINGS_ENV = "GRADEXPLORER_NO_SETTINGS"  # set to 1 to start fresh and remember nothing
 FILE_FILTER = "gradexplorer sessions (*.json);;All files (*)"
 BASE_TITLE = "gradexplorer — autograd you can see"
-_UNDO_KEYS = (QKeySequence.StandardKey.Undo, QKeySequence.StandardKey.Redo)
+Std = QKeySequence.StandardKey
+_UNDO_KEYS = (Std.Undo, Std.Redo)
 
 
 def default_settings() -> QSettings:
@@ -55,8 +56,77 @@ def _message(err: SessionError) -> str:
     return f"{err.message} {err.hint}" if err.hint else err.message
 
 
+def _file(id_: str, text: str, keys: tuple, handler: str, tip: str, section: int = 0) -> Command:
+    return Command(f"file.{id_}", text, "file", keys, handler, tip, section)
+
+
 class SessionActions(QObject):
-    """The File ▸ New/Open/Save…, Edit ▸ Undo/Redo and Lessons menus of a MainWindow."""
+    """The File ▸ New/Open/Save…, Edit ▸ Undo/Redo and Lessons commands of a MainWindow."""
+
+    COMMANDS = (
+        _file("new", "&New", (Std.New, "Ctrl+N"), "new_session", "Start again from x² + 3x"),
+        _file("open", "&Open…", (Std.Open, "Ctrl+O"), "open_dialog", "Open a session or lesson"),
+        _file(
+            "save",
+            "&Save",
+            (Std.Save, "Ctrl+S"),
+            "save",
+            "Save the function, x, parameters, view and toggles",
+        ),
+        _file("save_as", "Save &As…", ("Ctrl+Shift+S",), "save_as", "Save to a new file"),
+        _file(
+            "copy_state",
+            "&Copy state",
+            ("Ctrl+Shift+C",),
+            "copy_state",
+            "Copy the whole session as one line of text (to hand to students in a chat)",
+            section=10,
+        ),
+        _file(
+            "paste_state",
+            "&Paste state",
+            ("Ctrl+Shift+V",),
+            "paste_state",
+            "Open a session from a gx1:… line on the clipboard",
+            section=10,
+        ),
+        Command(
+            "edit.undo",
+            "&Undo",
+            "edit",
+            (Std.Undo, "Ctrl+Z"),
+            "undo_last",
+            "Undo the last change of the function, x or a parameter",
+            enabled="can_undo",
+        ),
+        Command(
+            "edit.redo",
+            "&Redo",
+            "edit",
+            (Std.Redo, "Ctrl+Shift+Z", "Ctrl+Y"),
+            "redo_last",
+            "Redo what was undone",
+            enabled="can_redo",
+        ),
+        Command(
+            "lessons.next",
+            "&Next lesson",
+            "lessons",
+            ("Ctrl+PgDown",),
+            "next_lesson",
+            "Open the next lesson in the list",
+            section=10,
+        ),
+        Command(
+            "lessons.previous",
+            "P&revious lesson",
+            "lessons",
+            ("Ctrl+PgUp",),
+            "previous_lesson",
+            "Open the previous lesson",
+            section=10,
+        ),
+    )
 
     sessionApplied = Signal(object)  # SessionState, after a file, lesson or pasted state is shown
 
@@ -66,151 +136,84 @@ class SessionActions(QObject):
         self.model = window.model
         self.undo = UndoRecorder(self.model, self)
         self.path: Path | None = None  # where Save writes without asking
-        self.title = ""
-        self.note = ""
-        # What the format holds but the model does not (tangent and graph visibility, descent
-        # settings): kept from the last session opened so that saving it again loses nothing.
-        self.toggles = Toggles()
-        self.descent = DescentSettings()
         self.last_error: str | None = None
         self.error_box: QMessageBox | None = None
         self.settings: QSettings | None = None
         self.presets: list[Preset] = list_presets()
+        self.preset_actions: list[QAction] = []
+        self._lesson_index = -1
+        self._commands: Commands | None = None
 
         # The teaching note takes the place of the function field's tip: right under the
         # function, two lines reserved, word-wrapped, and out of the way while there is an error.
         self.note_label: QLabel = window.function_input.tip_label
         self._default_tip = self.note_label.text()
 
-        self.undo.capture_extra = self._capture_extra
-        self.undo.restore_extra = self._restore_extra
-        self._build_menus()
+        self.undo.capture_extra = lambda: self.path
+        self.undo.restore_extra = self._restore_path
         self.undo.stack.cleanChanged.connect(self._on_clean_changed)
+        self.model.lessonChanged.connect(self._show_note)
         self._update_title()
         # Ctrl+Z in the function field means the app's undo, not the line edit's private one
         # (which would leave the two histories disagreeing).
         window.function_input.edit.installEventFilter(self)
         window.installEventFilter(self)
 
-    # ----------------------------------------------------------------- menus
-    def _build_menus(self) -> None:
-        w = self.window
-        act = w.make_action
-        self.new_action = act(
-            "&New",
-            self.new_session,
-            QKeySequence.StandardKey.New,
-            "Ctrl+N",
-            tip="Start again from the default function",
-        )
-        self.open_action = act(
-            "&Open…",
-            self.open_dialog,
-            QKeySequence.StandardKey.Open,
-            "Ctrl+O",
-            tip="Open a saved session or a lesson file",
-        )
-        self.save_action = act(
-            "&Save",
-            self.save,
-            QKeySequence.StandardKey.Save,
-            "Ctrl+S",
-            tip="Save the function, x, parameters, view and toggles",
-        )
-        self.save_as_action = act(
-            "Save &As…", self.save_as, "Ctrl+Shift+S", tip="Save the session to a new file"
-        )
-        self.copy_state_action = act(
-            "&Copy state",
-            self.copy_state,
-            "Ctrl+Shift+C",
-            tip="Copy the whole session as one line of text (to hand to students in a chat)",
-        )
-        self.paste_state_action = act(
-            "&Paste state",
-            lambda: self.paste_state(),
-            "Ctrl+Shift+V",
-            tip="Open a session from a gx1:… line on the clipboard",
-        )
-        quit_action = w.quit_action
-        for a in (self.new_action, self.open_action, self.save_action, self.save_as_action):
-            w.file_menu.insertAction(quit_action, a)
-        w.file_menu.insertSeparator(quit_action)
-        w.file_menu.insertAction(quit_action, self.copy_state_action)
-        w.file_menu.insertAction(quit_action, self.paste_state_action)
-        w.file_menu.insertSeparator(quit_action)
-
-        stack = self.undo.stack
-        self.undo_action = act(
-            "&Undo",
-            self.undo_last,
-            QKeySequence.StandardKey.Undo,
-            "Ctrl+Z",
-            tip="Undo the last change of the function, x or a parameter",
-        )
-        self.redo_action = act(
-            "&Redo",
-            self.redo_last,
-            QKeySequence.StandardKey.Redo,
-            "Ctrl+Shift+Z",
-            "Ctrl+Y",
-            tip="Redo what was undone",
-        )
-        self.undo_action.setEnabled(False)
-        self.redo_action.setEnabled(False)
-        # Typing still waiting for the debounce can be undone too (undo commits it first).
-        stack.canUndoChanged.connect(self._update_undo_enabled)
-        w.function_input.edit.textChanged.connect(self._update_undo_enabled)
-        self.model.textChanged.connect(self._update_undo_enabled)
-        stack.canRedoChanged.connect(self.redo_action.setEnabled)
-        stack.undoTextChanged.connect(lambda t: self.undo_action.setText(f"&Undo {t}".strip()))
-        stack.redoTextChanged.connect(lambda t: self.redo_action.setText(f"&Redo {t}".strip()))
-        self.edit_menu = getattr(w, "edit_menu", None)
-        if self.edit_menu is None:
-            self.edit_menu = QMenu("&Edit", w)
-            w.menuBar().insertMenu(w.view_menu.menuAction(), self.edit_menu)
-            w.edit_menu = self.edit_menu
-        self.edit_menu.addAction(self.undo_action)
-        self.edit_menu.addAction(self.redo_action)
-
-        menu = self.lessons_menu = QMenu("&Lessons", w, objectName="lessonsMenu")
-        menu.setToolTipsVisible(True)
-        self.preset_actions: list[QAction] = []
+    def bind(self, commands: Commands) -> None:
+        """The lesson list at the top of the Lessons menu; undo texts and states follow the
+        stack."""
+        self._commands = commands
+        menu = commands.menus["lessons"]
+        first = menu.actions()[0] if menu.actions() else None
         for i, preset in enumerate(self.presets):
             # a mnemonic digit for the first nine, so Alt+L then 1…9 opens a lesson
             label = preset.title.replace("&", "&&")
-            text = f"&{i + 1}  {label}" if i < 9 else f"    {label}"
-            a = QAction(text, w)
+            a = QAction(f"&{i + 1}  {label}" if i < 9 else f"    {label}", self.window)
             a.setStatusTip(preset.note)
             a.setToolTip(preset.note)
             a.setData(preset.name)
             a.triggered.connect(lambda _=False, p=preset: self.open_preset(p))
-            menu.addAction(a)
+            menu.insertAction(first, a)
             self.preset_actions.append(a)
         if not self.presets:
-            empty = menu.addAction("(no lessons found)")
-            empty.setEnabled(False)
-        menu.addSeparator()
-        self.next_lesson_action = act(
-            "&Next lesson",
-            lambda: self.step_lesson(1),
-            "Ctrl+PgDown",
-            tip="Open the next lesson in the list",
-        )
-        self.previous_lesson_action = act(
-            "P&revious lesson",
-            lambda: self.step_lesson(-1),
-            "Ctrl+PgUp",
-            tip="Open the previous lesson",
-        )
-        menu.addAction(self.next_lesson_action)
-        menu.addAction(self.previous_lesson_action)
-        w.menuBar().insertMenu(w.help_menu.menuAction(), menu)
-        self._lesson_index = -1
+            menu.insertAction(first, QAction("(no lessons found)", self.window, enabled=False))
+        if first is not None:
+            menu.insertSeparator(first)
+        stack = self.undo.stack
+        undo, redo = commands["edit.undo"], commands["edit.redo"]
+        for signal in (stack.canUndoChanged, stack.canRedoChanged, self.model.textChanged):
+            signal.connect(lambda *_: commands.refresh())
+        self.window.function_input.edit.textChanged.connect(lambda *_: commands.refresh())
+        stack.undoTextChanged.connect(lambda t: undo.setText(f"&Undo {t}".strip()))
+        stack.redoTextChanged.connect(lambda t: redo.setText(f"&Redo {t}".strip()))
 
-    def _update_undo_enabled(self, *_args: object) -> None:
+    @property
+    def undo_action(self) -> QAction:
+        assert self._commands is not None
+        return self._commands["edit.undo"]
+
+    @property
+    def redo_action(self) -> QAction:
+        assert self._commands is not None
+        return self._commands["edit.redo"]
+
+    @property
+    def can_undo(self) -> bool:
+        """Typing still waiting for the debounce can be undone too (undo commits it first)."""
         pending = self.window.function_input.edit.text() != self.model.text
-        self.undo_action.setEnabled(self.undo.stack.canUndo() or pending)
+        return self.undo.stack.canUndo() or pending
+
+    @property
+    def can_redo(self) -> bool:
+        return self.undo.stack.canRedo()
+
+    @property
+    def title(self) -> str:
+        return self.model.state.title
+
+    @property
+    def note(self) -> str:
+        return self.model.state.note
 
     def _on_clean_changed(self, clean: bool) -> None:
         # the stack also reports while the window is being destroyed
@@ -238,28 +241,18 @@ class SessionActions(QObject):
     def current_session(self) -> tuple[SessionState, str | None]:
         """The session as the format stores it, and a warning when the typed text has an error
         (then the last valid function is what gets stored)."""
-        state = self.model.to_state()
+        state = self.model.state
+        if self.model.expression is None:
+            raise SessionError(
+                "The function has an error and there is no valid one to keep.",
+                hint="Fix the function first.",
+            )
         warning = None
-        if self.model.error is not None:
-            expression = self.model.expression
-            valid = self.undo.snapshot().valid_text
-            if expression is None or valid is None:
-                raise SessionError(
-                    "The function has an error and there is no valid one to keep.",
-                    hint="Fix the function first.",
-                )
-            warning = f"the function has an error, so the last valid one ({valid}) was kept"
-            state["expression"] = valid
-        panel = getattr(self.window, "descent_panel", None)
-        descent = (
-            self.descent
-            if panel is None
-            else DescentSettings(target=panel.target, lr=panel.lr, direction=panel.direction)
-        )
-        session = SessionState.from_model_state(
-            state, title=self.title, note=self.note, toggles=self.toggles, descent=descent
-        )
-        return session, warning
+        if state.draft is not None:
+            warning = (
+                f"the function has an error, so the last valid one ({state.expression}) was kept"
+            )
+        return replace(state, draft=None), warning
 
     def apply_session(
         self,
@@ -272,9 +265,7 @@ class SessionActions(QObject):
         """Show `session` (already validated). One undo step when `undoable`."""
 
         def change() -> None:
-            self.model.apply_state(session.to_model_state())  # raises before changing anything
-            self.title, self.note = session.title, session.note
-            self.toggles, self.descent = session.toggles, session.descent
+            self.model.set_state(session)
             self.path = path
 
         if undoable:
@@ -284,7 +275,6 @@ class SessionActions(QObject):
                 change()
             self.undo.stack.clear()
         self._lesson_index = -1
-        self._show_note()
         if self.title:
             self.window.statusBar().showMessage(f"Opened the lesson {self.title}", 5000)
         self._update_title()
@@ -292,18 +282,13 @@ class SessionActions(QObject):
             self.undo.stack.setClean()
         self.sessionApplied.emit(session)
 
-    def _capture_extra(self) -> tuple:
-        return (self.title, self.note, self.toggles, self.descent, self.path)
-
-    def _restore_extra(self, extra: tuple | None) -> None:
-        # undoing "open lesson" takes its title, note and file away with it
-        if extra is None:
-            return
-        self.title, self.note, self.toggles, self.descent, self.path = extra
-        self._show_note()
+    def _restore_path(self, path: Path | None) -> None:
+        # undoing "open" takes its file away with it (the title and note are in the state)
+        self.path = path
         self._update_title()
 
     def _show_note(self) -> None:
+        self._update_title()
         if self.note or self.title:
             title = f"<b>{html.escape(self.title)}</b>" if self.title else ""
             sep = " — " if self.title and self.note else ""
@@ -330,12 +315,18 @@ class SessionActions(QObject):
 
     # ----------------------------------------------------------------- actions
     def new_session(self) -> None:
-        self.apply_session(SessionState(expression=DEFAULT_EXPRESSION, x=1.0), what="new session")
+        self.apply_session(SessionState(), what="new session")
         self.window.statusBar().showMessage("New session", 3000)
 
     def open_preset(self, preset: Preset) -> None:
         self.apply_session(preset.state, what=f"open lesson {preset.title}")
         self._lesson_index = self.presets.index(preset) if preset in self.presets else -1
+
+    def next_lesson(self) -> None:
+        self.step_lesson(1)
+
+    def previous_lesson(self) -> None:
+        self.step_lesson(-1)
 
     def step_lesson(self, delta: int) -> None:
         if not self.presets:
@@ -415,12 +406,12 @@ class SessionActions(QObject):
 
     def state_string(self) -> str:
         session, _ = self.current_session()
-        return session.to_state_string()
+        return to_state_string(session)
 
     def copy_state(self) -> bool:
         try:
             session, warning = self.current_session()
-            text = session.to_state_string()
+            text = to_state_string(session)
         except SessionError as err:
             self.show_error("Could not copy the state", _message(err))
             return False
@@ -467,9 +458,8 @@ class SessionActions(QObject):
         dock_state = s.value("window/state")
         if dock_state:
             self.window.restoreState(dock_state)
-        presentation = getattr(self.window, "presentation", None)
-        if presentation is not None and s.value("window/theme") in ("light", "dark"):
-            presentation.set_theme(s.value("window/theme"))
+        if s.value("window/theme") in ("light", "dark"):
+            self.window.presentation.set_theme(s.value("window/theme"))
         if not restore_session:
             return
         text = s.value("session/state")
@@ -490,9 +480,7 @@ class SessionActions(QObject):
         s = self.settings
         s.setValue("window/geometry", self.window.saveGeometry())
         s.setValue("window/state", self.window.saveState())
-        presentation = getattr(self.window, "presentation", None)
-        if presentation is not None:
-            s.setValue("window/theme", presentation.base_theme.name)
+        s.setValue("window/theme", self.window.presentation.base_theme.name)
         # nothing valid to remember: keep what was remembered before
         with contextlib.suppress(SessionError):
             s.setValue("session/state", self.state_string())
@@ -517,13 +505,6 @@ class SessionActions(QObject):
         return False
 
 
-def install_sessions(window: MainWindow) -> SessionActions:
-    """Add the session and lesson menus to `window`; stored as `window.sessions`."""
-    panel = SessionActions(window)
-    window.sessions = panel
-    return panel
-
-
 def apply_cli_overrides(window: MainWindow, x: float | None, params: dict[str, float]) -> None:
     """--x and --param given with a session file win over the file's values."""
     m = window.model
@@ -535,4 +516,4 @@ def apply_cli_overrides(window: MainWindow, x: float | None, params: dict[str, f
     window.sessions.undo.stack.clear()
 
 
-__all__ = ["SessionActions", "apply_cli_overrides", "install_sessions"]
+__all__ = ["SessionActions", "apply_cli_overrides"]

@@ -227,9 +227,9 @@ def test_preset_file_opens_as_a_session(preset) -> None:
 
 
 def test_session_with_a_malformed_expect_block_is_refused() -> None:
-    from gradexplorer.lessons.session import SessionState
+    from gradexplorer.lessons.session import session_from_json
 
     data = json.loads(BY_BARE_NAME["seed-example"].path.read_text())
     data["expect"] = [10, 7]
     with pytest.raises(SessionError, match="expect must be an object"):
-        SessionState.from_json(json.dumps(data))
+        session_from_json(json.dumps(data))

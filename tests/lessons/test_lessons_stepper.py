@@ -9,13 +9,8 @@ import numpy as np
 import pytest
 
 from gradexplorer.autograd.trace import BackwardTrace, TraceEdge, TraceNode
-from gradexplorer.lessons.stepper import (
-    NOT_COMPUTED,
-    BackwardStepper,
-    ForwardStepper,
-    NodeNames,
-    format_number,
-)
+from gradexplorer.formatting import NOT_COMPUTED
+from gradexplorer.lessons.stepper import BackwardStepper, ForwardStepper, NodeNames
 
 
 def node(id_, op, label, kind, value, grad, parents, fwd, bwd, out=False) -> TraceNode:
@@ -201,19 +196,6 @@ def test_output_name_avoids_a_parameter_called_y() -> None:
     names = NodeNames(tr)
     assert names.output == "f" and names[0] == "y"
     assert BackwardStepper(tr).steps[1].formula.startswith("∂f/∂y = ∂f/∂f · ∂f/∂y")
-
-
-def test_format_number() -> None:
-    assert format_number(None) == NOT_COMPUTED
-    assert format_number(math.nan) == "undefined"
-    assert format_number(math.inf) == "∞" and format_number(-math.inf) == "-∞"
-    assert format_number(np.float64(7.0)) == "7.000"
-    assert format_number(-0.0015) == "-0.002"
-    assert format_number(1.5e-5) == "1.500e-05"
-    assert format_number(2.5e7) == "2.500e+07"
-    assert format_number(np.array([1.0, 2.0])) == "[1.000, 2.000]"
-    assert format_number(np.arange(6.0)) == "[0.000, 1.000, 2.000, 3.000, …]"
-    assert format_number(1 / 3, digits=5) == "0.33333"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,3 +14,13 @@ def restore_app_palette():
     yield
     if saved is not None:
         QApplication.setPalette(saved)
+
+
+@pytest.fixture(autouse=True)
+def no_event_loop(monkeypatch):
+    """A test that reaches app.exec() would wait forever for a user: make it fail at once."""
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("QApplication.exec() was called in a test: it would never return")
+
+    monkeypatch.setattr(QApplication, "exec", refuse)

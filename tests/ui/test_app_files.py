@@ -14,7 +14,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
 from gradexplorer.lessons.presets import list_presets
-from gradexplorer.lessons.session import ParamState, SessionState, save_session
+from gradexplorer.lessons.session import FORMAT_VERSION, ParamState, SessionState, save_session
 from gradexplorer.ui import app as app_module
 from gradexplorer.ui.app import run
 
@@ -73,7 +73,7 @@ def _capture_window(monkeypatch) -> list:
     real = app_module._screenshot
 
     def spy(app, window, path):
-        shown.append(window.model.to_state())
+        shown.append(window.model.state)
         return real(app, window, path)
 
     monkeypatch.setattr(app_module, "_screenshot", spy)
@@ -92,15 +92,15 @@ def test_run_opens_the_file_and_command_line_values_override_it(qtbot, tmp_path,
     save_session(state, path)
     shown = _capture_window(monkeypatch)
     assert run([str(path), "--screenshot", str(tmp_path / "a.png")]) == 0
-    assert shown[-1]["expression"] == "a sin(x)" and shown[-1]["x"] == 0.5
-    assert shown[-1]["params"]["a"] == {"value": 2.0, "min": 0.0, "max": 4.0}
-    assert shown[-1]["view"] == [-3.0, 3.0, -2.5, 2.5]
+    assert shown[-1].expression == "a sin(x)" and shown[-1].x == 0.5
+    assert shown[-1].params["a"] == ParamState(2.0, 0.0, 4.0)
+    assert shown[-1].view == (-3.0, 3.0, -2.5, 2.5)
     assert (
         run([str(path), "--x", "7", "--param", "a=-1", "--screenshot", str(tmp_path / "b.png")])
         == 0
     )
-    assert shown[-1]["x"] == 7.0 and shown[-1]["x_range"] == [-3.0, 7.0]
-    assert shown[-1]["params"]["a"]["value"] == -1.0
+    assert shown[-1].x == 7.0 and shown[-1].x_range == (-3.0, 7.0)
+    assert shown[-1].params["a"].value == -1.0
     assert (tmp_path / "a.png").is_file()
 
 
@@ -110,7 +110,7 @@ def test_run_reports_a_folder_and_a_wrong_version(capsys, tmp_path):
     assert run([str(folder)]) == 2
     assert "is a folder" in capsys.readouterr().err
     newer = tmp_path / "new.json"
-    newer.write_text(json.dumps({**SessionState().to_dict(), "version": 2}))
+    newer.write_text(json.dumps({**SessionState().to_dict(), "version": FORMAT_VERSION + 1}))
     assert run([str(newer)]) == 2
     err = capsys.readouterr().err
     assert "newer gradexplorer" in err and "Traceback" not in err

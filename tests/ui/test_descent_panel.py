@@ -49,7 +49,7 @@ def test_descent_on_x_squared_follows_closed_form(qtbot, window):
         if k % 2:
             panel.step_button.click()
         else:
-            panel.step_action.trigger()  # the menu entry / Ctrl+D does the same
+            window.commands["descent.step"].trigger()  # the menu entry / Ctrl+D does the same
         expected = 3.0 * 0.8**k
         assert window.model.x == pytest.approx(expected, rel=1e-12)
         # the model moved, so the tangent (drawn from the model) is f′ = 2x at the new point
@@ -68,7 +68,7 @@ def test_play_animates_until_paused(qtbot, window):
     panel.play_button.click()
     assert panel.playing and panel.play_button.text() == "Pause"
     qtbot.waitUntil(lambda: panel.descent.steps_taken >= 5, timeout=3000)
-    panel.play_action.trigger()  # Ctrl+Shift+D toggles: pause
+    window.commands["descent.play"].trigger()  # Ctrl+Shift+D toggles: pause
     assert not panel.playing and panel.play_button.text() == "Play"
     k = panel.descent.steps_taken
     qtbot.wait(150)
@@ -93,7 +93,7 @@ def test_learning_rate_slider_is_logarithmic_with_exact_entry(window):
     # exact entry keeps its value even between slider positions
     panel.lr_spin.setValue(0.0123)
     assert panel.lr == pytest.approx(0.0123)
-    panel.larger_lr_action.trigger()
+    window.commands["descent.larger_lr"].trigger()
     assert panel.lr > 0.0123
 
 
@@ -182,7 +182,7 @@ def test_reset_restores_start_value_and_range(qtbot, window):
     for _ in range(6):
         panel.step()
     assert window.model.x_range != before
-    panel.reset_action.trigger()
+    window.commands["descent.reset"].trigger()
     assert window.model.x == 3.0
     assert window.model.x_range == before
     assert window.model.view_range == pytest.approx(view)
@@ -214,7 +214,7 @@ def test_a_change_by_the_student_ends_the_run(window):
 
 def test_ascend_walks_uphill(window):
     panel = start(window, "-(x^2)", 3.0, 0.1)
-    panel.ascend_action.trigger()
+    window.commands["descent.ascend"].trigger()
     assert panel.direction == 1
     for _ in range(4):
         panel.step()
@@ -223,7 +223,7 @@ def test_ascend_walks_uphill(window):
 
 def test_window_shortcuts_do_not_clash(window):
     seen: dict[str, str] = {}
-    for act in window.findChildren(type(window.descent_panel.step_action)):
+    for act in window.findChildren(type(window.commands["descent.step"])):
         for seq in act.shortcuts():
             key = seq.toString(QKeySequence.SequenceFormat.PortableText)
             assert key not in seen, f"{key} used by {seen.get(key)!r} and {act.text()!r}"

@@ -180,7 +180,7 @@ def test_dialog_adds_the_chosen_suffix(qtbot, window, tmp_path, monkeypatch):
         "getSaveFileName",
         lambda *a, **k: (str(target), "SVG vector drawing (*.svg)"),
     )
-    window.presentation.export_graph_action.trigger()
+    window.commands["file.export.graph"].trigger()
     assert svg_tags(tmp_path / "slide.svg")[0] == f"{SVG}svg"
     assert window.presentation.last_export == tmp_path / "slide.svg"
 
@@ -191,18 +191,18 @@ def test_dialog_reports_a_failed_export_and_cancel_does_nothing(
     shown = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a: shown.append(a[2]))
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: ("", ""))
-    window.presentation.export_plot_action.trigger()
+    window.commands["file.export.plot"].trigger()
     assert shown == [] and list(tmp_path.iterdir()) == []
     bad = str(tmp_path / "no" / "plot.png")
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (bad, ""))
-    window.presentation.export_plot_action.trigger()
+    window.commands["file.export.plot"].trigger()
     assert len(shown) == 1 and "plot.png" in shown[0]
 
 
 # ----------------------------------------------------------------------- clipboard
 def test_copy_plot_image_puts_the_plot_on_the_clipboard(qtbot, window):
     QApplication.clipboard().clear()
-    window.presentation.copy_plot_action.trigger()
+    window.commands["file.export.copy_plot"].trigger()
     image = QApplication.clipboard().image()
     assert not image.isNull()
     vp = window.plot.viewport().size()
@@ -218,7 +218,7 @@ def test_copy_as_pytorch_code(qtbot, window, text, x):
     set_x(window, x)
     for name in window.model.params:
         window.model.set_param(name, 2.5)
-    window.presentation.copy_code_action.trigger()
+    window.commands["file.export.copy_code"].trigger()
     code = QApplication.clipboard().text()
     assert code == parse(text).to_pytorch(x, window.model.param_values())
     assert f"torch.tensor({x!r}" in code
@@ -232,6 +232,6 @@ def test_copy_as_pytorch_code_without_a_valid_function(qtbot):
     window = make_window(qtbot, expression="sin(", x=1.0)
     assert window.model.expression is None
     QApplication.clipboard().setText("unchanged")
-    window.presentation.copy_code_action.trigger()
+    window.commands["file.export.copy_code"].trigger()
     assert QApplication.clipboard().text() == "unchanged"
     assert "No valid function" in window.statusBar().currentMessage()

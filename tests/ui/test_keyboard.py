@@ -44,8 +44,7 @@ def mnemonic(text: str) -> str | None:
 def lesson_entries(window) -> set[int]:
     """The lesson list: data entries (one per preset) rather than commands. They open with the
     menu's mnemonic digits and with Next/Previous lesson, which are commands with keys."""
-    sessions = getattr(window, "sessions", None)
-    return {id(a) for a in getattr(sessions, "preset_actions", [])}
+    return {id(a) for a in window.sessions.preset_actions}
 
 
 def test_every_window_command_has_a_shortcut_and_a_menu_entry(window):
@@ -113,7 +112,7 @@ def press(qtbot, window, seq: QKeySequence) -> None:
 
 # Panels that open with the command that uses them rather than with a show/hide entry: the
 # step-through dock appears when a step-through starts (and closing it ends the step-through).
-OPENED_BY = {"stepperDock": "Ctrl+B"}
+OPENED_BY = {"stepperDock": "Ctrl+B", "descentDock": "Ctrl+Shift+G"}
 
 
 def test_every_panel_comes_back_from_the_keyboard(qtbot, window):

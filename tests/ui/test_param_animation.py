@@ -66,7 +66,7 @@ def test_bounce_on_a_fake_clock_is_a_triangle_wave(window):
         anim.tick()
         assert a_value(window) == pytest.approx(expected, abs=1e-12), dt
     # the range never widened: the value stayed inside it
-    assert (window.model.params["a"].minimum, window.model.params["a"].maximum) == (-5.0, 5.0)
+    assert (window.model.params["a"].min, window.model.params["a"].max) == (-5.0, 5.0)
 
 
 def test_loop_wraps_from_max_back_to_min(window):
@@ -108,7 +108,7 @@ def test_real_time_bounce_stays_in_range(qtbot, window):
     anim.set_speed("a", 1.0)  # 1 s from min to max
     seen: list[float] = []
     m.paramChanged.connect(lambda n: seen.append(m.params["a"].value) if n == "a" else None)
-    anim.toggle_action.trigger()  # Ctrl+Shift+A: the first parameter
+    window.commands["animate.toggle"].trigger()  # Ctrl+Shift+A: the first parameter
     assert anim.is_playing("a")
 
     def went_up_then_down() -> bool:
@@ -119,10 +119,10 @@ def test_real_time_bounce_stays_in_range(qtbot, window):
 
     qtbot.waitUntil(went_up_then_down, timeout=4000)
     assert all(0.0 <= v <= 1.0 for v in seen)
-    assert (m.params["a"].minimum, m.params["a"].maximum) == (0.0, 1.0)
+    assert (m.params["a"].min, m.params["a"].max) == (0.0, 1.0)
     # the curve followed: f(1) = a
     assert m.point.value == pytest.approx(m.params["a"].value)
-    anim.stop_action.trigger()
+    window.commands["animate.stop"].trigger()
     assert not anim.playing() and not anim.timer.isActive()
 
 
@@ -144,12 +144,12 @@ def test_removing_the_parameter_stops_its_animation(qtbot, window):
 def test_speed_and_mode_commands(window):
     anim = window.param_animator
     anim.set_speed("a", 0.25)
-    anim.faster_action.trigger()
+    window.commands["animate.faster"].trigger()
     assert anim.settings("a")[0] == 0.5
-    anim.slower_action.trigger()
-    anim.slower_action.trigger()
+    window.commands["animate.slower"].trigger()
+    window.commands["animate.slower"].trigger()
     assert anim.settings("a")[0] == 0.1
-    anim.mode_action.trigger()
+    window.commands["animate.mode"].trigger()
     assert anim.settings("a")[1] == "loop"
     button = window.findChild(QToolButton, "paramPlay_a")
     checked = [a.data() for a in button.menu().actions() if a.isChecked()]

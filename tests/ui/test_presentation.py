@@ -82,9 +82,9 @@ def test_presentation_mode_enlarges_thickens_hides_chrome_and_comes_back(qtbot, 
     }
     assert window.menuBar().isVisible() and window.statusBar().isVisible()
 
-    p.presentation_action.trigger()
+    window.commands["view.presentation"].trigger()
     settle(qtbot, window)
-    assert p.active and p.presentation_action.isChecked()
+    assert p.active and window.commands["view.presentation"].isChecked()
     assert window.centralWidget().font().pointSizeF() >= 1.8 * before["font"]
     assert plot.curve_item.opts["pen"].widthF() >= 2 * before["curve"]
     assert plot.tangent_item.opts["pen"].widthF() >= 2 * before["tangent"]
@@ -99,7 +99,7 @@ def test_presentation_mode_enlarges_thickens_hides_chrome_and_comes_back(qtbot, 
     # Escape leaves it and everything comes back as it was
     qtbot.keyClick(window, Qt.Key.Key_Escape)
     settle(qtbot, window)
-    assert not p.active and not p.presentation_action.isChecked()
+    assert not p.active and not window.commands["view.presentation"].isChecked()
     assert window.centralWidget().font().pointSizeF() == pytest.approx(before["font"])
     assert plot.curve_item.opts["pen"].widthF() == before["curve"]
     assert plot.tangent_item.opts["pen"].widthF() == before["tangent"]
@@ -168,7 +168,7 @@ def test_presentation_is_readable_at_1920x1080(qtbot, window, tmp_path):
 # ----------------------------------------------------------------------- themes
 def test_theme_actions_are_exclusive_and_survive_presentation(qtbot, window):
     p = window.presentation
-    light, dark = p.theme_actions["light"], p.theme_actions["dark"]
+    light, dark = window.commands["view.theme.light"], window.commands["view.theme.dark"]
     assert light.isChecked() and not dark.isChecked()
     dark.trigger()
     assert dark.isChecked() and not light.isChecked()
@@ -278,9 +278,8 @@ def test_hint_labels_follow_the_theme(qtbot, window, name):
 
 def test_step_through_highlight_survives_a_theme_change(qtbot, window):
     view = window.graph_view
-    trace = window.model.point.trace
-    out = trace.output
-    view.set_step_state(out, known_grads={out: 1.0})
+    window.model.start_stepping("backward")
+    window.model.step_by(1)  # the output's step: its gradient 1 is known, nothing else yet
     window.presentation.set_theme("dark")
     summary = view.node_summary()
     assert [n["current"] for n in summary].count("yes") == 1
@@ -289,8 +288,8 @@ def test_step_through_highlight_survives_a_theme_change(qtbot, window):
 
 
 def test_presentation_keeps_bottom_panels_small_and_gives_their_height_back(qtbot, window):
-    window.stepper_actions["backward"].trigger()  # the step-through dock opens
-    dock = window.stepper_dock
+    window.commands["step.backward"].trigger()  # the step-through dock opens
+    dock = window.stepper_panel.dock
     settle(qtbot, window)
     before = dock.height()
     window.presentation.set_presentation(True)

@@ -45,7 +45,7 @@ def custom_state(window) -> dict:
     m.set_show_second_derivative(True)
     m.set_show_edge_labels(False)
     m.set_view_range(-2.0, 3.0, -1.0, 10.0)
-    return m.to_state()
+    return m.state
 
 
 def error_text(panel) -> str:
@@ -60,9 +60,9 @@ def test_there_are_at_least_twelve_lessons_in_the_menu(qtbot):
     panel = window.sessions
     assert len(PRESETS) >= 12
     assert len(panel.preset_actions) == len(PRESETS)
-    menu_texts = [a.text() for a in panel.lessons_menu.actions()]
+    menu_texts = [a.text() for a in window.commands.menus["lessons"].actions()]
     for preset, action in zip(PRESETS, panel.preset_actions, strict=True):
-        assert action in panel.lessons_menu.actions()
+        assert action in window.commands.menus["lessons"].actions()
         assert preset.title.replace("&", "&&") in action.text()
         assert action.statusTip() == preset.note and action.toolTip() == preset.note
     assert any("Next lesson" in t for t in menu_texts)
@@ -82,7 +82,7 @@ def test_every_lesson_opens_from_the_menu_with_the_values_it_promises(qtbot, ind
     for name, want in preset.expect.gradient.items():
         assert close_enough(point.gradient[name], want), name
     for name, p in preset.state.params.items():
-        assert (m.params[name].value, m.params[name].minimum, m.params[name].maximum) == (
+        assert (m.params[name].value, m.params[name].min, m.params[name].max) == (
             p.value,
             p.min,
             p.max,
@@ -97,13 +97,12 @@ def test_every_lesson_opens_from_the_menu_with_the_values_it_promises(qtbot, ind
 
 def test_next_and_previous_lesson_walk_the_list(qtbot):
     window = make_window(qtbot)
-    panel = window.sessions
-    panel.next_lesson_action.trigger()
+    window.commands["lessons.next"].trigger()
     assert window.model.text == PRESETS[0].state.expression
-    panel.next_lesson_action.trigger()
+    window.commands["lessons.next"].trigger()
     assert window.model.text == PRESETS[1].state.expression
-    panel.previous_lesson_action.trigger()
-    panel.previous_lesson_action.trigger()
+    window.commands["lessons.previous"].trigger()
+    window.commands["lessons.previous"].trigger()
     assert window.model.text == PRESETS[-1].state.expression
 
 
@@ -113,7 +112,7 @@ def test_new_brings_back_the_default_and_the_tip(qtbot):
     tip = panel.note_label.text()
     panel.preset_actions[0].trigger()
     assert panel.note_label.text() != tip
-    panel.new_action.trigger()
+    window.commands["file.new"].trigger()
     assert window.model.text == DEFAULT_EXPRESSION and window.model.x == 1.0
     assert panel.note_label.text() == tip and panel.title == ""
 
@@ -126,10 +125,10 @@ def test_save_then_open_round_trips_the_whole_state(qtbot, tmp_path):
     path = tmp_path / "lesson.json"
     assert panel.save_file(path)
     assert panel.path == path.resolve() and not window.isWindowModified()
-    panel.new_action.trigger()
-    assert window.model.to_state() != before
+    window.commands["file.new"].trigger()
+    assert window.model.state != before
     assert panel.open_file(path)
-    assert window.model.to_state() == before
+    assert window.model.state == before
     # what was written is the format's own JSON, readable without the app
     saved = load_session(path)
     assert saved.expression == "a x^2 + b sin(x)" and saved.x == 1.25
@@ -142,15 +141,15 @@ def test_save_then_open_round_trips_the_whole_state(qtbot, tmp_path):
 
 
 def test_toggles_and_settings_the_model_lacks_survive_open_then_save(qtbot, tmp_path):
-    """show_tangent, show_graph, the descent settings, title and note are not in the model;
-    opening a file and saving it again must not lose them."""
+    """Toggles, the descent settings, title and note: opening a file and saving it again loses
+    none of them."""
     original = SessionState(
         expression="k (x - 1)^2",
         x=0.5,
         x_range=(-2.0, 3.0),
         params={"k": session_module.ParamState(2.0, 0.0, 4.0)},
         view=(-2.0, 3.0, -0.5, 8.0),
-        toggles=Toggles(show_derivative=False, show_tangent=False, show_graph=False),
+        toggles=Toggles(show_derivative=True, show_second_derivative=True, show_edge_labels=False),
         descent=session_module.DescentSettings(target="k", lr=0.03, direction=1),
         title="Curvature",
         note="k sets how fast the slope grows.",
@@ -174,13 +173,13 @@ def test_save_and_save_as_use_the_dialog_path_only_when_needed(qtbot, tmp_path, 
         return str(tmp_path / "chosen.json")
 
     monkeypatch.setattr(panel, "ask_save_path", ask)
-    panel.save_action.trigger()  # no file yet: asks
+    window.commands["file.save"].trigger()  # no file yet: asks
     assert asked == [1] and (tmp_path / "chosen.json").is_file()
     type_function(qtbot, window, "x^3")
     assert window.isWindowModified()
-    panel.save_action.trigger()  # has a file: writes it without asking
+    window.commands["file.save"].trigger()  # has a file: writes it without asking
     assert asked == [1] and load_session(tmp_path / "chosen.json").expression == "x^3"
-    panel.save_as_action.trigger()
+    window.commands["file.save_as"].trigger()
     assert asked == [1, 1]
     monkeypatch.setattr(panel, "ask_save_path", lambda: "")  # cancelled: nothing happens
     assert panel.save_as() is False and panel.last_error is None
@@ -188,10 +187,10 @@ def test_save_and_save_as_use_the_dialog_path_only_when_needed(qtbot, tmp_path, 
 
 def test_open_dialog_cancel_changes_nothing(qtbot, monkeypatch):
     window = make_window(qtbot)
-    before = window.model.to_state()
+    before = window.model.state
     monkeypatch.setattr(window.sessions, "ask_open_path", lambda: "")
-    window.sessions.open_action.trigger()
-    assert window.model.to_state() == before and window.sessions.last_error is None
+    window.commands["file.open"].trigger()
+    assert window.model.state == before and window.sessions.last_error is None
 
 
 def test_saving_while_the_function_has_an_error_keeps_the_last_valid_one(qtbot, tmp_path):
@@ -251,7 +250,7 @@ def test_corrupt_files_leave_the_session_untouched_and_say_why(qtbot, tmp_path):
     for kind, (path, fragment) in cases.items():
         panel.last_error = None
         assert panel.open_file(path) is False, kind
-        assert window.model.to_state() == before, kind
+        assert window.model.state == before, kind
         assert fragment.lower() in error_text(panel).lower(), (kind, error_text(panel))
         assert path.name in panel.last_error
         assert window.windowTitle() == title and panel.undo.stack.count() == depth
@@ -273,7 +272,7 @@ def test_an_interrupted_save_leaves_the_previous_file_intact(qtbot, tmp_path, mo
     def crash(src, dst):  # the rename never happens, as if the machine died before it
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(session_module.os, "replace", crash)
+    monkeypatch.setattr(session_module.files.os, "replace", crash)
     assert panel.save_file(path) is False
     assert "No space left" in error_text(panel)
     assert path.read_bytes() == previous
@@ -308,22 +307,21 @@ def test_saving_into_a_missing_folder_is_an_error(qtbot, tmp_path):
 # ------------------------------------------------------------------------------------ clipboard
 def test_copy_and_paste_state_round_trip_through_the_clipboard(qtbot):
     window = make_window(qtbot)
-    panel = window.sessions
     before = custom_state(window)
-    panel.copy_state_action.trigger()
+    window.commands["file.copy_state"].trigger()
     text = QGuiApplication.clipboard().text()
     assert text.startswith("gx1:") and "\n" not in text and " " not in text
     assert session_from_state_string(text).expression == "a x^2 + b sin(x)"
-    panel.new_action.trigger()
-    assert window.model.to_state() != before
-    panel.paste_state_action.trigger()
-    assert window.model.to_state() == before
+    window.commands["file.new"].trigger()
+    assert window.model.state != before
+    window.commands["file.paste_state"].trigger()
+    assert window.model.state == before
     # a chat app may wrap the line: whitespace inside does not matter
     wrapped = "\n".join(text[i : i + 40] for i in range(0, len(text), 40))
-    panel.new_action.trigger()
+    window.commands["file.new"].trigger()
     QGuiApplication.clipboard().setText("  " + wrapped + "\n")
-    panel.paste_state_action.trigger()
-    assert window.model.to_state() == before
+    window.commands["file.paste_state"].trigger()
+    assert window.model.state == before
 
 
 @pytest.mark.parametrize(
@@ -340,8 +338,8 @@ def test_a_bad_pasted_state_changes_nothing(qtbot, clip, fragment):
     window = make_window(qtbot)
     before = custom_state(window)
     QGuiApplication.clipboard().setText(clip)
-    window.sessions.paste_state_action.trigger()
-    assert window.model.to_state() == before
+    window.commands["file.paste_state"].trigger()
+    assert window.model.state == before
     assert fragment in error_text(window.sessions)
 
 
@@ -349,7 +347,7 @@ def test_copy_with_an_error_in_the_function_copies_the_last_valid_one(qtbot):
     window = make_window(qtbot)
     type_function(qtbot, window, "exp(x)")
     type_function(qtbot, window, "exp(x")
-    window.sessions.copy_state_action.trigger()
+    window.commands["file.copy_state"].trigger()
     state = session_from_state_string(QGuiApplication.clipboard().text())
     assert state.expression == "exp(x)"
     assert "last valid" in window.statusBar().currentMessage()
@@ -373,7 +371,7 @@ def test_the_last_session_and_geometry_come_back_at_the_next_launch(qtbot, tmp_p
     second = make_window(qtbot)
     assert second.model.text == DEFAULT_EXPRESSION  # a bare window never reads settings
     second.sessions.enable_persistence(_settings(tmp_path))
-    assert second.model.to_state() == before
+    assert second.model.state == before
     qtbot.waitUntil(lambda: (second.width(), second.height()) == (780, 540))
     assert second.sessions.undo.stack.count() == 0  # the restored state is the starting point
 

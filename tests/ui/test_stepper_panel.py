@@ -11,10 +11,9 @@ import re
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget, QLabel, QMenu
+from PySide6.QtWidgets import QDockWidget, QLabel
 
-from gradexplorer.ui.model import PointData
-from gradexplorer.ui.stepper_panel import BACKWARD, FORWARD
+from gradexplorer.ui.stepper_panel import BACKWARD, FORWARD, StepperPanel
 
 from .helpers import make_window, set_x, type_function
 
@@ -44,25 +43,23 @@ def progress(window) -> str:
 
 
 def start(window, mode: str = BACKWARD) -> None:
-    window.stepper_actions[mode].trigger()
+    window.commands[f"step.{mode}"].trigger()
 
 
 def test_dock_and_menu_are_installed(window):
     dock = window.findChild(QDockWidget, "stepperDock")
-    assert dock is window.stepper_dock and dock.isHidden()  # hidden until used
-    menu = window.findChild(QMenu, "stepMenu")
+    assert dock is window.stepper_panel.dock and dock.isHidden()  # hidden until used
+    menu = window.commands.menus["step"]
     texts = [a.text() for a in menu.actions() if a.text()]
     assert "Step through &backward pass" in texts and "Step through &forward pass" in texts
     start(window)
     assert dock.isVisible() and window.stepper_panel.active
     # every step action has a shortcut, and none is shared with another window action
-    mine = {a.shortcut().toString() for a in window.stepper_actions.values()}
+    step_actions = [window.commands[c.id] for c in StepperPanel.COMMANDS]
+    mine = {a.shortcut().toString() for a in step_actions}
     assert "" not in mine
     others = [
-        s.toString()
-        for a in window.actions()
-        if a not in window.stepper_actions.values()
-        for s in a.shortcuts()
+        s.toString() for a in window.actions() if a not in step_actions for s in a.shortcuts()
     ]
     assert not mine & set(others)
 
@@ -173,7 +170,7 @@ def test_space_in_the_panel_plays_and_escape_leaves(window, qtbot):
     qtbot.keyClick(panel, Qt.Key.Key_Space)
     assert not panel.playing
     qtbot.keyClick(panel, Qt.Key.Key_Escape)
-    assert not panel.active and window.stepper_dock.isHidden()
+    assert not panel.active and window.stepper_panel.dock.isHidden()
     assert not window.graph_view.stepping
     assert nodes_by_label(window)["x"]["grad"] == "grad  5"  # the live numbers again
 
@@ -207,17 +204,21 @@ def test_moving_x_keeps_the_position_and_updates_the_numbers(window):
     assert nodes_by_label(window)["x"]["current"]
 
 
-def test_a_point_without_graph_disables_the_buttons(window, qtbot):
+def test_a_point_without_graph_disables_the_buttons(window, qtbot, monkeypatch):
     start(window)
     panel = window.stepper_panel
     panel.step_forward()
-    # what the model emits when evaluation fails: a point without a trace
-    window.model.pointChanged.emit(PointData(2.0, math.nan, math.nan, math.nan, {}, None))
+    # the engine fails at this point (a bug, not an undefined value): a point without a trace
+    expression = window.model.expression
+    monkeypatch.setattr(expression, "at", lambda *a, **k: 1 / 0)
+    set_x(window, 1.5)
+    assert window.model.point.trace is None
     assert panel.stepper is None and formula(window) == "Nothing to step through here."
     assert not panel.next_button.isEnabled() and not panel.play_button.isEnabled()
     panel.step_forward()  # harmless
     panel.play()
     assert not panel.playing
+    monkeypatch.undo()
     set_x(window, 1.0)  # a real point again
     assert panel.stepper is not None and panel.position == -1
 
@@ -227,9 +228,9 @@ def test_exit_restores_the_live_graph(window):
     start(window)
     window.stepper_panel.step_forward()
     assert window.graph_view.node_summary() != before
-    window.stepper_actions["exit"].trigger()
+    window.commands["step.exit"].trigger()
     assert window.graph_view.node_summary() == before
-    assert window.stepper_dock.isHidden()
+    assert window.stepper_panel.dock.isHidden()
 
 
 def test_a_theme_change_keeps_the_step_highlights_in_the_new_colours(window):
@@ -258,12 +259,12 @@ def test_closing_the_dock_leaves_step_through(window):
     start(window)
     window.stepper_panel.step_forward()
     window.stepper_panel.play()
-    window.stepper_dock.close()
+    window.stepper_panel.dock.close()
     assert not window.stepper_panel.active and not window.stepper_panel.playing
     assert not window.graph_view.stepping and not window.graph_view.highlighted_edges()
     # the step commands bring it back, starting over
-    window.stepper_actions["next"].trigger()
-    assert window.stepper_dock.isVisible() and window.stepper_panel.position == 0
+    window.commands["step.next"].trigger()
+    assert window.stepper_panel.dock.isVisible() and window.stepper_panel.position == 0
 
 
 def test_a_constant_function_has_nothing_to_step_through(window, qtbot):

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDoubleSpinBox, QLineEdit, QSlider
 
 from gradexplorer.lessons.presets import list_presets
+from gradexplorer.lessons.session import ParamState
 from gradexplorer.ui import undo as undo_module
 from gradexplorer.ui.model import DEFAULT_EXPRESSION
 
@@ -49,20 +50,20 @@ def test_nothing_to_undo_at_start(window):
 
 
 def test_function_edits_undo_and_redo_exactly(qtbot, window):
-    states = [window.model.to_state()]
+    states = [window.model.state]
     for text in ("x^3", "sin(x) + a", "exp(-x^2)"):
         type_function(qtbot, window, text)
-        states.append(window.model.to_state())
+        states.append(window.model.state)
     assert stack(window).count() == 3
     assert window.sessions.undo_action.text() == "&Undo edit of the function"
     for want in reversed(states[:-1]):
         undo(window)
-        assert window.model.to_state() == want  # text, view refit, params: all of it
+        assert window.model.state == want  # text, view refit, params: all of it
     assert window.model.text == DEFAULT_EXPRESSION
     assert not window.sessions.undo_action.isEnabled()
     for want in states[1:]:
         redo(window)
-        assert window.model.to_state() == want
+        assert window.model.state == want
     assert stack(window).count() == 3  # undo and redo never record new commands
 
 
@@ -83,10 +84,10 @@ def test_undo_through_a_broken_text_shows_it_as_it_was(qtbot, window):
     type_function(qtbot, window, "x^2")
     plotted = window.model.expression
     type_function(qtbot, window, "x^2 +")
-    broken = window.model.to_state()
+    broken = window.model.state
     type_function(qtbot, window, "x^2 + 1")
     undo(window)
-    assert window.model.to_state() == broken
+    assert window.model.state == broken
     assert window.model.error is not None and window.model.expression == plotted
     assert window.findChild(QLineEdit, "functionEdit").text() == "x^2 +"
     redo(window)
@@ -150,7 +151,7 @@ def test_parameter_changes_undo_with_their_ranges(qtbot, window):
     m = window.model
     type_function(qtbot, window, "a x^2 + b")
     spin_a = window.findChild(QDoubleSpinBox, "paramSpinBox_a")
-    before = m.to_state()
+    before = m.state
     spin_a.setValue(2.5)
     window.clock.now += 5
     m.set_param_range("b", -10.0, 20.0)
@@ -161,12 +162,12 @@ def test_parameter_changes_undo_with_their_ranges(qtbot, window):
     undo(window)
     assert m.params["a"].value == 2.5 and spin_a.value() == 2.5
     undo(window)
-    assert (m.params["b"].value, m.params["b"].minimum, m.params["b"].maximum) == (1.0, -5, 5)
+    assert m.params["b"] == ParamState(1.0, -5, 5)
     undo(window)
-    assert m.to_state() == before
+    assert m.state == before
     redo(window)
     redo(window)
-    assert (m.params["b"].value, m.params["b"].minimum, m.params["b"].maximum) == (15, -10, 20)
+    assert m.params["b"] == ParamState(15, -10, 20)
     assert m.params["a"].value == 2.5
 
 
@@ -196,13 +197,13 @@ def test_undo_commits_typing_that_waits_for_the_debounce(qtbot, window):
 
 
 def test_opening_a_lesson_is_one_undoable_step(window):
-    before = window.model.to_state()
+    before = window.model.state
     preset = list_presets()[3]
     window.sessions.open_preset(preset)
     assert window.model.text == preset.state.expression
     assert stack(window).count() == 1
     undo(window)
-    assert window.model.to_state() == before
+    assert window.model.state == before
 
 
 def test_undo_does_not_loop_signals(qtbot, window):
@@ -239,7 +240,7 @@ def test_undoing_a_lesson_takes_its_note_and_title_away(qtbot, window, tmp_path)
     # a file opened and undone: Save no longer writes to it
     path = tmp_path / "f.json"
     assert panel.save_file(path) and panel.path == path.resolve()
-    panel.new_action.trigger()
+    window.commands["file.new"].trigger()
     assert panel.path is None
     undo(window)
     assert panel.path == path.resolve()

@@ -1,5 +1,5 @@
-"""Number formatting and curve sampling helpers shared by the widgets. Qt-free, so they can be
-tested (and reused by the lessons layer) without a display."""
+"""Geometry of what the plot draws: the y range that frames a curve, gaps at poles and jumps,
+and lines clipped to the view. Qt-free, so it is tested without a display."""
 
 from __future__ import annotations
 
@@ -7,32 +7,6 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-
-UNDEFINED = "undefined"
-
-
-def format_number(value: float | np.ndarray | None, digits: int = 6) -> str:
-    """A readout for a student: `digits` significant digits, "undefined" for nan/inf/None.
-
-    Plain ASCII minus and no thousands separators so the text parses back with float().
-    """
-    if value is None:
-        return UNDEFINED
-    if isinstance(value, float | int | np.number) or (
-        isinstance(value, np.ndarray) and value.ndim == 0
-    ):
-        v = float(value)  # fast path: every x step formats a few hundred of these
-    else:
-        try:
-            v = float(np.asarray(value, dtype=float).reshape(-1)[0])
-        except (TypeError, ValueError, IndexError):
-            return UNDEFINED
-    if not math.isfinite(v):
-        return UNDEFINED
-    if v == 0.0:
-        return "0"  # never "-0"
-    text = f"{v:.{digits}g}"
-    return "0" if float(text) == 0.0 else text
 
 
 def robust_y_range(ys: np.ndarray) -> tuple[float, float]:

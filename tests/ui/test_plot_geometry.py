@@ -1,40 +1,11 @@
-"""Qt-free helpers: readout formatting, pole breaking, framing and tangent clipping."""
+"""Qt-free plot geometry: pole breaking, framing and tangent clipping."""
 
 import math
 
 import numpy as np
 import pytest
 
-from gradexplorer.ui.numbers import (
-    break_discontinuities,
-    clip_line,
-    format_number,
-    robust_y_range,
-)
-
-
-@pytest.mark.parametrize(
-    ("value", "text"),
-    [
-        (12.0, "12"),
-        (-0.0, "0"),
-        (1 / 3, "0.333333"),
-        (-2.5e-7, "-2.5e-07"),
-        (123456789.0, "1.23457e+08"),
-        (math.nan, "undefined"),
-        (math.inf, "undefined"),
-        (-math.inf, "undefined"),
-        (None, "undefined"),
-        (np.array(7.0), "7"),
-    ],
-)
-def test_format_number(value, text):
-    assert format_number(value) == text
-
-
-def test_format_number_parses_back_to_six_digits():
-    for v in (math.pi, -math.e * 1e5, 1e-9 / 7):
-        assert float(format_number(v)) == pytest.approx(v, rel=1e-5)
+from gradexplorer.ui.plot_geometry import break_discontinuities, clip_line, robust_y_range
 
 
 def _reciprocal(x):
