@@ -46,7 +46,9 @@ def _format_scalar(v: float, digits: int) -> str:
         return "undefined"
     if v in (float("inf"), float("-inf")):
         return "∞" if v > 0 else "-∞"
-    if v == 0 or 1e-3 <= abs(v) < 1e6:
+    if v == 0:
+        return f"{0.0:.{digits}f}"  # -0.0 too: "-0.000" would read as a tiny negative number
+    if 1e-3 <= abs(v) < 1e6:
         return f"{v:.{digits}f}"
     return f"{v:.{digits}e}"
 

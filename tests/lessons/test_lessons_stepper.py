@@ -274,6 +274,23 @@ def test_step_texts_switch_to_scientific_at_a_million_and_below_a_thousandth(v, 
     assert bw.grad_text(0, len(bw) - 1) == text
 
 
+def test_a_zero_gradient_never_reads_as_a_small_negative_number() -> None:
+    # −x² at its maximum x = 0: ∂y/∂x = −2x = 0, reached as (−1) × 0, which IEEE makes −0.0.
+    # Small numbers are written in scientific form, so "-0.000" would look like a tiny
+    # negative slope; it is exactly 0 (the UI's readouts write −0.0 as 0 too).
+    p = _real_point("-x^2", 0.0)
+    st = BackwardStepper(p.trace)
+    x_step = st.steps[-1]
+    assert x_step.name == "x" and float(x_step.grad) == 0.0
+    assert x_step.formula == "∂y/∂x = ∂y/∂u₁ · ∂u₁/∂x = (-1.000) × 0.000 = 0.000"
+    assert x_step.explanation.endswith("gives 0.000, so ∂y/∂x = 0.000.")
+    assert st.grad_text(x_step.node.id, x_step.index) == "0.000"
+    # y = −u₁ with u₁ = 0: the formula writes the minus of 0.000, the value is 0.000.
+    assert ForwardStepper(p.trace).steps[-1].formula == "y = -u₁ = -0.000 = 0.000"
+    assert format_number(-0.0) == "0.000"
+    assert format_number(np.array([-0.0, 1.0])) == "[0.000, 1.000]"
+
+
 def _div_by_itself_edges_listed_backwards() -> BackwardTrace:
     # y = x ÷ x at x = 2 with the second argument's edge recorded first.
     return BackwardTrace(
