@@ -154,15 +154,6 @@ class BackwardStep:
     explanation: str  # in words, for students
 
     @property
-    def is_seed(self) -> bool:
-        return self.node.is_output
-
-    @property
-    def is_sum(self) -> bool:
-        """True when the node's gradient is a sum over two or more uses."""
-        return len(self.contributions) >= 2
-
-    @property
     def edges(self) -> tuple[TraceEdge, ...]:
         """The edges to highlight at this step."""
         return tuple(c.edge for c in self.contributions)
