@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from gradexplorer.autograd._ieee import IGNORE_FP_ERRORS, errstate_var
-from gradexplorer.autograd.tensor import _NO_KWARGS, BackwardNode, Tensor, _GradMode, _sequence
+from gradexplorer.autograd.tensor import _NO_KWARGS, BackwardNode, Tensor, _GradMode, _make
 
 Rule = Callable[..., Any]
 
@@ -66,16 +66,14 @@ def apply(op: Op, *inputs: Tensor, **kwargs: Any) -> Tensor:
     if _GradMode.enabled:
         for t in inputs:
             if t.requires_grad:
-                return Tensor._make(data, op, inputs, kwargs or _NO_KWARGS)
-    return Tensor._make(data)
+                return _make(data, op, inputs, kwargs or _NO_KWARGS)
+    return _make(data)
 
 
 def _binary_operator(op: Op, reflected: bool) -> Callable[[Tensor, Any], Tensor]:
-    """a (op) b for Tensor dunder methods, with apply() and Tensor._make inlined: on scalar
-    graphs the cost per op is what micrograd is measured against (bench/bench_engine.py), and
-    the two calls were a third of it."""
+    """a (op) b for Tensor dunder methods, with apply() inlined: on scalar graphs the cost per
+    op is what micrograd is measured against (bench/bench_engine.py)."""
     forward = op.forward
-    new = object.__new__
 
     def method(self: Tensor, other: Any) -> Tensor:
         if not isinstance(other, Tensor):
@@ -86,24 +84,9 @@ def _binary_operator(op: Op, reflected: bool) -> Callable[[Tensor, Any], Tensor]
             data = forward(a.data, b.data)
         finally:
             errstate_var.reset(token)
-        t = new(Tensor)  # the fields of Tensor._make, in the same order
-        t.data = data
-        t.grad = None
-        t.name = None
-        t._kwargs = _NO_KWARGS
-        t._released = False
-        t._pending = None
-        t._retains_grad = False
-        t._seq = next(_sequence)
         if (a.requires_grad or b.requires_grad) and _GradMode.enabled:
-            t.requires_grad = True
-            t._op = op
-            t._parents = (a, b)
-        else:
-            t.requires_grad = False
-            t._op = None
-            t._parents = ()
-        return t
+            return _make(data, op, (a, b))
+        return _make(data)
 
     return method
 
@@ -113,7 +96,7 @@ def _constant_like(value: Any, like: Tensor) -> Tensor:
         return value
     if type(value) in (int, float):
         # A Python number takes the other operand's dtype so float32 stays float32.
-        return Tensor._make(like.data.dtype.type(value))
+        return _make(like.data.dtype.type(value))
     arr = np.asarray(value)
     if arr.dtype.kind in "biuf" and arr.ndim == 0:
         # A Python number takes the other operand's dtype so float32 stays float32.
@@ -402,8 +385,8 @@ def _unary(op: Op) -> Callable[[Any], Tensor]:
         finally:
             errstate_var.reset(token)
         if a.requires_grad and _GradMode.enabled:
-            return Tensor._make(data, op, (a,))
-        return Tensor._make(data)
+            return _make(data, op, (a,))
+        return _make(data)
 
     fn.__name__ = op.name
     fn.__doc__ = f"Elementwise {op.name}, differentiable."

@@ -407,6 +407,35 @@ def test_tensor_attributes() -> None:
     assert Tensor([2.5]).item() == 2.5
 
 
+def _leaf_grad() -> Tensor:
+    x = Tensor(2.0, requires_grad=True)
+    (x * x).backward()
+    return x.grad
+
+
+# Every way a Tensor comes to be: the constructor, each kind of op wrapper, detach, gradients.
+MADE = {
+    "Tensor()": lambda: Tensor(2.0, requires_grad=True),
+    "operator": lambda: Tensor(2.0, requires_grad=True) * 3.0,
+    "reflected operator, no grad": lambda: 3.0 * Tensor(2.0),
+    "unary function": lambda: ag.sin(Tensor(2.0, requires_grad=True)),
+    "function with options": lambda: ag.sum(Tensor([1.0, 2.0], requires_grad=True), axis=0),
+    "detach": lambda: Tensor(2.0, requires_grad=True).detach(),
+    "grad()": lambda: grad(ag.exp(t := Tensor(1.0, requires_grad=True)), [t])[0],
+    "leaf .grad": _leaf_grad,
+}
+
+
+@pytest.mark.parametrize("make", list(MADE.values()), ids=list(MADE))
+def test_every_slot_starts_with_a_value(make) -> None:
+    t = make()
+    values = {s: getattr(t, s) for s in Tensor.__slots__ if s != "__weakref__"}  # unset: raises
+    fresh = {"grad": None, "name": None, "_pending": None, "_released": False}
+    assert {s: values[s] for s in fresh} == fresh
+    assert values["_retains_grad"] is False
+    assert isinstance(values["_seq"], int) and isinstance(values["_parents"], tuple)
+
+
 def test_item_on_many_elements_raises() -> None:
     with pytest.raises((ValueError, RuntimeError)):
         Tensor([1.0, 2.0]).item()
