@@ -252,7 +252,10 @@ class Tensor:
     def __float__(self) -> float:
         return self.item()
 
-    # Operators and math methods are attached in ops.py, next to their derivative rules.
+    def __pos__(self) -> Tensor:
+        return self  # +x is not an op: x itself, as torch.positive gives
+
+    # Operators and math methods come from the op table (ops.py), next to their rules.
     __hash__ = object.__hash__
 
 
