@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gradexplorer.expr import ExprError, parse
-from gradexplorer.expr.names import FUNCTIONS, GREEK, PARAM_LETTERS
+from gradexplorer.expr.names import CONSTANTS, FUNCTIONS, GREEK, LETTERS, VARIABLE
 from gradexplorer.expr.nodes import BinOp, Call, Const, Neg, Node, Num, Param, Var, structure
 from gradexplorer.expr.parser import parse_tree
 from gradexplorer.expr.printers import canonical
@@ -19,6 +19,8 @@ from gradexplorer.expr.printers import canonical
 FUZZ = settings(
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
 )
+# Single letters that are parameters: not the variable, not a constant (e).
+PARAM_LETTERS = tuple(c for c in LETTERS if c != VARIABLE and c not in CONSTANTS)
 # Characters the grammar cares about, so that fuzzing reaches deep into the parser.
 GRAMMAR_CHARS = "x0123456789.eE+-*/^()|, =abcsinotlgqrphmy²³√π−×÷·\u00a0"
 
@@ -59,18 +61,19 @@ def _leaves() -> st.SearchStrategy[Node]:
     return st.one_of(
         numbers.map(Num),
         st.just(Var()),
-        st.sampled_from(["pi", "e"]).map(Const),
+        st.sampled_from(sorted(CONSTANTS)).map(Const),
         st.sampled_from(PARAM_LETTERS + GREEK).map(Param),
     )
 
 
 def _extend(children: st.SearchStrategy[Node]) -> st.SearchStrategy[Node]:
-    unary = sorted(f for f, n in FUNCTIONS.items() if n == 1)
+    unary = sorted(name for name, f in FUNCTIONS.items() if f.arity == 1)
+    binary = sorted(name for name, f in FUNCTIONS.items() if f.arity == 2)
     return st.one_of(
         children.map(Neg),
         st.tuples(st.sampled_from("+-*/^"), children, children).map(lambda t: BinOp(*t)),
         st.tuples(st.sampled_from(unary), children).map(lambda t: Call(t[0], (t[1],))),
-        st.tuples(st.sampled_from(["max", "min"]), children, children).map(
+        st.tuples(st.sampled_from(binary), children, children).map(
             lambda t: Call(t[0], (t[1], t[2]))
         ),
     )
