@@ -200,30 +200,29 @@ class Expression:
             p: Tensor(float(params.get(p, DEFAULT_PARAM)), requires_grad=True, name=p)
             for p in self.params
         }
-        with np.errstate(all="ignore"):
-            y = self._run(xt, env)[-1]
-            value = y.item()
-            if not y.requires_grad:  # a constant such as "2" or "sin(pi)"
-                zero = {"x": 0.0, **dict.fromkeys(self.params, 0.0)}
-                tr = self._constant_trace(xt, env) if trace else None
-                return Point(x, value, 0.0, 0.0, zero, tr)
-            leaves = [xt, *env.values()]
-            if trace:
-                # One recorded pass gives the trace and the first derivatives (as graphs, for f'').
-                tr = y.backward(create_graph=True, trace=True)
-                grads = [leaf.grad for leaf in leaves]
-            else:
-                tr = None
-                grads = ag.grad(y, leaves, create_graph=True, allow_unused=True)
-            dy = grads[0]
-            second = 0.0
-            if dy is not None and dy.requires_grad:
-                (d2,) = ag.grad(dy, [xt], allow_unused=True)
-                second = d2.item() if d2 is not None else 0.0
-            gradient = {
-                name: (g.item() if g is not None else 0.0)
-                for name, g in zip(["x", *env], grads, strict=True)
-            }
+        y = self._run(xt, env)[-1]
+        value = y.item()
+        if not y.requires_grad:  # a constant such as "2" or "sin(pi)"
+            zero = {"x": 0.0, **dict.fromkeys(self.params, 0.0)}
+            tr = self._constant_trace(xt, env) if trace else None
+            return Point(x, value, 0.0, 0.0, zero, tr)
+        leaves = [xt, *env.values()]
+        if trace:
+            # One recorded pass gives the trace and the first derivatives (as graphs, for f'').
+            tr = y.backward(create_graph=True, trace=True)
+            grads = [leaf.grad for leaf in leaves]
+        else:
+            tr = None
+            grads = ag.grad(y, leaves, create_graph=True, allow_unused=True)
+        dy = grads[0]
+        second = 0.0
+        if dy is not None and dy.requires_grad:
+            (d2,) = ag.grad(dy, [xt], allow_unused=True)
+            second = d2.item() if d2 is not None else 0.0
+        gradient = {
+            name: (g.item() if g is not None else 0.0)
+            for name, g in zip(["x", *env], grads, strict=True)
+        }
         if math.isnan(value):
             # Outside the domain (ln(-1)) the engine still applies the rules (1/x = -1, as
             # PyTorch does), but a function that has no value has no derivative there.
@@ -245,20 +244,19 @@ class Expression:
         xt = Tensor(xs, requires_grad=derivatives > 0, name="x")
         env = {p: Tensor(float(params.get(p, DEFAULT_PARAM)), name=p) for p in self.params}
         first = second = None
-        with np.errstate(all="ignore"):
-            y = self._run(xt, env)[-1]
-            value = np.array(np.broadcast_to(y.data, xs.shape))
-            dy = None
-            if derivatives >= 1:
-                if y.requires_grad:
-                    # The function is elementwise, so d(sum y)/dx_i is f'(x_i).
-                    (dy,) = ag.grad(y.sum(), [xt], create_graph=derivatives >= 2, allow_unused=True)
-                first = _dense(dy, xs)
-            if derivatives >= 2:
-                d2 = None
-                if dy is not None and dy.requires_grad:
-                    (d2,) = ag.grad(dy.sum(), [xt], allow_unused=True)
-                second = _dense(d2, xs)
+        y = self._run(xt, env)[-1]
+        value = np.array(np.broadcast_to(y.data, xs.shape))
+        dy = None
+        if derivatives >= 1:
+            if y.requires_grad:
+                # The function is elementwise, so d(sum y)/dx_i is f'(x_i).
+                (dy,) = ag.grad(y.sum(), [xt], create_graph=derivatives >= 2, allow_unused=True)
+            first = _dense(dy, xs)
+        if derivatives >= 2:
+            d2 = None
+            if dy is not None and dy.requires_grad:
+                (d2,) = ag.grad(dy.sum(), [xt], allow_unused=True)
+            second = _dense(d2, xs)
         # No derivative where the function has no value (see at()).
         undefined = np.isnan(value)
         if first is not None:

@@ -584,7 +584,15 @@ def test_relu_derivative_at_zero_is_zero() -> None:
     x = Tensor(np.array([-2.0, 0.0, 3.0]), requires_grad=True)
     ag.sum(ag.relu(x)).backward()
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 1.0])
-    assert ag.relu(Tensor(-0.0)).item() == 0.0
+
+
+@pytest.mark.parametrize("data", [-0.0, np.array([-0.0, 0.0, -0.0]), np.float32(-0.0)])
+def test_relu_of_minus_zero_is_plus_zero_with_derivative_zero(data) -> None:
+    x = Tensor(data, requires_grad=True)
+    y = ag.relu(x)
+    assert not np.signbit(y.data).any()  # +0.0, not -0.0 (np.maximum(-0.0, 0.0) gives +0.0)
+    ag.sum(y).backward()
+    np.testing.assert_array_equal(x.grad.data, np.zeros_like(x.data))
 
 
 def test_kink_second_derivatives_are_zero() -> None:
