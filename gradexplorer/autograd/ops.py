@@ -214,6 +214,8 @@ def _with_options(op: Op) -> Callable[..., Tensor]:
     arity, names = op.arity, op.options
 
     def fn(*args: Any, **options: Any) -> Tensor:
+        if len(args) > arity + len(names):
+            raise TypeError(f"{fn.__name__}() takes at most {arity + len(names)} arguments")
         options.update(zip(names, args[arity:], strict=False))
         inputs = [t if isinstance(t, Tensor) else Tensor(t) for t in args[:arity]]
         return apply(op, *inputs, **options)

@@ -122,3 +122,5 @@ def test_operators_and_methods_work_as_before() -> None:
     expected = 2 + 1 / x.data**2 + 2 * x.data + 1 + np.sign(x.data) + 0.5 + (x.data > 0)
     np.testing.assert_allclose(x.grad.data, expected, rtol=1e-15)
     assert x.reshape((2, 1)).shape == (2, 1) and ag.sum(x, 0, True).shape == (1,)
+    with pytest.raises(TypeError, match="sum"):
+        x.sum(0, True, 1)
