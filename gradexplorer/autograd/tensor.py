@@ -171,6 +171,9 @@ class Tensor:
         t.name = name
         return t
 
+    def __getnewargs__(self) -> tuple[Any, ...]:
+        return (self.data,)  # copy and pickle call __new__ with these, then restore the slots
+
     # ----- attributes like torch.Tensor
     @property
     def grad_fn(self) -> BackwardNode | None:

@@ -6,7 +6,9 @@ the engine's own output.
 
 from __future__ import annotations
 
+import copy
 import math
+import pickle
 import warnings
 
 import numpy as np
@@ -434,6 +436,18 @@ def test_every_slot_starts_with_a_value(make) -> None:
     assert {s: values[s] for s in fresh} == fresh
     assert values["_retains_grad"] is False
     assert isinstance(values["_seq"], int) and isinstance(values["_parents"], tuple)
+
+
+@pytest.mark.parametrize(
+    "clone",
+    [copy.copy, copy.deepcopy, lambda t: pickle.loads(pickle.dumps(t))],
+    ids=["copy", "deepcopy", "pickle"],
+)
+def test_a_tensor_can_be_copied_and_pickled(clone) -> None:
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True, name="x")
+    y = clone(x)
+    np.testing.assert_array_equal(y.data, [1.0, 2.0])
+    assert (y.requires_grad, y.name, y.grad, y.is_leaf) == (True, "x", None, True)
 
 
 def test_item_on_many_elements_raises() -> None:
