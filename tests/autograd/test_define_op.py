@@ -32,7 +32,8 @@ def hypot():
         method="hypot",
     )
     yield op
-    ag.remove_op("hypot")
+    if "hypot" in ag.OPS:  # a test may have removed it already
+        ag.remove_op("hypot")
 
 
 def test_a_new_op_is_a_function_a_method_and_differentiable(hypot) -> None:
@@ -73,12 +74,9 @@ def test_rules_can_call_a_new_op_through_F(hypot) -> None:
 
 def test_remove_op_takes_everything_back(hypot) -> None:
     ag.remove_op("hypot")
-    try:
-        assert "hypot" not in ag.OPS and "hypot" not in ag.__all__
-        assert not hasattr(ag, "hypot") and not hasattr(Tensor, "hypot")
-        assert not hasattr(NUMPY_NS, "hypot") and not hasattr(TENSOR_NS, "hypot")
-    finally:  # the fixture removes it again
-        ag.define_op("hypot", "hypot", np.hypot, *hypot.rules, function="hypot", method="hypot")
+    assert "hypot" not in ag.OPS and "hypot" not in ag.__all__
+    assert not hasattr(ag, "hypot") and not hasattr(Tensor, "hypot")
+    assert not hasattr(NUMPY_NS, "hypot") and not hasattr(TENSOR_NS, "hypot")
 
 
 @pytest.mark.parametrize(

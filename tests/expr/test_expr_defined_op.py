@@ -34,7 +34,8 @@ def cube():
         torch="torch.pow({0}, 3)",
     )
     yield op
-    ag.remove_op("cube")
+    if "cube" in ag.OPS:  # a test may have removed it already
+        ag.remove_op("cube")
 
 
 def test_a_new_op_from_the_engine_and_from_the_language(cube) -> None:
@@ -78,12 +79,9 @@ def test_removing_the_op_removes_the_word(cube) -> None:
     assert FUNCTIONS["cube"].arity == 1 and FUNCTIONS["cube"].op == "cube"
     assert "cube" in KNOWN and "cube" in MULTI_LETTER
     ag.remove_op("cube")
-    try:
-        assert "cube" not in FUNCTIONS and "cube" not in KNOWN and "cube" not in MULTI_LETTER
-        with pytest.raises(ExprError, match="unknown name cube"):
-            parse("cube(x)")
-    finally:  # the fixture removes it again
-        ag.define_op("cube", "cube", cube.forward, *cube.rules, words=("cube",))
+    assert "cube" not in FUNCTIONS and "cube" not in KNOWN and "cube" not in MULTI_LETTER
+    with pytest.raises(ExprError, match="unknown name cube"):
+        parse("cube(x)")
 
 
 @pytest.mark.parametrize("word", ["pi", "ln", "alpha", "x", "a", "Cube", "cube_3", "sin"])
