@@ -1,33 +1,13 @@
 """The engine: Tensor, differentiable ops, backward, grad(), no_grad and the backward trace.
 
-numpy only; knows nothing of parsing or Qt.
+numpy only; knows nothing of parsing or Qt. The ops' public functions (sin, maximum, sum, ...)
+come from the op table (ops.OPS), so one defined later with define_op is here as well.
 """
 
+from typing import Any
+
 from gradexplorer.autograd.engine import backward, grad
-from gradexplorer.autograd.ops import (
-    OPS,
-    abs,
-    acos,
-    asin,
-    atan,
-    cos,
-    cosh,
-    exp,
-    log,
-    maximum,
-    mean,
-    minimum,
-    relu,
-    reshape,
-    sigmoid,
-    sin,
-    sinh,
-    softplus,
-    sqrt,
-    sum,
-    tan,
-    tanh,
-)
+from gradexplorer.autograd.ops import OPS, PUBLIC, Op, define_op, on_change, remove_op
 from gradexplorer.autograd.tensor import BackwardNode, Tensor, enable_grad, is_grad_enabled, no_grad
 from gradexplorer.autograd.trace import BackwardTrace, TraceEdge, TraceNode
 
@@ -35,33 +15,36 @@ __all__ = [
     "OPS",
     "BackwardNode",
     "BackwardTrace",
+    "Op",
     "Tensor",
     "TraceEdge",
     "TraceNode",
-    "abs",
-    "acos",
-    "asin",
-    "atan",
     "backward",
-    "cos",
-    "cosh",
+    "define_op",
     "enable_grad",
-    "exp",
     "grad",
     "is_grad_enabled",
-    "log",
-    "maximum",
-    "mean",
-    "minimum",
     "no_grad",
-    "relu",
-    "reshape",
-    "sigmoid",
-    "sin",
-    "sinh",
-    "softplus",
-    "sqrt",
-    "sum",
-    "tan",
-    "tanh",
+    "on_change",
+    "remove_op",
 ]
+_FIXED = len(__all__)  # then the ops' public functions, from the table
+
+
+def _export_functions() -> None:
+    __all__[_FIXED:] = PUBLIC
+
+
+def __getattr__(name: str) -> Any:
+    # Only for names not defined above: the ops' functions, read from the table when asked for.
+    if name in PUBLIC:
+        return PUBLIC[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *PUBLIC})
+
+
+_export_functions()
+on_change(_export_functions)

@@ -18,7 +18,7 @@ import numpy as np
 
 from gradexplorer.autograd._ieee import IGNORE_FP_ERRORS, errstate_var
 from gradexplorer.autograd.ops import NUMPY_NS, TENSOR_NS
-from gradexplorer.autograd.tensor import Tensor, _GradMode
+from gradexplorer.autograd.tensor import Tensor, _GradMode, _make
 from gradexplorer.autograd.trace import BackwardTrace, TraceEdge, TraceNode
 
 _by_seq = attrgetter("_seq")
@@ -107,7 +107,7 @@ def grad(
                 )
             result.append(None)
         else:
-            result.append(g if isinstance(g, Tensor) else Tensor._make(_owned(g)))
+            result.append(g if isinstance(g, Tensor) else _make(_owned(g)))
     return tuple(result)
 
 
@@ -223,13 +223,27 @@ def _walk(
             out, args = t.data, (parents[0].data, parents[1].data)
         else:
             out, args = t.data, [p.data for p in parents]
+        # A call through *args costs twice a plain one, so the inputs of unary and binary ops
+        # (nearly every node) are passed one by one.
+        n = 0 if kwargs else len(args)
+        if n == 2:
+            a, b = args
+        elif n == 1:
+            a = args[0]
         rules = op.rules
         for k, parent in enumerate(parents):
             if not parent.requires_grad:
                 continue
-            gk = rules[k](F, g, out, *args, **kwargs) if kwargs else rules[k](F, g, out, *args)
-            if gk.shape != parent.data.shape:
-                gk = F.sum_to(gk, parent.data.shape)
+            if n == 2:
+                gk = rules[k](F, g, out, a, b)
+            elif n == 1:
+                gk = rules[k](F, g, out, a)
+            else:
+                gk = rules[k](F, g, out, *args, **kwargs)
+            data = parent.data
+            # Two numpy scalars of one type have one shape: a scalar graph skips both .shape reads.
+            if (type(gk) is not type(data) or type(gk) is _ndarray) and gk.shape != data.shape:
+                gk = F.sum_to(gk, data.shape)
             if recorder is not None:
                 recorder.edge(t, k, gk)
             previous = parent._pending
@@ -272,7 +286,7 @@ def _accumulate_leaf(t: Tensor, g: Any, create_graph: bool) -> None:
         t.grad = g if t.grad is None else t.grad + g
     else:
         data = g.data if isinstance(g, Tensor) else g
-        t.grad = Tensor._make(_owned(data) if t.grad is None else t.grad.data + data)
+        t.grad = _make(_owned(data) if t.grad is None else t.grad.data + data)
 
 
 class _Recorder:

@@ -1,16 +1,25 @@
-"""Every operation in one table: its forward function and its derivative rules, side by side.
+"""Every operation in one table, OPS: one row per op, written by one define_op(...) call.
 
-A derivative rule has the form ``rule(F, g, out, *inputs, **kwargs)`` and returns the gradient
+A row declares everything about its op: the engine name, the graph label, the forward function,
+one derivative rule per input, whether backward needs saved values, and how the op is exposed:
+a public function (``ag.sin``), a Tensor method (``x.sin()``), Python operators (``x * y``) and
+words of the expression language (``sin``, with the PyTorch function it prints as). The public
+functions, the methods, the operators, ``gradexplorer.autograd.__all__`` and the language's
+function table are all generated from the rows, so adding an op is one row (see "How to add an
+op" in docs/ARCHITECTURE.md).
+
+A derivative rule has the form ``rule(F, g, out, *inputs, **options)`` and returns the gradient
 for one input before it is summed back to that input's shape. ``g`` is the upstream gradient
-(d output / d out), ``out`` the op's forward result. ``F`` is a namespace of math functions:
+(d output / d out), ``out`` the op's forward result. ``F`` is a namespace of math functions,
+with every op that has a public function (``F.cos``, ``F.sigmoid``) and a few helpers:
 
-- in a plain backward pass g, out and inputs are numpy arrays and F calls numpy directly
-  (fast: no Tensor objects are built);
-- with ``create_graph=True`` they are Tensors and F calls this module's differentiable
-  functions, so the backward pass is itself recorded and can be differentiated again.
+- in a plain backward pass g, out and inputs are numpy arrays and F calls the ops' numpy
+  forward functions directly (fast: no Tensor objects are built);
+- with ``create_graph=True`` they are Tensors and F calls the ops' differentiable functions, so
+  the backward pass is itself recorded and can be differentiated again.
 
-Writing each rule once for both keeps one place per op. Adding an op = one forward function
-plus one ``_define`` line.
+Writing each rule once for both keeps one place per op. A row has room for forward mode too:
+``jvp`` (one tangent rule per input) sits beside the reverse rules; nothing reads it yet.
 """
 
 from __future__ import annotations
@@ -24,36 +33,122 @@ from typing import Any
 import numpy as np
 
 from gradexplorer.autograd._ieee import IGNORE_FP_ERRORS, errstate_var
-from gradexplorer.autograd.tensor import _NO_KWARGS, BackwardNode, Tensor, _GradMode, _sequence
+from gradexplorer.autograd.tensor import _NO_KWARGS, BackwardNode, Tensor, _GradMode, _make
 
 Rule = Callable[..., Any]
 
 
 @dataclass(frozen=True)
 class Op:
-    name: str  # engine name, e.g. "mul"
+    """One row of the op table. Only name, label, forward and rules are needed; the rest says
+    how the op is exposed (an op with none of it is engine plumbing, such as sum_to)."""
+
+    name: str  # engine name, e.g. "mul"; also the op of the trace's nodes
     label: str  # short display text for graphs, e.g. "×"
-    forward: Callable[..., np.ndarray]
-    rules: tuple[Rule, ...]  # one derivative rule per input
+    forward: Callable[..., Any]  # on numpy arrays: inputs first, then the options
+    rules: tuple[Rule, ...]  # reverse mode: one derivative rule per input
     saves: bool = True  # False when backward needs no saved value (add, sub, ...): PyTorch lets
     # such graphs be walked twice without retain_graph, so do we.
+    function: str | None = None  # public function: gradexplorer.autograd.<function>
+    method: str | None = None  # Tensor method: x.<method>()
+    operators: tuple[str, ...] = ()  # Python operators: "mul" gives __mul__ and __rmul__
+    options: tuple[str, ...] = ()  # non-Tensor arguments after the inputs: sum(x, axis, keepdims)
+    words: tuple[str, ...] = ()  # spellings in the expression language
+    torch: str = ""  # what the language prints for PyTorch: a function ("" is torch.<name>)
+    # or a template over the arguments' texts, as "torch.pow({0}, 3)"
+    jvp: tuple[Rule, ...] = ()  # forward mode, for later: one tangent rule per input
     node_class: type[BackwardNode] = field(init=False, repr=False)
+    call: Callable[..., Tensor] = field(init=False, repr=False)  # the op as a Python function
 
     def __post_init__(self) -> None:
         camel = "".join(part.capitalize() for part in self.name.split("_"))
         cls = type(f"{camel}Backward", (BackwardNode,), {"__slots__": ()})
         object.__setattr__(self, "node_class", cls)
+        object.__setattr__(self, "torch", self.torch or f"torch.{self.name}")
+        object.__setattr__(self, "call", _function(self))
+
+    @property
+    def arity(self) -> int:
+        return len(self.rules)
 
 
 OPS: dict[str, Op] = {}
+PUBLIC: dict[str, Callable[..., Tensor]] = {}  # the public functions, by name
+_WATCHERS: list[Callable[[], None]] = []
 
 
-def _define(
-    name: str, label: str, forward: Callable[..., np.ndarray], *rules: Rule, saves: bool = True
-) -> Op:
-    op = Op(name, label, forward, rules, saves)
+def define_op(name: str, label: str, forward: Callable[..., Any], *rules: Rule, **how: Any) -> Op:
+    """Add an op to the table: a row of OPS, with its public function, Tensor method and
+    operators, and (through on_change) its words in the expression language.
+
+    ``how`` takes the other fields of Op (saves, function, method, operators, options, words,
+    torch, jvp). Raises ValueError if a name is taken. remove_op(name) undoes it.
+    """
+    op = Op(name, label, forward, rules, **how)
+    _check_free(op)
     OPS[name] = op
+    _publish(op)
+    try:
+        _notify()
+    except BaseException:
+        remove_op(name)  # a watcher refused the op (a word the language already has)
+        raise
     return op
+
+
+def remove_op(name: str) -> None:
+    """Take an op out of the table, with everything define_op published for it."""
+    op = OPS.pop(name)
+    if op.function is not None:
+        del PUBLIC[op.function]
+        delattr(NUMPY_NS, op.function)
+        delattr(TENSOR_NS, op.function)
+    for attribute in _tensor_attributes(op):
+        delattr(Tensor, attribute)
+    _notify()
+
+
+def on_change(callback: Callable[[], None]) -> None:
+    """Call callback after every define_op and remove_op (the language rebuilds its words)."""
+    _WATCHERS.append(callback)
+
+
+def _notify() -> None:
+    for callback in _WATCHERS:
+        callback()
+
+
+def _tensor_attributes(op: Op) -> dict[str, Callable[..., Tensor]]:
+    """The Tensor attributes an op sets, with their values: its method and operator dunders."""
+    attributes = {op.method: op.call} if op.method is not None else {}
+    for name in op.operators:
+        if op.arity == 1:
+            attributes[f"__{name}__"] = op.call
+        else:
+            attributes[f"__{name}__"] = _binary_operator(op, reflected=False)
+            attributes[f"__r{name}__"] = _binary_operator(op, reflected=True)
+    return attributes
+
+
+def _check_free(op: Op) -> None:
+    taken = [f"op {op.name}"] if op.name in OPS else []
+    if op.function is not None and (op.function in PUBLIC or hasattr(NUMPY_NS, op.function)):
+        taken.append(f"function {op.function}")
+    taken += [f"Tensor.{a}" for a in _tensor_attributes(op) if hasattr(Tensor, a)]
+    if taken:
+        raise ValueError(f"cannot define op {op.name}: {', '.join(taken)} already exists")
+
+
+def _publish(op: Op) -> None:
+    if op.function is not None:
+        PUBLIC[op.function] = op.call
+        setattr(NUMPY_NS, op.function, op.forward)
+        setattr(TENSOR_NS, op.function, op.call)
+    for attribute, value in _tensor_attributes(op).items():
+        setattr(Tensor, attribute, value)
+
+
+# ----- running an op
 
 
 def apply(op: Op, *inputs: Tensor, **kwargs: Any) -> Tensor:
@@ -66,16 +161,72 @@ def apply(op: Op, *inputs: Tensor, **kwargs: Any) -> Tensor:
     if _GradMode.enabled:
         for t in inputs:
             if t.requires_grad:
-                return Tensor._make(data, op, inputs, kwargs or _NO_KWARGS)
-    return Tensor._make(data)
+                return _make(data, op, inputs, kwargs or _NO_KWARGS)
+    return _make(data)
+
+
+def _function(op: Op) -> Callable[..., Tensor]:
+    """The op as a Python function: Tensors or numbers in, a Tensor out."""
+    if op.arity == 1 and not op.options:
+        fn = _unary(op)
+    elif op.arity == 2 and not op.options:
+        fn = _binary_function(op)
+    else:
+        fn = _with_options(op)
+    fn.__name__ = fn.__qualname__ = op.function or op.name
+    fn.__doc__ = f"Differentiable {op.name} (its row: gradexplorer.autograd.OPS[{op.name!r}])."
+    return fn
+
+
+def _unary(op: Op) -> Callable[[Any], Tensor]:
+    forward = op.forward
+
+    def fn(a: Any) -> Tensor:
+        # apply() inlined: per-op overhead is what bounds small graphs.
+        if not isinstance(a, Tensor):
+            a = Tensor(a)
+        token = errstate_var.set(IGNORE_FP_ERRORS)
+        try:
+            data = forward(a.data)
+        finally:
+            errstate_var.reset(token)
+        if a.requires_grad and _GradMode.enabled:
+            return _make(data, op, (a,))
+        return _make(data)
+
+    return fn
+
+
+def _binary_function(op: Op) -> Callable[[Any, Any], Tensor]:
+    def fn(a: Any, b: Any) -> Tensor:
+        if not isinstance(a, Tensor):
+            a = _constant_like(a, b) if isinstance(b, Tensor) else Tensor(a)
+        if not isinstance(b, Tensor):
+            b = _constant_like(b, a)
+        return apply(op, a, b)
+
+    return fn
+
+
+def _with_options(op: Op) -> Callable[..., Tensor]:
+    """sum(x, axis=None, keepdims=False): the inputs, then options by position or by name; an
+    option not given takes the forward function's (and the rules') default."""
+    arity, names = op.arity, op.options
+
+    def fn(*args: Any, **options: Any) -> Tensor:
+        if len(args) > arity + len(names):
+            raise TypeError(f"{fn.__name__}() takes at most {arity + len(names)} arguments")
+        options.update(zip(names, args[arity:], strict=False))
+        inputs = [t if isinstance(t, Tensor) else Tensor(t) for t in args[:arity]]
+        return apply(op, *inputs, **options)
+
+    return fn
 
 
 def _binary_operator(op: Op, reflected: bool) -> Callable[[Tensor, Any], Tensor]:
-    """a (op) b for Tensor dunder methods, with apply() and Tensor._make inlined: on scalar
-    graphs the cost per op is what micrograd is measured against (bench/bench_engine.py), and
-    the two calls were a third of it."""
+    """a (op) b for Tensor dunder methods, with apply() inlined: on scalar graphs the cost per
+    op is what micrograd is measured against (bench/bench_engine.py)."""
     forward = op.forward
-    new = object.__new__
 
     def method(self: Tensor, other: Any) -> Tensor:
         if not isinstance(other, Tensor):
@@ -86,24 +237,9 @@ def _binary_operator(op: Op, reflected: bool) -> Callable[[Tensor, Any], Tensor]
             data = forward(a.data, b.data)
         finally:
             errstate_var.reset(token)
-        t = new(Tensor)  # the fields of Tensor._make, in the same order
-        t.data = data
-        t.grad = None
-        t.name = None
-        t._kwargs = _NO_KWARGS
-        t._released = False
-        t._pending = None
-        t._retains_grad = False
-        t._seq = next(_sequence)
         if (a.requires_grad or b.requires_grad) and _GradMode.enabled:
-            t.requires_grad = True
-            t._op = op
-            t._parents = (a, b)
-        else:
-            t.requires_grad = False
-            t._op = None
-            t._parents = ()
-        return t
+            return _make(data, op, (a, b))
+        return _make(data)
 
     return method
 
@@ -113,20 +249,12 @@ def _constant_like(value: Any, like: Tensor) -> Tensor:
         return value
     if type(value) in (int, float):
         # A Python number takes the other operand's dtype so float32 stays float32.
-        return Tensor._make(like.data.dtype.type(value))
+        return _make(like.data.dtype.type(value))
     arr = np.asarray(value)
     if arr.dtype.kind in "biuf" and arr.ndim == 0:
         # A Python number takes the other operand's dtype so float32 stays float32.
         return Tensor(arr, dtype=like.data.dtype)
     return Tensor(arr)
-
-
-def _binary(op: Op, a: Any, b: Any) -> Tensor:
-    if not isinstance(a, Tensor):
-        a = _constant_like(a, b) if isinstance(b, Tensor) else Tensor(a)
-    if not isinstance(b, Tensor):
-        b = _constant_like(b, a)
-    return apply(op, a, b)
 
 
 # ----- forward helpers that numpy lacks
@@ -142,7 +270,7 @@ def _np_softplus(a: np.ndarray) -> np.ndarray:
 
 
 def _np_relu(a: np.ndarray) -> np.ndarray:
-    return np.maximum(a, 0.0) * 1.0  # * 1.0 turns -0.0 into 0.0 without a copy branch
+    return np.maximum(a, 0.0)  # maximum(-0.0, 0.0) is +0.0: relu never answers -0.0
 
 
 def _np_sum_to(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -274,210 +402,7 @@ def _count(shape: tuple[int, ...], axis: Any) -> int:
     return int(np.prod([shape[a] for a in axes], dtype=np.int64))
 
 
-# ----- the table. F: numpy namespace or Tensor namespace; g: upstream; out: result.
-# Binary forwards are Python operators: the same ufuncs on arrays, but about ten times faster on
-# the numpy scalars that 0-d results are (np.multiply on scalars takes the slow generic path).
-
-ADD = _define(
-    "add", "+", operator.add, lambda F, g, out, a, b: g, lambda F, g, out, a, b: g, saves=False
-)
-SUB = _define(
-    "sub", "−", operator.sub, lambda F, g, out, a, b: g, lambda F, g, out, a, b: -g, saves=False
-)
-MUL = _define(
-    "mul", "×", operator.mul, lambda F, g, out, a, b: g * b, lambda F, g, out, a, b: g * a
-)
-DIV = _define(
-    "div",
-    "÷",
-    operator.truediv,
-    lambda F, g, out, a, b: g / b,
-    lambda F, g, out, a, b: -g * out / b,
-)
-POW = _define(
-    "pow",
-    "^",
-    operator.pow,
-    lambda F, g, out, a, b: g * _pow_local(F, a, b),
-    # d/db a^b = a^b ln a; at a = 0 with b >= 0 PyTorch defines it as 0 (not nan).
-    lambda F, g, out, a, b: g * F.where((F.data(a) == 0) & (F.data(b) >= 0), 0.0, out * F.log(a)),
-)
-NEG = _define("neg", "−", operator.neg, lambda F, g, out, a: -g, saves=False)
-EXP = _define("exp", "exp", np.exp, lambda F, g, out, a: g * out)
-LOG = _define("log", "ln", np.log, lambda F, g, out, a: g / a)
-SQRT = _define("sqrt", "√", np.sqrt, lambda F, g, out, a: g / (2 * out))
-# d|x|/dx = sign(x), which is 0 at the kink (PyTorch's subgradient).
-ABS = _define("abs", "|·|", np.abs, lambda F, g, out, a: g * F.const(np.sign(F.data(a))))
-SIN = _define("sin", "sin", np.sin, lambda F, g, out, a: g * F.cos(a))
-COS = _define("cos", "cos", np.cos, lambda F, g, out, a: -g * F.sin(a))
-TAN = _define("tan", "tan", np.tan, lambda F, g, out, a: g * (1 + out * out))
-ASIN = _define("asin", "asin", np.arcsin, lambda F, g, out, a: g / F.sqrt(1 - a * a))
-ACOS = _define("acos", "acos", np.arccos, lambda F, g, out, a: -g / F.sqrt(1 - a * a))
-ATAN = _define("atan", "atan", np.arctan, lambda F, g, out, a: g / (1 + a * a))
-SINH = _define("sinh", "sinh", np.sinh, lambda F, g, out, a: g * F.cosh(a))
-COSH = _define("cosh", "cosh", np.cosh, lambda F, g, out, a: g * F.sinh(a))
-TANH = _define("tanh", "tanh", np.tanh, lambda F, g, out, a: g * (1 - out * out))
-SIGMOID = _define("sigmoid", "σ", _np_sigmoid, lambda F, g, out, a: g * out * (1 - out))
-# relu'(0) = 0, as in PyTorch.
-RELU = _define(
-    "relu", "relu", _np_relu, lambda F, g, out, a: g * F.const(_mask(F.data(a) > 0, F.data(a)))
-)
-SOFTPLUS = _define("softplus", "softplus", _np_softplus, lambda F, g, out, a: g * F.sigmoid(a))
-MAXIMUM = _define(
-    "maximum",
-    "max",
-    np.maximum,
-    lambda F, g, out, a, b: g * F.const(_max_mask(F.data(a), F.data(b))),
-    lambda F, g, out, a, b: g * F.const(_max_mask(F.data(b), F.data(a))),
-)
-MINIMUM = _define(
-    "minimum",
-    "min",
-    np.minimum,
-    lambda F, g, out, a, b: g * F.const(_max_mask(F.data(b), F.data(a))),
-    lambda F, g, out, a, b: g * F.const(_max_mask(F.data(a), F.data(b))),
-)
-SUM = _define(
-    "sum",
-    "Σ",
-    _np_sum,
-    lambda F, g, out, a, axis=None, keepdims=False: _unreduce(F, g, a.shape, axis, keepdims),
-    saves=False,
-)
-MEAN = _define(
-    "mean",
-    "mean",
-    lambda a, axis=None, keepdims=False: np.mean(a, axis=axis, keepdims=keepdims),
-    lambda F, g, out, a, axis=None, keepdims=False: (
-        _unreduce(F, g, a.shape, axis, keepdims) / _count(a.shape, axis)
-    ),
-    saves=False,
-)
-RESHAPE = _define(
-    "reshape",
-    "reshape",
-    lambda a, shape: np.reshape(a, shape),
-    lambda F, g, out, a, shape: F.reshape(g, a.shape),
-    saves=False,
-)
-BROADCAST_TO = _define(
-    "broadcast_to",
-    "broadcast",
-    lambda a, shape: np.broadcast_to(a, shape),
-    lambda F, g, out, a, shape: F.sum_to(g, a.shape),
-    saves=False,
-)
-SUM_TO = _define(
-    "sum_to",
-    "Σ",
-    _np_sum_to,
-    lambda F, g, out, a, shape: F.broadcast_to(g, a.shape),
-    saves=False,
-)
-
-# where(mask, x, y): the mask is data, not differentiated; only the chosen branch gets gradient.
-WHERE = _define(
-    "where",
-    "where",
-    lambda x, y, mask: np.where(mask, x, y),
-    lambda F, g, out, x, y, mask: F.where(mask, g, 0.0),
-    lambda F, g, out, x, y, mask: F.where(mask, 0.0, g),
-    saves=False,
-)
-
-
-# ----- public functions (also attached as Tensor methods below)
-
-
-def _unary(op: Op) -> Callable[[Any], Tensor]:
-    forward = op.forward
-
-    def fn(a: Any) -> Tensor:
-        # apply() inlined: per-op overhead is what bounds small graphs.
-        if not isinstance(a, Tensor):
-            a = Tensor(a)
-        token = errstate_var.set(IGNORE_FP_ERRORS)
-        try:
-            data = forward(a.data)
-        finally:
-            errstate_var.reset(token)
-        if a.requires_grad and _GradMode.enabled:
-            return Tensor._make(data, op, (a,))
-        return Tensor._make(data)
-
-    fn.__name__ = op.name
-    fn.__doc__ = f"Elementwise {op.name}, differentiable."
-    return fn
-
-
-exp = _unary(EXP)
-log = _unary(LOG)
-sqrt = _unary(SQRT)
-abs = _unary(ABS)
-sin = _unary(SIN)
-cos = _unary(COS)
-tan = _unary(TAN)
-asin = _unary(ASIN)
-acos = _unary(ACOS)
-atan = _unary(ATAN)
-sinh = _unary(SINH)
-cosh = _unary(COSH)
-tanh = _unary(TANH)
-sigmoid = _unary(SIGMOID)
-relu = _unary(RELU)
-softplus = _unary(SOFTPLUS)
-
-
-def maximum(a: Any, b: Any) -> Tensor:
-    """Elementwise max; at ties the gradient is split evenly (as torch.maximum)."""
-    return _binary(MAXIMUM, a, b)
-
-
-def minimum(a: Any, b: Any) -> Tensor:
-    """Elementwise min; at ties the gradient is split evenly (as torch.minimum)."""
-    return _binary(MINIMUM, a, b)
-
-
-def sum(a: Any, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-    a = a if isinstance(a, Tensor) else Tensor(a)
-    return apply(SUM, a, axis=axis, keepdims=keepdims)
-
-
-def mean(a: Any, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-    a = a if isinstance(a, Tensor) else Tensor(a)
-    return apply(MEAN, a, axis=axis, keepdims=keepdims)
-
-
-def reshape(a: Tensor, shape: tuple[int, ...]) -> Tensor:
-    return apply(RESHAPE, a, shape=tuple(shape))
-
-
-def broadcast_to(a: Tensor, shape: tuple[int, ...]) -> Tensor:
-    if a.shape == tuple(shape):
-        return a
-    return apply(BROADCAST_TO, a, shape=tuple(shape))
-
-
-def sum_to(a: Tensor, shape: tuple[int, ...]) -> Tensor:
-    if a.shape == tuple(shape):
-        return a
-    if a.data.size < int(np.prod(shape, dtype=np.int64)):
-        return broadcast_to(a, shape)
-    return apply(SUM_TO, a, shape=tuple(shape))
-
-
-# ----- the two namespaces the derivative rules are written against
-
-NUMPY_NS = SimpleNamespace(
-    **{name: getattr(np, name) for name in ("sin", "cos", "sinh", "cosh", "log", "sqrt")},
-    sigmoid=_np_sigmoid,
-    where=np.where,
-    data=lambda a: a,
-    const=lambda arr: arr,
-    reshape=np.reshape,
-    broadcast_to=_np_broadcast_to,
-    sum_to=_np_sum_to,
-)
+# ----- engine plumbing the rules call: where, and moving a gradient between shapes
 
 
 def _where(cond: np.ndarray, x: Any, y: Any) -> Tensor:
@@ -485,38 +410,188 @@ def _where(cond: np.ndarray, x: Any, y: Any) -> Tensor:
     return apply(WHERE, _constant_like(x, like), _constant_like(y, like), mask=np.asarray(cond))
 
 
+def _broadcast_to(a: Tensor, shape: tuple[int, ...]) -> Tensor:
+    if a.shape == tuple(shape):
+        return a
+    return apply(BROADCAST_TO, a, shape=tuple(shape))
+
+
+def _sum_to(a: Tensor, shape: tuple[int, ...]) -> Tensor:
+    if a.shape == tuple(shape):
+        return a
+    if a.data.size < int(np.prod(shape, dtype=np.int64)):
+        return _broadcast_to(a, shape)
+    return apply(SUM_TO, a, shape=tuple(shape))
+
+
+# ----- the two namespaces the derivative rules are written against. define_op adds every op
+# that has a public function: its numpy forward to NUMPY_NS, its differentiable one to TENSOR_NS.
+
+NUMPY_NS = SimpleNamespace(
+    where=np.where,
+    data=lambda a: a,
+    const=lambda arr: arr,
+    broadcast_to=_np_broadcast_to,
+    sum_to=_np_sum_to,
+)
 TENSOR_NS = SimpleNamespace(
-    sin=sin,
-    cos=cos,
-    sinh=sinh,
-    cosh=cosh,
-    log=log,
-    sqrt=sqrt,
-    sigmoid=sigmoid,
     where=_where,
     data=lambda t: t.data,
     const=lambda arr: Tensor(arr),
-    reshape=reshape,
-    broadcast_to=broadcast_to,
-    sum_to=sum_to,
+    broadcast_to=_broadcast_to,
+    sum_to=_sum_to,
 )
 
 
-# ----- operators and methods on Tensor, so t.sin() and 2 * t work
+# ----- the table. F: numpy namespace or Tensor namespace; g: upstream; out: result.
+# Binary forwards are Python operators: the same ufuncs on arrays, but about ten times faster on
+# the numpy scalars that 0-d results are (np.multiply on scalars takes the slow generic path).
+# An op the language knows has words; its PyTorch function is torch.<name> unless torch= says.
 
 
-def _attach() -> None:
-    T = Tensor
-    for name, op in (("add", ADD), ("sub", SUB), ("mul", MUL), ("truediv", DIV), ("pow", POW)):
-        setattr(T, f"__{name}__", _binary_operator(op, reflected=False))
-        setattr(T, f"__r{name}__", _binary_operator(op, reflected=True))
-    T.__neg__ = _unary(NEG)
-    T.__pos__ = lambda a: a
-    T.__abs__ = lambda a: apply(ABS, a)
-    for fn in (exp, log, sqrt, abs, sin, cos, tan, asin, acos, atan, sinh, cosh, tanh):
-        setattr(T, fn.__name__, fn)
-    for fn in (sigmoid, relu, softplus, maximum, minimum, sum, mean, reshape):
-        setattr(T, fn.__name__, fn)
+def _math(name: str, label: str, forward: Callable[..., Any], *rules: Rule, **how: Any) -> Op:
+    """A maths function under one name everywhere: ag.<name>, x.<name>() and <name>(x) typed."""
+    return define_op(name, label, forward, *rules, function=name, method=name, words=(name,), **how)
 
 
-_attach()
+def _upstream(F: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
+    return g
+
+
+define_op("add", "+", operator.add, _upstream, _upstream, saves=False, operators=("add",))
+define_op(
+    "sub", "−", operator.sub, _upstream, lambda F, g, out, a, b: -g, saves=False, operators=("sub",)
+)
+define_op(
+    "mul",
+    "×",
+    operator.mul,
+    lambda F, g, out, a, b: g * b,
+    lambda F, g, out, a, b: g * a,
+    operators=("mul",),
+)
+define_op(
+    "div",
+    "÷",
+    operator.truediv,
+    lambda F, g, out, a, b: g / b,
+    lambda F, g, out, a, b: -g * out / b,
+    operators=("truediv",),
+)
+define_op(
+    "pow",
+    "^",
+    operator.pow,
+    lambda F, g, out, a, b: g * _pow_local(F, a, b),
+    # d/db a^b = a^b ln a; at a = 0 with b >= 0 PyTorch defines it as 0 (not nan).
+    lambda F, g, out, a, b: g * F.where((F.data(a) == 0) & (F.data(b) >= 0), 0.0, out * F.log(a)),
+    operators=("pow",),
+)
+define_op("neg", "−", operator.neg, lambda F, g, out, a: -g, saves=False, operators=("neg",))
+_math("exp", "exp", np.exp, lambda F, g, out, a: g * out)
+_math("log", "ln", np.log, lambda F, g, out, a: g / a)  # natural log, as in numpy and PyTorch
+_math("sqrt", "√", np.sqrt, lambda F, g, out, a: g / (2 * out))
+# d|x|/dx = sign(x), which is 0 at the kink (PyTorch's subgradient).
+_math(
+    "abs", "|·|", np.abs, lambda F, g, out, a: g * F.const(np.sign(F.data(a))), operators=("abs",)
+)
+_math("sin", "sin", np.sin, lambda F, g, out, a: g * F.cos(a))
+_math("cos", "cos", np.cos, lambda F, g, out, a: -g * F.sin(a))
+_math("tan", "tan", np.tan, lambda F, g, out, a: g * (1 + out * out))
+_math("asin", "asin", np.arcsin, lambda F, g, out, a: g / F.sqrt(1 - a * a))
+_math("acos", "acos", np.arccos, lambda F, g, out, a: -g / F.sqrt(1 - a * a))
+_math("atan", "atan", np.arctan, lambda F, g, out, a: g / (1 + a * a))
+_math("sinh", "sinh", np.sinh, lambda F, g, out, a: g * F.cosh(a))
+_math("cosh", "cosh", np.cosh, lambda F, g, out, a: g * F.sinh(a))
+_math("tanh", "tanh", np.tanh, lambda F, g, out, a: g * (1 - out * out))
+_math("sigmoid", "σ", _np_sigmoid, lambda F, g, out, a: g * out * (1 - out))
+# relu'(0) = 0, as in PyTorch.
+_math("relu", "relu", _np_relu, lambda F, g, out, a: g * F.const(_mask(F.data(a) > 0, F.data(a))))
+_math(
+    "softplus",
+    "softplus",
+    _np_softplus,
+    lambda F, g, out, a: g * F.sigmoid(a),
+    torch="torch.nn.functional.softplus",
+)
+# max and min in the language; at ties the gradient is split evenly, as torch.maximum does.
+define_op(
+    "maximum",
+    "max",
+    np.maximum,
+    lambda F, g, out, a, b: g * F.const(_max_mask(F.data(a), F.data(b))),
+    lambda F, g, out, a, b: g * F.const(_max_mask(F.data(b), F.data(a))),
+    function="maximum",
+    method="maximum",
+    words=("max",),
+)
+define_op(
+    "minimum",
+    "min",
+    np.minimum,
+    lambda F, g, out, a, b: g * F.const(_max_mask(F.data(b), F.data(a))),
+    lambda F, g, out, a, b: g * F.const(_max_mask(F.data(a), F.data(b))),
+    function="minimum",
+    method="minimum",
+    words=("min",),
+)
+define_op(
+    "sum",
+    "Σ",
+    _np_sum,
+    lambda F, g, out, a, axis=None, keepdims=False: _unreduce(F, g, a.shape, axis, keepdims),
+    saves=False,
+    function="sum",
+    method="sum",
+    options=("axis", "keepdims"),
+)
+define_op(
+    "mean",
+    "mean",
+    lambda a, axis=None, keepdims=False: np.mean(a, axis=axis, keepdims=keepdims),
+    lambda F, g, out, a, axis=None, keepdims=False: (
+        _unreduce(F, g, a.shape, axis, keepdims) / _count(a.shape, axis)
+    ),
+    saves=False,
+    function="mean",
+    method="mean",
+    options=("axis", "keepdims"),
+)
+define_op(
+    "reshape",
+    "reshape",
+    lambda a, shape: np.reshape(a, shape),
+    lambda F, g, out, a, shape: F.reshape(g, a.shape),
+    saves=False,
+    function="reshape",
+    method="reshape",
+    options=("shape",),
+)
+
+# Plumbing: no public name, called by the rules through F (see the namespaces above).
+BROADCAST_TO = define_op(
+    "broadcast_to",
+    "broadcast",
+    lambda a, shape: np.broadcast_to(a, shape),
+    lambda F, g, out, a, shape: F.sum_to(g, a.shape),
+    saves=False,
+    options=("shape",),
+)
+SUM_TO = define_op(
+    "sum_to",
+    "Σ",
+    _np_sum_to,
+    lambda F, g, out, a, shape: F.broadcast_to(g, a.shape),
+    saves=False,
+    options=("shape",),
+)
+# where(mask, x, y): the mask is data, not differentiated; only the chosen branch gets gradient.
+WHERE = define_op(
+    "where",
+    "where",
+    lambda x, y, mask: np.where(mask, x, y),
+    lambda F, g, out, x, y, mask: F.where(mask, g, 0.0),
+    lambda F, g, out, x, y, mask: F.where(mask, 0.0, g),
+    saves=False,
+    options=("mask",),
+)

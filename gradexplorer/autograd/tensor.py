@@ -158,48 +158,21 @@ class Tensor:
     _released: bool  # backward ran without retain_graph: saved values count as freed
     _pending: Any  # during backward only: the gradient summed so far from this tensor's consumers
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         data: Any,
         requires_grad: bool = False,
         *,
         dtype: Any = None,
         name: str | None = None,
-    ) -> None:
-        self.data = _as_array(data, dtype)
-        self.requires_grad = bool(requires_grad)
-        self._retains_grad = False
-        self.grad = None
-        self.name = name
-        self._op = None
-        self._parents = ()
-        self._kwargs = _NO_KWARGS
-        self._released = False
-        self._pending = None
-        self._seq = next(_sequence)
-
-    @classmethod
-    def _make(
-        cls,
-        data: np.ndarray,
-        op: Op | None = None,
-        parents: tuple[Tensor, ...] = (),
-        kwargs: dict[str, Any] = _NO_KWARGS,
     ) -> Tensor:
-        """Fast constructor for op results: no conversion, no checks. op=None: no graph."""
-        t = object.__new__(cls)
-        t.data = data
-        t.requires_grad = op is not None
-        t._retains_grad = False
-        t.grad = None
-        t.name = None
-        t._op = op
-        t._parents = parents
-        t._kwargs = kwargs
-        t._released = False
-        t._pending = None
-        t._seq = next(_sequence)
+        t = _make(_as_array(data, dtype))
+        t.requires_grad = bool(requires_grad)
+        t.name = name
         return t
+
+    def __getnewargs__(self) -> tuple[Any, ...]:
+        return (self.data,)  # copy and pickle call __new__ with these, then restore the slots
 
     # ----- attributes like torch.Tensor
     @property
@@ -234,7 +207,7 @@ class Tensor:
         return np.asarray(self.data)
 
     def detach(self) -> Tensor:
-        return Tensor._make(self.data)
+        return _make(self.data)
 
     def zero_grad(self) -> None:
         """Forget the accumulated gradient (like torch's optimizer.zero_grad(set_to_none=True))."""
@@ -282,8 +255,40 @@ class Tensor:
     def __float__(self) -> float:
         return self.item()
 
-    # Operators and math methods are attached in ops.py, next to their derivative rules.
+    def __pos__(self) -> Tensor:
+        return self  # +x is not an op: x itself, as torch.positive gives
+
+    # Operators and math methods come from the op table (ops.py), next to their rules.
     __hash__ = object.__hash__
+
+
+_new = object.__new__
+
+
+def _make(
+    data: np.ndarray,
+    op: Op | None = None,
+    parents: tuple[Tensor, ...] = (),
+    kwargs: dict[str, Any] = _NO_KWARGS,
+) -> Tensor:
+    """Every Tensor is made here, the one place that gives each slot its first value.
+
+    An op's result comes straight here (no conversion, no checks: the cost of one scalar op is
+    what bench/bench_engine.py compares with micrograd); op=None makes a tensor outside a graph.
+    """
+    t = _new(Tensor)
+    t.data = data
+    t.requires_grad = op is not None
+    t.grad = None
+    t.name = None
+    t._op = op
+    t._parents = parents
+    t._kwargs = kwargs
+    t._released = False
+    t._pending = None
+    t._retains_grad = False
+    t._seq = next(_sequence)
+    return t
 
 
 def _engine_backward(*args: Any, **kwargs: Any) -> BackwardTrace | None:

@@ -18,7 +18,7 @@ import numpy as np
 import gradexplorer.autograd as ag
 from gradexplorer.autograd import BackwardTrace, Tensor, TraceEdge, TraceNode
 from gradexplorer.errors import ExprError
-from gradexplorer.expr.names import GREEK, GREEK_SYMBOLS, LETTERS
+from gradexplorer.expr.names import CONSTANTS, FUNCTIONS, GREEK, GREEK_SYMBOLS, LETTERS
 from gradexplorer.expr.nodes import BinOp, Call, Const, Neg, Node, Num, Param, Var, structure, walk
 from gradexplorer.expr.parser import parse_tree
 from gradexplorer.expr.printers import (
@@ -31,7 +31,7 @@ from gradexplorer.expr.printers import (
 
 DEFAULT_PARAM = 1.0
 
-# (engine op name, function) for each operator and function of the language.
+# (engine op name, function) for each operator of the language; its functions: names.FUNCTIONS.
 _BINARY: dict[str, tuple[str, Callable[[Any, Any], Tensor]]] = {
     "+": ("add", operator.add),
     "-": ("sub", operator.sub),
@@ -39,32 +39,6 @@ _BINARY: dict[str, tuple[str, Callable[[Any, Any], Tensor]]] = {
     "/": ("div", operator.truediv),
     "^": ("pow", operator.pow),
 }
-_FUNCTIONS: dict[str, tuple[str, Callable[..., Tensor]]] = {
-    "sin": ("sin", ag.sin),
-    "cos": ("cos", ag.cos),
-    "tan": ("tan", ag.tan),
-    "asin": ("asin", ag.asin),
-    "acos": ("acos", ag.acos),
-    "atan": ("atan", ag.atan),
-    "sinh": ("sinh", ag.sinh),
-    "cosh": ("cosh", ag.cosh),
-    "tanh": ("tanh", ag.tanh),
-    "exp": ("exp", ag.exp),
-    "ln": ("log", ag.log),
-    "log": ("log", ag.log),
-    "sqrt": ("sqrt", ag.sqrt),
-    "abs": ("abs", ag.abs),
-    "sigmoid": ("sigmoid", ag.sigmoid),
-    "relu": ("relu", ag.relu),
-    "softplus": ("softplus", ag.softplus),
-    "max": ("maximum", ag.maximum),
-    "min": ("minimum", ag.minimum),
-}
-# The engine has no log10/log2: they are ln(x)/ln(b), which is also how the graph shows them.
-_LOG_BASES = {"log10": (math.log(10.0), "ln(10)"), "log2": (math.log(2.0), "ln(2)")}
-_CONST_LABELS = {"pi": "π", "e": "e"}
-_CONST_VALUES = {"pi": math.pi, "e": math.e}
-
 
 # Instructions: ("x",) push x; ("p", name) push a parameter; ("c", value, label) push a constant;
 # ("f", function, n_args, op_name, text) pop n_args, push the result; text names the result when
@@ -89,22 +63,31 @@ def _compile(tree: Node) -> list[Instruction]:
         elif isinstance(node, Num):
             program.append(("c", node.value, format_number(node.value)))
         elif isinstance(node, Const):
-            program.append(("c", _CONST_VALUES[node.name], _CONST_LABELS[node.name]))
+            constant = CONSTANTS[node.name]
+            program.append(("c", constant.value, constant.symbol))
         elif isinstance(node, Neg):
             program.append(("f", operator.neg, 1, "neg", labels[id(node)]))
         elif isinstance(node, BinOp):
             name, fn = _BINARY[node.op]
             program.append(("f", fn, 2, name, labels[id(node)]))
-        elif isinstance(node, Call) and node.func in _LOG_BASES:
-            value, label = _LOG_BASES[node.func]
-            program.append(("f", ag.log, 1, "log", f"ln({labels[id(node.args[0])]})"))
-            program.append(("c", value, label))
-            program.append(("f", operator.truediv, 2, "div", labels[id(node)]))
         else:
             assert isinstance(node, Call)
-            name, fn = _FUNCTIONS[node.func]
-            program.append(("f", fn, len(node.args), name, labels[id(node)]))
+            program.extend(_call(node, labels))
     return program
+
+
+def _call(node: Call, labels: dict[int, str]) -> list[Instruction]:
+    function = FUNCTIONS[node.func]
+    op = ag.OPS[function.op]
+    if function.base is None:
+        return [("f", op.call, function.arity, op.name, labels[id(node)])]
+    # log10(x) is ln(x)/ln(10), and the graph shows it so: ln's own label names the first step.
+    base = format_number(function.base)
+    return [
+        ("f", op.call, 1, op.name, f"{op.label}({labels[id(node.args[0])]})"),
+        ("c", math.log(function.base), f"{op.label}({base})"),
+        ("f", operator.truediv, 2, "div", labels[id(node)]),
+    ]
 
 
 def _param_order(name: str) -> tuple[int, int, str]:
@@ -217,30 +200,29 @@ class Expression:
             p: Tensor(float(params.get(p, DEFAULT_PARAM)), requires_grad=True, name=p)
             for p in self.params
         }
-        with np.errstate(all="ignore"):
-            y = self._run(xt, env)[-1]
-            value = y.item()
-            if not y.requires_grad:  # a constant such as "2" or "sin(pi)"
-                zero = {"x": 0.0, **dict.fromkeys(self.params, 0.0)}
-                tr = self._constant_trace(xt, env) if trace else None
-                return Point(x, value, 0.0, 0.0, zero, tr)
-            leaves = [xt, *env.values()]
-            if trace:
-                # One recorded pass gives the trace and the first derivatives (as graphs, for f'').
-                tr = y.backward(create_graph=True, trace=True)
-                grads = [leaf.grad for leaf in leaves]
-            else:
-                tr = None
-                grads = ag.grad(y, leaves, create_graph=True, allow_unused=True)
-            dy = grads[0]
-            second = 0.0
-            if dy is not None and dy.requires_grad:
-                (d2,) = ag.grad(dy, [xt], allow_unused=True)
-                second = d2.item() if d2 is not None else 0.0
-            gradient = {
-                name: (g.item() if g is not None else 0.0)
-                for name, g in zip(["x", *env], grads, strict=True)
-            }
+        y = self._run(xt, env)[-1]
+        value = y.item()
+        if not y.requires_grad:  # a constant such as "2" or "sin(pi)"
+            zero = {"x": 0.0, **dict.fromkeys(self.params, 0.0)}
+            tr = self._constant_trace(xt, env) if trace else None
+            return Point(x, value, 0.0, 0.0, zero, tr)
+        leaves = [xt, *env.values()]
+        if trace:
+            # One recorded pass gives the trace and the first derivatives (as graphs, for f'').
+            tr = y.backward(create_graph=True, trace=True)
+            grads = [leaf.grad for leaf in leaves]
+        else:
+            tr = None
+            grads = ag.grad(y, leaves, create_graph=True, allow_unused=True)
+        dy = grads[0]
+        second = 0.0
+        if dy is not None and dy.requires_grad:
+            (d2,) = ag.grad(dy, [xt], allow_unused=True)
+            second = d2.item() if d2 is not None else 0.0
+        gradient = {
+            name: (g.item() if g is not None else 0.0)
+            for name, g in zip(["x", *env], grads, strict=True)
+        }
         if math.isnan(value):
             # Outside the domain (ln(-1)) the engine still applies the rules (1/x = -1, as
             # PyTorch does), but a function that has no value has no derivative there.
@@ -262,20 +244,19 @@ class Expression:
         xt = Tensor(xs, requires_grad=derivatives > 0, name="x")
         env = {p: Tensor(float(params.get(p, DEFAULT_PARAM)), name=p) for p in self.params}
         first = second = None
-        with np.errstate(all="ignore"):
-            y = self._run(xt, env)[-1]
-            value = np.array(np.broadcast_to(y.data, xs.shape))
-            dy = None
-            if derivatives >= 1:
-                if y.requires_grad:
-                    # The function is elementwise, so d(sum y)/dx_i is f'(x_i).
-                    (dy,) = ag.grad(y.sum(), [xt], create_graph=derivatives >= 2, allow_unused=True)
-                first = _dense(dy, xs)
-            if derivatives >= 2:
-                d2 = None
-                if dy is not None and dy.requires_grad:
-                    (d2,) = ag.grad(dy.sum(), [xt], allow_unused=True)
-                second = _dense(d2, xs)
+        y = self._run(xt, env)[-1]
+        value = np.array(np.broadcast_to(y.data, xs.shape))
+        dy = None
+        if derivatives >= 1:
+            if y.requires_grad:
+                # The function is elementwise, so d(sum y)/dx_i is f'(x_i).
+                (dy,) = ag.grad(y.sum(), [xt], create_graph=derivatives >= 2, allow_unused=True)
+            first = _dense(dy, xs)
+        if derivatives >= 2:
+            d2 = None
+            if dy is not None and dy.requires_grad:
+                (d2,) = ag.grad(dy.sum(), [xt], allow_unused=True)
+            second = _dense(d2, xs)
         # No derivative where the function has no value (see at()).
         undefined = np.isnan(value)
         if first is not None:

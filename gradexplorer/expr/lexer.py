@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from gradexplorer.errors import ExprError
 from gradexplorer.expr.names import (
+    CONSTANTS,
     GREEK,
     KNOWN,
     LETTERS,
@@ -50,6 +51,8 @@ _OPERATORS = {
 }
 _PUNCT = {"(": "(", ")": ")", "|": "|", ",": ",", "=": "="}
 _SUPERSCRIPTS = {"²": 2, "³": 3}
+# A constant pasted as its symbol (π) is read as its name.
+_CONSTANT_SYMBOLS = {c.symbol: name for name, c in CONSTANTS.items() if not c.symbol.isascii()}
 _DIGITS = frozenset("0123456789")
 _WORD_START = frozenset(LETTERS + LETTERS.upper() + "_")
 _WORD_CHARS = _WORD_START | _DIGITS
@@ -114,8 +117,8 @@ def tokenize(text: str) -> list[Token]:
                 j += 1
             tokens.append(Token("sup", text[i:j], i, j, float(power)))
             i = j
-        elif c == "π":
-            tokens.append(Token("name", "pi", i, i + 1))
+        elif c in _CONSTANT_SYMBOLS:
+            tokens.append(Token("name", _CONSTANT_SYMBOLS[c], i, i + 1))
             i += 1
         elif c == "√":
             tokens.append(Token("name", "sqrt", i, i + 1))

@@ -1,41 +1,56 @@
 """The vocabulary of the expression language: every name the grammar accepts, and the words a
-student (or an attacker) is likely to type instead, each with a hint."""
+student (or an attacker) is likely to type instead, each with a hint.
+
+Two tables: FUNCTIONS (each function's arity, engine op and PyTorch name; derived from the engine's
+op table, gradexplorer.autograd.OPS, plus a few language-only spellings) and CONSTANTS. The lexer,
+parser, printers and evaluation all read these, never copies of their own.
+"""
 
 from __future__ import annotations
 
 import builtins
 import difflib
 import keyword
+import math
 import re
+from dataclasses import dataclass
+
+from gradexplorer.autograd import OPS, on_change
 
 VARIABLE = "x"
 
-# name -> number of arguments. "log" is the natural logarithm, as in numpy and PyTorch.
-FUNCTIONS: dict[str, int] = {
-    "sin": 1,
-    "cos": 1,
-    "tan": 1,
-    "asin": 1,
-    "acos": 1,
-    "atan": 1,
-    "sinh": 1,
-    "cosh": 1,
-    "tanh": 1,
-    "exp": 1,
-    "ln": 1,
-    "log": 1,
-    "log10": 1,
-    "log2": 1,
-    "sqrt": 1,
-    "abs": 1,
-    "sigmoid": 1,
-    "relu": 1,
-    "softplus": 1,
-    "max": 2,
-    "min": 2,
-}
 
-CONSTANTS: dict[str, float] = {"pi": 3.141592653589793, "e": 2.718281828459045}
+@dataclass(frozen=True)
+class Function:
+    """A function of the language, under the name a student types and the printers write."""
+
+    name: str  # "ln"
+    arity: int
+    op: str  # the engine op that computes it (gradexplorer.autograd.OPS): "log"
+    torch: str  # its PyTorch function, or a template over the arguments' texts: "torch.pow({0}, 3)"
+    base: float | None = None  # log10, log2: built as ln(x)/ln(base), and shown so in the graph
+
+
+# Spellings of the language that are not ops of their own. "log" (an op's word) is the natural
+# logarithm, as in numpy and PyTorch.
+ALIASES: tuple[Function, ...] = (
+    Function("ln", 1, "log", "torch.log"),
+    Function("log10", 1, "log", "torch.log10", base=10.0),
+    Function("log2", 1, "log", "torch.log2", base=2.0),
+)
+
+
+@dataclass(frozen=True)
+class Constant:
+    value: float
+    symbol: str  # pretty form, also its label in the graph: "π"
+    python: str  # in the printed PyTorch program: "math.pi"
+
+
+CONSTANTS: dict[str, Constant] = {
+    "pi": Constant(math.pi, "π", "math.pi"),
+    "e": Constant(math.e, "e", "math.e"),
+}
 
 # In alphabet order: this is also the order of their sliders after the Latin letters.
 GREEK: tuple[str, ...] = (
@@ -66,13 +81,16 @@ GREEK: tuple[str, ...] = (
 GREEK_SYMBOLS: dict[str, str] = dict(zip(GREEK, "αβγδεζηθικλμνξορστυφχψω", strict=True))
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
-PARAM_LETTERS = tuple(c for c in LETTERS if c not in (VARIABLE, "e"))
 
+# Derived from the op table, so rebuilt in place (the lexer and parser hold these very objects)
+# whenever an op is defined or removed; read-only everywhere else.
+FUNCTIONS: dict[str, Function] = {}
 # Every multi-letter name, longest first, for splitting glued words like "sinx" or "pix".
-MULTI_LETTER: tuple[str, ...] = tuple(
-    sorted({*FUNCTIONS, *CONSTANTS, *GREEK} - set(LETTERS), key=len, reverse=True)
-)
-KNOWN: frozenset[str] = frozenset({*FUNCTIONS, *CONSTANTS, *GREEK, *LETTERS})
+MULTI_LETTER: list[str] = []
+KNOWN: set[str] = set()
+# Python words are never split into letters: "import os" must read as an error, not i·m·p·o·r·t·o·s.
+PYTHON_WORDS: set[str] = set()
+_PYTHON = {w for w in {*keyword.kwlist, *keyword.softkwlist, *dir(builtins)} if w.islower()}
 
 _INVERSE = "is not available here"
 # Words students type from other notations, with what to write instead. A word that starts with
@@ -113,12 +131,6 @@ MISTAKES: dict[str, str] = {
     "nan": "nan is not a number you can type here",
 }
 
-# Python words are never split into letters: "import os" must read as an error, not i·m·p·o·r·t·o·s.
-PYTHON_WORDS: frozenset[str] = (
-    frozenset(w for w in {*keyword.kwlist, *keyword.softkwlist, *dir(builtins)} if w.islower())
-    - KNOWN
-)
-
 _LOG_BASE = re.compile(r"log_?(\d+)")
 
 
@@ -144,3 +156,26 @@ def did_you_mean(word: str) -> str | None:
     candidates = sorted(KNOWN - set(LETTERS))
     close = difflib.get_close_matches(lowered, candidates, n=1, cutoff=0.75)
     return close[0] if close else None
+
+
+def _refresh() -> None:
+    """Rebuild the tables derived from the op table. Raises ValueError, leaving them as they
+    were, if an op's word is not a fresh lowercase name (define_op then undoes the op)."""
+    functions = {f.name: f for f in ALIASES}
+    for op in OPS.values():
+        for word in op.words:
+            taken = word in functions or word in CONSTANTS or word in GREEK or word == VARIABLE
+            if taken or len(word) < 2 or not re.fullmatch(r"[a-z][a-z0-9]*", word):
+                raise ValueError(f"{word!r} cannot be a function of the expression language")
+            functions[word] = Function(word, op.arity, op.name, op.torch)
+    FUNCTIONS.clear()
+    FUNCTIONS.update(functions)
+    KNOWN.clear()
+    KNOWN.update(FUNCTIONS, CONSTANTS, GREEK, LETTERS)
+    MULTI_LETTER[:] = sorted(KNOWN - set(LETTERS), key=len, reverse=True)
+    PYTHON_WORDS.clear()
+    PYTHON_WORDS.update(_PYTHON - KNOWN)
+
+
+_refresh()
+on_change(_refresh)

@@ -48,7 +48,8 @@ def _drop_definition(tokens: list[Token]) -> list[Token]:
         len(kinds) >= 5
         and kinds[0][0] == "name"
         and len(kinds[0][1]) == 1
-        and kinds[0][1] not in (VARIABLE, "e")
+        and kinds[0][1] != VARIABLE
+        and kinds[0][1] not in CONSTANTS  # e(x) = ... is not a definition: e is a number
         and kinds[1][0] == "("
         and kinds[2] == ("name", VARIABLE)
         and kinds[3][0] == ")"
@@ -266,7 +267,7 @@ class _Parser:
         elif self.tok.kind == "sup":
             sup = self.advance()
             exponent = Num(sup.number, sup.value, span=(sup.start, sup.end))
-        arity = FUNCTIONS[func]
+        arity = FUNCTIONS[func].arity
         if self.tok.kind == "(":
             args = self.arguments(func, arity)
         elif arity != 1:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from gradexplorer.expr.names import FUNCTIONS, GREEK_SYMBOLS, VARIABLE
+from gradexplorer.expr.names import CONSTANTS, FUNCTIONS, GREEK_SYMBOLS, VARIABLE
 from gradexplorer.expr.nodes import BinOp, Call, Const, Neg, Node, Num, Param, Var, fold
 
 # Precedence levels, loosest first.
@@ -66,7 +66,6 @@ def _canonical(node: Node, kids: list[_Frag]) -> _Frag:
 # ----- pretty ------------------------------------------------------------------------------
 
 _SUPER = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
-_PRETTY_CONST = {"pi": "π", "e": "e"}
 
 
 def _superscript(node: Node) -> str | None:
@@ -101,7 +100,7 @@ def _pretty(node: Node, kids: list[_Frag]) -> _Frag:
     if isinstance(node, Var):
         return _Frag(VARIABLE, ATOM, node)
     if isinstance(node, Const):
-        return _Frag(_PRETTY_CONST[node.name], ATOM, node)
+        return _Frag(CONSTANTS[node.name].symbol, ATOM, node)
     if isinstance(node, Param):
         return _Frag(GREEK_SYMBOLS.get(node.name, node.name), ATOM, node)
     if isinstance(node, Neg):
@@ -163,15 +162,6 @@ def _starts_with_function(node: Node) -> bool:
 
 # ----- PyTorch -----------------------------------------------------------------------------
 
-_TORCH = {
-    "ln": "torch.log",
-    "log": "torch.log",
-    "softplus": "torch.nn.functional.softplus",
-    "max": "torch.maximum",
-    "min": "torch.minimum",
-}
-_PY_CONST = {"pi": "math.pi", "e": "math.e"}
-
 
 def python_name(param: str) -> str:
     """lambda is a Python keyword: the parameter becomes lambda_."""
@@ -188,18 +178,18 @@ def _torch(node: Node, kids: list[_Frag]) -> _Frag:
     if isinstance(node, Var):
         return _Frag(VARIABLE, ATOM, node)
     if isinstance(node, Const):
-        return _Frag(_PY_CONST[node.name], ATOM, node, const=True)
+        return _Frag(CONSTANTS[node.name].python, ATOM, node, const=True)
     if isinstance(node, Param):
         return _Frag(python_name(node.name), ATOM, node)
     const = all(k.const for k in kids)
     if isinstance(node, Neg):
         return _Frag("-" + _wrap(kids[0], UNARY), UNARY, node, const)
     if isinstance(node, Call):
-        assert node.func in FUNCTIONS
-        func = _TORCH.get(node.func, f"torch.{node.func}")
+        torch = FUNCTIONS[node.func].torch
         # torch functions want tensors: a pure number argument such as exp(2) is wrapped.
         args = [f"torch.tensor({k.text}, dtype=torch.float64)" if k.const else k.text for k in kids]
-        return _Frag(f"{func}({', '.join(args)})", ATOM, node, const=False)
+        text = torch.format(*args) if "{" in torch else f"{torch}({', '.join(args)})"
+        return _Frag(text, ATOM, node, const=False)
     assert isinstance(node, BinOp)
     left, right = kids
     if node.op in "+-":

@@ -6,7 +6,9 @@ the engine's own output.
 
 from __future__ import annotations
 
+import copy
 import math
+import pickle
 import warnings
 
 import numpy as np
@@ -407,6 +409,47 @@ def test_tensor_attributes() -> None:
     assert Tensor([2.5]).item() == 2.5
 
 
+def _leaf_grad() -> Tensor:
+    x = Tensor(2.0, requires_grad=True)
+    (x * x).backward()
+    return x.grad
+
+
+# Every way a Tensor comes to be: the constructor, each kind of op wrapper, detach, gradients.
+MADE = {
+    "Tensor()": lambda: Tensor(2.0, requires_grad=True),
+    "operator": lambda: Tensor(2.0, requires_grad=True) * 3.0,
+    "reflected operator, no grad": lambda: 3.0 * Tensor(2.0),
+    "unary function": lambda: ag.sin(Tensor(2.0, requires_grad=True)),
+    "function with options": lambda: ag.sum(Tensor([1.0, 2.0], requires_grad=True), axis=0),
+    "detach": lambda: Tensor(2.0, requires_grad=True).detach(),
+    "grad()": lambda: grad(ag.exp(t := Tensor(1.0, requires_grad=True)), [t])[0],
+    "leaf .grad": _leaf_grad,
+}
+
+
+@pytest.mark.parametrize("make", list(MADE.values()), ids=list(MADE))
+def test_every_slot_starts_with_a_value(make) -> None:
+    t = make()
+    values = {s: getattr(t, s) for s in Tensor.__slots__ if s != "__weakref__"}  # unset: raises
+    fresh = {"grad": None, "name": None, "_pending": None, "_released": False}
+    assert {s: values[s] for s in fresh} == fresh
+    assert values["_retains_grad"] is False
+    assert isinstance(values["_seq"], int) and isinstance(values["_parents"], tuple)
+
+
+@pytest.mark.parametrize(
+    "clone",
+    [copy.copy, copy.deepcopy, lambda t: pickle.loads(pickle.dumps(t))],
+    ids=["copy", "deepcopy", "pickle"],
+)
+def test_a_tensor_can_be_copied_and_pickled(clone) -> None:
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True, name="x")
+    y = clone(x)
+    np.testing.assert_array_equal(y.data, [1.0, 2.0])
+    assert (y.requires_grad, y.name, y.grad, y.is_leaf) == (True, "x", None, True)
+
+
 def test_item_on_many_elements_raises() -> None:
     with pytest.raises((ValueError, RuntimeError)):
         Tensor([1.0, 2.0]).item()
@@ -555,7 +598,15 @@ def test_relu_derivative_at_zero_is_zero() -> None:
     x = Tensor(np.array([-2.0, 0.0, 3.0]), requires_grad=True)
     ag.sum(ag.relu(x)).backward()
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 1.0])
-    assert ag.relu(Tensor(-0.0)).item() == 0.0
+
+
+@pytest.mark.parametrize("data", [-0.0, np.array([-0.0, 0.0, -0.0]), np.float32(-0.0)])
+def test_relu_of_minus_zero_is_plus_zero_with_derivative_zero(data) -> None:
+    x = Tensor(data, requires_grad=True)
+    y = ag.relu(x)
+    assert not np.signbit(y.data).any()  # +0.0, not -0.0 (np.maximum(-0.0, 0.0) gives +0.0)
+    ag.sum(y).backward()
+    np.testing.assert_array_equal(x.grad.data, np.zeros_like(x.data))
 
 
 def test_kink_second_derivatives_are_zero() -> None:

@@ -357,6 +357,10 @@ REDUCTIONS: dict[str, tuple[Callable[[Tensor], Tensor], Callable[[Any], Any]]] =
         lambda x: ag.sin(x.mean(axis=-2)),
         lambda X: _sympy_sin(np.sum(X, axis=0) / X.shape[0]),
     ),
+    "reshape": (
+        lambda x: ag.reshape(x, (2, 6)) ** 2 * x.reshape((12,)).sum(),
+        lambda X: _sq(X.reshape(2, 6)) * np.sum(X),
+    ),
 }
 
 
@@ -366,6 +370,32 @@ def test_reduction_first_and_second_derivative(name: str) -> None:
     rng = np.random.default_rng(7)
     x = rng.uniform(-1.0, 1.0, (3, 4))
     check_against_oracles(engine_fn, sympy_fn, [x])
+
+
+def _op_names(t: Tensor) -> set[str]:
+    """The engine ops in the graph that made t."""
+    names, stack = set(), [t]
+    while stack:
+        node = stack.pop().grad_fn
+        if node is not None:
+            names.add(node.op.name)
+            stack.extend(node.inputs)
+    return names
+
+
+def test_every_op_of_the_table_has_an_oracle_here() -> None:
+    """A new op row brings its sympy case: each op the table exposes is in some case's graph."""
+    rng = np.random.default_rng(3)
+    seen: set[str] = set()
+    for engine_fn, _, domain in UNARY.values():
+        seen |= _op_names(engine_fn(Tensor(domain(rng, (2,)), requires_grad=True)))
+    for engine_fn, _, draw in BINARY.values():
+        a, b = draw(rng, (2,), (2,))
+        seen |= _op_names(engine_fn(Tensor(a, requires_grad=True), Tensor(b, requires_grad=True)))
+    for engine_fn, _ in REDUCTIONS.values():
+        seen |= _op_names(engine_fn(Tensor(np.ones((3, 4)), requires_grad=True)))
+    exposed = {op.name for op in ag.OPS.values() if op.function or op.method or op.operators}
+    assert exposed - seen == set()
 
 
 def test_reduction_values_and_shapes_match_numpy() -> None:

@@ -4,6 +4,7 @@ sympy's symbolic derivatives of the same formulas (written here by hand, not par
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -223,3 +224,35 @@ def test_parse_number_refuses_anything_else(text: str) -> None:
 
     with pytest.raises(ExprError):
         parse_number(text)
+
+
+# IEEE answers at x = 0, from the engine alone: evaluation sets no error state of its own.
+NAN = math.nan
+AT_ZERO = [  # (text, value, f')
+    ("ln(x)", -math.inf, math.inf),
+    ("1/x", math.inf, -math.inf),
+    ("x/x", NAN, NAN),
+    ("sqrt(x - 1)", NAN, NAN),
+    ("exp(1000/x^2)", math.inf, NAN),
+    ("0/0 + x", NAN, NAN),
+    ("log10(x) + acos(x + 2)", NAN, NAN),
+    ("a x + sqrt(x)", 0.0, math.inf),
+]
+
+
+def _same(got: float, want: float) -> bool:
+    return got == want or (math.isnan(got) and math.isnan(want))
+
+
+@pytest.mark.parametrize(("text", "value", "slope"), AT_ZERO, ids=[c[0] for c in AT_ZERO])
+def test_undefined_points_give_ieee_answers_without_warnings(
+    text: str, value: float, slope: float
+) -> None:
+    e = parse(text)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a RuntimeWarning from numpy fails the test
+        points = [e.at(0.0), e.at(0.0, trace=True)]
+        s = e.sample(np.array([0.0, 0.0]), derivatives=2)
+    got = [(p.value, p.derivative) for p in points] + [(s.value[0], s.derivative[0])]
+    for v, d in got:
+        assert _same(v, value) and _same(d, slope), (v, d)

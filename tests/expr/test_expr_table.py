@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from gradexplorer.expr import ExprError, parse
+from gradexplorer.expr import MAX_LENGTH, ExprError, parse
 
 X = 0.7  # inside every function's domain (asin, acos, log, sqrt)
 E, PI = math.e, math.pi
@@ -140,6 +140,9 @@ VALUES: list[tuple[str, dict[str, float], float]] = [
     ("x²", {}, X**2),
     ("x³", {}, X**3),
     ("x² + x³", {}, X**2 + X**3),
+    ("x²³", {}, X**23),  # a run of superscripts is one exponent, as written
+    ("2e−3", {}, 0.002),  # a pasted minus in an exponent
+    ("2e−3x", {}, 0.002 * X),
     ("3 − x", {}, 3 - X),
     ("3 × x", {}, 3 * X),
     ("3 ÷ x", {}, 3 / X),
@@ -155,6 +158,7 @@ VALUES: list[tuple[str, dict[str, float], float]] = [
     ("y=2x", {}, 2 * X),
     ("f(x) = x^2 + 1", {}, X**2 + 1),
     ("g(x)=3x", {}, 3 * X),
+    ("e(x)", {}, E * X),  # e is Euler's number, so this is a product (and e(x) = ... an error)
     # constants and parameters
     ("e^x", {}, math.exp(X)),
     ("e^-x^2", {}, math.exp(-(X**2))),
@@ -229,6 +233,8 @@ ERRORS: list[tuple[str, int, int, str]] = [
     ("y =", 2, 3, "nothing after '='"),
     ("f(x) =", 5, 6, "nothing after '='"),
     ("x = 3", 2, 3, "'=' is only allowed"),
+    ("e(x) = x^2", 5, 6, "'=' is only allowed"),  # not a definition: e is a number
+    ("x(x) = x^2", 5, 6, "'=' is only allowed"),
     ("x == 2", 2, 4, "comparisons"),
     ("x < 2", 2, 3, "comparisons"),
     ("x!", 1, 2, "'!'"),
@@ -319,6 +325,15 @@ def test_hints_where_they_help() -> None:
         with pytest.raises(ExprError) as info:
             parse(text)
         assert info.value.hint is not None and piece in info.value.hint, (text, info.value.hint)
+
+
+def test_exactly_max_length_characters_are_accepted() -> None:
+    text = "10" + "+x" * 249
+    assert len(text) == MAX_LENGTH == 500
+    assert parse(text).at(X).value == pytest.approx(10 + 249 * X, rel=1e-14)
+    with pytest.raises(ExprError, match="too long") as info:
+        parse(text + "1")
+    assert (info.value.start, info.value.end) == (500, 501)
 
 
 def test_depth_64_is_still_accepted() -> None:
