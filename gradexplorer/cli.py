@@ -21,7 +21,7 @@ from typing import Any, TextIO
 from gradexplorer.autograd.trace import to_jsonable
 from gradexplorer.errors import ExprError
 from gradexplorer.expr import Expression, parse, parse_number
-from gradexplorer.expr.printers import format_number
+from gradexplorer.formatting import exact
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -171,16 +171,12 @@ def _eval(expression: Expression, x: float, params: dict[str, float], as_json: b
         return EXIT_OK
     lines = [f"f(x) = {expression.canonical}"]
     values = {p: params.get(p, 1.0) for p in expression.params}
-    lines.append(
-        "at x = "
-        + format_number(x)
-        + "".join(f", {p} = {format_number(v)}" for p, v in values.items())
-    )
-    lines.append(f"f     = {format_number(point.value)}")
-    lines.append(f"f'    = {format_number(point.derivative)}")
-    lines.append(f"f''   = {format_number(point.second_derivative)}")
+    lines.append("at x = " + exact(x) + "".join(f", {p} = {exact(v)}" for p, v in values.items()))
+    lines.append(f"f     = {exact(point.value)}")
+    lines.append(f"f'    = {exact(point.derivative)}")
+    lines.append(f"f''   = {exact(point.second_derivative)}")
     for name in expression.params:
-        lines.append(f"df/d{name} = {format_number(point.gradient[name])}")
+        lines.append(f"df/d{name} = {exact(point.gradient[name])}")
     print("\n".join(lines))
     return EXIT_OK
 
@@ -231,7 +227,7 @@ def _print_table(expression: Expression, x: float, trace: dict[str, Any], out: T
             )
         )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    print(f"backward trace of f(x) = {expression.canonical} at x = {format_number(x)}", file=out)
+    print(f"backward trace of f(x) = {expression.canonical} at x = {exact(x)}", file=out)
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip(), file=out)
     print("edges (src -> dst: local derivative, contribution to grad of src):", file=out)

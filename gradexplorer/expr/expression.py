@@ -23,11 +23,11 @@ from gradexplorer.expr.nodes import BinOp, Call, Const, Neg, Node, Num, Param, V
 from gradexplorer.expr.parser import parse_tree
 from gradexplorer.expr.printers import (
     canonical,
-    format_number,
     pretty,
     pretty_labels,
     pytorch_source,
 )
+from gradexplorer.formatting import exact
 
 DEFAULT_PARAM = 1.0
 
@@ -61,7 +61,7 @@ def _compile(tree: Node) -> list[Instruction]:
         elif isinstance(node, Param):
             program.append(("p", node.name))
         elif isinstance(node, Num):
-            program.append(("c", node.value, format_number(node.value)))
+            program.append(("c", node.value, exact(node.value)))
         elif isinstance(node, Const):
             constant = CONSTANTS[node.name]
             program.append(("c", constant.value, constant.symbol))
@@ -82,7 +82,7 @@ def _call(node: Call, labels: dict[int, str]) -> list[Instruction]:
     if function.base is None:
         return [("f", op.call, function.arity, op.name, labels[id(node)])]
     # log10(x) is ln(x)/ln(10), and the graph shows it so: ln's own label names the first step.
-    base = format_number(function.base)
+    base = exact(function.base)
     return [
         ("f", op.call, 1, op.name, f"{op.label}({labels[id(node.args[0])]})"),
         ("c", math.log(function.base), f"{op.label}({base})"),

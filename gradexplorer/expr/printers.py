@@ -8,16 +8,10 @@ from dataclasses import dataclass
 
 from gradexplorer.expr.names import CONSTANTS, FUNCTIONS, GREEK_SYMBOLS, VARIABLE
 from gradexplorer.expr.nodes import BinOp, Call, Const, Neg, Node, Num, Param, Var, fold
+from gradexplorer.formatting import exact
 
 # Precedence levels, loosest first.
 SUM, PRODUCT, UNARY, POWER, ATOM = 1, 2, 3, 4, 5
-
-
-def format_number(value: float) -> str:
-    """Shortest text that reads back as the same float: 2, 0.5, 1e-10, 1.5e+20."""
-    if value.is_integer() and abs(value) < 1e16:
-        return str(int(value))
-    return repr(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +36,7 @@ def canonical(tree: Node) -> str:
 
 def _canonical(node: Node, kids: list[_Frag]) -> _Frag:
     if isinstance(node, Num):
-        return _Frag(format_number(node.value), ATOM, node)
+        return _Frag(exact(node.value), ATOM, node)
     if isinstance(node, Var):
         return _Frag(VARIABLE, ATOM, node)
     if isinstance(node, Const | Param):
@@ -96,7 +90,7 @@ def pretty_labels(tree: Node) -> dict[int, str]:
 
 def _pretty(node: Node, kids: list[_Frag]) -> _Frag:
     if isinstance(node, Num):
-        return _Frag(format_number(node.value), ATOM, node)
+        return _Frag(exact(node.value), ATOM, node)
     if isinstance(node, Var):
         return _Frag(VARIABLE, ATOM, node)
     if isinstance(node, Const):
@@ -174,7 +168,7 @@ def torch_expression(tree: Node) -> str:
 
 def _torch(node: Node, kids: list[_Frag]) -> _Frag:
     if isinstance(node, Num):
-        return _Frag(format_number(node.value), ATOM, node, const=True)
+        return _Frag(exact(node.value), ATOM, node, const=True)
     if isinstance(node, Var):
         return _Frag(VARIABLE, ATOM, node)
     if isinstance(node, Const):

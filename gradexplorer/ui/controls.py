@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
@@ -121,9 +122,7 @@ class ValueControl(QWidget):
         self._updating = True
         try:
             self.spin.setValue(value)
-            span = self._hi - self._lo
-            tick = round((value - self._lo) / span * TICKS) if span > 0 else 0
-            self.slider.setValue(max(0, min(TICKS, tick)))
+            self.slider.setValue(slider_tick(value, self._lo, self._hi))
         finally:
             self._updating = False
 
@@ -138,8 +137,7 @@ class ValueControl(QWidget):
     def _slider_moved(self, tick: int) -> None:
         if self._updating:
             return
-        value = self._lo + (self._hi - self._lo) * tick / TICKS
-        self.valueEdited.emit(round(value, 12))
+        self.valueEdited.emit(slider_value(tick, self._lo, self._hi))
 
     def _spin_changed(self, value: float) -> None:
         if not self._updating:
@@ -153,6 +151,21 @@ class ValueControl(QWidget):
             self.rangeEdited.emit(lo, hi)
         elif lo >= hi:  # refuse an empty range: show the current one again
             self.set_range(self._lo, self._hi)
+
+
+def slider_tick(value: float, lo: float, hi: float) -> int:
+    """The slider position nearest to `value` in lo..hi (clamped to the ends; 0 when the
+    arithmetic cannot say, e.g. an infinite value)."""
+    with np.errstate(all="ignore"):
+        fraction = (value - lo) / (hi - lo) if hi > lo else 0.0
+    if not math.isfinite(fraction):
+        return 0 if not fraction > 0 else TICKS
+    return max(0, min(TICKS, round(fraction * TICKS)))
+
+
+def slider_value(tick: int, lo: float, hi: float) -> float:
+    """The value at a slider position (rounded to 12 decimals, so 0.1 steps stay 0.1)."""
+    return round(lo + (hi - lo) * tick / TICKS, 12)
 
 
 def _nice_step(raw: float) -> float:

@@ -41,13 +41,34 @@ def layout_graph(
     (a long edge passing through a column) takes `dummy_size`, so long edges cost little height.
     Rows in the result are centre positions in the same unit.
     """
+    layer = _layers(n_nodes, edges, kinds)
+    n_layers = (max(layer) + 1) if n_nodes else 0
+    g = _Virtual(layer, edges)
+    layers, crossings = _reduce_crossings(g, n_layers)
     node_size = list(sizes) if sizes is not None else [1.0] * n_nodes
+
+    def size(v: int) -> float:
+        return node_size[v] if v < n_nodes else dummy_size
+
+    row = _rows(g, layers, size)
+    edge_points = tuple(tuple((float(g.layer[v]), row[v]) for v in chain) for chain in g.chains)
+    return GraphLayout(
+        layer=tuple(layer),
+        row=tuple(row[v] for v in range(n_nodes)),
+        edge_points=edge_points,
+        crossings=crossings,
+        n_layers=n_layers,
+    )
+
+
+def _layers(n_nodes: int, edges: Sequence[tuple[int, int, int]], kinds: Sequence[str]) -> list:
+    """1. Every op one column right of its deepest argument; constants just left of their first
+    consumer."""
     preds: list[list[int]] = [[] for _ in range(n_nodes)]
     succs: list[list[int]] = [[] for _ in range(n_nodes)]
     for s, d, _ in edges:
         preds[d].append(s)
         succs[s].append(d)
-
     layer = [0] * n_nodes
     for v in range(n_nodes):  # topological order: parents come first
         if preds[v]:
@@ -55,91 +76,103 @@ def layout_graph(
     for v in range(n_nodes):
         if kinds[v] == "const" and not preds[v] and succs[v]:
             layer[v] = max(0, min(layer[d] for d in succs[v]) - 1)
-    n_layers = (max(layer) + 1) if n_nodes else 0
+    return layer
 
-    # Virtual graph: real nodes 0..n-1, then dummies. Each edge becomes a chain.
-    vlayer = list(layer)
-    vpred: list[list[tuple[int, int]]] = [[] for _ in range(n_nodes)]  # (node, arg_index)
-    vsucc: list[list[tuple[int, int]]] = [[] for _ in range(n_nodes)]
-    chains: list[list[int]] = []
-    for s, d, arg in edges:
-        chain = [s]
-        for lay in range(layer[s] + 1, layer[d]):
-            vlayer.append(lay)
-            vpred.append([])
-            vsucc.append([])
-            chain.append(len(vlayer) - 1)
-        chain.append(d)
-        for a, b in itertools.pairwise(chain):
-            vsucc[a].append((b, arg))
-            vpred[b].append((a, arg))
-        chains.append(chain)
 
+class _Virtual:
+    """2. The graph with long edges split by dummy nodes, one per column crossed: real nodes
+    0..n-1, then dummies; each edge becomes a chain of unit-length segments."""
+
+    def __init__(self, layer: list[int], edges: Sequence[tuple[int, int, int]]) -> None:
+        n = len(layer)
+        self.layer = list(layer)
+        self.pred: list[list[tuple[int, int]]] = [[] for _ in range(n)]  # (node, arg_index)
+        self.succ: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+        self.chains: list[list[int]] = []
+        for s, d, arg in edges:
+            chain = [s]
+            for lay in range(layer[s] + 1, layer[d]):
+                self.layer.append(lay)
+                self.pred.append([])
+                self.succ.append([])
+                chain.append(len(self.layer) - 1)
+            chain.append(d)
+            for a, b in itertools.pairwise(chain):
+                self.succ[a].append((b, arg))
+                self.pred[b].append((a, arg))
+            self.chains.append(chain)
+
+
+def _positions(layers: list[list[int]]) -> dict[int, int]:
+    return {v: i for lay in layers for i, v in enumerate(lay)}
+
+
+def _count_crossings(g: _Virtual, layers: list[list[int]]) -> int:
+    """Two segments between adjacent layers cross iff their ends are in opposite order: count
+    inversions of the lower ends, segments sorted by upper end (O(E log E))."""
+    pos = _positions(layers)
+    total = 0
+    for lay in layers[:-1]:
+        segs = sorted((pos[a], pos[b]) for a in lay for b, _ in g.succ[a])
+        seen: list[int] = []
+        for i, (a, b) in enumerate(segs):
+            # earlier segments with a larger lower end and a strictly smaller upper end
+            j = i
+            while j > 0 and segs[j - 1][0] == a:
+                j -= 1  # same upper end: those share a node and do not cross
+            later = len(seen) - bisect.bisect_right(seen, b)
+            same_top = sum(1 for k in range(j, i) if segs[k][1] > b)
+            total += later - same_top
+            bisect.insort(seen, b)
+    return total
+
+
+def _reorder(g: _Virtual, layers: list[list[int]], lay_idx: int, use_preds: bool) -> None:
+    pos = _positions(layers)
+    keyed = []
+    for v in layers[lay_idx]:
+        nbrs = g.pred[v] if use_preds else g.succ[v]
+        if nbrs:
+            bary = sum(pos[u] for u, _ in nbrs) / len(nbrs)
+            # ties: the first argument of an op above the second (a - b reads top-down)
+            tie = min(arg for _, arg in nbrs) if not use_preds else 0
+        else:
+            bary, tie = float(pos[v]), 0
+        keyed.append((bary, tie, pos[v], v))
+    layers[lay_idx] = [v for *_, v in sorted(keyed)]
+
+
+def _reduce_crossings(g: _Virtual, n_layers: int) -> tuple[list[list[int]], int]:
+    """3. Barycentric sweeps left→right and right→left from the forward order, keeping the
+    order with the fewest crossings."""
     layers: list[list[int]] = [[] for _ in range(n_layers)]
-    for v in range(len(vlayer)):  # initial order: forward (topological) order
-        layers[vlayer[v]].append(v)
-
-    def positions() -> dict[int, int]:
-        return {v: i for lay in layers for i, v in enumerate(lay)}
-
-    def count_crossings() -> int:
-        # Two segments between adjacent layers cross iff their ends are in opposite order:
-        # count inversions of the lower ends, segments sorted by upper end (O(E log E)).
-        pos = positions()
-        total = 0
-        for lay in layers[:-1]:
-            segs = sorted((pos[a], pos[b]) for a in lay for b, _ in vsucc[a])
-            seen: list[int] = []
-            for i, (a, b) in enumerate(segs):
-                # earlier segments with a larger lower end and a strictly smaller upper end
-                j = i
-                while j > 0 and segs[j - 1][0] == a:
-                    j -= 1  # same upper end: those share a node and do not cross
-                later = len(seen) - bisect.bisect_right(seen, b)
-                same_top = sum(1 for k in range(j, i) if segs[k][1] > b)
-                total += later - same_top
-                bisect.insort(seen, b)
-        return total
-
-    def reorder(lay_idx: int, use_preds: bool) -> None:
-        pos = positions()
-        keyed = []
-        for v in layers[lay_idx]:
-            nbrs = vpred[v] if use_preds else vsucc[v]
-            if nbrs:
-                bary = sum(pos[u] for u, _ in nbrs) / len(nbrs)
-                # ties: the first argument of an op above the second (a - b reads top-down)
-                tie = min(arg for _, arg in nbrs) if not use_preds else 0
-            else:
-                bary, tie = float(pos[v]), 0
-            keyed.append((bary, tie, pos[v], v))
-        layers[lay_idx] = [v for *_, v in sorted(keyed)]
-
+    for v in range(len(g.layer)):  # initial order: forward (topological) order
+        layers[g.layer[v]].append(v)
     best = [list(lay) for lay in layers]
-    best_crossings = count_crossings()
+    best_crossings = _count_crossings(g, layers)
     for sweep in range(SWEEPS):
         if best_crossings == 0:
             break
         if sweep % 2 == 0:
             for i in range(1, n_layers):
-                reorder(i, use_preds=True)
+                _reorder(g, layers, i, use_preds=True)
         else:
             for i in range(n_layers - 2, -1, -1):
-                reorder(i, use_preds=False)
-        c = count_crossings()
+                _reorder(g, layers, i, use_preds=False)
+        c = _count_crossings(g, layers)
         if c < best_crossings:
             best, best_crossings = [list(lay) for lay in layers], c
-    layers = best
+    return best, best_crossings
 
-    def size(v: int) -> float:
-        return node_size[v] if v < n_nodes else dummy_size
 
-    # Rows: start packed and centred, then pull towards neighbours' mean row.
+def _rows(g: _Virtual, layers: list[list[int]], size) -> dict[int, float]:
+    """4. Rows: start packed and centred, then pull each node towards the mean row of its
+    neighbours, keeping the order and the separation its size needs."""
+    n_layers = len(layers)
     row: dict[int, float] = {}
     for lay in layers:
         gaps = [(size(a) + size(b)) / 2 for a, b in itertools.pairwise(lay)]
-        total = sum(gaps)
-        pos = -total / 2
+        pos = -sum(gaps) / 2
         for i, v in enumerate(lay):
             row[v] = pos
             if i < len(gaps):
@@ -150,7 +183,7 @@ def layout_graph(
             lay = layers[i]
             want = []
             for v in lay:
-                nbrs = [u for u, _ in (vpred[v] if it % 2 == 0 else vsucc[v])]
+                nbrs = [u for u, _ in (g.pred[v] if it % 2 == 0 else g.succ[v])]
                 want.append(sum(row[u] for u in nbrs) / len(nbrs) if nbrs else row[v])
             placed = _place_in_order(
                 want, [(size(a) + size(b)) / 2 for a, b in itertools.pairwise(lay)]
@@ -160,15 +193,7 @@ def layout_graph(
     if row:
         top = min(row[v] - size(v) / 2 for v in row)
         row = {v: r - top for v, r in row.items()}
-
-    edge_points = tuple(tuple((float(vlayer[v]), row[v]) for v in chain) for chain in chains)
-    return GraphLayout(
-        layer=tuple(layer),
-        row=tuple(row[v] for v in range(n_nodes)),
-        edge_points=edge_points,
-        crossings=best_crossings,
-        n_layers=n_layers,
-    )
+    return row
 
 
 def _place_in_order(want: list[float], gaps: Sequence[float] | None = None) -> list[float]:

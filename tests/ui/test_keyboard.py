@@ -200,3 +200,36 @@ def test_every_slider_is_reachable_by_tab_and_moves_with_arrow_keys(qtbot, windo
     x0 = window.model.x
     qtbot.keyClick(x_slider, Qt.Key.Key_Right)
     assert window.model.x > x0
+
+
+def test_every_key_in_the_command_tables_triggers_its_own_command(qtbot, window):
+    """Generated from the tables: each command's first key, really pressed, reaches that command
+    and no other (the handlers are swapped for a spy: Quit would close the window)."""
+    hits: list[str] = []
+    for spec in window.commands.specs():
+        act = window.commands[spec.id]
+        act.triggered.disconnect()
+        act.triggered.connect(lambda *_a, i=spec.id: hits.append(i))
+        act.setEnabled(True)  # Undo with nothing to undo is off: the key is what is tested
+    window.plot.setFocus()
+    for spec in window.commands.specs():
+        seq = QKeySequence(spec.keys[0])
+        if seq.isEmpty():  # a platform standard key this desktop does not have
+            seq = QKeySequence(spec.keys[1])
+        hits.clear()
+        press(qtbot, window, seq)
+        assert hits == [spec.id], (spec.id, seq.toString())
+
+
+def test_the_shortcut_help_lists_every_command_with_its_key(window):
+    from gradexplorer.ui.commands import key_text
+
+    text = window.commands.shortcuts_html()
+    for spec in window.commands.specs():
+        assert key_text(spec) in text, spec.id
+        assert spec.text.replace("&", "") in text.replace("&amp;", "&"), spec.id
+
+
+def test_every_command_has_an_object_name_from_its_id(window):
+    for spec in window.commands.specs():
+        assert window.findChild(QAction, f"action.{spec.id}") is window.commands[spec.id]
