@@ -152,7 +152,7 @@ def _write(path: Path, data: bytes) -> None:
 def main(install_entry: bool) -> int:
     """`gradexplorer --install-desktop-entry` / `--uninstall-desktop-entry`: 0, or 1 with a
     reason on stderr."""
-    if sys.platform == "darwin" or os.name == "nt":
+    if sys.platform == "darwin" or sys.platform.startswith("win"):
         print(
             "gradexplorer: desktop entries are for Linux desktops; on Windows and macOS start "
             "it with the gradexplorer command (pipx put it on your PATH)",
