@@ -10,7 +10,7 @@ words of the explanation. Qt-free; the app's model owns one and emits its frames
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -32,6 +32,10 @@ class StepFrame:
     known_grads / known_values: the numbers computed so far by node id; a node absent from the
     mapping shows "not computed yet" (never 0, a real gradient). None means "all known" (the
     live numbers). edges: the edges carrying the current contribution.
+
+    How a view shows the second number of a node: ``second_caption`` names it ("grad", or "v̇"
+    for a tangent); ``badges`` is a short tag per node (e.g. how often a pass visited it);
+    ``wrong`` holds the nodes whose number differs from the correct pass (drawn in red).
     """
 
     mode: Mode
@@ -44,6 +48,9 @@ class StepFrame:
     names: Mapping[int, str]
     formula: str
     explanation: str
+    second_caption: str = "grad"
+    badges: Mapping[int, str] = field(default_factory=dict)
+    wrong: frozenset[int] = frozenset()
 
     @property
     def at_start(self) -> bool:

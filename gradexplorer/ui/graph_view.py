@@ -14,10 +14,12 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QBrush,
     QColor,
+    QFocusEvent,
     QFont,
     QFontMetricsF,
     QPainter,
     QPainterPath,
+    QPaintEvent,
     QPen,
     QPolygonF,
     QResizeEvent,
@@ -38,6 +40,7 @@ from PySide6.QtWidgets import (
 
 from gradexplorer.formatting import NOT_COMPUTED, readout
 from gradexplorer.lessons.step_through import StepFrame
+from gradexplorer.ui.focus import paint_focus_frame
 from gradexplorer.ui.graph_layout import GraphLayout, layout_graph
 from gradexplorer.ui.theme import LIGHT, GraphTheme, NodeStyle, Theme
 
@@ -59,6 +62,7 @@ STYLES: dict[str, NodeStyle] = LIGHT.graph.nodes
 # absent rather than as a number.
 STEP_COLORS = {"backward": "#ff1f8f", "forward": "#00a3a3"}
 PENDING_COLOR = "#9aa0a8"
+WRONG_COLOR = "#d00000"  # a number that differs from the correct pass (wrong algorithms)
 
 
 def _style_key(node: Any) -> str:
@@ -92,6 +96,10 @@ class NodeItem(QGraphicsPathItem):
         self.tag.setFont(fonts["edge"])
         self.tag.setPos(7, 3)
         self.tag.setVisible(False)
+        # Step-through only: a short badge in the top-right corner (e.g. "×3" visits).
+        self.badge = QGraphicsSimpleTextItem(self)
+        self.badge.setFont(fonts["edge"])
+        self.badge.setVisible(False)
         self.setAcceptHoverEvents(True)
         self.restyle(theme)
         self.set_node(node)
@@ -107,7 +115,7 @@ class NodeItem(QGraphicsPathItem):
         self.setPen(pen)
         self._pen = pen
         text = QBrush(QColor(st.text))
-        for item in (self.title, self.value_text, self.tag):
+        for item in (self.title, self.value_text, self.tag, self.badge):
             item.setBrush(text)
         self.grad_text.setBrush(QBrush(QColor(theme.grad)))
 
@@ -129,16 +137,27 @@ class NodeItem(QGraphicsPathItem):
         self.node = node
 
     def set_step(
-        self, name: str, value: str | None, grad: str | None, highlight: str | None
+        self,
+        name: str,
+        value: str | None,
+        second: str | None,
+        highlight: str | None,
+        *,
+        caption: str = "grad",
+        badge: str = "",
+        wrong: bool = False,
     ) -> None:
         """Step-through look: a text is the number known so far, None means not computed yet
-        (shown in words and grey, never as 0); ``highlight`` is the current node's outline."""
+        (shown in words and grey, never as 0); ``highlight`` is the current node's outline.
+        ``caption`` names the second number (grad, or v̇ for a tangent); ``badge`` is a tag in
+        the top-right corner; ``wrong`` draws the second number in red."""
         pending = self._fonts["pending"]
-        for item, caption, text, colour in (
+        second_colour = WRONG_COLOR if wrong else self.theme.grad
+        for item, words, text, colour in (
             (self.value_text, "value ", value, self.theme.nodes[self.style_key].text),
-            (self.grad_text, "grad  ", grad, self.theme.grad),
+            (self.grad_text, f"{caption}  ", second, second_colour),
         ):
-            item.setText(caption + (NOT_COMPUTED if text is None else text))
+            item.setText(words + (NOT_COMPUTED if text is None else text))
             item.setFont(pending if text is None else self._fonts["body"])
             item.setBrush(QBrush(QColor(PENDING_COLOR if text is None else colour)))
             # "not computed yet" is wider than a number: shrink it into the box
@@ -147,6 +166,9 @@ class NodeItem(QGraphicsPathItem):
         show_tag = name not in ("", self.node.label)
         self.tag.setText(name if show_tag else "")
         self.tag.setVisible(show_tag)
+        self.badge.setText(badge)
+        self.badge.setPos(NODE_W - 7 - self.badge.boundingRect().width(), 3)
+        self.badge.setVisible(bool(badge))
         if highlight is None:
             self.setPen(self._pen)
         else:
@@ -156,6 +178,7 @@ class NodeItem(QGraphicsPathItem):
     def clear_step(self) -> None:
         self.setZValue(2)
         self.tag.setVisible(False)
+        self.badge.setVisible(False)
         for item in (self.value_text, self.grad_text):
             item.setFont(self._fonts["body"])
             item.setScale(1.0)
@@ -336,6 +359,8 @@ class GraphView(QGraphicsView):
                 "value": n.value_text.text(),
                 "grad": n.grad_text.text(),
                 "name": n.tag.text() if n.tag.isVisible() else "",
+                "badge": n.badge.text() if n.badge.isVisible() else "",
+                "wrong": "yes" if n.grad_text.brush().color().name() == WRONG_COLOR else "",
                 "current": "yes" if n.zValue() > 2 else "",
             }
             for n in self._nodes
@@ -449,7 +474,15 @@ class GraphView(QGraphicsView):
             else:
                 grad = readout(grads[node_id], 4) if node_id in grads else None
             current = colour if node_id == st.current else None
-            item.set_step(st.names.get(node_id, ""), value, grad, current)
+            item.set_step(
+                st.names.get(node_id, ""),
+                value,
+                grad,
+                current,
+                caption=st.second_caption,
+                badge=st.badges.get(node_id, ""),
+                wrong=node_id in st.wrong,
+            )
         for key, edge in zip(self._edge_keys, self._edges, strict=True):
             edge.set_highlight(colour if key in st.edges else None, force)
 
@@ -541,3 +574,16 @@ class GraphView(QGraphicsView):
             event.accept()
         else:
             super().wheelEvent(event)
+
+    # ----------------------------------------------------------------- focus
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        paint_focus_frame(self)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.viewport().update()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self.viewport().update()

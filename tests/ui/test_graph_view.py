@@ -156,3 +156,37 @@ def test_labels_of_twin_edges_do_not_overlap(qtbot):
     boxes = [e.label_box.sceneBoundingRect() for e in g._edges if e.label_text.text() == "∂ 2"]
     assert len(boxes) == 2
     assert not boxes[0].intersects(boxes[1])
+
+
+def test_a_step_frame_names_the_second_number_badges_nodes_and_marks_wrong_ones(view):
+    """What the wrong-algorithm and forward-mode step-throughs draw: another caption for the
+    second number, a badge per node, and numbers that differ from the correct pass in red."""
+    from gradexplorer.lessons.step_through import StepFrame
+
+    trace = trace_of_a_x_squared_plus_3x(2.0, 1.5)
+    view.set_trace(trace)
+    x_id = next(n.id for n in trace.nodes if n.label == "x")
+    out = trace.output
+    frame = StepFrame(
+        mode="backward",
+        position=0,
+        count=1,
+        current=out,
+        known_grads={out: 1.0, x_id: 16.0},
+        known_values=None,
+        edges=frozenset(),
+        names={},
+        formula="",
+        explanation="",
+        second_caption="v̇",
+        badges={x_id: "×3"},
+        wrong=frozenset({x_id}),
+    )
+    view.show_step(frame)
+    (x,) = by_label(view, "x")
+    assert x["grad"] == "v̇  16" and x["badge"] == "×3" and x["wrong"] == "yes"
+    (out_node,) = [n for n in view.node_summary() if n["kind"] == "output"]
+    assert out_node["badge"] == "" and out_node["wrong"] == "" and out_node["current"] == "yes"
+    view.show_step(None)
+    (x,) = by_label(view, "x")
+    assert x["badge"] == "" and x["wrong"] == "" and x["grad"].startswith("grad")
