@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gradexplorer import formatting
+from gradexplorer import __version__, formatting
 from gradexplorer.expr import reference
 from gradexplorer.ui.commands import Command, Commands, key_text
 from gradexplorer.ui.controls import ParamPanel, XControl
@@ -427,13 +427,14 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def about(self) -> None:
+        # QMessageBox.about shows the window's icon: the application's (ui/app.py sets it).
         QMessageBox.about(
             self,
             "About gradexplorer",
-            "<b>gradexplorer</b>: type a function, drag x, and watch the tangent and the backward "
-            "graph that autograd builds.<br><br>Arrow keys move x in small steps, Page Up/Down in "
-            "large ones. Drag the red point on the plot. Wheel zooms the plot and the graph. "
-            "Help ▸ Keyboard shortcuts lists every command.",
+            f"<b>gradexplorer {__version__}</b>: type a function, drag x, and watch the tangent "
+            "and the backward graph that autograd builds.<br><br>Arrow keys move x in small "
+            "steps, Page Up/Down in large ones. Drag the red point on the plot. Wheel zooms the "
+            "plot and the graph. Help ▸ Keyboard shortcuts lists every command.",
         )
 
     # ----------------------------------------------------------------- zoom
