@@ -289,7 +289,7 @@ class GraphView(QGraphicsView):
         lay = layout_graph(
             len(display.nodes),
             edges,
-            [n.kind for n in display.nodes],
+            ["copy" if n.copies > 1 else n.kind for n in display.nodes],
             [h + ROW_GAP for _, h in sizes],
             DUMMY_H + ROW_GAP / 2,
         )

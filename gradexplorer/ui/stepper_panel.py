@@ -8,8 +8,8 @@ the speed, and the explanation of the current step. Its commands are in ``COMMAN
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QFont, QFontMetrics, QKeyEvent, QResizeEvent
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QFont, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -190,30 +190,34 @@ class StepperPanel(QWidget):
         t_layout.addWidget(self.formula_label)
         t_layout.addWidget(self.explanation_label, 1)
         self.text_area = text
+        # A label that is never shown, wrapping like the two above: it measures every step's text.
+        self._measure = QLabel()
+        self._measure.setWordWrap(True)
+        self._measure.setTextFormat(Qt.TextFormat.PlainText)
+        self._measured: tuple[tuple, int] = ((), 0)
         return text
 
     def text_height(self, width: int | None = None) -> int:
         """Height the formula and explanation of the longest step of this pass need at a
-        width (the labels' current one by default)."""
+        width (the labels' current one by default), measured the way the labels wrap."""
         width = width or max(100, self.explanation_label.width())
         texts = [(INTRO_FORMULA, INTRO_WORDS)]
         through = self._model.step_through
-        if through is not None and through.stepper is not None:
-            texts += [(st.formula, st.explanation) for st in through.stepper.steps]
-            frame = self._model.step
-            if frame is not None:
-                texts.append((frame.formula, frame.explanation))  # the words before step 1
-        bold = QFontMetrics(self.formula_label.font())
-        plain = QFontMetrics(self.explanation_label.font())
-        flags = int(Qt.TextFlag.TextWordWrap)
-        box = QRect(0, 0, width, 100_000)
-        return max(
-            bold.boundingRect(box, flags, f).height()
-            + plain.boundingRect(box, flags, w).height()
-            + TEXT_SPACING
-            + 8
-            for f, w in texts
-        )
+        if through is not None:
+            texts += through.texts()  # every position, the closing words of the last included
+        key = (tuple(texts), width, self.formula_label.font().key())
+        if key != self._measured[0]:
+            measure = self._measure
+            heights = []
+            for formula, words in texts:
+                total = TEXT_SPACING + 8
+                for font, text in ((self.formula_label.font(), formula), (self.font(), words)):
+                    measure.setFont(font)
+                    measure.setText(text)
+                    total += measure.heightForWidth(width)
+                heights.append(total)
+            self._measured = (key, max(heights))
+        return self._measured[1]
 
     def bind(self, commands: Commands) -> None:
         """Tooltips name the keys of the commands the buttons share."""
