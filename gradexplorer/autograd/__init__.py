@@ -1,4 +1,5 @@
-"""The engine: Tensor, differentiable ops, backward, grad(), no_grad and the backward trace.
+"""The engine: Tensor, differentiable ops, backward, grad(), taylor(), no_grad and the backward
+trace.
 
 numpy only; knows nothing of parsing or Qt. The ops' public functions (sin, maximum, sum, ...)
 come from the op table (ops.OPS), so one defined later with define_op is here as well.
@@ -8,6 +9,7 @@ from typing import Any
 
 from gradexplorer.autograd.engine import backward, grad
 from gradexplorer.autograd.ops import OPS, PUBLIC, Op, define_op, on_change, remove_op
+from gradexplorer.autograd.taylor import taylor
 from gradexplorer.autograd.tensor import BackwardNode, Tensor, enable_grad, is_grad_enabled, no_grad
 from gradexplorer.autograd.trace import BackwardTrace, TraceEdge, TraceNode
 
@@ -27,6 +29,7 @@ __all__ = [
     "no_grad",
     "on_change",
     "remove_op",
+    "taylor",
 ]
 _FIXED = len(__all__)  # then the ops' public functions, from the table
 
