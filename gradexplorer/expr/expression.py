@@ -329,6 +329,8 @@ class Expression:
         env = {p: Tensor(float(params.get(p, DEFAULT_PARAM)), name=p) for p in self.params}
         y, mask, _ = self._evaluate(xt, env)
         coefficients = ag.taylor(y, xt, order)
+        if coefficients.ndim - 1 < xs.ndim:  # f does not depend on x: one series for all
+            coefficients = coefficients.reshape(coefficients.shape + (1,) * xs.ndim)
         out = np.array(np.broadcast_to(coefficients, (order + 1, *xs.shape)), dtype=np.float64)
         out[:, np.broadcast_to(mask, xs.shape)] = np.nan
         return out
