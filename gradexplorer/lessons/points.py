@@ -797,7 +797,7 @@ def _json(v: Any) -> Any:
         return v
     v = float(v)
     if math.isfinite(v):
-        return v
+        return v + 0.0  # never -0.0
     return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
 
 
