@@ -327,7 +327,13 @@ class GraphView(QGraphicsView):
                 port[k] = (rank - (len(group) - 1) / 2) * PORT_SPREAD
         out = []
         for k, ((s, d, _), pts) in enumerate(zip(edges, lay.edge_points, strict=True)):
-            middle = [QPointF(lefts[int(c)] + widths[int(c)] / 2, r) for c, r in pts[1:-1]]
+            # through a column it only crosses, straight at its own row from the column's left
+            # to its right edge: the bends stay in the gaps, clear of the boxes of that column
+            middle = [
+                QPointF(lefts[int(c)] + side * widths[int(c)], r)
+                for c, r in pts[1:-1]
+                for side in (0.0, 1.0)
+            ]
             start = QPointF(rects[s].right(), rects[s].center().y())
             end = QPointF(rects[d].left() - 1, rects[d].center().y() + port[k])
             out.append((start, *middle, end))
