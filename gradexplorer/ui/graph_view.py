@@ -331,6 +331,8 @@ class GraphView(QGraphicsView):
         self.layout_result: GraphLayout | None = None
         # Step-through state (None in the normal live view) and the trace ids of the items.
         self._step: StepFrame | None = None
+        # Backward run again on the same graph (accumulated .grad), drawn when not stepping.
+        self._runs: StepFrame | None = None
         self._node_ids: list[int] = []
         self._edge_keys: list[tuple[int, int, int]] = []
         self.rebuilds = 0
@@ -338,6 +340,9 @@ class GraphView(QGraphicsView):
         if model is not None:
             model.pointChanged.connect(lambda p: self.set_trace(p.trace))
             model.stepChanged.connect(self.show_step)
+            model.backwardRunsChanged.connect(
+                lambda state: self.show_runs(None if state is None else state.frame)
+            )
             model.togglesChanged.connect(lambda: self.set_show_edge_labels(model.show_edge_labels))
             self.set_show_edge_labels(model.show_edge_labels)
             if model.point is not None:
@@ -389,6 +394,23 @@ class GraphView(QGraphicsView):
             item.clear_step()
         for edge in self._edges:
             edge.set_highlight(None)
+        self._apply_step()  # backward runs, if any, show again
+
+    def show_runs(self, frame: StepFrame | None) -> None:
+        """Backward run again on one graph: the leaves' accumulated .grad (None: one pass's
+        numbers again). A step-through in progress is drawn instead, until it ends."""
+        self._runs = frame
+        if self._step is not None:
+            return
+        if frame is None:
+            for item in self._nodes:
+                item.clear_step()
+        else:
+            self._apply_step()
+
+    @property
+    def showing_runs(self) -> bool:
+        return self._runs is not None and self._step is None
 
     @property
     def stepping(self) -> bool:
@@ -456,7 +478,7 @@ class GraphView(QGraphicsView):
 
     # ----------------------------------------------------------------- internals
     def _apply_step(self, force: bool = False) -> None:
-        st = self._step
+        st = self._step or self._runs
         if st is None:
             return
         grads, values = st.known_grads, st.known_values

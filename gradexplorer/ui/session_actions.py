@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox
 
 from gradexplorer.errors import SessionError
 from gradexplorer.lessons.presets import Preset, list_presets
+from gradexplorer.lessons.replay import TOPOLOGICAL
 from gradexplorer.lessons.session import (
     SessionState,
     load_session,
@@ -321,6 +322,8 @@ class SessionActions(QObject):
     def open_preset(self, preset: Preset) -> None:
         self.apply_session(preset.state, what=f"open lesson {preset.title}")
         self._lesson_index = self.presets.index(preset) if preset in self.presets else -1
+        # a lesson on a wrong backward pass steps through that pass; any other, the right one
+        self.model.set_backward_algorithm(preset.algorithm or TOPOLOGICAL)
 
     def next_lesson(self) -> None:
         self.step_lesson(1)
