@@ -213,7 +213,8 @@ class BackwardRuns:
         for name, node_id in ids.items():
             if grads.get(name) is not None:
                 known[node_id] = np.float64(grads[name])
-            badges[node_id] = f"Σ {self.runs} run{'s' if self.runs != 1 else ''}"
+            if self.runs > 1:  # the sum of several passes: say so on the box
+                badges[node_id] = f"{self.runs} runs"
         if self.freed:
             for n in trace.nodes:
                 if n.kind == "op" and n.op in OPS and OPS[n.op].saves:
@@ -231,7 +232,7 @@ class BackwardRuns:
             names={n.id: names[n.id] for n in trace.nodes},
             formula=headline,
             explanation=words,
-            second_caption=".grad",
+            second_caption="grad",
             badges=badges,
         )
 

@@ -181,7 +181,28 @@ class ReplayStepper(_Cursor[Visit]):
                 " Every one of those visits added a fresh 1: backward(t) is called without a "
                 "gradient, so grad = ones is added again at every node it enters."
             )
+        else:
+            head += self._repushed()
         return head
+
+    def _repushed(self) -> str:
+        """Which intermediate values pushed more than once, and how much in all."""
+        pushed: dict[int, list[float | None]] = {}
+        for i, node in enumerate(self.replay.nodes):
+            if self.trace.node(node).kind == "op":
+                pushed.setdefault(node, []).append(self.replay.after[i])
+        said = []
+        for node, amounts in pushed.items():
+            if len(amounts) > 1 and len(said) < 3:
+                shown = " + ".join(_num(a) for a in amounts)
+                total = sum(a for a in amounts if a is not None)
+                said.append(
+                    f"{self.names[node]} pushed {len(amounts)} times ({shown} = {_num(total)}, "
+                    f"where one push of {_num(self._right.get(node))} was right)"
+                )
+        if not said:
+            return ""
+        return " " + "; ".join(said) + ": every extra push reaches the inputs again."
 
     def _why_right(self) -> str:
         reused = [n for n in self.trace.nodes if n.kind == "op" and len(self.replay.uses[n.id]) > 1]

@@ -8,7 +8,7 @@ as a teaching message (never a traceback) and why it happens. Its commands are i
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QCloseEvent, QFont
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -59,7 +59,7 @@ class BackwardRunsPanel(QWidget):
         _runs(
             "zero_grad",
             "&Zero grad",
-            "Ctrl+Alt+0",
+            "Ctrl+Alt+Z",
             "zero_grad",
             "Set every leaf's .grad back to None, as optimizer.zero_grad() does",
         ),
@@ -119,6 +119,12 @@ class BackwardRunsPanel(QWidget):
         layout.setContentsMargins(6, 4, 6, 4)
         layout.addLayout(row)
         layout.addWidget(scroll, 1)
+
+    def sizeHint(self) -> QSize:
+        # PyTorch's message is three lines and the reasons two more: room for all of it
+        hint = super().sizeHint()
+        lines = self.fontMetrics().lineSpacing() * 9
+        return QSize(hint.width(), round(self.again_button.sizeHint().height() + lines + 24))
 
     def bind(self, commands: Commands) -> None:
         """Tooltips with the keys; the check mark follows the model."""

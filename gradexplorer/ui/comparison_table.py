@@ -22,7 +22,7 @@ from gradexplorer.lessons.replay_stepper import ReplayFrame
 from gradexplorer.lessons.step_through import StepFrame
 
 WRONG_COLOR = "#d00000"  # as the graph's wrong numbers
-HEADERS = ("node", "this pass", "correct", "visits", "correct visits")
+HEADERS = ("node", "grad, this pass", "grad, correct", "visits: this / correct")
 
 
 class ComparisonTable(QWidget):
@@ -32,7 +32,6 @@ class ComparisonTable(QWidget):
         super().__init__(parent)
         self.setObjectName("stepperComparisonBox")
         self.caption = QLabel(objectName="stepperComparisonCaption")
-        self.caption.setWordWrap(True)
         bold = QFont()
         bold.setBold(True)
         self.caption.setFont(bold)
@@ -42,7 +41,7 @@ class ComparisonTable(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().lineSpacing() + 4)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 3)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
@@ -57,13 +56,13 @@ class ComparisonTable(QWidget):
         if not isinstance(frame, ReplayFrame) or not frame.rows:
             self.hide()
             return
-        title = TITLES[frame.algorithm]
-        done = frame.position + 1
-        when = "at the end" if frame.at_end else f"after {formatting.grouped(done)} visits"
+        done, total = formatting.grouped(frame.position + 1), formatting.grouped(frame.total_visits)
+        when = "At the end" if frame.at_end else f"After {done} of {total} visits"
         self.caption.setText(
-            f"Side by side {when}: {title}, {formatting.grouped(frame.total_visits)} visits; "
-            f"correct, {formatting.grouped(frame.correct_visits)}"
+            f"{when}: side by side with the correct pass "
+            f"({formatting.grouped(frame.correct_visits)} visits)"
         )
+        self.caption.setToolTip(TITLES[frame.algorithm])
         self.table.setRowCount(len(frame.rows))
         for i, row in enumerate(frame.rows):
             wrong = row.node in frame.wrong
@@ -71,8 +70,7 @@ class ComparisonTable(QWidget):
                 frame.names.get(row.node, str(row.node)),
                 _number(row.replayed),
                 "— (none needed)" if row.correct is None else formatting.grouped(row.correct),
-                formatting.grouped(row.visits),
-                formatting.grouped(row.correct_visits),
+                f"{formatting.grouped(row.visits)} / {formatting.grouped(row.correct_visits)}",
             )
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -80,15 +78,21 @@ class ComparisonTable(QWidget):
                     item.setTextAlignment(
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     )
-                if wrong and j == 1:
-                    item.setForeground(QBrush(QColor(WRONG_COLOR)))
-                    item.setToolTip("differs from the correct pass")
-                if j == 3 and row.visits > max(1, row.correct_visits):
+                if (wrong and j == 1) or (j == 3 and row.visits > max(1, row.correct_visits)):
                     font = item.font()
                     font.setBold(True)
                     item.setFont(font)
+                if wrong and j == 1:
+                    item.setForeground(QBrush(QColor(WRONG_COLOR)))
+                    item.setToolTip("differs from the correct pass")
                 self.table.setItem(i, j, item)
         self.show()
+
+    def needed_height(self) -> int:
+        """The height that shows the caption, the header and every row without scrolling."""
+        t = self.table
+        rows = t.verticalHeader().defaultSectionSize() * t.rowCount()
+        return self.caption.sizeHint().height() + t.horizontalHeader().height() + rows + 8
 
     def row_texts(self) -> list[list[str]]:
         """What the table shows, for tests and accessibility tools."""

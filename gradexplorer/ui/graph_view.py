@@ -155,7 +155,8 @@ class NodeItem(QGraphicsPathItem):
             (self.grad_text, f"{caption}  ", second, second_colour),
         ):
             item.setText(words + (NOT_COMPUTED if text is None else text))
-            item.setFont(pending if text is None else self._fonts["body"])
+            body = self._fonts["wrong"] if wrong and item is self.grad_text else self._fonts["body"]
+            item.setFont(pending if text is None else body)
             item.setBrush(QBrush(QColor(PENDING_COLOR if text is None else colour)))
             # "not computed yet" is wider than a number: shrink it into the box
             width = item.boundingRect().width()
@@ -321,7 +322,15 @@ class GraphView(QGraphicsView):
         pending = QFont(base)
         pending.setPointSizeF(9.0)
         pending.setItalic(True)
-        self._fonts = {"title": title, "body": base, "edge": edge, "pending": pending}
+        wrong = QFont(base)  # a wrong number is bold as well as red: red alone is close to the
+        wrong.setBold(True)  # gradients' own colour
+        self._fonts = {
+            "title": title,
+            "body": base,
+            "edge": edge,
+            "pending": pending,
+            "wrong": wrong,
+        }
         self._key: tuple | None = None
         self._nodes: list[NodeItem] = []
         self._edges: list[EdgeItem] = []

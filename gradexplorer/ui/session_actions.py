@@ -25,7 +25,7 @@ from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence, QPa
 from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox
 
 from gradexplorer.errors import SessionError
-from gradexplorer.lessons.presets import Preset, list_presets
+from gradexplorer.lessons.presets import Preset, list_presets, read_preset
 from gradexplorer.lessons.replay import TOPOLOGICAL
 from gradexplorer.lessons.session import (
     SessionState,
@@ -281,6 +281,9 @@ class SessionActions(QObject):
         self._update_title()
         if path is not None:
             self.undo.stack.setClean()
+            algorithm = _lesson_algorithm(path)
+            if algorithm is not None:  # a lesson file opened by hand, as from the Lessons menu
+                self.model.set_backward_algorithm(algorithm)
         self.sessionApplied.emit(session)
 
     def _restore_path(self, path: Path | None) -> None:
@@ -506,6 +509,16 @@ class SessionActions(QObject):
             event.ignore()
             return True
         return False
+
+
+def _lesson_algorithm(path: Path) -> str | None:
+    """The backward algorithm of a lesson file (the correct one for a lesson that names
+    none); None for a file that is not a lesson."""
+    try:
+        preset = read_preset(path)
+    except SessionError:
+        return None
+    return preset.algorithm or TOPOLOGICAL
 
 
 def apply_cli_overrides(window: MainWindow, x: float | None, params: dict[str, float]) -> None:

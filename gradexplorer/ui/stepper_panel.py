@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
+    QMainWindow,
     QScrollArea,
     QSizePolicy,
     QSlider,
@@ -91,19 +92,19 @@ class StepperPanel(QWidget):
         _algorithm(
             TOPOLOGICAL,
             "Backward: &correct (topological)",
-            "Ctrl+Alt+1",
+            "Alt+1",
             "Each node once, after all its uses: what autograd (and PyTorch) does",
         ),
         _algorithm(
             NOTEBOOK,
             "Backward: the notebook's &recursive backward",
-            "Ctrl+Alt+2",
+            "Alt+2",
             "A recursion that adds a fresh 1 at every node it enters (dy/dx = 16 for x² + 3x)",
         ),
         _algorithm(
             RECURSIVE,
             "Backward: recursive &without waiting",
-            "Ctrl+Alt+3",
+            "Alt+3",
             "micrograd before its fix: a node pushes before all its uses have arrived",
         ),
         _step("next", "&Next step", "step_forward", ("Ctrl+Right",), "One step forward", 10),
@@ -341,6 +342,19 @@ class StepperPanel(QWidget):
     def recursive_chosen(self) -> bool:
         return self.algorithm == RECURSIVE
 
+    def _fit_comparison(self) -> None:
+        """Room for every row of the side-by-side table: the dock grows (up to 45 % of the
+        window) the first time a replay needs more than it has."""
+        window = self.dock.parentWidget()
+        if not isinstance(window, QMainWindow) or self.dock.isFloating():
+            return
+        need = self.comparison.needed_height() - self.comparison.height()
+        if need <= 0:
+            return
+        target = min(self.dock.height() + need, int(window.height() * 0.45))
+        if target > self.dock.height():
+            window.resizeDocks([self.dock], [target], Qt.Orientation.Vertical)
+
     def _show_algorithm(self, algorithm: str) -> None:
         i = self.algorithm_combo.findData(algorithm)
         if self.algorithm_combo.currentIndex() != i:
@@ -514,6 +528,8 @@ class StepperPanel(QWidget):
             self.explanation_label.setText(frame.explanation)
         self.comparison.show_frame(frame)
         self.algorithm_combo.setEnabled(self._mode == BACKWARD)
+        if self.comparison.isVisible():
+            self._fit_comparison()
 
 
 class StepperDock(QDockWidget):

@@ -68,9 +68,9 @@ def test_choosing_the_notebooks_algorithm_steps_through_it(window):
     table = panel.comparison
     assert table.isVisible()
     rows = {r[0]: r for r in table.row_texts()}
-    assert rows["x"][1:] == ["16", "7", "2", "1"]
+    assert rows["x"][1:] == ["16", "7", "2 / 1"]
     assert rows["3"][1:3] == ["5", "— (none needed)"]
-    assert "at the end" in table.caption.text()
+    assert table.caption.text().startswith("At the end")
 
 
 def test_recursion_without_waiting_on_the_reused_intermediate(qtbot, window):
@@ -139,7 +139,7 @@ def test_backward_again_without_retain_graph_shows_pytorchs_message(window):
     words = text(window, "runsExplanation")
     assert "Why PyTorch frees them" in words and "retain graph" in words
     shown = boxes(window)
-    assert shown["x"]["grad"] == ".grad  7"
+    assert shown["x"]["grad"] == "grad  7"
     assert shown["y"]["badge"] == "" and shown["u₁"]["badge"] == "freed"  # x² saved x
 
 
@@ -148,17 +148,18 @@ def test_with_retain_graph_the_leaf_gradient_accumulates_then_zero_grad(window):
     assert window.model.retain_graph and window.commands["step.retain_graph"].isChecked()
     for k in (2, 3, 4):
         window.commands["step.run_again"].trigger()
-        assert boxes(window)["x"]["grad"] == f".grad  {7 * k}"
-        assert boxes(window)["x"]["badge"] == f"Σ {k} runs"
+        assert boxes(window)["x"]["grad"] == f"grad  {7 * k}"
+        assert boxes(window)["x"]["badge"] == f"{k} runs"
         assert window.model.backward_runs.grads == {"x": 7.0 * k}
     assert "7 → 14 → 21 → 28" in text(window, "runsHeadline")
     assert "Why .grad accumulates" in text(window, "runsExplanation")
     window.commands["step.zero_grad"].trigger()
-    assert boxes(window)["x"]["grad"] == ".grad  not computed yet"
+    assert boxes(window)["x"]["grad"] == "grad  not computed yet"
     window.commands["step.run_again"].trigger()
-    assert boxes(window)["x"]["grad"] == ".grad  7"
+    assert boxes(window)["x"]["grad"] == "grad  7"
     window.commands["step.one_backward"].trigger()
     assert window.model.backward_runs is None and boxes(window)["x"]["grad"] == "grad  7"
+    assert not window.graph_view.showing_runs and boxes(window)["x"]["badge"] == ""
 
 
 def test_a_new_point_is_a_new_graph(window):
@@ -229,4 +230,13 @@ def test_the_exponential_lesson_steps_through_2047_visits(window):
     to_end(window)
     assert boxes(window)["x"]["grad"] == "grad  2.345e+12"
     rows = {r[0]: r for r in window.stepper_panel.comparison.row_texts()}
-    assert rows["x"][1:] == ["2,345,233,639,424", "1,024", "1,024", "1"]
+    assert rows["x"][1:] == ["2,345,233,639,424", "1,024", "1,024 / 1"]
+
+
+def test_a_lesson_file_opened_by_hand_selects_its_algorithm(window):
+    preset = next(p for p in window.sessions.presets if "Exponential" in p.title)
+    assert window.sessions.open_file(preset.path)
+    assert window.model.backward_algorithm == RECURSIVE
+    plain = next(p for p in window.sessions.presets if "seed example" in p.title)
+    assert window.sessions.open_file(plain.path)
+    assert window.model.backward_algorithm == TOPOLOGICAL
