@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import math
 import os
 import re
 import sys
@@ -22,7 +23,7 @@ from typing import Any, TextIO
 from gradexplorer.autograd.trace import BackwardTrace, to_jsonable
 from gradexplorer.errors import ExprError, ReplayError
 from gradexplorer.expr import Expression, parse, parse_number
-from gradexplorer.formatting import exact
+from gradexplorer.formatting import UNDEFINED, exact
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -173,19 +174,30 @@ def _eval(expression: Expression, x: float, params: dict[str, float], as_json: b
             "derivative": to_jsonable(point.derivative),
             "second_derivative": to_jsonable(point.second_derivative),
             "gradient": {k: to_jsonable(v) for k, v in point.gradient.items()},
+            # why a number is null, in the app's words (null when every number is there)
+            "reason": point.reason,
+            "derivative_reason": point.derivative_reason,
         }
-        print(json.dumps(out, allow_nan=False))
+        print(json.dumps(out, allow_nan=False, ensure_ascii=False))
         return EXIT_OK
     lines = [f"f(x) = {expression.canonical}"]
     values = {p: params.get(p, 1.0) for p in expression.params}
     lines.append("at x = " + exact(x) + "".join(f", {p} = {exact(v)}" for p, v in values.items()))
-    lines.append(f"f     = {exact(point.value)}")
-    lines.append(f"f'    = {exact(point.derivative)}")
-    lines.append(f"f''   = {exact(point.second_derivative)}")
+    slope_why = point.reason or point.derivative_reason
+    lines.append(f"f     = {_number(point.value, point.reason)}")
+    lines.append(f"f'    = {_number(point.derivative, slope_why)}")
+    lines.append(f"f''   = {_number(point.second_derivative, slope_why)}")
     for name in expression.params:
-        lines.append(f"df/d{name} = {exact(point.gradient[name])}")
+        lines.append(f"df/d{name} = {_number(point.gradient[name], point.reason)}")
     print("\n".join(lines))
     return EXIT_OK
+
+
+def _number(value: float, why: str | None) -> str:
+    """A number as the app shows it: exact, or "undefined" with the reason."""
+    if math.isfinite(value):
+        return exact(value)
+    return f"{UNDEFINED} ({why})" if why else UNDEFINED
 
 
 def _graph(expression: Expression, x: float, params: dict[str, float], fmt: str) -> int:

@@ -40,17 +40,37 @@ def test_eval_json_shape_and_values() -> None:
         "derivative": 9.0,
         "second_derivative": 3.0,
         "gradient": {"x": 9.0, "a": 4.0},
+        "reason": None,
+        "derivative_reason": None,
     }
     assert r.stdout.count("\n") == 1  # exactly one JSON object
 
 
-def test_eval_json_non_finite_numbers_are_strings() -> None:
+def test_eval_json_undefined_numbers_are_null_with_the_reason() -> None:
+    """One convention with the app: where the window says "undefined", JSON says null and why;
+    the exit code stays 0 (an undefined point is an answer, not an error)."""
     r = run("eval", "log(x) + b", "--at", "0", "--json")
+    assert r.returncode == 0
     out = json.loads(r.stdout)
-    assert out["value"] == "-inf" and out["derivative"] == "inf"
-    assert out["gradient"] == {"x": "inf", "b": 1.0}  # b defaults to 1
+    assert out["value"] is None and out["derivative"] is None
+    assert out["gradient"] == {"x": None, "b": None}
+    assert "ln needs a positive argument" in out["reason"]
     r = run("eval", "0/0 + x", "--at", "1", "--json")
-    assert json.loads(r.stdout)["value"] == "nan"
+    assert json.loads(r.stdout)["value"] is None
+    r = run("eval", "sqrt(x)", "--at", "0", "--json")
+    out = json.loads(r.stdout)
+    assert out["value"] == 0.0 and out["reason"] is None and out["derivative"] is None
+    assert out["derivative_reason"] == "vertical tangent: f′ is infinite"
+    r = run("eval", "x^2", "--at", "3", "--json")
+    out = json.loads(r.stdout)
+    assert (out["value"], out["derivative"], out["reason"]) == (9.0, 6.0, None)
+
+
+def test_eval_text_says_undefined_like_the_app() -> None:
+    r = run("eval", "1/x", "--at", "0")
+    assert r.returncode == 0
+    assert "f     = undefined (division by zero: a pole at x = 0)" in r.stdout
+    assert "inf" not in r.stdout
 
 
 def test_eval_text_output() -> None:
@@ -84,10 +104,10 @@ def test_bad_expression_with_json_also_prints_the_error_object() -> None:
     out = json.loads(r.stdout)
     assert out == {
         "error": {
-            "message": "unknown name Sin, did you mean sin?",
+            "message": "unknown name Sin",
             "start": 0,
             "end": 3,
-            "hint": "did you mean sin? Names are case-sensitive",
+            "hint": "names are case-sensitive: write sin",
         }
     }
     assert "Sin(x)\n^^^" in r.stderr

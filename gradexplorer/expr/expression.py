@@ -20,6 +20,7 @@ import numpy as np
 import gradexplorer.autograd as ag
 from gradexplorer.autograd import BackwardTrace, Tensor, TraceEdge, TraceNode
 from gradexplorer.errors import ExprError
+from gradexplorer.expr import domain
 from gradexplorer.expr.names import (
     CONSTANTS,
     FUNCTIONS,
@@ -133,7 +134,11 @@ def _param_order(name: str) -> tuple[int, int, str]:
 
 @dataclass(frozen=True)
 class Point:
-    """The function at one x: value, f', f'' and the partial derivatives, all from autograd."""
+    """The function at one x: value, f', f'' and the partial derivatives, all from autograd.
+
+    Where f has no value (any sub-expression undefined, see domain.py) every number is nan and
+    ``reason`` says why; where f has a value but f′ is not finite, ``derivative_reason`` does.
+    """
 
     x: float
     value: float
@@ -141,6 +146,8 @@ class Point:
     second_derivative: float
     gradient: dict[str, float]  # "x" and every parameter
     trace: BackwardTrace | None
+    reason: str | None = None
+    derivative_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -237,6 +244,44 @@ class Expression:
                 record.append(stack[-1])
         return stack
 
+    def _evaluate(
+        self, xt: Tensor, env: Mapping[str, Tensor]
+    ) -> tuple[Tensor, Any, tuple[str, str, list[float]] | None]:
+        """The output, its undefined mask (domain.py), and (op, label, input values) of the
+        first node that is undefined by itself (for the reason)."""
+        stack: list[Tensor] = []
+        masks: list[Any] = []
+        first = None
+        kept: dict[str, tuple[Tensor, Any]] = {}  # a definition's value and mask, by name
+        for ins in self._program:
+            kind = ins[0]
+            if kind == "s":
+                kept[ins[1]] = (stack.pop(), masks.pop())
+                continue
+            if kind == "r":
+                stack.append(kept[ins[1]][0])
+                masks.append(kept[ins[1]][1])
+                continue
+            if kind != "f":
+                stack.append(xt if kind == "x" else env[ins[1]] if kind == "p" else None)
+                if kind == "c":
+                    stack[-1] = Tensor(ins[1], name=ins[2])
+                masks.append(False)
+                continue
+            n = ins[2]
+            args, inputs = stack[-n:], masks[-n:]
+            del stack[-n:], masks[-n:]
+            out = ins[1](*args)
+            if not out.requires_grad:
+                out.name = ins[4]
+            data = [a.data for a in args]
+            mask = domain.undefined(ins[3], data, out.data, inputs)
+            if first is None and np.any(mask) and not any(np.any(m) for m in inputs):
+                first = (ins[3], ag.OPS[ins[3]].label, [_first(d, mask) for d in data])
+            stack.append(out)
+            masks.append(mask)
+        return stack[-1], masks[-1], first
+
     def at(
         self, x: float, params: Mapping[str, float] | None = None, *, trace: bool = False
     ) -> Point:
@@ -248,12 +293,15 @@ class Expression:
             p: Tensor(float(params.get(p, DEFAULT_PARAM)), requires_grad=True, name=p)
             for p in self.params
         }
-        y = self._run(xt, env)[-1]
-        value = y.item()
+        y, undefined, first = self._evaluate(xt, env)
+        value = math.nan if undefined else y.item()
+        why = None if first is None else domain.reason(*first, variable_value=x)
         if not y.requires_grad:  # a constant such as "2" or "sin(pi)"
             zero = {"x": 0.0, **dict.fromkeys(self.params, 0.0)}
             tr = self._constant_trace(xt, env) if trace else None
-            return Point(x, value, 0.0, 0.0, zero, tr)
+            if undefined:
+                zero = dict.fromkeys(zero, math.nan)
+            return Point(x, value, zero["x"], zero["x"], zero, tr, why)
         leaves = [xt, *env.values()]
         if trace:
             # One recorded pass gives the trace and the first derivatives (as graphs, for f'').
@@ -272,7 +320,7 @@ class Expression:
             name: (g.item() if g is not None else 0.0)
             for name, g in zip(["x", *env], grads, strict=True)
         }
-        if math.isnan(value):
+        if undefined:
             # Outside the domain (ln(-1)) the engine still applies the rules (1/x = -1, as
             # PyTorch does), but a function that has no value has no derivative there.
             gradient = dict.fromkeys(gradient, math.nan)
@@ -280,7 +328,16 @@ class Expression:
             tr = _undefined_gradients(tr) if tr is not None else None
         elif math.isnan(gradient["x"]):
             second = math.nan
-        return Point(x, value, gradient["x"], second, gradient, tr)
+        slope_why = None
+        if why is None and not math.isfinite(value):
+            why = "too large to show: it overflows a 64-bit float"
+        elif why is None and not math.isfinite(gradient["x"]):
+            slope_why = (
+                "vertical tangent: f′ is infinite"
+                if math.isinf(gradient["x"])
+                else "f′ has no value here"
+            )
+        return Point(x, value, gradient["x"], second, gradient, tr, why, slope_why)
 
     def sample(
         self, xs: Any, params: Mapping[str, float] | None = None, *, derivatives: int = 2
@@ -293,8 +350,9 @@ class Expression:
         xt = Tensor(xs, requires_grad=derivatives > 0, name="x")
         env = {p: Tensor(float(params.get(p, DEFAULT_PARAM)), name=p) for p in self.params}
         first = second = None
-        y = self._run(xt, env)[-1]
+        y, mask, _ = self._evaluate(xt, env)
         value = np.array(np.broadcast_to(y.data, xs.shape))
+        value[np.broadcast_to(mask, xs.shape)] = np.nan
         dy = None
         if derivatives >= 1:
             if y.requires_grad:
@@ -431,6 +489,13 @@ def _undefined_gradients(trace: BackwardTrace) -> BackwardTrace:
         for e in trace.edges
     )
     return BackwardTrace(nodes=nodes, edges=edges, output=trace.output, names=trace.names)
+
+
+def _first(data: Any, mask: Any) -> float:
+    """The value of an input at the first point where the mask is set (for the reason)."""
+    arr = np.broadcast_to(np.asarray(data, dtype=float), np.shape(mask))
+    flat = np.flatnonzero(np.asarray(mask))
+    return float(arr.reshape(-1)[flat[0]]) if flat.size else float(np.asarray(data).reshape(-1)[0])
 
 
 def _dense(g: Tensor | None, xs: np.ndarray) -> np.ndarray:

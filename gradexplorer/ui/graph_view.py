@@ -14,10 +14,12 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QBrush,
     QColor,
+    QFocusEvent,
     QFont,
     QFontMetricsF,
     QPainter,
     QPainterPath,
+    QPaintEvent,
     QPen,
     QPolygonF,
     QResizeEvent,
@@ -38,6 +40,7 @@ from PySide6.QtWidgets import (
 
 from gradexplorer.formatting import NOT_COMPUTED, readout
 from gradexplorer.lessons.step_through import StepFrame
+from gradexplorer.ui.focus import paint_focus_frame
 from gradexplorer.ui.graph_layout import GraphLayout, layout_graph
 from gradexplorer.ui.theme import LIGHT, GraphTheme, NodeStyle, Theme
 
@@ -602,3 +605,16 @@ class GraphView(QGraphicsView):
             event.accept()
         else:
             super().wheelEvent(event)
+
+    # ----------------------------------------------------------------- focus
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        paint_focus_frame(self)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.viewport().update()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self.viewport().update()

@@ -8,6 +8,8 @@ the ``COMMANDS`` tables (see commands.py), from which the menus are built.
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QKeySequence
 from PySide6.QtWidgets import (
@@ -28,8 +30,9 @@ from PySide6.QtWidgets import (
 )
 
 from gradexplorer import formatting
+from gradexplorer.expr import reference
 from gradexplorer.ui.backward_runs_panel import BackwardRunsPanel
-from gradexplorer.ui.commands import Command, Commands
+from gradexplorer.ui.commands import Command, Commands, key_text
 from gradexplorer.ui.controls import ParamPanel, XControl
 from gradexplorer.ui.descent_panel import DescentPanel
 from gradexplorer.ui.function_input import FunctionInput
@@ -115,12 +118,31 @@ class MainWindow(QMainWindow):
             checked="edge_labels_shown",
         ),
         Command(
+            "edit.focus_function",
+            "&Type a function",
+            "edit",
+            ("Ctrl+L", "F6"),
+            "focus_function",
+            "Put the cursor in the function field",
+            section=10,
+        ),
+        Command(
+            "edit.apply_fix",
+            "Apply the suggested &fix",
+            "edit",
+            ("Ctrl+Return",),
+            "apply_fix",
+            "Write the correction the error suggests (e.g. a x for ax)",
+            section=10,
+            enabled="fix_available",
+        ),
+        Command(
             "help.shortcuts",
-            "&Keyboard shortcuts",
+            "&Keyboard shortcuts and syntax",
             "help",
             ("F1", Std.HelpContents),
             "show_shortcuts",
-            "Every command with its keys",
+            "Every command with its keys, and how to type a function",
         ),
         Command("help.about", "&About gradexplorer", "help", ("Ctrl+F1",), "about"),
     )
@@ -194,6 +216,7 @@ class MainWindow(QMainWindow):
             self.presentation,
         ):
             feature.bind(self.commands)
+        self.function_input.fix_key = key_text(self.commands.spec("edit.apply_fix"))
         self._connect()
         # Start with the x slider focused so the arrow keys move x at once; a click in the
         # function field is all it takes to type.
@@ -298,6 +321,7 @@ class MainWindow(QMainWindow):
         m.togglesChanged.connect(self._on_toggles)
         m.pointChanged.connect(self._on_point)
         m.errorChanged.connect(self._on_error)
+        m.errorChanged.connect(lambda _e: self.commands.refresh())
         m.stateChanged.connect(lambda *_: self.commands.refresh())
         m.expressionChanged.connect(lambda e: self.statusBar().showMessage(f"f(x) = {e.canonical}"))
         self.plot.hovered.connect(
@@ -345,12 +369,23 @@ class MainWindow(QMainWindow):
     def edge_labels_shown(self) -> bool:
         return self.model.show_edge_labels
 
+    def focus_function(self) -> None:
+        self.function_input.edit.setFocus()
+        self.function_input.edit.selectAll()
+
+    def apply_fix(self) -> None:
+        self.function_input.apply_fix()
+
+    @property
+    def fix_available(self) -> bool:
+        return self.function_input.fix is not None
+
     def show_shortcuts(self) -> None:
         dialog = QDialog(self, objectName="shortcutsDialog")
-        dialog.setWindowTitle("Keyboard shortcuts — gradexplorer")
+        dialog.setWindowTitle("Keyboard shortcuts and syntax — gradexplorer")
         layout = QVBoxLayout(dialog)
         text = QTextBrowser(objectName="shortcutsText")
-        text.setHtml(self.commands.shortcuts_html())
+        text.setHtml(syntax_html() + "<h3>Keyboard shortcuts</h3>" + self.commands.shortcuts_html())
         layout.addWidget(text)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(dialog.close)
@@ -420,6 +455,28 @@ class MainWindow(QMainWindow):
     def _on_error(self, err: object) -> None:
         if err is not None:
             self.statusBar().showMessage("Error in the function — the last valid one stays plotted")
+
+
+def syntax_html() -> str:
+    """How to type a function, from the language's own tables (expr/reference.py)."""
+
+    def table(rows: list[tuple[str, str]]) -> str:
+        cells = "".join(
+            f"<tr><td><code>{html.escape(a)}</code>&nbsp;&nbsp;</td><td>{html.escape(b)}</td></tr>"
+            for a, b in rows
+        )
+        return f"<table>{cells}</table>"
+
+    names = ", ".join(f"{n} ({s})" for n, s in reference.greek())
+    return (
+        "<h3>Typing a function</h3>"
+        + table(list(reference.WRITING))
+        + "<h4>Functions</h4>"
+        + table(reference.functions())
+        + "<h4>Constants</h4>"
+        + table(reference.constants())
+        + f"<h4>Greek parameters</h4><p>{html.escape(names)}</p>"
+    )
 
 
 def _check_name(toggle: str) -> str:

@@ -12,9 +12,10 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QFont, QKeyEvent
+from PySide6.QtGui import QFocusEvent, QFont, QKeyEvent, QPaintEvent
 from PySide6.QtWidgets import QGraphicsItem, QWidget
 
+from gradexplorer.ui.focus import paint_focus_frame
 from gradexplorer.ui.model import CurveData, ExplorerModel, PointData, Trail
 from gradexplorer.ui.plot_geometry import clip_line
 from gradexplorer.ui.theme import LIGHT, Theme
@@ -335,3 +336,16 @@ class PlotView(pg.PlotWidget):
             item.getAxis(name).label.setFont(font)
         self.legend.setLabelTextSize(f"{10 * scale:.1f}pt")
         self._rebuild_legend()  # labels take the new size when their text is set again
+
+    # ----------------------------------------------------------------- focus
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        paint_focus_frame(self)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.viewport().update()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self.viewport().update()
