@@ -29,7 +29,7 @@ from gradexplorer.lessons.replay import (
     replay,
     same_number,
 )
-from gradexplorer.lessons.step_through import BACKWARD, StepFrame, structure
+from gradexplorer.lessons.step_through import BACKWARD, StepFrame, StepThrough
 from gradexplorer.lessons.stepper import NodeNames, _Cursor
 
 # Stepping is for reading: beyond this many visits a replay is summed up, not stepped through
@@ -292,53 +292,25 @@ class ReplayStepper(_Cursor[Visit]):
         return f"the constant {node.label}" if node.kind == "const" else self.names[node.id]
 
 
-class ReplayThrough:
-    """A step-through of a replayed algorithm over the latest trace (StepThrough's interface:
-    position, count, load, seek, frame)."""
-
-    mode = BACKWARD
+class ReplayThrough(StepThrough):
+    """A backward step-through that replays another algorithm over the latest trace (it
+    follows new traces as StepThrough does)."""
 
     def __init__(
         self, algorithm: str, trace: BackwardTrace | None, *, max_visits: int = APP_MAX_VISITS
     ) -> None:
         self.algorithm = algorithm
         self.max_visits = max_visits
-        self.trace: BackwardTrace | None = None
-        self.stepper: ReplayStepper | None = None
         self.problem: str | None = None
-        self._structure: tuple | None = None
-        self.load(trace, keep_position=False)
+        super().__init__(BACKWARD, trace)
 
-    @property
-    def position(self) -> int:
-        return self.stepper.position if self.stepper is not None else -1
-
-    @property
-    def count(self) -> int:
-        return len(self.stepper) if self.stepper is not None else 0
-
-    def load(self, trace: BackwardTrace | None, *, keep_position: bool = True) -> bool:
-        """Follow a new trace; returns whether the position was kept (same graph)."""
-        old = self.position
-        self.trace, self.stepper, self.problem = trace, None, None
-        if trace is None:
-            self._structure = None
-            return False
-        shape = structure(trace)
-        same = keep_position and shape == self._structure
-        self._structure = shape
+    def _new_stepper(self, trace: BackwardTrace) -> ReplayStepper | None:
+        self.problem = None
         try:
-            self.stepper = ReplayStepper(trace, self.algorithm, max_visits=self.max_visits)
+            return ReplayStepper(trace, self.algorithm, max_visits=self.max_visits)
         except ReplayError as err:
-            self.problem = str(err)
-            return False
-        if same:
-            self.stepper.seek(old)
-        return same
-
-    def seek(self, position: int) -> None:
-        if self.stepper is not None:
-            self.stepper.seek(position)
+            self.problem = str(err)  # too many visits: said in the frame, never raised
+            return None
 
     def frame(self) -> ReplayFrame:
         st, title = self.stepper, TITLES[self.algorithm]
