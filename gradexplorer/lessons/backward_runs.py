@@ -151,6 +151,19 @@ class BackwardRuns:
 
     # ----- words
     def _words(self, grads: Mapping[str, float | None]) -> tuple[str, str]:
+        headline, words = self._what_happened(grads)
+        if self._undefined():
+            words = (
+                "f has no value at this x, so these gradients mean nothing here (the graph "
+                "says undefined); PyTorch computes them all the same. " + words
+            )
+        return headline, words
+
+    def _undefined(self) -> bool:
+        trace = self._trace
+        return trace is not None and not np.isfinite(trace.node(trace.output).value).all()
+
+    def _what_happened(self, grads: Mapping[str, float | None]) -> tuple[str, str]:
         shown = _grads_text(grads)
         chain = " → ".join(_num(h.get("x")) for h in self._history)
         if self._error is not None:
@@ -212,7 +225,7 @@ class BackwardRuns:
         badges: dict[int, str] = {}
         for name, node_id in ids.items():
             if grads.get(name) is not None:
-                known[node_id] = np.float64(grads[name])
+                known[node_id] = np.float64(math.nan if self._undefined() else grads[name])
             if self.runs > 1:  # the sum of several passes: say so on the box
                 badges[node_id] = f"{self.runs} runs"
         if self.freed:

@@ -102,7 +102,7 @@ class Row:
     @property
     def wrong(self) -> bool:
         """A gradient the correct pass also computes, with another value."""
-        return self.correct is not None and not same_number(self.replayed, self.correct)
+        return differs(self.replayed, self.correct)
 
     @property
     def unneeded(self) -> bool:
@@ -110,12 +110,21 @@ class Row:
         return self.correct is None and self.replayed is not None
 
 
+def differs(replayed: float | None, correct: float | None) -> bool:
+    """A wrong gradient: the correct pass has a number there (not None, not undefined, where
+    nothing compares) and the replay another."""
+    if correct is None or math.isnan(correct):
+        return False
+    return not same_number(replayed, correct)
+
+
 def same_number(a: float | None, b: float | None) -> bool:
-    """Equal up to rounding (the algorithms multiply in other orders), or both nan/None."""
+    """Equal up to rounding (the algorithms multiply in other orders), both undefined (nan, or
+    nan against an infinity), or both None."""
     if a is None or b is None:
         return a is b
-    if math.isnan(a) or math.isnan(b):
-        return math.isnan(a) and math.isnan(b)
+    if math.isnan(a) or math.isnan(b):  # undefined: any non-finite number says the same
+        return not (math.isfinite(a) or math.isfinite(b))
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-300)
 
 

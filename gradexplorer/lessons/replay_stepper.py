@@ -11,6 +11,7 @@ Qt-free.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -26,6 +27,7 @@ from gradexplorer.lessons.replay import (
     Replay,
     Row,
     Visit,
+    differs,
     replay,
     same_number,
 )
@@ -105,9 +107,7 @@ class ReplayStepper(_Cursor[Visit]):
         step = self._resolve(step_index)
         grads = self.replay.grads_at(step)
         return frozenset(
-            n
-            for n in self.replay.counts_at(step)
-            if self._right.get(n) is not None and not same_number(grads.get(n), self._right[n])
+            n for n in self.replay.counts_at(step) if differs(grads.get(n), self._right.get(n))
         )
 
     def rows(self, step_index: int | None = None) -> tuple[Row, ...]:
@@ -274,6 +274,8 @@ class ReplayStepper(_Cursor[Visit]):
         if right is None:
             return ""
         y = self.names.output
+        if math.isnan(right):
+            return f" The correct ∂{y}/∂{self.names[node.id]} is undefined: f has no value here."
         if same_number(value, right):
             return f" That is ∂{y}/∂{self.names[node.id]} = {_num(right)}, the right value."
         return f" The correct ∂{y}/∂{self.names[node.id]} is {_num(right)}."
@@ -282,6 +284,8 @@ class ReplayStepper(_Cursor[Visit]):
         right = self._right.get(node.id)
         if right is None:
             return "   (PyTorch: no gradient)" if node.kind == "const" else ""
+        if math.isnan(right):
+            return f"   (correct: {_num(right)})"
         mark = "✓" if same_number(value, right) else "✗"
         return f"   {mark} correct: {_num(right)}"
 

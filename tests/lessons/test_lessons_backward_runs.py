@@ -154,3 +154,12 @@ def test_the_program_after_a_wrong_algorithm_compares_with_pytorch() -> None:
     assert "#   df/dx = 38   (PyTorch: 22)" in code
     assert "df/dx = 22.0" in run_program(code)
     assert lesson_code(e, 2.0) == e.to_pytorch(2.0)  # nothing to show: the plain program
+
+
+def test_where_f_is_undefined_the_runs_say_so_and_the_graph_shows_undefined() -> None:
+    r = runs("ln(x)", x=-1.0, retain=True)
+    state = r.again()
+    assert state.grads == {"x": -2.0}  # PyTorch's 1/x, twice: the engine does the same
+    assert state.explanation.startswith("f has no value at this x")
+    x = next(n.id for n in r._trace.nodes if n.label == "x")
+    assert str(float(state.frame.known_grads[x])) == "nan"

@@ -107,3 +107,10 @@ def test_too_many_visits_to_step_through_are_explained_not_raised() -> None:
 def test_no_graph_and_constant_functions() -> None:
     assert "no graph" in ReplayThrough(NOTEBOOK, None).frame().explanation
     assert "constant" in through("2 + 3", NOTEBOOK).frame().formula
+
+
+def test_undefined_points_are_not_called_wrong() -> None:
+    for text, x in (("1/x", 0.0), ("ln(x)", -1.0), ("u = sqrt(x); u u", -2.0)):
+        for algorithm in (NOTEBOOK, RECURSIVE):
+            last = frames(through(text, algorithm, x))[-1]
+            assert last.wrong == frozenset() and "undefined" in last.formula, (text, algorithm)
