@@ -1,5 +1,8 @@
 """The gradexplorer command: the same answers as the app, without a window.
 
+    gradexplorer                                      open the app
+    gradexplorer --version
+    gradexplorer --install-desktop-entry | --uninstall-desktop-entry   (Linux application menu)
     gradexplorer eval EXPR --at X [--param NAME=VALUE ...] [--json]
     gradexplorer graph EXPR --at X [--param NAME=VALUE ...] [--format text|json|dot]
                        [--algorithm topological|notebook|recursive]
@@ -20,6 +23,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from gradexplorer import __version__, desktop_entry
 from gradexplorer.autograd.trace import BackwardTrace, to_jsonable
 from gradexplorer.errors import ExprError, ReplayError
 from gradexplorer.expr import Expression, parse, parse_number
@@ -42,10 +46,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
-    if args_list and args_list[0] == "gui" and not {"-h", "--help"} & set(args_list[1:]):
+    if not args_list:  # a desktop user types the program's name
+        return _gui([])
+    if args_list[0] == "gui" and not {"-h", "--help"} & set(args_list[1:]):
         return _gui(args_list[1:])
     parser = _build_parser()
     args = parser.parse_args(_separate_expression(args_list))
+    if args.install_desktop_entry or args.uninstall_desktop_entry:
+        if args.command is not None:
+            parser.error("the desktop-entry options take no command")
+        return desktop_entry.main(install_entry=args.install_desktop_entry)
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
@@ -74,7 +84,20 @@ def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gradexplorer",
         description="Type a function, get its value, derivatives and backward graph.",
+        epilog="Without a command, gradexplorer opens the app.",
         allow_abbrev=False,
+    )
+    parser.add_argument("--version", action="version", version=f"gradexplorer {__version__}")
+    menu = parser.add_mutually_exclusive_group()
+    menu.add_argument(
+        "--install-desktop-entry",
+        action="store_true",
+        help="add gradexplorer and its icon to your application menu (Linux, this user only)",
+    )
+    menu.add_argument(
+        "--uninstall-desktop-entry",
+        action="store_true",
+        help="remove what --install-desktop-entry added",
     )
     sub = parser.add_subparsers(dest="command", metavar="{eval,graph,gui}")
 
@@ -394,6 +417,11 @@ def _report_expr_error(err: ExprError, as_json: bool) -> int:
         error = {"message": err.message, "start": err.start, "end": err.end, "hint": err.hint}
         print(json.dumps({"error": error}))
     return EXIT_USAGE
+
+
+def gui_main() -> int:
+    """The gradexplorer-gui entry point (no console window on Windows): the app's arguments."""
+    return _gui(sys.argv[1:])
 
 
 def _gui(argv: list[str]) -> int:

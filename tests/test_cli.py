@@ -130,7 +130,6 @@ def test_bad_option_values_exit_2() -> None:
     assert run("eval", "a x", "--at", "1", "--param", "a").returncode == 2
     assert run("eval", "x").returncode == 2  # --at is required
     assert run("frobnicate").returncode == 2
-    assert run().returncode == 2
 
 
 def test_graph_json() -> None:
@@ -245,3 +244,43 @@ def test_gui_screenshot_through_the_real_app(tmp_path: Path) -> None:
 def test_argument_orders(argv: list[str], value: float, capsys) -> None:
     assert cli.main(argv) == 0
     assert json.loads(capsys.readouterr().out)["value"] == pytest.approx(value)
+
+
+def test_no_arguments_open_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    # What a desktop user types: the program's name alone.
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    seen: list[list[str]] = []
+    fake = types.SimpleNamespace(run=lambda argv: seen.append(argv) or 0)
+    monkeypatch.setattr(cli.importlib, "import_module", lambda name: fake)
+    assert cli.main([]) == 0
+    monkeypatch.setattr(sys, "argv", ["gradexplorer-gui", "sin x", "--x", "1"])
+    assert cli.gui_main() == 0
+    assert seen == [[], ["sin x", "--x", "1"]]
+
+
+def test_no_arguments_without_a_display_say_so(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the display check is for X11/Wayland")
+    for var in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(var, raising=False)
+    assert cli.main([]) == 1
+    assert "no display" in capsys.readouterr().err
+
+
+def test_version() -> None:
+    # tests/test_packaging.py checks that a built wheel's metadata says the same.
+    import gradexplorer
+
+    r = run("--version")
+    assert r.returncode == 0
+    assert r.stdout == f"gradexplorer {gradexplorer.__version__}\n"
+    assert gradexplorer.__version__.count(".") == 2
+
+
+def test_desktop_entry_options_refuse_a_command_or_each_other() -> None:
+    r = run("--install-desktop-entry", "eval", "x", "--at", "1")
+    assert r.returncode == 2 and "take no command" in r.stderr
+    r = run("--install-desktop-entry", "--uninstall-desktop-entry")
+    assert r.returncode == 2 and "not allowed with" in r.stderr
+    r = run("--help")
+    assert r.returncode == 0 and "--install-desktop-entry" in r.stdout

@@ -276,7 +276,7 @@ class Expression:
                 out.name = ins[4]
             data = [a.data for a in args]
             mask = domain.undefined(ins[3], data, out.data, inputs)
-            if first is None and np.any(mask) and not any(np.any(m) for m in inputs):
+            if first is None and _anywhere(mask) and not any(_anywhere(m) for m in inputs):
                 first = (ins[3], ag.OPS[ins[3]].label, [_first(d, mask) for d in data])
             stack.append(out)
             masks.append(mask)
@@ -479,7 +479,11 @@ def _undefined_gradients(trace: BackwardTrace) -> BackwardTrace:
     view and the step-through agree with the readouts."""
     undefined = {n.id for n in trace.nodes if np.isnan(np.asarray(n.value)).any()}
     nan = np.float64(math.nan)
-    nodes = tuple(dataclasses.replace(n, grad=None if n.grad is None else nan) for n in trace.nodes)
+    # The seed stays: ∂f/∂f = 1 whenever the pass ran, defined or not.
+    nodes = tuple(
+        n if n.is_output or n.grad is None else dataclasses.replace(n, grad=nan)
+        for n in trace.nodes
+    )
     edges = tuple(
         dataclasses.replace(
             e,
@@ -489,6 +493,11 @@ def _undefined_gradients(trace: BackwardTrace) -> BackwardTrace:
         for e in trace.edges
     )
     return BackwardTrace(nodes=nodes, edges=edges, output=trace.output, names=trace.names)
+
+
+def _anywhere(mask: Any) -> bool:
+    """Whether a mask is set anywhere (a bool for a point: np.any costs 2 µs per node)."""
+    return mask if type(mask) is bool else bool(np.any(mask))
 
 
 def _first(data: Any, mask: Any) -> float:

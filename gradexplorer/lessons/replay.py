@@ -165,6 +165,10 @@ class Replay:
     def visit_counts(self) -> dict[int, int]:
         return {n: len(v) for n, v in self._visits_of.items()}
 
+    def visits_of(self, node: int) -> list[int]:
+        """The indices of a node's visits, in order."""
+        return list(self._visits_of[node])
+
     def grads_at(self, step: int) -> dict[int, float]:
         """The .grad of every node touched so far, after visit ``step`` (-1: before the
         first visit)."""

@@ -130,6 +130,15 @@ class ReplayStepper(_Cursor[Visit]):
         )
 
     # ----- words
+    def sample_texts(self) -> list[tuple[str, str]]:
+        """Headline and explanation of the visits whose words are the longest kinds: each
+        node's first and second visit, and the last (with the summary). A panel sizes itself
+        by these instead of wording every one of up to 100,000 visits."""
+        chosen = {len(self) - 1} if len(self) else set()
+        for node in self.trace.nodes:
+            chosen.update(self.replay.visits_of(node.id)[:2])
+        return [(self.headline(v), self.explanation(v)) for v in map(self.replay.visit, chosen)]
+
     def headline(self, visit: Visit) -> str:
         node = self.trace.node(visit.node)
         name = self.names[node.id]

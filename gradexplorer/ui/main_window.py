@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gradexplorer import formatting
+from gradexplorer import __version__, formatting
 from gradexplorer.expr import reference
 from gradexplorer.ui.backward_runs_panel import BackwardRunsPanel
 from gradexplorer.ui.commands import Command, Commands, key_text
@@ -47,6 +47,8 @@ from gradexplorer.ui.stepper_panel import StepperPanel
 from gradexplorer.ui.theme import LIGHT, legend_html
 
 ZOOM_STEP = 1.15
+PLOT_MIN_HEIGHT = 90  # a 600 px high laptop stepping through a graph has room for little else
+STEPPING_GRAPH_SHARE = 0.62  # while stepping, the graph is what the class looks at
 MIN_ZOOM, MAX_ZOOM = 0.6, 3.0
 Std = QKeySequence.StandardKey
 
@@ -83,6 +85,33 @@ class MainWindow(QMainWindow):
             section=10,
             checkable=True,
             checked="is_full_screen",
+        ),
+        Command(
+            "view.fit_graph",
+            "Fit the &graph",
+            "view",
+            ("Ctrl+G",),
+            "fit_graph",
+            "Show the whole backward graph in its panel",
+            section=15,
+        ),
+        Command(
+            "view.expand_graph",
+            "E&xpand every box",
+            "view",
+            ("Ctrl+Alt+E",),
+            "expand_graph",
+            "Open every collapsed subexpression of the graph (zoom and pan to read it)",
+            section=15,
+        ),
+        Command(
+            "view.collapse_graph",
+            "Co&llapse to fit",
+            "view",
+            ("Ctrl+Alt+Shift+E",),
+            "collapse_graph",
+            "Collapse the deepest subexpressions until the graph is legible in its panel",
+            section=15,
         ),
         Command(
             "view.show_derivative",
@@ -178,6 +207,7 @@ class MainWindow(QMainWindow):
         self.model = ExplorerModel(expression, x, params, parent=self)
         self._base_font = QFont(self.font())
         self._zoom = 1.0
+        self._sizes_before_stepping: list[int] | None = None
 
         # the core: every view subscribes to the model
         self.function_input = FunctionInput(self.model)
@@ -228,13 +258,17 @@ class MainWindow(QMainWindow):
         scroll.setWidget(self._build_side_panel())
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Always there: a bar that comes and goes changes the width, the word-wrapped labels
+        # re-wrap to another height, and the bar can come and go again forever (a busy loop
+        # of show/hide events that froze the app once).
+        scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self.right_splitter = QSplitter(Qt.Orientation.Vertical, objectName="rightSplitter")
         self.right_splitter.addWidget(self.plot)
         self.right_splitter.addWidget(self._build_graph_panel())
         self.right_splitter.setStretchFactor(0, 5)
         self.right_splitter.setStretchFactor(1, 4)
         self.right_splitter.setChildrenCollapsible(False)
-        self.plot.setMinimumHeight(160)
+        self.plot.setMinimumHeight(PLOT_MIN_HEIGHT)
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal, objectName="mainSplitter")
         self.main_splitter.addWidget(scroll)
         self.main_splitter.addWidget(self.right_splitter)
@@ -329,6 +363,7 @@ class MainWindow(QMainWindow):
         )
         self.descent_panel.stepping.connect(self.param_animator.stop_all)
         self.stepper_panel.exitRequested.connect(self.x_control.slider.setFocus)
+        m.stepChanged.connect(self._on_stepping)
         if m.point is not None:
             self._on_point(m.point)
 
@@ -336,6 +371,15 @@ class MainWindow(QMainWindow):
     def reset_view(self) -> None:
         self.model.reset_view()
         self.graph_view.fit()
+
+    def fit_graph(self) -> None:
+        self.graph_view.fit()
+
+    def expand_graph(self) -> None:
+        self.graph_view.expand_all()
+
+    def collapse_graph(self) -> None:
+        self.graph_view.collapse_to_fit()
 
     @property
     def is_full_screen(self) -> bool:
@@ -395,13 +439,14 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def about(self) -> None:
+        # QMessageBox.about shows the window's icon: the application's (ui/app.py sets it).
         QMessageBox.about(
             self,
             "About gradexplorer",
-            "<b>gradexplorer</b>: type a function, drag x, and watch the tangent and the backward "
-            "graph that autograd builds.<br><br>Arrow keys move x in small steps, Page Up/Down in "
-            "large ones. Drag the red point on the plot. Wheel zooms the plot and the graph. "
-            "Help ▸ Keyboard shortcuts lists every command.",
+            f"<b>gradexplorer {__version__}</b>: type a function, drag x, and watch the tangent "
+            "and the backward graph that autograd builds.<br><br>Arrow keys move x in small "
+            "steps, Page Up/Down in large ones. Drag the red point on the plot. Wheel zooms the "
+            "plot and the graph. Help ▸ Keyboard shortcuts lists every command.",
         )
 
     # ----------------------------------------------------------------- zoom
@@ -445,11 +490,25 @@ class MainWindow(QMainWindow):
                 check.setChecked(on)
                 check.blockSignals(False)
 
+    def _on_stepping(self, frame: object) -> None:
+        """While stepping, the graph gets most of the right side; after, what it had before."""
+        stepping = frame is not None
+        if stepping == (self._sizes_before_stepping is not None):
+            return
+        if stepping:
+            self._sizes_before_stepping = self.right_splitter.sizes()
+            total = sum(self._sizes_before_stepping)
+            graph = round(STEPPING_GRAPH_SHARE * total)
+            self.right_splitter.setSizes([total - graph, graph])
+        else:
+            self.right_splitter.setSizes(self._sizes_before_stepping)
+            self._sizes_before_stepping = None
+
     def _on_point(self, point: PointData) -> None:
         self._status_point.setText(
             f"x = {formatting.readout(point.x, 5)}   f(x) = {formatting.readout(point.value, 5)}"
             f"   f′(x) = {formatting.readout(point.derivative, 5)}   "
-            f"graph: {self.graph_view.node_count()} nodes"
+            f"graph: {0 if point.trace is None else len(point.trace.nodes)} nodes"
         )
 
     def _on_error(self, err: object) -> None:

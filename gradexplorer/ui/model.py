@@ -17,7 +17,7 @@ engine's, or a replay of a wrong one) and backward run again on the same graph
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 
 from PySide6.QtCore import QObject, Signal
@@ -75,6 +75,7 @@ class ExplorerModel(QObject):
     stepChanged = Signal(object)  # StepFrame | None
     backwardAlgorithmChanged = Signal(str)  # one of lessons.replay.ALGORITHMS
     backwardRunsChanged = Signal(object)  # RunsState | None
+    graphCollapsedChanged = Signal(object)  # frozenset of trace node ids, or None (automatic)
 
     def __init__(
         self,
@@ -104,6 +105,7 @@ class ExplorerModel(QObject):
         self._runs: BackwardRuns | None = None
         self._runs_state: RunsState | None = None
         self._retain_graph = False
+        self._graph_collapsed: frozenset[int] | None = None
         self.curve_computations = 0  # counters let tests check what work a change caused
         self.point_computations = 0
         self.set_text(expression)
@@ -241,10 +243,12 @@ class ExplorerModel(QObject):
             descent = s.descent
             if descent.target != "x" and descent.target not in params:
                 descent = replace(descent, target="x")
-            self._commit(
-                replace(s, expression=text, draft=None, params=params, descent=descent),
-                frame=True,
-            )
+            new = replace(s, expression=text, draft=None, params=params, descent=descent)
+            if self._expression is not None and parsed != self._expression:
+                # another function is not the lesson's any more: its banner goes (undo brings
+                # the function and the banner back together)
+                new = replace(new, title="", note="")
+            self._commit(new, frame=True)
             return True
         if self._expression is None:  # nothing valid to keep showing: the text is all there is
             self._commit(replace(s, expression=text, draft=None))
@@ -341,8 +345,11 @@ class ExplorerModel(QObject):
         self.set_toggles(show_edge_labels=bool(on))
 
     def set_toggles(self, **changes: bool) -> None:
-        """Change toggles by name (show_derivative=True, ...)."""
-        self._commit(replace(self._state, toggles=replace(self._state.toggles, **changes)))
+        """Change toggles by name (show_derivative=True, ...). Showing or hiding the f′ or f″
+        curve frames the view again: a student turning f′ on must see it."""
+        toggles = replace(self._state.toggles, **changes)
+        frame = _plotted(toggles) != _plotted(self._state.toggles)
+        self._commit(replace(self._state, toggles=toggles), frame=frame)
 
     def set_descent_settings(
         self, *, target: str | None = None, lr: float | None = None, direction: int | None = None
@@ -381,6 +388,18 @@ class ExplorerModel(QObject):
         if self._trail is not None:
             self._trail = None
             self.trailChanged.emit(None)
+
+    @property
+    def graph_collapsed(self) -> frozenset[int] | None:
+        """The subexpressions (trace node ids of their roots) the graph draws as one box each;
+        None: the graph view chooses what keeps its texts legible."""
+        return self._graph_collapsed
+
+    def set_graph_collapsed(self, roots: Iterable[int] | None) -> None:
+        chosen = None if roots is None else frozenset(int(r) for r in roots)
+        if chosen != self._graph_collapsed:
+            self._graph_collapsed = chosen
+            self.graphCollapsedChanged.emit(chosen)
 
     def start_stepping(self, mode: Mode) -> None:
         """Step through the backward or forward pass at the current point, from before the
@@ -539,6 +558,7 @@ class ExplorerModel(QObject):
         if changed & {"expression", "draft"}:
             self.textChanged.emit(new.text)
         if self._expression is not shown_expression:
+            self._graph_collapsed = None  # another graph: its boxes are chosen afresh
             self.expressionChanged.emit(self._expression)
         if self._error is not shown_error:
             self.errorChanged.emit(self._error)

@@ -8,17 +8,14 @@ the speed, and the explanation of the current step. Its commands are in ``COMMAN
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QFont, QKeyEvent
+from PySide6.QtCore import QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QFont, QFontMetrics, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
-    QMainWindow,
-    QScrollArea,
-    QSizePolicy,
     QSlider,
     QStyle,
     QToolButton,
@@ -46,6 +43,7 @@ __all__ = ["BACKWARD", "FORWARD", "StepperDock", "StepperPanel"]
 MODE_TITLES = {BACKWARD: "Backward pass (gradients)", FORWARD: "Forward pass (values)"}
 DEFAULT_SECONDS = 1.5
 MIN_SECONDS, MAX_SECONDS = 0.1, 10.0
+TEXT_SPACING = 4
 SPEED_FACTOR = 1.5
 
 
@@ -214,31 +212,51 @@ class StepperPanel(QWidget):
         row.addWidget(self.exit_button)
         return row
 
-    def _text_area(self) -> QScrollArea:
+    def _text_area(self) -> QWidget:
         self.formula_label = QLabel(objectName="stepperFormula")
         self.explanation_label = QLabel(objectName="stepperExplanation")
         for label in (self.formula_label, self.explanation_label):
             label.setTextFormat(Qt.TextFormat.PlainText)
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         # Only boldness is set, so the size still follows the window's zoom (projector).
         bold = QFont()
         bold.setBold(True)
         self.formula_label.setFont(bold)
-        self.explanation_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        text = QWidget()
+        # No scroll area: the panel is as tall as the longest explanation of this pass needs
+        # (text_height), so every step is read whole and the height does not jump per step.
+        text = QWidget(objectName="stepperText")
         t_layout = QVBoxLayout(text)
         t_layout.setContentsMargins(4, 2, 4, 2)
+        t_layout.setSpacing(TEXT_SPACING)
         t_layout.addWidget(self.formula_label)
         t_layout.addWidget(self.explanation_label, 1)
-        # A scroll area of fixed height: a long sum must not resize the plot at every step.
-        self.text_scroll = QScrollArea(objectName="stepperTextScroll")
-        self.text_scroll.setWidget(text)
-        self.text_scroll.setWidgetResizable(True)
-        self.text_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.text_scroll.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.text_scroll.setMinimumHeight(self.fontMetrics().lineSpacing() * 3 + 8)
-        return self.text_scroll
+        self.text_area = text
+        return text
+
+    def text_height(self, width: int | None = None) -> int:
+        """Height the formula and explanation of the longest step of this pass need at a
+        width (the labels' current one by default)."""
+        width = width or max(100, self.explanation_label.width())
+        texts = [(INTRO_FORMULA, INTRO_WORDS)]
+        through = self._model.step_through
+        if through is not None and through.stepper is not None:
+            texts += _step_texts(through.stepper)
+            frame = self._model.step
+            if frame is not None:
+                texts.append((frame.formula, frame.explanation))  # the words before step 1
+        bold = QFontMetrics(self.formula_label.font())
+        plain = QFontMetrics(self.explanation_label.font())
+        flags = int(Qt.TextFlag.TextWordWrap)
+        box = QRect(0, 0, width, 100_000)
+        return max(
+            bold.boundingRect(box, flags, f).height()
+            + plain.boundingRect(box, flags, w).height()
+            + TEXT_SPACING
+            + 8
+            for f, w in texts
+        )
 
     def bind(self, commands: Commands) -> None:
         """Tooltips name the keys of the commands the buttons share."""
@@ -260,11 +278,20 @@ class StepperPanel(QWidget):
         self._model.backwardAlgorithmChanged.connect(lambda *_: commands.refresh())
 
     def sizeHint(self) -> QSize:
-        # Room for a formula and a short explanation; a sum over three uses scrolls rather
-        # than taking the graph's height at every launch.
-        hint = super().sizeHint()
-        lines = self.fontMetrics().lineSpacing() * 7.5
-        return QSize(hint.width(), round(self.mode_combo.sizeHint().height() + lines + 24))
+        return QSize(super().sizeHint().width(), self._needed_height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(super().minimumSizeHint().width(), self._needed_height())
+
+    def _needed_height(self) -> int:
+        controls = max(self.mode_combo.sizeHint().height(), self.play_button.sizeHint().height())
+        table = 0 if self.comparison.isHidden() else self.comparison.needed_height()
+        return controls + max(self.text_height(), table) + 16
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.oldSize().width() != event.size().width():
+            self.updateGeometry()  # at another width the text wraps to another height
 
     # ----------------------------------------------------------------- state
     @property
@@ -341,19 +368,6 @@ class StepperPanel(QWidget):
     @property
     def recursive_chosen(self) -> bool:
         return self.algorithm == RECURSIVE
-
-    def _fit_comparison(self) -> None:
-        """Room for every row of the side-by-side table: the dock grows (up to 45 % of the
-        window) the first time a replay needs more than it has."""
-        window = self.dock.parentWidget()
-        if not isinstance(window, QMainWindow) or self.dock.isFloating():
-            return
-        need = self.comparison.needed_height() - self.comparison.height()
-        if need <= 0:
-            return
-        target = min(self.dock.height() + need, int(window.height() * 0.45))
-        if target > self.dock.height():
-            window.resizeDocks([self.dock], [target], Qt.Orientation.Vertical)
 
     def _show_algorithm(self, algorithm: str) -> None:
         i = self.algorithm_combo.findData(algorithm)
@@ -490,6 +504,8 @@ class StepperPanel(QWidget):
             self.pause()
 
     def _on_step(self, frame: StepFrame | None) -> None:
+        if frame is None or frame.position == -1:
+            self.updateGeometry()  # a new pass: its longest explanation sets the height
         # A new graph (the function changed) starts again before the first step: stop playing.
         restarted = frame is not None and frame.position < self._last_position
         if frame is None or (restarted and not self._moving):
@@ -526,10 +542,20 @@ class StepperPanel(QWidget):
         else:
             self.formula_label.setText(frame.formula)
             self.explanation_label.setText(frame.explanation)
+        shown = (self.comparison.isHidden(), self.comparison.table.rowCount())
         self.comparison.show_frame(frame)
+        if shown != (self.comparison.isHidden(), self.comparison.table.rowCount()):
+            self.updateGeometry()  # the table came, went or has other rows: another height
         self.algorithm_combo.setEnabled(self._mode == BACKWARD)
-        if self.comparison.isVisible():
-            self._fit_comparison()
+
+
+def _step_texts(stepper) -> list[tuple[str, str]]:
+    """The formula and explanation of the steps whose words can be the longest: all of them,
+    or for a replay (which may have 100,000 visits) the sample it gives."""
+    sample = getattr(stepper, "sample_texts", None)
+    if sample is not None:
+        return sample()
+    return [(st.formula, st.explanation) for st in stepper.steps]
 
 
 class StepperDock(QDockWidget):

@@ -228,7 +228,8 @@ def test_the_exponential_lesson_steps_through_2047_visits(window):
     window.commands["step.backward"].trigger()
     assert window.model.step.count == 2047
     to_end(window)
-    assert boxes(window)["x"]["grad"] == "grad  2.345e+12"
+    # (the graph may fold the start of the chain into one box to stay legible; the table lists
+    # every node)
     rows = {r[0]: r for r in window.stepper_panel.comparison.row_texts()}
     assert rows["x"][1:] == ["2,345,233,639,424", "1,024", "1,024 / 1"]
 
