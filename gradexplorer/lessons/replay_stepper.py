@@ -99,8 +99,14 @@ class ReplayStepper(_Cursor[Visit]):
         }
 
     def badges(self, step_index: int | None = None) -> dict[int, str]:
+        """The visits so far, per node ("×2"); not on constants, whose small boxes have no
+        room (the table counts theirs)."""
         counts = self.replay.counts_at(self._resolve(step_index))
-        return {n: f"×{formatting.grouped(c)}" for n, c in counts.items()}
+        return {
+            n: f"×{formatting.grouped(c)}"
+            for n, c in counts.items()
+            if self.trace.node(n).kind != "const"
+        }
 
     def wrong(self, step_index: int | None = None) -> frozenset[int]:
         """Visited nodes whose gradient differs from the correct pass's (drawn in red)."""

@@ -241,3 +241,24 @@ def test_a_lesson_file_opened_by_hand_selects_its_algorithm(window):
     plain = next(p for p in window.sessions.presets if "seed example" in p.title)
     assert window.sessions.open_file(plain.path)
     assert window.model.backward_algorithm == TOPOLOGICAL
+
+
+def test_28_doublings_fit_in_500_characters_and_stay_cheap(qtbot, window):
+    """Every use of a name is one node, but a formula written out doubles per level: the graph's
+    titles are cut, the recursive replay refuses, nothing hangs."""
+    import itertools
+    import string
+    import time
+
+    greek = ["alpha", "beta", "gamma", "delta", "zeta", "eta"]
+    names = ([c for c in string.ascii_lowercase if c not in "xe"] + greek)[:28]
+    lines = [f"{names[0]} = x + x"] + [f"{b} = {a} + {a}" for a, b in itertools.pairwise(names)]
+    start = time.perf_counter()
+    type_function(qtbot, window, "; ".join([*lines, names[-1]]), debounce=False)
+    assert window.model.point.derivative == 2.0**28
+    window.stepper_panel.use_algorithm(RECURSIVE)
+    assert "too much work" in text(window, "stepperFormula")
+    assert "536,870,911" in text(window, "stepperExplanation")
+    window.stepper_panel.use_algorithm(NOTEBOOK)  # a set: one visit per node
+    assert window.model.step.count == 29
+    assert time.perf_counter() - start < 10
