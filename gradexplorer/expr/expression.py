@@ -2,6 +2,8 @@
 
 The tree is compiled once into a flat program (post-order instructions run on a value stack), so
 every slider step or redraw only runs engine ops: no re-parsing, no recursion, no tree walk.
+Definitions ("u = x + x; u^2 + 3u") run first: each value is built once, stored under its name,
+and every use pushes that same tensor, so the engine's graph has one node used several times.
 """
 
 from __future__ import annotations
@@ -19,14 +21,35 @@ import gradexplorer.autograd as ag
 from gradexplorer.autograd import BackwardTrace, Tensor, TraceEdge, TraceNode
 from gradexplorer.errors import ExprError
 from gradexplorer.expr import domain
-from gradexplorer.expr.names import CONSTANTS, FUNCTIONS, GREEK, GREEK_SYMBOLS, LETTERS
-from gradexplorer.expr.nodes import BinOp, Call, Const, Neg, Node, Num, Param, Var, structure, walk
-from gradexplorer.expr.parser import parse_tree
+from gradexplorer.expr.names import (
+    CONSTANTS,
+    FUNCTIONS,
+    GREEK,
+    GREEK_SYMBOLS,
+    LETTERS,
+    display_name,
+)
+from gradexplorer.expr.nodes import (
+    BinOp,
+    Call,
+    Const,
+    Definition,
+    Neg,
+    Node,
+    Num,
+    Param,
+    Ref,
+    Var,
+    program_structure,
+    walk,
+)
+from gradexplorer.expr.parser import parse_program
 from gradexplorer.expr.printers import (
     canonical,
     pretty,
     pretty_labels,
     pytorch_source,
+    with_definitions,
 )
 from gradexplorer.formatting import exact
 
@@ -43,8 +66,17 @@ _BINARY: dict[str, tuple[str, Callable[[Any, Any], Tensor]]] = {
 
 # Instructions: ("x",) push x; ("p", name) push a parameter; ("c", value, label) push a constant;
 # ("f", function, n_args, op_name, text) pop n_args, push the result; text names the result when
-# it is a constant (2π is one constant node labelled "2π" in the graph, not "6.28319").
+# it is a constant (2π is one constant node labelled "2π" in the graph, not "6.28319");
+# ("s", name) pop a definition's value and keep it; ("r", name) push a kept value again.
 Instruction = tuple[Any, ...]
+
+
+def _compile_program(definitions: tuple[Definition, ...], tree: Node) -> list[Instruction]:
+    program: list[Instruction] = []
+    for d in definitions:
+        program += _compile(d.value)
+        program.append(("s", d.name))
+    return program + _compile(tree)
 
 
 def _compile(tree: Node) -> list[Instruction]:
@@ -61,6 +93,8 @@ def _compile(tree: Node) -> list[Instruction]:
             program.append(("x",))
         elif isinstance(node, Param):
             program.append(("p", node.name))
+        elif isinstance(node, Ref):
+            program.append(("r", node.name))
         elif isinstance(node, Num):
             program.append(("c", node.value, exact(node.value)))
         elif isinstance(node, Const):
@@ -127,17 +161,22 @@ class Samples:
 
 
 class Expression:
-    """A parsed expression. Build one with parse(text)."""
+    """A parsed expression. Build one with parse(text). ``definitions``: the named values
+    before the expression, in order (every one is used)."""
 
-    def __init__(self, text: str, tree: Node) -> None:
+    def __init__(self, text: str, tree: Node, definitions: tuple[Definition, ...] = ()) -> None:
         self.text = text
         self.tree = tree
-        self.canonical = canonical(tree)
-        self.pretty = pretty(tree)
-        found = {n.name for n in walk(tree) if isinstance(n, Param)}
+        self.definitions = tuple(definitions)
+        self.canonical = with_definitions(self.definitions, tree, canonical)
+        self.pretty = with_definitions(self.definitions, tree, pretty, display_name)
+        everything = [
+            n for root in (*(d.value for d in self.definitions), tree) for n in walk(root)
+        ]
+        found = {n.name for n in everything if isinstance(n, Param)}
         self.params: tuple[str, ...] = tuple(sorted(found, key=_param_order))
-        self.uses_x = any(isinstance(n, Var) for n in walk(tree))
-        self._program = _compile(tree)
+        self.uses_x = any(isinstance(n, Var) for n in everything)
+        self._program = _compile_program(self.definitions, tree)
 
     def __repr__(self) -> str:
         return f"Expression({self.canonical!r})"
@@ -145,15 +184,16 @@ class Expression:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Expression):
             return NotImplemented
-        return structure(self.tree) == structure(other.tree)
+        return self.structure == other.structure
 
     def __hash__(self) -> int:
         return hash(self.canonical)
 
     @property
     def structure(self) -> tuple[tuple[Any, ...], ...]:
-        """The tree as a flat comparable tuple (spans and spelling left out)."""
-        return structure(self.tree)
+        """The definitions and the tree as a flat comparable tuple (spans and spelling left
+        out)."""
+        return program_structure(self.definitions, self.tree)
 
     @property
     def param_symbols(self) -> dict[str, str]:
@@ -176,6 +216,7 @@ class Expression:
 
     def _run(self, xt: Tensor, env: Mapping[str, Tensor], record: list[Any] | None = None) -> list:
         stack: list[Tensor] = []
+        kept: dict[str, Tensor] = {}
         for ins in self._program:
             kind = ins[0]
             if kind == "x":
@@ -184,6 +225,13 @@ class Expression:
                 stack.append(env[ins[1]])
             elif kind == "c":
                 stack.append(Tensor(ins[1], name=ins[2]))
+            elif kind == "s":
+                kept[ins[1]] = stack.pop()
+                if record is not None:
+                    record.append(kept[ins[1]])
+                continue
+            elif kind == "r":
+                stack.append(kept[ins[1]])
             else:
                 n = ins[2]
                 args = stack[-n:]
@@ -204,8 +252,16 @@ class Expression:
         stack: list[Tensor] = []
         masks: list[Any] = []
         first = None
+        kept: dict[str, tuple[Tensor, Any]] = {}  # a definition's value and mask, by name
         for ins in self._program:
             kind = ins[0]
+            if kind == "s":
+                kept[ins[1]] = (stack.pop(), masks.pop())
+                continue
+            if kind == "r":
+                stack.append(kept[ins[1]][0])
+                masks.append(kept[ins[1]][1])
+                continue
             if kind != "f":
                 stack.append(xt if kind == "x" else env[ins[1]] if kind == "p" else None)
                 if kind == "c":
@@ -250,6 +306,7 @@ class Expression:
         if trace:
             # One recorded pass gives the trace and the first derivatives (as graphs, for f'').
             tr = y.backward(create_graph=True, trace=True)
+            tr = dataclasses.replace(tr, names=self._names(tr)) if self.definitions else tr
             grads = [leaf.grad for leaf in leaves]
         else:
             tr = None
@@ -322,8 +379,17 @@ class Expression:
         stack_ids: list[int] = []
         nodes: list[TraceNode] = []
         edges: list[TraceEdge] = []
+        kept: dict[str, int] = {}
+        names: dict[int, str] = {}
         for ins, tensor in zip(self._program, self._record(xt, env, record), strict=True):
             kind = ins[0]
+            if kind == "s":
+                kept[ins[1]] = stack_ids.pop()
+                names.setdefault(kept[ins[1]], display_name(ins[1]))
+                continue
+            if kind == "r":
+                stack_ids.append(kept[ins[1]])
+                continue
             if kind == "f":
                 n = ins[2]
                 parents = tuple(stack_ids[-n:])
@@ -343,15 +409,68 @@ class Expression:
             stack_ids.append(node_id)
         out = stack_ids[-1]
         nodes[out] = dataclasses.replace(nodes[out], is_output=True)
-        return BackwardTrace(nodes=tuple(nodes), edges=tuple(edges), output=out)
+        return BackwardTrace(nodes=tuple(nodes), edges=tuple(edges), output=out, names=names)
+
+    def _names(self, trace: BackwardTrace) -> dict[int, str]:
+        """The trace ids of the defined values (u in "u = x + x; ..."), by display name.
+
+        The engine numbers a trace's nodes in creation order, and this program created them:
+        x, the parameters, then one tensor per constant or op instruction. Replaying the program
+        on creation numbers instead of tensors finds each definition's node; if the trace does
+        not match that replay, no names are given rather than wrong ones."""
+        # (op, inputs, needs grad) per created tensor; a result of constants only is a leaf
+        created: list[tuple[str, tuple[int, ...], bool]] = [("leaf", (), True)] * (
+            1 + len(self.params)
+        )
+        index = {p: 1 + i for i, p in enumerate(self.params)}
+        stack: list[int] = []
+        kept: dict[str, int] = {}
+        for ins in self._program:
+            kind = ins[0]
+            if kind in ("c", "f"):
+                n = ins[2] if kind == "f" else 0
+                args = tuple(stack[len(stack) - n :])
+                del stack[len(stack) - n :]
+                grad = any(created[a][2] for a in args)
+                created.append((ins[3], args, True) if grad else ("leaf", (), False))
+                stack.append(len(created) - 1)
+            elif kind == "s":
+                kept[ins[1]] = stack.pop()
+            else:
+                stack.append(0 if kind == "x" else index[ins[1]] if kind == "p" else kept[ins[1]])
+        reachable, todo = set(), [stack[-1]]
+        while todo:
+            k = todo.pop()
+            if k not in reachable:
+                reachable.add(k)
+                todo.extend(created[k][1])
+        order = {k: i for i, k in enumerate(sorted(reachable))}
+        if len(order) != len(trace.nodes) or any(
+            trace.nodes[i].op != created[k][0] for k, i in order.items()
+        ):
+            return {}
+        names: dict[int, str] = {}
+        for name, k in kept.items():
+            if k in order and trace.nodes[order[k]].kind != "input":
+                names.setdefault(order[k], display_name(name))
+        return names
 
     def _record(self, xt: Tensor, env: Mapping[str, Tensor], record: list[Tensor]) -> list:
         self._run(xt, env, record)
         return record
 
-    def to_pytorch(self, x: float = 2.0, params: Mapping[str, float] | None = None) -> str:
-        """Equivalent PyTorch source, as text for students to copy. Never executed here."""
-        return pytorch_source(self.tree, self.params, x, params)
+    def to_pytorch(
+        self,
+        x: float = 2.0,
+        params: Mapping[str, float] | None = None,
+        *,
+        tail: list[str] | None = None,
+    ) -> str:
+        """Equivalent PyTorch source, as text for students to copy. Never executed here.
+        Definitions are lines of f; ``tail`` replaces the lines after ``y = f(...)``."""
+        return pytorch_source(
+            self.tree, self.params, x, params, self.definitions, uses_x=self.uses_x, tail=tail
+        )
 
 
 def _undefined_gradients(trace: BackwardTrace) -> BackwardTrace:
@@ -373,7 +492,7 @@ def _undefined_gradients(trace: BackwardTrace) -> BackwardTrace:
         )
         for e in trace.edges
     )
-    return BackwardTrace(nodes=nodes, edges=edges, output=trace.output)
+    return BackwardTrace(nodes=nodes, edges=edges, output=trace.output, names=trace.names)
 
 
 def _anywhere(mask: Any) -> bool:
@@ -411,7 +530,8 @@ def parse_number(text: str) -> float:
 
 def parse(text: str) -> Expression:
     """Parse typed text. Raises ExprError (message, start, end, hint, text) on bad input."""
-    return Expression(text, parse_tree(text))
+    program = parse_program(text)
+    return Expression(text, program.tree, program.definitions)
 
 
 __all__ = ["ExprError", "Expression", "Point", "Samples", "parse", "parse_number"]

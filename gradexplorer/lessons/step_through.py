@@ -100,10 +100,14 @@ class StepThrough:
         shape = structure(trace)
         same = keep_position and shape == self._structure
         self._structure = shape
-        self.stepper = BackwardStepper(trace) if self.mode == BACKWARD else ForwardStepper(trace)
-        if same:
+        self.stepper = self._new_stepper(trace)
+        if same and self.stepper is not None:
             self.stepper.seek(old)
         return same
+
+    def _new_stepper(self, trace: BackwardTrace) -> BackwardStepper | ForwardStepper | None:
+        """The steps of this pass over a trace (a replay of another algorithm overrides it)."""
+        return BackwardStepper(trace) if self.mode == BACKWARD else ForwardStepper(trace)
 
     def seek(self, position: int) -> None:
         if self.stepper is not None:

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from gradexplorer import __version__, formatting
 from gradexplorer.expr import reference
+from gradexplorer.ui.backward_runs_panel import BackwardRunsPanel
 from gradexplorer.ui.commands import Command, Commands, key_text
 from gradexplorer.ui.controls import ParamPanel, XControl
 from gradexplorer.ui.descent_panel import DescentPanel
@@ -186,6 +187,7 @@ class MainWindow(QMainWindow):
     right_splitter: QSplitter
     sessions: SessionActions
     stepper_panel: StepperPanel
+    backward_runs_panel: BackwardRunsPanel
     descent_panel: DescentPanel
     param_animator: ParamAnimator
     presentation: Presentation
@@ -219,6 +221,7 @@ class MainWindow(QMainWindow):
         # the classroom features, each declared here and nowhere else
         self.sessions = SessionActions(self)
         self.stepper_panel = StepperPanel(self.model)
+        self.backward_runs_panel = BackwardRunsPanel(self.model)
         self.descent_panel = DescentPanel(self.model)
         self.param_animator = ParamAnimator(self.model, self.param_panel, parent=self)
         self.presentation = Presentation(self)
@@ -229,12 +232,19 @@ class MainWindow(QMainWindow):
                 self,
                 self.sessions,
                 self.stepper_panel,
+                self.backward_runs_panel,
                 self.descent_panel,
                 self.param_animator,
                 self.presentation,
             ],
         )
-        for feature in (self.sessions, self.stepper_panel, self.descent_panel, self.presentation):
+        for feature in (
+            self.sessions,
+            self.stepper_panel,
+            self.backward_runs_panel,
+            self.descent_panel,
+            self.presentation,
+        ):
             feature.bind(self.commands)
         self.function_input.fix_key = key_text(self.commands.spec("edit.apply_fix"))
         self._connect()
@@ -330,12 +340,14 @@ class MainWindow(QMainWindow):
 
     def _add_docks(self) -> None:
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea
-        for dock in (self.stepper_panel.dock, self.descent_panel.dock):
+        docks = (self.stepper_panel.dock, self.backward_runs_panel.dock, self.descent_panel.dock)
+        for dock in docks:
             dock.setParent(self)
             dock.setAllowedAreas(bottom | Qt.DockWidgetArea.LeftDockWidgetArea)
             self.addDockWidget(bottom, dock)
             dock.hide()  # until asked for: open, a dock would take a third of a laptop's plot
         # share the bottom strip as tabs rather than squeezing side by side
+        self.tabifyDockWidget(self.stepper_panel.dock, self.backward_runs_panel.dock)
         self.tabifyDockWidget(self.stepper_panel.dock, self.descent_panel.dock)
 
     def _connect(self) -> None:

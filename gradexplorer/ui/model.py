@@ -9,7 +9,9 @@ slot while signals are going out is applied at once and announced after the curr
 no view ever receives an older value after a newer one.
 
 Besides the session, the model owns the overlays features draw on the views: the descent trail
-(``trail``) and the step-through (``step``).
+(``trail``), the step-through (``step``; backward with the chosen ``backward_algorithm``: the
+engine's, or a replay of a wrong one) and backward run again on the same graph
+(``backward_runs``: the accumulated .grad, or PyTorch's error).
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from PySide6.QtCore import QObject, Signal
 
 from gradexplorer.errors import ExprError
 from gradexplorer.expr import Expression, parse
+from gradexplorer.lessons.backward_runs import BackwardRuns, RunsState
+from gradexplorer.lessons.replay import ALGORITHMS, TOPOLOGICAL
+from gradexplorer.lessons.replay_stepper import ReplayThrough
 from gradexplorer.lessons.session import (
     DEFAULT_EXPRESSION,
     DEFAULT_PARAM_VALUE,
@@ -32,7 +37,7 @@ from gradexplorer.lessons.session import (
     SessionState,
     Toggles,
 )
-from gradexplorer.lessons.step_through import Mode, StepFrame, StepThrough
+from gradexplorer.lessons.step_through import BACKWARD, Mode, StepFrame, StepThrough
 from gradexplorer.ui.derived import CurveData, PointData, evaluate_point, sample_curve
 
 __all__ = ["DEFAULT_EXPRESSION", "CurveData", "ExplorerModel", "PointData", "Trail"]
@@ -68,6 +73,8 @@ class ExplorerModel(QObject):
     pointChanged = Signal(object)  # PointData
     trailChanged = Signal(object)  # Trail | None
     stepChanged = Signal(object)  # StepFrame | None
+    backwardAlgorithmChanged = Signal(str)  # one of lessons.replay.ALGORITHMS
+    backwardRunsChanged = Signal(object)  # RunsState | None
     graphCollapsedChanged = Signal(object)  # frozenset of trace node ids, or None (automatic)
 
     def __init__(
@@ -92,8 +99,12 @@ class ExplorerModel(QObject):
         self._curve: CurveData | None = None
         self._point: PointData | None = None
         self._trail: Trail | None = None
-        self._stepping: StepThrough | None = None
+        self._stepping: StepThrough | ReplayThrough | None = None
         self._step: StepFrame | None = None
+        self._algorithm = TOPOLOGICAL
+        self._runs: BackwardRuns | None = None
+        self._runs_state: RunsState | None = None
+        self._retain_graph = False
         self._graph_collapsed: frozenset[int] | None = None
         self.curve_computations = 0  # counters let tests check what work a change caused
         self.point_computations = 0
@@ -179,9 +190,24 @@ class ExplorerModel(QObject):
         return self._step
 
     @property
-    def step_through(self) -> StepThrough | None:
+    def step_through(self) -> StepThrough | ReplayThrough | None:
         """The step-through in progress (read it; change it with the step methods)."""
         return self._stepping
+
+    @property
+    def backward_algorithm(self) -> str:
+        """The backward pass a backward step-through replays (lessons.replay.ALGORITHMS)."""
+        return self._algorithm
+
+    @property
+    def backward_runs(self) -> RunsState | None:
+        """Backward run again on the current graph, None until asked for (and after x, a
+        parameter or the function changes: that is a new forward pass, a new graph)."""
+        return self._runs_state
+
+    @property
+    def retain_graph(self) -> bool:
+        return self._retain_graph
 
     # ----------------------------------------------------------------- the whole state
     def set_state(self, state: SessionState) -> None:
@@ -377,9 +403,74 @@ class ExplorerModel(QObject):
 
     def start_stepping(self, mode: Mode) -> None:
         """Step through the backward or forward pass at the current point, from before the
-        first step."""
-        self._stepping = StepThrough(mode, self._point.trace if self._point else None)
+        first step (backward: with the chosen algorithm)."""
+        trace = self._point.trace if self._point else None
+        if mode == BACKWARD and self._algorithm != TOPOLOGICAL:
+            self._stepping = ReplayThrough(self._algorithm, trace)
+        else:
+            self._stepping = StepThrough(mode, trace)
         self._emit_step()
+
+    def set_backward_algorithm(self, algorithm: str) -> None:
+        """Which backward pass a backward step-through shows; one in progress starts again."""
+        if algorithm not in ALGORITHMS:
+            raise ValueError(f"unknown backward algorithm {algorithm!r}")
+        if algorithm == self._algorithm:
+            return
+        self._algorithm = algorithm
+        self.backwardAlgorithmChanged.emit(algorithm)
+        if self._stepping is not None and self._stepping.mode == BACKWARD:
+            self.start_stepping(BACKWARD)
+
+    # ----------------------------------------------------------------- backward again
+    def run_backward_again(self) -> None:
+        """One more backward on the same graph: PyTorch's error without retain graph, the
+        leaves' .grad accumulating with it."""
+        if self._runs is None:
+            self._runs = self._new_runs()
+            if self._runs is None:
+                return
+        self._emit_runs(self._runs.again())
+
+    def set_retain_graph(self, on: bool) -> None:
+        """retain_graph for the backward runs; a change starts over on a new forward pass (the
+        graph's saved values may already be gone)."""
+        on = bool(on)
+        if on == self._retain_graph:
+            return
+        self._retain_graph = on
+        if self._runs is not None:
+            self._runs = self._new_runs()
+            self._emit_runs(None if self._runs is None else self._runs.state())
+
+    def zero_grad(self) -> None:
+        if self._runs is None:
+            self._runs = self._new_runs()
+            if self._runs is None:
+                return
+        self._emit_runs(self._runs.zero_grad())
+
+    def clear_backward_runs(self) -> None:
+        """Back to the graph of one backward pass."""
+        if self._runs is not None or self._runs_state is not None:
+            self._runs = None
+            self._emit_runs(None)
+
+    def _new_runs(self) -> BackwardRuns | None:
+        if self._expression is None:
+            return None
+        s = self._state
+        trace = self._point.trace if self._point is not None else None
+        try:
+            return BackwardRuns(
+                self._expression, s.x, s.param_values(), trace, retain_graph=self._retain_graph
+            )
+        except Exception:  # an engine failure must not reach a slot: nothing to run on
+            return None
+
+    def _emit_runs(self, state: RunsState | None) -> None:
+        self._runs_state = state
+        self.backwardRunsChanged.emit(state)
 
     def step_to(self, position: int) -> None:
         """Go to a step (clamped to -1 .. count - 1); nothing when not stepping."""
@@ -530,6 +621,7 @@ class ExplorerModel(QObject):
         assert self._expression is not None
         self.point_computations += 1
         s = self._state
+        self.clear_backward_runs()  # a new point is a new forward pass: a new graph
         self._point = evaluate_point(self._expression, s.x, s.param_values())
         self.pointChanged.emit(self._point)
         if self._stepping is not None:
