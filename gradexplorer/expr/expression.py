@@ -16,7 +16,16 @@ from typing import Any
 import numpy as np
 
 import gradexplorer.autograd as ag
-from gradexplorer.autograd import BackwardTrace, Tensor, TraceEdge, TraceNode
+from gradexplorer.autograd import (
+    BackwardTrace,
+    ForwardEdge,
+    ForwardNode,
+    ForwardTrace,
+    Tensor,
+    TraceEdge,
+    TraceNode,
+)
+from gradexplorer.autograd.forward_ad import is_dual
 from gradexplorer.errors import ExprError
 from gradexplorer.expr.names import CONSTANTS, FUNCTIONS, GREEK, GREEK_SYMBOLS, LETTERS
 from gradexplorer.expr.nodes import BinOp, Call, Const, Neg, Node, Num, Param, Var, structure, walk
@@ -110,6 +119,18 @@ class Point:
 
 
 @dataclass(frozen=True)
+class ForwardPoint:
+    """One forward-mode pass at x, seeded on one input (its tangent 1, every other input's 0):
+    the value and the tangent of f, which is ∂f/∂seed."""
+
+    x: float
+    seed: str  # "x" or a parameter
+    value: float
+    tangent: float
+    trace: ForwardTrace | None
+
+
+@dataclass(frozen=True)
 class Samples:
     """The function on an array of x (for plotting)."""
 
@@ -182,7 +203,7 @@ class Expression:
                 args = stack[-n:]
                 del stack[-n:]
                 out = ins[1](*args)
-                if not out.requires_grad:
+                if not out.requires_grad and not is_dual(out):  # a constant: named by its text
                     out.name = ins[4]
                 stack.append(out)
             if record is not None:
@@ -232,6 +253,53 @@ class Expression:
         elif math.isnan(gradient["x"]):
             second = math.nan
         return Point(x, value, gradient["x"], second, gradient, tr)
+
+    def forward(
+        self,
+        x: float,
+        params: Mapping[str, float] | None = None,
+        seed: str = "x",
+        *,
+        trace: bool = False,
+    ) -> ForwardPoint:
+        """One forward-mode pass (dual numbers) seeded on x or a parameter: ∂f/∂seed, with the
+        ForwardTrace when asked (the same nodes, in the same order, as at()'s trace)."""
+        if seed != "x" and seed not in self.params:
+            have = ", ".join(["x", *self.params])
+            raise ValueError(f"cannot seed on {seed!r}: the inputs are {have}")
+        params = params or {}
+        x = float(x)
+        leaves = [Tensor(x, name="x")]
+        leaves += [Tensor(float(params.get(p, DEFAULT_PARAM)), name=p) for p in self.params]
+        seeds = tuple(Tensor(1.0 if t.name == seed else 0.0) for t in leaves)
+
+        def f(xt: Tensor, *values: Tensor) -> Tensor:
+            return self._run(xt, dict(zip(self.params, values, strict=True)))[-1]
+
+        result = ag.jvp(f, tuple(leaves), seeds, trace=trace)
+        value, tangent = result[0].item(), result[1].item()
+        tr = self._whole(result[2], leaves) if trace else None
+        if math.isnan(value):
+            tangent = math.nan  # no value, no derivative (as at())
+            tr = _undefined_tangents(tr) if tr is not None else None
+        return ForwardPoint(
+            x, seed, value, tangent, dataclasses.replace(tr, seed=seed) if tr else None
+        )
+
+    def _whole(self, trace: ForwardTrace, leaves: list[Tensor]) -> ForwardTrace:
+        """The recorded trace, or, when nothing depends on an input (the recorder then saw no
+        op), the whole constant graph, as at() shows it."""
+        if len(trace.nodes) > 1 or trace.nodes[0].kind != "const":
+            return trace
+        env = dict(zip(self.params, leaves[1:], strict=True))
+        return _forward_constant(self._constant_trace(leaves[0], env))
+
+    def forward_partials(
+        self, x: float, params: Mapping[str, float] | None = None
+    ) -> dict[str, float]:
+        """Every partial derivative by forward mode: one pass per input (x, then each
+        parameter), where reverse mode needs one pass for all of them."""
+        return {name: self.forward(x, params, name).tangent for name in ("x", *self.params)}
 
     def sample(
         self, xs: Any, params: Mapping[str, float] | None = None, *, derivatives: int = 2
@@ -299,9 +367,19 @@ class Expression:
         self._run(xt, env, record)
         return record
 
-    def to_pytorch(self, x: float = 2.0, params: Mapping[str, float] | None = None) -> str:
-        """Equivalent PyTorch source, as text for students to copy. Never executed here."""
-        return pytorch_source(self.tree, self.params, x, params)
+    def to_pytorch(
+        self,
+        x: float = 2.0,
+        params: Mapping[str, float] | None = None,
+        *,
+        mode: str = "reverse",
+        seed: str = "x",
+    ) -> str:
+        """Equivalent PyTorch source, as text for students to copy. Never executed here.
+        mode="forward": forward mode (torch.func.jvp per input, forward_ad dual numbers)."""
+        if seed != "x" and seed not in self.params:
+            seed = "x"
+        return pytorch_source(self.tree, self.params, x, params, mode=mode, seed=seed)
 
 
 def _undefined_gradients(trace: BackwardTrace) -> BackwardTrace:
@@ -320,6 +398,36 @@ def _undefined_gradients(trace: BackwardTrace) -> BackwardTrace:
         for e in trace.edges
     )
     return BackwardTrace(nodes=nodes, edges=edges, output=trace.output)
+
+
+def _forward_constant(trace: BackwardTrace) -> ForwardTrace:
+    """A constant expression's forward trace: every node constant, no tangent anywhere."""
+    nodes = tuple(
+        ForwardNode(
+            n.id, n.op, n.label, n.kind, n.value, None, n.parents, n.forward_order, n.is_output
+        )
+        for n in trace.nodes
+    )
+    edges = tuple(ForwardEdge(e.src, e.dst, e.arg_index, None, None) for e in trace.edges)
+    return ForwardTrace(nodes=nodes, edges=edges, output=trace.output)
+
+
+def _undefined_tangents(trace: ForwardTrace) -> ForwardTrace:
+    """As _undefined_gradients, for a forward pass: where f has no value, no tangent has one."""
+    undefined = {n.id for n in trace.nodes if np.isnan(np.asarray(n.value)).any()}
+    nan = np.float64(math.nan)
+    nodes = tuple(
+        dataclasses.replace(n, tangent=None if n.tangent is None else nan) for n in trace.nodes
+    )
+    edges = tuple(
+        dataclasses.replace(
+            e,
+            local=nan if e.local is not None and e.dst in undefined else e.local,
+            contribution=None if e.contribution is None else nan,
+        )
+        for e in trace.edges
+    )
+    return dataclasses.replace(trace, nodes=nodes, edges=edges)
 
 
 def _dense(g: Tensor | None, xs: np.ndarray) -> np.ndarray:
@@ -348,4 +456,4 @@ def parse(text: str) -> Expression:
     return Expression(text, parse_tree(text))
 
 
-__all__ = ["ExprError", "Expression", "Point", "Samples", "parse", "parse_number"]
+__all__ = ["ExprError", "Expression", "ForwardPoint", "Point", "Samples", "parse", "parse_number"]

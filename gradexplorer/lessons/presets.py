@@ -4,7 +4,8 @@ note and the values they promise.
 A preset is a session JSON (see :mod:`gradexplorer.lessons.session`) with one extra top-level
 block, ``"expect": {"value": f(x), "derivative": f'(x), "gradient": {"a": ∂f/∂a}}``, computed
 independently when the preset was written so the tests (and a teacher) can check the app shows
-the right numbers.
+the right numbers. A forward-mode lesson may also promise ``"tangent": {"x": v̇}``: the output's
+tangent of the forward pass seeded on each input named.
 """
 
 from __future__ import annotations
@@ -31,11 +32,13 @@ _NUMBERED = re.compile(r"^\d+[-_]")
 
 @dataclass(frozen=True)
 class Expectation:
-    """What the preset's state must show: f(x), f'(x) and ∂f/∂p for some parameters."""
+    """What the preset's state must show: f(x), f'(x), ∂f/∂p for some parameters and, for a
+    forward-mode lesson, the tangent of f from the pass seeded on some inputs."""
 
     value: float
     derivative: float
     gradient: dict[str, float] = field(default_factory=dict)
+    tangent: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -147,22 +150,29 @@ def _bare(stem: str) -> str:
 def _read_expect(raw: Any, state: SessionState) -> Expectation:
     if not isinstance(raw, dict):
         raise SessionError('the "expect" block is missing or not an object.')
-    unknown = sorted(set(raw) - {"value", "derivative", "gradient"})
+    unknown = sorted(set(raw) - {"value", "derivative", "gradient", "tangent"})
     if unknown:
         raise SessionError(f"expect has unknown fields: {', '.join(unknown)}.")
-    gradient_raw = raw.get("gradient", {})
-    if not isinstance(gradient_raw, dict):
-        raise SessionError("expect.gradient must be an object.")
-    gradient = {}
-    for name, v in gradient_raw.items():
-        if name not in state.params:
-            raise SessionError(f"expect.gradient names {name!r}, which is not a parameter.")
-        gradient[name] = _number(v, f"expect.gradient.{name}")
     return Expectation(
         value=_number(raw.get("value"), "expect.value"),
         derivative=_number(raw.get("derivative"), "expect.derivative"),
-        gradient=gradient,
+        gradient=_numbers(raw, "gradient", set(state.params)),
+        tangent=_numbers(raw, "tangent", {"x", *state.params}),
     )
+
+
+def _numbers(raw: dict[str, Any], key: str, names: set[str]) -> dict[str, float]:
+    """A block of promised numbers by input name ("gradient": parameters, "tangent": x too)."""
+    block = raw.get(key, {})
+    if not isinstance(block, dict):
+        raise SessionError(f"expect.{key} must be an object.")
+    numbers = {}
+    for name, v in block.items():
+        if name not in names:
+            what = "a parameter" if "x" not in names else "x or a parameter"
+            raise SessionError(f"expect.{key} names {name!r}, which is not {what}.")
+        numbers[name] = _number(v, f"expect.{key}.{name}")
+    return numbers
 
 
 def _number(v: Any, where: str) -> float:
