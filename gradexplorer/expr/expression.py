@@ -301,6 +301,24 @@ class Expression:
         parameter), where reverse mode needs one pass for all of them."""
         return {name: self.forward(x, params, name).tangent for name in ("x", *self.params)}
 
+    def forward_over_reverse(self, x: float, params: Mapping[str, float] | None = None) -> float:
+        """f''(x) the other way round from at(): one forward pass (seeded on x) through the
+        reverse-mode derivative, the jvp of f'. Undefined where f is."""
+        params = params or {}
+        env = {p: Tensor(float(params.get(p, DEFAULT_PARAM)), name=p) for p in self.params}
+
+        def derivative(xt: Tensor) -> Tensor:
+            y = self._run(xt, env)[-1]
+            if not y.requires_grad:
+                return Tensor(0.0)
+            (dy,) = ag.grad(y, [xt], create_graph=True, allow_unused=True)
+            return Tensor(0.0) if dy is None else dy
+
+        xt = Tensor(float(x), requires_grad=True, name="x")
+        _, second = ag.jvp(derivative, (xt,), (Tensor(1.0),))
+        value = self._run(Tensor(float(x)), env)[-1].item()
+        return math.nan if math.isnan(value) else second.item()
+
     def sample(
         self, xs: Any, params: Mapping[str, float] | None = None, *, derivatives: int = 2
     ) -> Samples:

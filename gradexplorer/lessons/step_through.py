@@ -35,8 +35,8 @@ class StepFrame:
     mapping shows "not computed yet" (never 0, a real gradient). None means "all known" (the
     live numbers). edges: the edges carrying the current contribution.
 
-    How a view shows the second number of a node: ``second_caption`` names it ("grad", or "v̇"
-    for a tangent); ``badges`` is a short tag per node (e.g. how often a pass visited it);
+    How a view shows the second number of a node: ``second_caption`` names it ("grad", or
+    "tangent"); ``badges`` is a short tag per node (e.g. how often a pass visited it);
     ``wrong`` holds the nodes whose number differs from the correct pass (drawn in red).
     """
 
@@ -165,7 +165,9 @@ class StepThrough:
             names=names,
             formula=formula,
             explanation=words,
-            second_caption="v̇",
+            # "tangent", not v̇: DejaVu Sans (the usual Linux font) drops the dot of v and of
+            # Greek letters; the dotted names of the formulas (ẋ, u̇₁, ẏ) it draws.
+            second_caption="tangent",
             badges=seeded,
         )
 
@@ -231,10 +233,10 @@ def _tangent_words(st: TangentStepper) -> tuple[str, str]:
     if step is None:
         return (
             f"Forward mode, seeded on {seed}: no tangent computed yet.",
-            f"Dual numbers: every node carries its value and its tangent v̇ = ∂node/∂{seed}. "
-            f"The pass starts with the seed, v̇ = 1 for {seed} and 0 for every other input, then "
-            f"computes each node from its inputs, v̇ = Σ local × input v̇, in {len(st)} steps. "
-            "Press Next or Play.",
+            f"Dual numbers: every node carries its value and its tangent, ∂node/∂{seed} (written "
+            f"with a dot: ẋ, u̇₁, ẏ). The pass starts with the seed, tangent 1 for {seed} and 0 "
+            "for every other input, then computes each node from its inputs: tangent = Σ local "
+            f"derivative × input tangent, in {len(st)} steps. Press Next or Play.",
         )
     words = step.explanation
     if st.at_end:
@@ -252,5 +254,5 @@ INTRO_WORDS = (
     "Step through the backward pass: each node's gradient is its upstream gradient × its "
     "local derivative, summed over its uses. Step through the forward pass: values appear from "
     "the inputs to the output. Step through forward mode: every value comes with its tangent, "
-    "v̇ = Σ local × input v̇."
+    "tangent = Σ local derivative × input tangent."
 )

@@ -1,8 +1,11 @@
-"""The backward graph, drawn natively with a QGraphicsScene from a BackwardTrace.
+"""The graph, drawn natively with a QGraphicsScene from a trace: the BackwardTrace (reverse
+mode: every node's gradient) or the ForwardTrace of one seed (forward mode: every node's tangent
+v̇, each edge's local × v̇ flowing from the inputs to the output).
 
-Only plain trace data is read (nodes, edges, values, grads), never engine internals. When x or
-a parameter moves the structure stays the same, so node and edge texts are updated in place;
-the scene is rebuilt only when the structure (ops, labels, wiring) changes.
+Only plain trace data is read (nodes, edges, values, grads or tangents), never engine internals.
+When x or a parameter moves, or the mode or the seed changes, the structure stays the same (both
+traces have the same nodes in the same order), so node and edge texts are updated in place; the
+scene is rebuilt only when the structure (ops, labels, wiring) changes.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gradexplorer.autograd.trace import ForwardTrace
 from gradexplorer.formatting import NOT_COMPUTED, readout
 from gradexplorer.lessons.step_through import StepFrame
 from gradexplorer.ui.graph_layout import GraphLayout, layout_graph
@@ -57,13 +61,20 @@ STYLES: dict[str, NodeStyle] = LIGHT.graph.nodes
 # Step-through highlights: backward in the gradients' colour family (gradient flowing back),
 # forward in teal (values flowing forward); pending texts grey so "not computed yet" reads as
 # absent rather than as a number.
-STEP_COLORS = {"backward": "#ff1f8f", "forward": "#00a3a3"}
+STEP_COLORS = {"backward": "#ff1f8f", "forward": "#00a3a3", "tangent": "#00a3a3"}
 PENDING_COLOR = "#9aa0a8"
 WRONG_COLOR = "#d00000"  # a number that differs from the correct pass (wrong algorithms)
 
 
 def _style_key(node: Any) -> str:
     return "output" if node.is_output else node.kind
+
+
+def _second(node: Any) -> tuple[str, Any]:
+    """A box's second number and its caption: the gradient (reverse mode) or the tangent v̇."""
+    if hasattr(node, "tangent"):
+        return "tangent", node.tangent  # not "v̇": see step_through._tangent_frame
+    return "grad", node.grad
 
 
 class NodeItem(QGraphicsPathItem):
@@ -125,8 +136,8 @@ class NodeItem(QGraphicsPathItem):
             top = (CONST_H - r.height()) / 2 if self.compact else 4
             self.title.setPos((NODE_W - r.width()) / 2, top)
         self.value_text.setText(f"value {readout(node.value, 4)}")
-        grad = "—" if node.grad is None else readout(node.grad, 4)
-        self.grad_text.setText(f"grad  {grad}")
+        caption, second = _second(node)
+        self.grad_text.setText(f"{caption}  {'—' if second is None else readout(second, 4)}")
         self.value_text.setPos(10, 25)
         self.grad_text.setPos(10, 43)
         self.value_text.setVisible(not self.compact)
@@ -186,11 +197,17 @@ class NodeItem(QGraphicsPathItem):
         # Built on hover rather than on every x step: 60 nodes' full-precision texts are a
         # visible share of a step's budget.
         node = self.node
+        caption, second = _second(node)
+        if caption == "grad":
+            line = (
+                f"grad (∂f/∂ this node): {'not reached' if second is None else readout(second, 12)}"
+            )
+        else:
+            shown = "none" if second is None else readout(second, 12)
+            line = f"tangent (∂ this node/∂ seed): {shown}"
         self.setToolTip(
             f"{STYLES[self.style_key].caption}\nop: {node.op}   label: {node.label}\n"
-            f"value: {readout(node.value, 12)}\n"
-            f"grad (∂f/∂ this node): "
-            f"{'not reached' if node.grad is None else readout(node.grad, 12)}"
+            f"value: {readout(node.value, 12)}\n{line}"
         )
         super().hoverEnterEvent(event)
 
@@ -278,16 +295,21 @@ class _EdgeLabelBox(QGraphicsRectItem):
             edge, src, dst = self.edge
             local = "none" if edge.local is None else readout(edge.local, 12)
             contrib = "—" if edge.contribution is None else readout(edge.contribution, 12)
-            self.setToolTip(
-                f"local derivative ∂({dst.label})/∂({src.label}) = {local}\n"
-                f"adds grad({dst.label}) × local = {contrib} to grad({src.label})"
-            )
+            if hasattr(src, "tangent"):
+                adds = (
+                    f"× tangent of {src.label} = {contrib}, what this edge adds to the tangent "
+                    f"of {dst.label}"
+                )
+            else:
+                adds = f"adds grad({dst.label}) × local = {contrib} to grad({src.label})"
+            self.setToolTip(f"local derivative ∂({dst.label})/∂({src.label}) = {local}\n{adds}")
         super().hoverEnterEvent(event)
 
 
 class GraphView(QGraphicsView):
-    """Draws a trace. Given a model, it follows the model's point (its trace), the edge-label
-    toggle and the step-through frame; without one it draws what it is handed (tests)."""
+    """Draws a trace. Given a model, it follows the model's graph mode: the point's backward
+    trace in reverse mode, the seeded forward trace in forward mode; and the edge-label toggle
+    and the step-through frame. Without a model it draws what it is handed (tests)."""
 
     def __init__(self, model: ExplorerModel | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -334,14 +356,18 @@ class GraphView(QGraphicsView):
         self._node_ids: list[int] = []
         self._edge_keys: list[tuple[int, int, int]] = []
         self.rebuilds = 0
+        self._seed_id: int | None = None  # forward mode: the seeded input's node
         self._message = self._scene.addSimpleText("")
+        self._model = model
         if model is not None:
-            model.pointChanged.connect(lambda p: self.set_trace(p.trace))
+            # Each trace arrives by its own signal; a change of mode draws the one already there.
+            model.pointChanged.connect(lambda _p: self._follow_model("reverse"))
+            model.forwardTraceChanged.connect(lambda _t: self._follow_model("forward"))
+            model.graphChanged.connect(lambda _g: self._follow_model(None))
             model.stepChanged.connect(self.show_step)
             model.togglesChanged.connect(lambda: self.set_show_edge_labels(model.show_edge_labels))
             self.set_show_edge_labels(model.show_edge_labels)
-            if model.point is not None:
-                self.set_trace(model.point.trace)
+            self._follow_model(None)
 
     # ----------------------------------------------------------------- public
     def node_count(self) -> int:
@@ -385,14 +411,40 @@ class GraphView(QGraphicsView):
         if self._step is None:
             return
         self._step = None
-        for item in self._nodes:
+        for node_id, item in zip(self._node_ids, self._nodes, strict=True):
             item.clear_step()
+            if node_id == self._seed_id:
+                item.badge.setVisible(True)  # the live forward graph's seed badge
         for edge in self._edges:
             edge.set_highlight(None)
 
     @property
     def stepping(self) -> bool:
         return self._step is not None
+
+    def _follow_model(self, arrived: str | None) -> None:
+        """Draw the trace the model's graph mode asks for, when it arrives (arrived: which
+        trace's signal this is; None for a change of mode or seed)."""
+        m = self._model
+        if m is None or m.point is None:
+            return
+        mode = m.graph.mode
+        if arrived is not None and arrived != mode:
+            return
+        name = "Forward-mode graph" if mode == "forward" else "Backward graph"
+        if self.accessibleName() != name:
+            self.setAccessibleName(name)
+        if mode == "reverse":
+            self.set_trace(m.point.trace)
+        elif m.forward_trace is not None and m.forward_trace.seed == m.graph.seed:
+            self.set_trace(m.forward_trace)
+        elif arrived == "forward" and m.point.trace is None:
+            self.set_trace(None)  # f cannot be evaluated here at all
+        elif arrived == "forward":
+            self.clear_step_state()
+            self._clear("No forward-mode graph here: an operation has no tangent rule.")
+        # else: the seeded pass is on its way (forwardTraceChanged). A step-through's frame
+        # follows every new trace (the model emits it after the trace).
 
     def set_trace(self, trace: Any) -> None:
         self.clear_step_state()
@@ -411,14 +463,33 @@ class GraphView(QGraphicsView):
         else:
             for item, node in zip(self._nodes, trace.nodes, strict=True):
                 item.set_node(node)
+        forward = isinstance(trace, ForwardTrace)
         for item, edge in zip(self._edges, trace.edges, strict=True):
             src, dst = trace.node(edge.src), trace.node(edge.dst)
             item.has_local = edge.local is not None  # constants get no gradient: no label
             item.label_box.setVisible(self._show_edge_labels and item.has_local)
             local = readout(edge.local, 4) if edge.local is not None else "—"
-            item.set_local(f"∂ {local}", edge, src, dst)
+            if forward and edge.local is not None:
+                # local × the input's tangent: the term this edge adds to the result's tangent
+                item.set_local(f"{local} × {readout(src.tangent, 4)}", edge, src, dst)
+            else:
+                item.set_local(f"∂ {local}", edge, src, dst)
         self._node_ids = [n.id for n in trace.nodes]
         self._edge_keys = [(e.src, e.dst, e.arg_index) for e in trace.edges]
+        self._mark_seed(trace if forward else None)
+
+    def _mark_seed(self, trace: ForwardTrace | None) -> None:
+        """Forward mode: the seeded input wears a "seed" badge (its tangent is 1)."""
+        seed = None
+        if trace is not None and trace.seed is not None:
+            seed = next(
+                (n.id for n in trace.nodes if n.kind == "input" and n.label == trace.seed), None
+            )
+        self._seed_id = seed
+        for node_id, item in zip(self._node_ids, self._nodes, strict=True):
+            item.badge.setText("seed" if node_id == seed else "")
+            item.badge.setPos(NODE_W - 7 - item.badge.boundingRect().width(), 3)
+            item.badge.setVisible(node_id == seed)
 
     def set_show_edge_labels(self, on: bool) -> None:
         self._show_edge_labels = on
@@ -466,8 +537,9 @@ class GraphView(QGraphicsView):
             value: str | None = readout(node.value, 4)
             if values is not None:
                 value = readout(values[node_id], 4) if node_id in values else None
-            if grads is None or node.grad is None:  # never reached: needs no gradient at all
-                grad: str | None = "—" if node.grad is None else readout(node.grad, 4)
+            second = _second(node)[1]
+            if grads is None or second is None:  # never reached: needs no gradient at all
+                grad: str | None = "—" if second is None else readout(second, 4)
             else:
                 grad = readout(grads[node_id], 4) if node_id in grads else None
             current = colour if node_id == st.current else None

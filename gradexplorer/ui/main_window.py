@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDockWidget,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -31,6 +32,7 @@ from gradexplorer import formatting
 from gradexplorer.ui.commands import Command, Commands
 from gradexplorer.ui.controls import ParamPanel, XControl
 from gradexplorer.ui.descent_panel import DescentPanel
+from gradexplorer.ui.forward_mode import ForwardMode
 from gradexplorer.ui.function_input import FunctionInput
 from gradexplorer.ui.graph_view import GraphView
 from gradexplorer.ui.model import DEFAULT_EXPRESSION, ExplorerModel, PointData
@@ -131,6 +133,7 @@ class MainWindow(QMainWindow):
     readouts: Readouts
     plot: PlotView
     graph_view: GraphView
+    forward_mode: ForwardMode
     main_splitter: QSplitter
     right_splitter: QSplitter
     sessions: SessionActions
@@ -162,6 +165,8 @@ class MainWindow(QMainWindow):
         self.readouts = Readouts(self.model)
         self.plot = PlotView(self.model)
         self.graph_view = GraphView(self.model)
+        # forward mode's bar and passes panel sit in the graph's own panel
+        self.forward_mode = ForwardMode(self.model, self.statusBar(), parent=self)
         self._build_layout()
 
         # the classroom features, each declared here and nowhere else
@@ -180,9 +185,16 @@ class MainWindow(QMainWindow):
                 self.descent_panel,
                 self.param_animator,
                 self.presentation,
+                self.forward_mode,
             ],
         )
-        for feature in (self.sessions, self.stepper_panel, self.descent_panel, self.presentation):
+        for feature in (
+            self.sessions,
+            self.stepper_panel,
+            self.descent_panel,
+            self.presentation,
+            self.forward_mode,
+        ):
             feature.bind(self.commands)
         self._connect()
         # Start with the x slider focused so the arrow keys move x at once; a click in the
@@ -259,8 +271,17 @@ class MainWindow(QMainWindow):
         self.graph_legend = QLabel(legend_html(LIGHT), objectName="graphLegend")
         self.graph_legend.setTextFormat(Qt.TextFormat.RichText)
         self.graph_legend.setWordWrap(True)
-        layout.addWidget(self.graph_legend)
-        layout.addWidget(self.graph_view, 1)
+        header = QHBoxLayout()
+        header.setSpacing(10)
+        header.addWidget(self.forward_mode.bar)
+        header.addWidget(self.graph_legend, 1)
+        layout.addLayout(header)
+        layout.addWidget(self.forward_mode.counter)
+        body = QHBoxLayout()
+        body.setSpacing(2)
+        body.addWidget(self.graph_view, 1)
+        body.addWidget(self.forward_mode.passes)
+        layout.addLayout(body, 1)
         return panel
 
     def _fit_side_panel(self) -> None:

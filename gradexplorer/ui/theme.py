@@ -365,4 +365,5 @@ def legend_html(theme: Theme) -> str:
             f"<span style='background-color:{st.fill};color:{st.border};'>&nbsp;■&nbsp;</span>"
             f"&nbsp;{st.caption}"
         )
-    return "<b>Backward graph</b>&nbsp;&nbsp; " + "&nbsp;&nbsp;&nbsp;".join(chips)
+    # no title: the mode chooser beside it names the graph (reverse or forward)
+    return "&nbsp;&nbsp;&nbsp;".join(chips)

@@ -353,8 +353,16 @@ def test_mouse_drag_of_the_point_moves_x_along_the_curve(qtbot, window):
     """A real press-move-release on the plot's viewport (QTest cannot hold a button while
     moving, so the events are built by hand)."""
     set_x(window, 1.0)
-    qtbot.wait(20)
     plot = window.plot
+    # After the first paint pyqtgraph fits the y axis to its tick labels, and the point
+    # follows the view box a moment later: press only where the point really is.
+    seen: list[object] = []
+
+    def settled() -> bool:
+        seen.append((plot.view_box.sceneBoundingRect(), plot.marker.scenePos()))
+        return len(seen) > 3 and len(set(map(repr, seen[-4:]))) == 1
+
+    qtbot.waitUntil(settled, timeout=3000)
     start = QPointF(plot.mapFromScene(plot.marker.scenePos()))
     end_x = plot.mapFromScene(plot.view_box.mapViewToScene(QPointF(-2.0, 0.0))).x()
     end = QPointF(end_x, start.y() - 40)  # the mouse wanders off the curve vertically
