@@ -268,24 +268,36 @@ def _forward_graph(
 def _print_forward_table(
     expression: Expression, x: float, seed: str, trace: dict[str, Any], out: TextIO
 ) -> None:
-    rows = [("id", "op", "label", "kind", "value", "tangent", "parents")]
-    for n in trace["nodes"]:
-        parents = ",".join(map(str, n["parents"])) or "-"
-        rows.append(
-            (
-                str(n["id"]),
-                n["op"],
-                n["label"],
-                n["kind"],
-                _show(n["value"]),
-                _show(n["tangent"]),
-                parents,
-            )
-        )
     title = f"forward-mode trace of f(x) = {expression.canonical} at x = {exact(x)}"
     print(f"{title}, seeded on {seed} (tangent 1; every other input 0)", file=out)
-    _print_rows(rows, out)
+    _print_rows(_node_rows(trace, "tangent"), out)
     print("edges (src -> dst: local derivative, local × tangent of src):", file=out)
+    _print_edges(trace, out)
+
+
+def _node_rows(trace: dict[str, Any], second: str) -> list[tuple[str, ...]]:
+    """The nodes as table rows; second: "grad" (with the backward order) or "tangent"."""
+    backward = second == "grad"
+    rows = [("id", "op", "label", "kind", "value", second, "parents")]
+    rows[0] += ("backward",) if backward else ()
+    for n in trace["nodes"]:
+        row = (
+            str(n["id"]),
+            n["op"],
+            n["label"],
+            n["kind"],
+            _show(n["value"]),
+            _show(n[second]),
+            ",".join(map(str, n["parents"])) or "-",
+        )
+        if backward:
+            order = n["backward_order"]
+            row += ("-" if order is None else str(order),)
+        rows.append(row)
+    return rows
+
+
+def _print_edges(trace: dict[str, Any], out: TextIO) -> None:
     for e in trace["edges"]:
         line = f"  {e['src']} -> {e['dst']}: {_show(e['local'])}, {_show(e['contribution'])}"
         print(line, file=out)
@@ -400,27 +412,10 @@ def _show(v: Any) -> str:
 
 
 def _print_table(expression: Expression, x: float, trace: dict[str, Any], out: TextIO) -> None:
-    rows = [("id", "op", "label", "kind", "value", "grad", "parents", "backward")]
-    for n in trace["nodes"]:
-        order = n["backward_order"]
-        rows.append(
-            (
-                str(n["id"]),
-                n["op"],
-                n["label"],
-                n["kind"],
-                _show(n["value"]),
-                _show(n["grad"]),
-                ",".join(map(str, n["parents"])) or "-",
-                "-" if order is None else str(order),
-            )
-        )
     print(f"backward trace of f(x) = {expression.canonical} at x = {exact(x)}", file=out)
-    _print_rows(rows, out)
+    _print_rows(_node_rows(trace, "grad"), out)
     print("edges (src -> dst: local derivative, contribution to grad of src):", file=out)
-    for e in trace["edges"]:
-        line = f"  {e['src']} -> {e['dst']}: {_show(e['local'])}, {_show(e['contribution'])}"
-        print(line, file=out)
+    _print_edges(trace, out)
 
 
 def _dot_escape(text: str) -> str:

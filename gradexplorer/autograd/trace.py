@@ -105,16 +105,7 @@ class BackwardTrace:
                 }
                 for n in self.nodes
             ],
-            "edges": [
-                {
-                    "src": e.src,
-                    "dst": e.dst,
-                    "arg_index": e.arg_index,
-                    "local": to_jsonable(e.local),
-                    "contribution": to_jsonable(e.contribution),
-                }
-                for e in self.edges
-            ],
+            "edges": _edge_dicts(self.edges),
         }
 
 
@@ -201,17 +192,21 @@ class ForwardTrace:
                 }
                 for n in self.nodes
             ],
-            "edges": [
-                {
-                    "src": e.src,
-                    "dst": e.dst,
-                    "arg_index": e.arg_index,
-                    "local": to_jsonable(e.local),
-                    "contribution": to_jsonable(e.contribution),
-                }
-                for e in self.edges
-            ],
+            "edges": _edge_dicts(self.edges),
         }
+
+
+def _edge_dicts(edges: tuple[TraceEdge, ...] | tuple[ForwardEdge, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "src": e.src,
+            "dst": e.dst,
+            "arg_index": e.arg_index,
+            "local": to_jsonable(e.local),
+            "contribution": to_jsonable(e.contribution),
+        }
+        for e in edges
+    ]
 
 
 def to_jsonable(value: Any) -> Any:

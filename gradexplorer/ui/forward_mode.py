@@ -220,15 +220,11 @@ def _agreement(reverse: float | None, forward: float | None) -> str:
     return "✓" if same else "✗"
 
 
-def _command(id_: str, text: str, menu: str, keys: tuple[str, ...], handler: str, tip: str, **kw):
-    return Command(id_, text, menu, keys, handler, tip, **kw)
-
-
 class ForwardMode(QObject):
     """The graph's mode and seed, the passes panel, and forward mode's commands."""
 
     COMMANDS = (
-        _command(
+        Command(
             "graph.reverse",
             "Graph: re&verse mode (gradients)",
             "view",
@@ -240,7 +236,7 @@ class ForwardMode(QObject):
             checked="reverse_shown",
             group="graph_mode",
         ),
-        _command(
+        Command(
             "graph.forward",
             "Graph: for&ward mode (tangents)",
             "view",
@@ -252,7 +248,7 @@ class ForwardMode(QObject):
             checked="forward_shown",
             group="graph_mode",
         ),
-        _command(
+        Command(
             "graph.next_seed",
             "Seed the &next input",
             "view",
@@ -261,7 +257,7 @@ class ForwardMode(QObject):
             "Forward mode: run the pass seeded on the next input (x, then each parameter)",
             section=25,
         ),
-        _command(
+        Command(
             "file.export.copy_forward_code",
             "Copy as PyTorch forwar&d-mode code",
             "file.export",

@@ -86,9 +86,9 @@ def test_step_through_in_tangent_mode_shows_tangents_with_the_seed_badge() -> No
     tr = trace("a x^2 + b x + c", 2.0, {"a": 1.5, "b": -1.0, "c": 3.0}, "b")
     through = StepThrough(TANGENT, tr)
     frame = through.frame()
-    assert frame.second_caption == "v̇" and frame.position == -1
+    assert frame.second_caption == "tangent" and frame.position == -1
     assert frame.formula == "Forward mode, seeded on b: no tangent computed yet."
-    assert "v̇ = Σ local × input v̇" in frame.explanation
+    assert "tangent = Σ local derivative × input tangent" in frame.explanation
     b = next(n.id for n in tr.nodes if n.label == "b")
     assert frame.badges == {b: "seed"}
     assert frame.known_grads == {}
