@@ -1,5 +1,8 @@
 """The gradexplorer command: the same answers as the app, without a window.
 
+    gradexplorer                                      open the app
+    gradexplorer --version
+    gradexplorer --install-desktop-entry | --uninstall-desktop-entry   (Linux application menu)
     gradexplorer eval EXPR --at X [--param NAME=VALUE ...] [--mode reverse|forward|both] [--json]
     gradexplorer graph EXPR --at X [--param NAME=VALUE ...] [--mode reverse|forward]
                        [--seed NAME] [--format text|json|dot | --json]
@@ -24,10 +27,11 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from gradexplorer import __version__, desktop_entry
 from gradexplorer.autograd.trace import to_jsonable
 from gradexplorer.errors import ExprError
 from gradexplorer.expr import Expression, parse, parse_number
-from gradexplorer.formatting import exact
+from gradexplorer.formatting import UNDEFINED, exact
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -46,10 +50,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
-    if args_list and args_list[0] == "gui" and not {"-h", "--help"} & set(args_list[1:]):
+    if not args_list:  # a desktop user types the program's name
+        return _gui([])
+    if args_list[0] == "gui" and not {"-h", "--help"} & set(args_list[1:]):
         return _gui(args_list[1:])
     parser = _build_parser()
     args = parser.parse_args(_separate_expression(args_list))
+    if args.install_desktop_entry or args.uninstall_desktop_entry:
+        if args.command is not None:
+            parser.error("the desktop-entry options take no command")
+        return desktop_entry.main(install_entry=args.install_desktop_entry)
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
@@ -79,7 +89,20 @@ def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gradexplorer",
         description="Type a function, get its value, derivatives and backward graph.",
+        epilog="Without a command, gradexplorer opens the app.",
         allow_abbrev=False,
+    )
+    parser.add_argument("--version", action="version", version=f"gradexplorer {__version__}")
+    menu = parser.add_mutually_exclusive_group()
+    menu.add_argument(
+        "--install-desktop-entry",
+        action="store_true",
+        help="add gradexplorer and its icon to your application menu (Linux, this user only)",
+    )
+    menu.add_argument(
+        "--uninstall-desktop-entry",
+        action="store_true",
+        help="remove what --install-desktop-entry added",
     )
     sub = parser.add_subparsers(dest="command", metavar="{eval,graph,gui}")
 
@@ -198,19 +221,30 @@ def _eval(expression: Expression, x: float, params: dict[str, float], as_json: b
             "derivative": to_jsonable(point.derivative),
             "second_derivative": to_jsonable(point.second_derivative),
             "gradient": {k: to_jsonable(v) for k, v in point.gradient.items()},
+            # why a number is null, in the app's words (null when every number is there)
+            "reason": point.reason,
+            "derivative_reason": point.derivative_reason,
         }
-        print(json.dumps(out, allow_nan=False))
+        print(json.dumps(out, allow_nan=False, ensure_ascii=False))
         return EXIT_OK
     lines = [f"f(x) = {expression.canonical}"]
     values = {p: params.get(p, 1.0) for p in expression.params}
     lines.append("at x = " + exact(x) + "".join(f", {p} = {exact(v)}" for p, v in values.items()))
-    lines.append(f"f     = {exact(point.value)}")
-    lines.append(f"f'    = {exact(point.derivative)}")
-    lines.append(f"f''   = {exact(point.second_derivative)}")
+    slope_why = point.reason or point.derivative_reason
+    lines.append(f"f     = {_number(point.value, point.reason)}")
+    lines.append(f"f'    = {_number(point.derivative, slope_why)}")
+    lines.append(f"f''   = {_number(point.second_derivative, slope_why)}")
     for name in expression.params:
-        lines.append(f"df/d{name} = {exact(point.gradient[name])}")
+        lines.append(f"df/d{name} = {_number(point.gradient[name], point.reason)}")
     print("\n".join(lines))
     return EXIT_OK
+
+
+def _number(value: float, why: str | None) -> str:
+    """A number as the app shows it: exact, or "undefined" with the reason."""
+    if math.isfinite(value):
+        return exact(value)
+    return f"{UNDEFINED} ({why})" if why else UNDEFINED
 
 
 def _seed(expression: Expression, mode: str, seed: str | None) -> str:
@@ -314,13 +348,13 @@ def _eval_modes(
 ) -> int:
     """eval --mode: the numbers with what computed each; both modes side by side."""
     blocks = {m: _mode_block(expression, x, params, m) for m in _modes(mode)}
-    value = expression.at(x, params).value
+    point = expression.at(x, params)
     inputs = ["x", *expression.params]
     if as_json:
         out: dict[str, Any] = {
             "expression": expression.canonical,
             "x": to_jsonable(x),
-            "value": to_jsonable(value),
+            "value": to_jsonable(point.value),
             "mode": mode,
         }
         if mode == "both":
@@ -328,17 +362,19 @@ def _eval_modes(
             out["agree"] = _agree(blocks["reverse"], blocks["forward"])
         else:
             out.update(_jsonable_block(blocks[mode]))
-        print(json.dumps(out, allow_nan=False))
+        # why a number is null, in the app's words (both modes are undefined at the same points)
+        out.update(reason=point.reason, derivative_reason=point.derivative_reason)
+        print(json.dumps(out, allow_nan=False, ensure_ascii=False))
         return EXIT_OK
     values = {p: params.get(p, 1.0) for p in expression.params}
     lines = [f"f(x) = {expression.canonical}"]
     lines.append("at x = " + exact(x) + "".join(f", {p} = {exact(v)}" for p, v in values.items()))
-    lines.append(f"f = {exact(value)}   (the forward pass)")
+    lines.append(f"f = {_number(point.value, point.reason)}   (the forward pass)")
     rows = [("", *(f"{m} mode" for m in blocks))]
     for name in inputs:
-        rows.append((f"df/d{name}", *(exact(b["gradient"][name]) for b in blocks.values())))
+        rows.append((f"df/d{name}", *(_number(b["gradient"][name], None) for b in blocks.values())))
     rows.append(("passes", *(_passes(b["passes"], len(inputs)) for b in blocks.values())))
-    rows.append(("f''", *(exact(b["second_derivative"]) for b in blocks.values())))
+    rows.append(("f''", *(_number(b["second_derivative"], None) for b in blocks.values())))
     rows.append(("f'' by", *(b["computed_by"]["second_derivative"] for b in blocks.values())))
     print("\n".join(lines))
     _print_rows(rows, sys.stdout)
@@ -458,6 +494,11 @@ def _report_expr_error(err: ExprError, as_json: bool) -> int:
         error = {"message": err.message, "start": err.start, "end": err.end, "hint": err.hint}
         print(json.dumps({"error": error}))
     return EXIT_USAGE
+
+
+def gui_main() -> int:
+    """The gradexplorer-gui entry point (no console window on Windows): the app's arguments."""
+    return _gui(sys.argv[1:])
 
 
 def _gui(argv: list[str]) -> int:

@@ -27,6 +27,7 @@ from gradexplorer.autograd import (
 )
 from gradexplorer.autograd.forward_ad import is_dual
 from gradexplorer.errors import ExprError
+from gradexplorer.expr import domain
 from gradexplorer.expr.names import CONSTANTS, FUNCTIONS, GREEK, GREEK_SYMBOLS, LETTERS
 from gradexplorer.expr.nodes import BinOp, Call, Const, Neg, Node, Num, Param, Var, structure, walk
 from gradexplorer.expr.parser import parse_tree
@@ -108,7 +109,11 @@ def _param_order(name: str) -> tuple[int, int, str]:
 
 @dataclass(frozen=True)
 class Point:
-    """The function at one x: value, f', f'' and the partial derivatives, all from autograd."""
+    """The function at one x: value, f', f'' and the partial derivatives, all from autograd.
+
+    Where f has no value (any sub-expression undefined, see domain.py) every number is nan and
+    ``reason`` says why; where f has a value but f′ is not finite, ``derivative_reason`` does.
+    """
 
     x: float
     value: float
@@ -116,6 +121,8 @@ class Point:
     second_derivative: float
     gradient: dict[str, float]  # "x" and every parameter
     trace: BackwardTrace | None
+    reason: str | None = None
+    derivative_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -210,6 +217,36 @@ class Expression:
                 record.append(stack[-1])
         return stack
 
+    def _evaluate(
+        self, xt: Tensor, env: Mapping[str, Tensor]
+    ) -> tuple[Tensor, Any, tuple[str, str, list[float]] | None]:
+        """The output, its undefined mask (domain.py), and (op, label, input values) of the
+        first node that is undefined by itself (for the reason)."""
+        stack: list[Tensor] = []
+        masks: list[Any] = []
+        first = None
+        for ins in self._program:
+            kind = ins[0]
+            if kind != "f":
+                stack.append(xt if kind == "x" else env[ins[1]] if kind == "p" else None)
+                if kind == "c":
+                    stack[-1] = Tensor(ins[1], name=ins[2])
+                masks.append(False)
+                continue
+            n = ins[2]
+            args, inputs = stack[-n:], masks[-n:]
+            del stack[-n:], masks[-n:]
+            out = ins[1](*args)
+            if not out.requires_grad and not is_dual(out):  # a constant: named by its text
+                out.name = ins[4]
+            data = [a.data for a in args]
+            mask = domain.undefined(ins[3], data, out.data, inputs)
+            if first is None and _anywhere(mask) and not any(_anywhere(m) for m in inputs):
+                first = (ins[3], ag.OPS[ins[3]].label, [_first(d, mask) for d in data])
+            stack.append(out)
+            masks.append(mask)
+        return stack[-1], masks[-1], first
+
     def at(
         self, x: float, params: Mapping[str, float] | None = None, *, trace: bool = False
     ) -> Point:
@@ -221,12 +258,15 @@ class Expression:
             p: Tensor(float(params.get(p, DEFAULT_PARAM)), requires_grad=True, name=p)
             for p in self.params
         }
-        y = self._run(xt, env)[-1]
-        value = y.item()
+        y, undefined, first = self._evaluate(xt, env)
+        value = math.nan if undefined else y.item()
+        why = None if first is None else domain.reason(*first, variable_value=x)
         if not y.requires_grad:  # a constant such as "2" or "sin(pi)"
             zero = {"x": 0.0, **dict.fromkeys(self.params, 0.0)}
             tr = self._constant_trace(xt, env) if trace else None
-            return Point(x, value, 0.0, 0.0, zero, tr)
+            if undefined:
+                zero = dict.fromkeys(zero, math.nan)
+            return Point(x, value, zero["x"], zero["x"], zero, tr, why)
         leaves = [xt, *env.values()]
         if trace:
             # One recorded pass gives the trace and the first derivatives (as graphs, for f'').
@@ -244,7 +284,7 @@ class Expression:
             name: (g.item() if g is not None else 0.0)
             for name, g in zip(["x", *env], grads, strict=True)
         }
-        if math.isnan(value):
+        if undefined:
             # Outside the domain (ln(-1)) the engine still applies the rules (1/x = -1, as
             # PyTorch does), but a function that has no value has no derivative there.
             gradient = dict.fromkeys(gradient, math.nan)
@@ -252,7 +292,16 @@ class Expression:
             tr = _undefined_gradients(tr) if tr is not None else None
         elif math.isnan(gradient["x"]):
             second = math.nan
-        return Point(x, value, gradient["x"], second, gradient, tr)
+        slope_why = None
+        if why is None and not math.isfinite(value):
+            why = "too large to show: it overflows a 64-bit float"
+        elif why is None and not math.isfinite(gradient["x"]):
+            slope_why = (
+                "vertical tangent: f′ is infinite"
+                if math.isinf(gradient["x"])
+                else "f′ has no value here"
+            )
+        return Point(x, value, gradient["x"], second, gradient, tr, why, slope_why)
 
     def forward(
         self,
@@ -273,14 +322,19 @@ class Expression:
         leaves += [Tensor(float(params.get(p, DEFAULT_PARAM)), name=p) for p in self.params]
         seeds = tuple(Tensor(1.0 if t.name == seed else 0.0) for t in leaves)
 
+        undefined: list[Any] = []
+
         def f(xt: Tensor, *values: Tensor) -> Tensor:
-            return self._run(xt, dict(zip(self.params, values, strict=True)))[-1]
+            y, mask, _ = self._evaluate(xt, dict(zip(self.params, values, strict=True)))
+            undefined.append(_anywhere(mask))
+            return y
 
         result = ag.jvp(f, tuple(leaves), seeds, trace=trace)
         value, tangent = result[0].item(), result[1].item()
         tr = self._whole(result[2], leaves) if trace else None
-        if math.isnan(value):
-            tangent = math.nan  # no value, no derivative (as at())
+        if undefined[0] or math.isnan(value):
+            # no value (a domain error, a pole), no derivative: as at() says
+            value = tangent = math.nan
             tr = _undefined_tangents(tr) if tr is not None else None
         return ForwardPoint(
             x, seed, value, tangent, dataclasses.replace(tr, seed=seed) if tr else None
@@ -316,8 +370,8 @@ class Expression:
 
         xt = Tensor(float(x), requires_grad=True, name="x")
         _, second = ag.jvp(derivative, (xt,), (Tensor(1.0),))
-        value = self._run(Tensor(float(x)), env)[-1].item()
-        return math.nan if math.isnan(value) else second.item()
+        y, undefined, _ = self._evaluate(Tensor(float(x)), env)
+        return math.nan if _anywhere(undefined) or math.isnan(y.item()) else second.item()
 
     def sample(
         self, xs: Any, params: Mapping[str, float] | None = None, *, derivatives: int = 2
@@ -330,8 +384,9 @@ class Expression:
         xt = Tensor(xs, requires_grad=derivatives > 0, name="x")
         env = {p: Tensor(float(params.get(p, DEFAULT_PARAM)), name=p) for p in self.params}
         first = second = None
-        y = self._run(xt, env)[-1]
+        y, mask, _ = self._evaluate(xt, env)
         value = np.array(np.broadcast_to(y.data, xs.shape))
+        value[np.broadcast_to(mask, xs.shape)] = np.nan
         dy = None
         if derivatives >= 1:
             if y.requires_grad:
@@ -406,7 +461,11 @@ def _undefined_gradients(trace: BackwardTrace) -> BackwardTrace:
     view and the step-through agree with the readouts."""
     undefined = {n.id for n in trace.nodes if np.isnan(np.asarray(n.value)).any()}
     nan = np.float64(math.nan)
-    nodes = tuple(dataclasses.replace(n, grad=None if n.grad is None else nan) for n in trace.nodes)
+    # The seed stays: ∂f/∂f = 1 whenever the pass ran, defined or not.
+    nodes = tuple(
+        n if n.is_output or n.grad is None else dataclasses.replace(n, grad=nan)
+        for n in trace.nodes
+    )
     edges = tuple(
         dataclasses.replace(
             e,
@@ -434,8 +493,10 @@ def _undefined_tangents(trace: ForwardTrace) -> ForwardTrace:
     """As _undefined_gradients, for a forward pass: where f has no value, no tangent has one."""
     undefined = {n.id for n in trace.nodes if np.isnan(np.asarray(n.value)).any()}
     nan = np.float64(math.nan)
+    # The seeds stay (1 and 0 are given, not computed), as backward keeps ∂f/∂f = 1.
     nodes = tuple(
-        dataclasses.replace(n, tangent=None if n.tangent is None else nan) for n in trace.nodes
+        n if n.kind != "op" or n.tangent is None else dataclasses.replace(n, tangent=nan)
+        for n in trace.nodes
     )
     edges = tuple(
         dataclasses.replace(
@@ -446,6 +507,18 @@ def _undefined_tangents(trace: ForwardTrace) -> ForwardTrace:
         for e in trace.edges
     )
     return dataclasses.replace(trace, nodes=nodes, edges=edges)
+
+
+def _anywhere(mask: Any) -> bool:
+    """Whether a mask is set anywhere (a bool for a point: np.any costs 2 µs per node)."""
+    return mask if type(mask) is bool else bool(np.any(mask))
+
+
+def _first(data: Any, mask: Any) -> float:
+    """The value of an input at the first point where the mask is set (for the reason)."""
+    arr = np.broadcast_to(np.asarray(data, dtype=float), np.shape(mask))
+    flat = np.flatnonzero(np.asarray(mask))
+    return float(arr.reshape(-1)[flat[0]]) if flat.size else float(np.asarray(data).reshape(-1)[0])
 
 
 def _dense(g: Tensor | None, xs: np.ndarray) -> np.ndarray:

@@ -17,7 +17,7 @@ at this point gave (``forward_passes``), one pass per input.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 
 from PySide6.QtCore import QObject, Signal
@@ -82,6 +82,7 @@ class ExplorerModel(QObject):
     stepChanged = Signal(object)  # StepFrame | None
     forwardTraceChanged = Signal(object)  # ForwardTrace | None, after pointChanged
     forwardPassesChanged = Signal(object)  # {input: ∂f/∂input} from the passes done here
+    graphCollapsedChanged = Signal(object)  # frozenset of trace node ids, or None (automatic)
 
     def __init__(
         self,
@@ -109,6 +110,7 @@ class ExplorerModel(QObject):
         self._step: StepFrame | None = None
         self._forward: ForwardTrace | None = None
         self._passes: dict[str, float] = {}
+        self._graph_collapsed: frozenset[int] | None = None
         self.curve_computations = 0  # counters let tests check what work a change caused
         self.point_computations = 0
         self.set_text(expression)
@@ -247,7 +249,12 @@ class ExplorerModel(QObject):
         parsed = self._parse(text)
         if isinstance(parsed, Expression):
             params = self._params_for(parsed.params, s.params)
-            self._commit(_inputs_kept(replace(s, expression=text, draft=None), params), frame=True)
+            new = _inputs_kept(replace(s, expression=text, draft=None), params)
+            if self._expression is not None and parsed != self._expression:
+                # another function is not the lesson's any more: its banner goes (undo brings
+                # the function and the banner back together)
+                new = replace(new, title="", note="")
+            self._commit(new, frame=True)
             return True
         if self._expression is None:  # nothing valid to keep showing: the text is all there is
             self._commit(replace(s, expression=text, draft=None))
@@ -344,8 +351,11 @@ class ExplorerModel(QObject):
         self.set_toggles(show_edge_labels=bool(on))
 
     def set_toggles(self, **changes: bool) -> None:
-        """Change toggles by name (show_derivative=True, ...)."""
-        self._commit(replace(self._state, toggles=replace(self._state.toggles, **changes)))
+        """Change toggles by name (show_derivative=True, ...). Showing or hiding the f′ or f″
+        curve frames the view again: a student turning f′ on must see it."""
+        toggles = replace(self._state.toggles, **changes)
+        frame = _plotted(toggles) != _plotted(self._state.toggles)
+        self._commit(replace(self._state, toggles=toggles), frame=frame)
 
     def set_descent_settings(
         self, *, target: str | None = None, lr: float | None = None, direction: int | None = None
@@ -404,6 +414,18 @@ class ExplorerModel(QObject):
         if self._trail is not None:
             self._trail = None
             self.trailChanged.emit(None)
+
+    @property
+    def graph_collapsed(self) -> frozenset[int] | None:
+        """The subexpressions (trace node ids of their roots) the graph draws as one box each;
+        None: the graph view chooses what keeps its texts legible."""
+        return self._graph_collapsed
+
+    def set_graph_collapsed(self, roots: Iterable[int] | None) -> None:
+        chosen = None if roots is None else frozenset(int(r) for r in roots)
+        if chosen != self._graph_collapsed:
+            self._graph_collapsed = chosen
+            self.graphCollapsedChanged.emit(chosen)
 
     def start_stepping(self, mode: Mode) -> None:
         """Step through the backward pass, the forward pass, or forward mode (the pass seeded on
@@ -545,6 +567,7 @@ class ExplorerModel(QObject):
         if changed & {"expression", "draft"}:
             self.textChanged.emit(new.text)
         if self._expression is not shown_expression:
+            self._graph_collapsed = None  # another graph: its boxes are chosen afresh
             self.expressionChanged.emit(self._expression)
         if self._error is not shown_error:
             self.errorChanged.emit(self._error)

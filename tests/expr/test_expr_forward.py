@@ -120,8 +120,14 @@ def test_constants_and_undefined_points() -> None:
     assert {n.kind for n in fp.trace.nodes} == {"const"} and len(fp.trace.nodes) > 1
     fp = parse("ln(x) + a").forward(-1.0, {"a": 2.0}, "a", trace=True)
     assert math.isnan(fp.value) and math.isnan(fp.tangent)
-    assert all(n.tangent is None or math.isnan(n.tangent) for n in fp.trace.nodes)
+    # the seeds are given, not computed: they stay; every op's tangent is undefined
+    seeds = {n.label: float(n.tangent) for n in fp.trace.nodes if n.kind == "input"}
+    assert seeds == {"x": 0.0, "a": 1.0}
+    assert all(np.isnan(n.tangent) for n in fp.trace.nodes if n.kind == "op")
     json.dumps(fp.trace.to_dict(), allow_nan=False)
+    # a pole (1/0) is undefined too, as at() says: no value, no tangent
+    at, fp = parse("1/x").at(0.0), parse("1/x").forward(0.0)
+    assert math.isnan(at.value) and math.isnan(fp.value) and math.isnan(fp.tangent)
     with pytest.raises(ValueError, match="cannot seed on 'b'"):
         parse("a x").forward(1.0, seed="b")
 
