@@ -90,6 +90,7 @@ def _structure(trace: Any) -> tuple:
         tuple((n.kind, n.op, n.label, n.is_output) for n in trace.nodes),
         tuple((index[e.src], index[e.dst], e.arg_index) for e in trace.edges),
         isinstance(trace, ForwardTrace),  # its "tangent" caption needs wider boxes
+        getattr(trace, "seed", None),  # the seed has a box of its own (_display)
     )
 
 
@@ -264,7 +265,7 @@ class GraphView(QGraphicsView):
             # their ids follow by position.
             moved = dict(zip(old_ids, new_ids, strict=True))
             self._collapsed = frozenset(moved[r] for r in self._collapsed)
-            display = graph_groups.build(trace, self._collapsed)
+            display = self._display(trace, self._collapsed)
             self._geometry = dataclasses.replace(self._geometry, display=display)
         self._show_numbers()
 
@@ -277,7 +278,7 @@ class GraphView(QGraphicsView):
         chosen = None if self._model is None else self._model.graph_collapsed
         if chosen is not None:
             collapsed = frozenset(chosen)
-            geometry = self._lay_out(graph_groups.build(trace, collapsed))
+            geometry = self._lay_out(self._display(trace, collapsed))
         else:
             collapsed, geometry = self._legible(trace)
         self._collapsed = collapsed
@@ -285,10 +286,19 @@ class GraphView(QGraphicsView):
         self._show_numbers()
         self._fit()
 
+    @staticmethod
+    def _display(trace: Any, collapsed: frozenset[int] = frozenset()) -> DisplayGraph:
+        """The boxes to draw; forward mode's seed always has its own box, where its tangent
+        of 1 enters the graph."""
+        keep = ()
+        if isinstance(trace, ForwardTrace) and trace.seed is not None:
+            keep = [n.id for n in trace.nodes if n.kind == "input" and n.label == trace.seed]
+        return graph_groups.build(trace, collapsed, keep)
+
     def _legible(self, trace: Any) -> tuple[frozenset[int], _Geometry]:
         """The least collapsed drawing whose fit keeps every text at least min_text_px high:
         all of it if it fits, else everything below depth d in boxes, d = deepest first."""
-        geometry = self._lay_out(graph_groups.build(trace))
+        geometry = self._lay_out(self._display(trace))
         if self._legible_at_fit(geometry):
             return frozenset(), geometry
         deepest = max(graph_groups.depths(trace).values(), default=0)
@@ -298,7 +308,7 @@ class GraphView(QGraphicsView):
             if not candidate:
                 continue
             collapsed = candidate
-            geometry = self._lay_out(graph_groups.build(trace, collapsed))
+            geometry = self._lay_out(self._display(trace, collapsed))
             if self._legible_at_fit(geometry):
                 break
         return collapsed, geometry
@@ -498,11 +508,14 @@ class GraphView(QGraphicsView):
         """Back to the live view: every number known, no highlight."""
         if self._step is None:
             return
+        stepped_tangents = self._step.mode == "tangent"
         self._step = None
         for item in self._nodes:
             item.clear_step()
         for edge in self._edges:
             edge.set_highlight(None)
+        if stepped_tangents:
+            self._show_numbers()  # the arrows' live tangents again
 
     def _apply_step(self, force: bool = False) -> None:
         st, g = self._step, self._geometry
@@ -536,6 +549,24 @@ class GraphView(QGraphicsView):
                 (edges[k].src, edges[k].dst, edges[k].arg_index) in st.edges for k in e.trace_edges
             )
             item.set_highlight(colour if lit else None, force)
+        if st.mode == "tangent" and isinstance(self._trace, ForwardTrace):
+            self._step_edge_labels(grads or {})
+
+    def _step_edge_labels(self, known: Any) -> None:
+        """Forward-mode stepping: an arrow shows its input's tangent once the pass has
+        computed it (local × ? before), so no label gives a later step away."""
+        g, trace = self._geometry, self._trace
+        texts = []
+        for item, e in zip(self._edges, g.display.edges, strict=True):
+            local, _ = graph_groups.numbers(trace, e)
+            src = trace.edges[e.trace_edges[0]].src
+            text = ""
+            if local is not None:
+                tangent = readout(known[src], 4) if src in known else "?"
+                text = f"{readout(local, 4)} × {tangent}"
+            item.label_text.setText(text)
+            texts.append(text)
+        self._place_labels(texts)
 
     # ----------------------------------------------------------------- zoom and theme
     def fit(self) -> None:

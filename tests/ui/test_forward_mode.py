@@ -102,8 +102,11 @@ def test_the_forward_mode_step_through_fills_its_row_only_at_its_end(window):
     assert window.model.forward_passes == {}  # about to be stepped: not done
     summary = {n["label"]: n for n in window.graph_view.node_summary()}
     assert summary["x"]["grad"] == "tangent  not computed yet"
+    # the arrows show an input's tangent only once it is computed (x² ← x: local 4)
+    assert "4 × ?" in window.graph_view.edge_labels()
     window.commands["step.next"].trigger()  # ẋ = 1, the seed
     assert window.findChild(QLabel, "stepperFormula").text() == "ẋ = 1.000"
+    assert "4 × 1" in window.graph_view.edge_labels()
     summary = {n["label"]: n for n in window.graph_view.node_summary()}
     assert summary["x"]["grad"] == "tangent  1" and summary["x"]["current"] == "yes"
     window.commands["step.end"].trigger()
@@ -204,3 +207,16 @@ def test_presentation_mode_keeps_the_table_readable(window):
     assert table.width() > before  # the columns were measured again at the larger font
     assert table.horizontalScrollBar().maximum() == 0
     window.presentation.set_presentation(False)
+
+
+def test_the_seed_keeps_its_box_when_the_graph_is_collapsed_to_fit(qtbot):
+    w = make_window(qtbot, expression="a x^2 + b x + c", x=X, params={"a": A, "b": B, "c": C})
+    w.commands["graph.forward"].trigger()
+    for seed in ("x", "a", "b"):
+        w.model.set_graph_seed(seed)
+        summary = w.graph_view.node_summary()
+        assert any(n["kind"] == "group" for n in summary)  # the panel is small: collapsed
+        (box,) = [n for n in summary if n["badge"] == "seed"]
+        assert (box["label"], box["grad"]) == (seed, "tangent  1")
+        out = next(n for n in summary if n["kind"] == "output")
+        assert out["grad"] == f"tangent  {PARTIALS[seed]:g}"
