@@ -459,14 +459,21 @@ def _undefined_gradients(trace: BackwardTrace) -> BackwardTrace:
     """The trace of a point where f has no value: the same graph and values, but every gradient
     undefined (nan), and every local derivative of an op that has no value there, so the graph
     view and the step-through agree with the readouts."""
-    undefined = {n.id for n in trace.nodes if np.isnan(np.asarray(n.value)).any()}
     nan = np.float64(math.nan)
     # The seed stays: ∂f/∂f = 1 whenever the pass ran, defined or not.
     nodes = tuple(
         n if n.is_output or n.grad is None else dataclasses.replace(n, grad=nan)
         for n in trace.nodes
     )
-    edges = tuple(
+    return BackwardTrace(nodes=nodes, edges=_undefined_edges(trace), output=trace.output)
+
+
+def _undefined_edges(trace: BackwardTrace | ForwardTrace) -> tuple[Any, ...]:
+    """The edges where f has no value: every contribution undefined, and the local derivative
+    of every op that has no value there."""
+    undefined = {n.id for n in trace.nodes if np.isnan(np.asarray(n.value)).any()}
+    nan = np.float64(math.nan)
+    return tuple(
         dataclasses.replace(
             e,
             local=nan if e.local is not None and e.dst in undefined else e.local,
@@ -474,7 +481,6 @@ def _undefined_gradients(trace: BackwardTrace) -> BackwardTrace:
         )
         for e in trace.edges
     )
-    return BackwardTrace(nodes=nodes, edges=edges, output=trace.output)
 
 
 def _forward_constant(trace: BackwardTrace) -> ForwardTrace:
@@ -491,22 +497,13 @@ def _forward_constant(trace: BackwardTrace) -> ForwardTrace:
 
 def _undefined_tangents(trace: ForwardTrace) -> ForwardTrace:
     """As _undefined_gradients, for a forward pass: where f has no value, no tangent has one."""
-    undefined = {n.id for n in trace.nodes if np.isnan(np.asarray(n.value)).any()}
     nan = np.float64(math.nan)
     # The seeds stay (1 and 0 are given, not computed), as backward keeps ∂f/∂f = 1.
     nodes = tuple(
         n if n.kind != "op" or n.tangent is None else dataclasses.replace(n, tangent=nan)
         for n in trace.nodes
     )
-    edges = tuple(
-        dataclasses.replace(
-            e,
-            local=nan if e.local is not None and e.dst in undefined else e.local,
-            contribution=None if e.contribution is None else nan,
-        )
-        for e in trace.edges
-    )
-    return dataclasses.replace(trace, nodes=nodes, edges=edges)
+    return dataclasses.replace(trace, nodes=nodes, edges=_undefined_edges(trace))
 
 
 def _anywhere(mask: Any) -> bool:
