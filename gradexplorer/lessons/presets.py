@@ -12,6 +12,9 @@ lessons.replay: its number of visits and the final gradient of nodes named by la
 name) and ``"backward_runs": {"retain_graph": [7, 14, 21], "second_raises": true}`` (x.grad after
 each backward on one graph, and whether a second one without retain_graph raises). A lesson may
 also name the backward algorithm the step-through starts with: top-level ``"algorithm"``.
+
+A forward-mode lesson may also promise ``"tangent": {"x": v̇}``: the output's tangent of the
+forward pass seeded on each input named.
 """
 
 from __future__ import annotations
@@ -57,14 +60,16 @@ class RunsPromise:
 
 @dataclass(frozen=True)
 class Expectation:
-    """What the preset's state must show: f(x), f'(x) and ∂f/∂p for some parameters, and for
-    the lessons on wrong backward passes their replays and backward runs."""
+    """What the preset's state must show: f(x), f'(x) and ∂f/∂p for some parameters; for the
+    lessons on wrong backward passes their replays and backward runs; for a forward-mode lesson
+    the tangent of f from the pass seeded on some inputs."""
 
     value: float
     derivative: float
     gradient: dict[str, float] = field(default_factory=dict)
     replays: dict[str, ReplayPromise] = field(default_factory=dict)
     backward_runs: RunsPromise | None = None
+    tangent: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -162,24 +167,32 @@ def _bare(stem: str) -> str:
 def _read_expect(raw: Any, state: SessionState) -> Expectation:
     if not isinstance(raw, dict):
         raise SessionError('the "expect" block is missing or not an object.')
-    unknown = sorted(set(raw) - {"value", "derivative", "gradient", "replays", "backward_runs"})
+    known = {"value", "derivative", "gradient", "tangent", "replays", "backward_runs"}
+    unknown = sorted(set(raw) - known)
     if unknown:
         raise SessionError(f"expect has unknown fields: {', '.join(unknown)}.")
-    gradient_raw = raw.get("gradient", {})
-    if not isinstance(gradient_raw, dict):
-        raise SessionError("expect.gradient must be an object.")
-    gradient = {}
-    for name, v in gradient_raw.items():
-        if name not in state.params:
-            raise SessionError(f"expect.gradient names {name!r}, which is not a parameter.")
-        gradient[name] = _number(v, f"expect.gradient.{name}")
     return Expectation(
         value=_number(raw.get("value"), "expect.value"),
         derivative=_number(raw.get("derivative"), "expect.derivative"),
-        gradient=gradient,
+        gradient=_numbers(raw, "gradient", set(state.params)),
+        tangent=_numbers(raw, "tangent", {"x", *state.params}),
         replays=_read_replays(raw.get("replays", {})),
         backward_runs=_read_runs(raw.get("backward_runs")),
     )
+
+
+def _numbers(raw: dict[str, Any], key: str, names: set[str]) -> dict[str, float]:
+    """A block of promised numbers by input name ("gradient": parameters, "tangent": x too)."""
+    block = raw.get(key, {})
+    if not isinstance(block, dict):
+        raise SessionError(f"expect.{key} must be an object.")
+    numbers = {}
+    for name, v in block.items():
+        if name not in names:
+            what = "a parameter" if "x" not in names else "x or a parameter"
+            raise SessionError(f"expect.{key} names {name!r}, which is not {what}.")
+        numbers[name] = _number(v, f"expect.{key}.{name}")
+    return numbers
 
 
 def _read_algorithm(raw: Any) -> str | None:
