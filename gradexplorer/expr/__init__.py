@@ -5,7 +5,14 @@ compile or Python ast of user text), with limits on length and nesting.
 """
 
 from gradexplorer.errors import ExprError
-from gradexplorer.expr.expression import Expression, Point, Samples, parse, parse_number
+from gradexplorer.expr.expression import (
+    Expression,
+    ForwardPoint,
+    Point,
+    Samples,
+    parse,
+    parse_number,
+)
 from gradexplorer.expr.lexer import MAX_LENGTH
 from gradexplorer.expr.parser import MAX_DEPTH
 
@@ -14,6 +21,7 @@ __all__ = [
     "MAX_LENGTH",
     "ExprError",
     "Expression",
+    "ForwardPoint",
     "Point",
     "Samples",
     "parse",

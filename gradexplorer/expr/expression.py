@@ -2,6 +2,8 @@
 
 The tree is compiled once into a flat program (post-order instructions run on a value stack), so
 every slider step or redraw only runs engine ops: no re-parsing, no recursion, no tree walk.
+Definitions ("u = x + x; u^2 + 3u") run first: each value is built once, stored under its name,
+and every use pushes that same tensor, so the engine's graph has one node used several times.
 """
 
 from __future__ import annotations
@@ -16,17 +18,47 @@ from typing import Any
 import numpy as np
 
 import gradexplorer.autograd as ag
-from gradexplorer.autograd import BackwardTrace, Tensor, TraceEdge, TraceNode
+from gradexplorer.autograd import (
+    BackwardTrace,
+    ForwardEdge,
+    ForwardNode,
+    ForwardTrace,
+    Tensor,
+    TraceEdge,
+    TraceNode,
+)
+from gradexplorer.autograd.forward_ad import is_dual
 from gradexplorer.errors import ExprError
 from gradexplorer.expr import domain
-from gradexplorer.expr.names import CONSTANTS, FUNCTIONS, GREEK, GREEK_SYMBOLS, LETTERS
-from gradexplorer.expr.nodes import BinOp, Call, Const, Neg, Node, Num, Param, Var, structure, walk
-from gradexplorer.expr.parser import parse_tree
+from gradexplorer.expr.names import (
+    CONSTANTS,
+    FUNCTIONS,
+    GREEK,
+    GREEK_SYMBOLS,
+    LETTERS,
+    display_name,
+)
+from gradexplorer.expr.nodes import (
+    BinOp,
+    Call,
+    Const,
+    Definition,
+    Neg,
+    Node,
+    Num,
+    Param,
+    Ref,
+    Var,
+    program_structure,
+    walk,
+)
+from gradexplorer.expr.parser import parse_program
 from gradexplorer.expr.printers import (
     canonical,
     pretty,
     pretty_labels,
     pytorch_source,
+    with_definitions,
 )
 from gradexplorer.formatting import exact
 
@@ -43,8 +75,17 @@ _BINARY: dict[str, tuple[str, Callable[[Any, Any], Tensor]]] = {
 
 # Instructions: ("x",) push x; ("p", name) push a parameter; ("c", value, label) push a constant;
 # ("f", function, n_args, op_name, text) pop n_args, push the result; text names the result when
-# it is a constant (2π is one constant node labelled "2π" in the graph, not "6.28319").
+# it is a constant (2π is one constant node labelled "2π" in the graph, not "6.28319");
+# ("s", name) pop a definition's value and keep it; ("r", name) push a kept value again.
 Instruction = tuple[Any, ...]
+
+
+def _compile_program(definitions: tuple[Definition, ...], tree: Node) -> list[Instruction]:
+    program: list[Instruction] = []
+    for d in definitions:
+        program += _compile(d.value)
+        program.append(("s", d.name))
+    return program + _compile(tree)
 
 
 def _compile(tree: Node) -> list[Instruction]:
@@ -61,6 +102,8 @@ def _compile(tree: Node) -> list[Instruction]:
             program.append(("x",))
         elif isinstance(node, Param):
             program.append(("p", node.name))
+        elif isinstance(node, Ref):
+            program.append(("r", node.name))
         elif isinstance(node, Num):
             program.append(("c", node.value, exact(node.value)))
         elif isinstance(node, Const):
@@ -117,6 +160,18 @@ class Point:
 
 
 @dataclass(frozen=True)
+class ForwardPoint:
+    """One forward-mode pass at x, seeded on one input (its tangent 1, every other input's 0):
+    the value and the tangent of f, which is ∂f/∂seed."""
+
+    x: float
+    seed: str  # "x" or a parameter
+    value: float
+    tangent: float
+    trace: ForwardTrace | None
+
+
+@dataclass(frozen=True)
 class Samples:
     """The function on an array of x (for plotting)."""
 
@@ -127,17 +182,22 @@ class Samples:
 
 
 class Expression:
-    """A parsed expression. Build one with parse(text)."""
+    """A parsed expression. Build one with parse(text). ``definitions``: the named values
+    before the expression, in order (every one is used)."""
 
-    def __init__(self, text: str, tree: Node) -> None:
+    def __init__(self, text: str, tree: Node, definitions: tuple[Definition, ...] = ()) -> None:
         self.text = text
         self.tree = tree
-        self.canonical = canonical(tree)
-        self.pretty = pretty(tree)
-        found = {n.name for n in walk(tree) if isinstance(n, Param)}
+        self.definitions = tuple(definitions)
+        self.canonical = with_definitions(self.definitions, tree, canonical)
+        self.pretty = with_definitions(self.definitions, tree, pretty, display_name)
+        everything = [
+            n for root in (*(d.value for d in self.definitions), tree) for n in walk(root)
+        ]
+        found = {n.name for n in everything if isinstance(n, Param)}
         self.params: tuple[str, ...] = tuple(sorted(found, key=_param_order))
-        self.uses_x = any(isinstance(n, Var) for n in walk(tree))
-        self._program = _compile(tree)
+        self.uses_x = any(isinstance(n, Var) for n in everything)
+        self._program = _compile_program(self.definitions, tree)
 
     def __repr__(self) -> str:
         return f"Expression({self.canonical!r})"
@@ -145,15 +205,16 @@ class Expression:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Expression):
             return NotImplemented
-        return structure(self.tree) == structure(other.tree)
+        return self.structure == other.structure
 
     def __hash__(self) -> int:
         return hash(self.canonical)
 
     @property
     def structure(self) -> tuple[tuple[Any, ...], ...]:
-        """The tree as a flat comparable tuple (spans and spelling left out)."""
-        return structure(self.tree)
+        """The definitions and the tree as a flat comparable tuple (spans and spelling left
+        out)."""
+        return program_structure(self.definitions, self.tree)
 
     @property
     def param_symbols(self) -> dict[str, str]:
@@ -176,6 +237,7 @@ class Expression:
 
     def _run(self, xt: Tensor, env: Mapping[str, Tensor], record: list[Any] | None = None) -> list:
         stack: list[Tensor] = []
+        kept: dict[str, Tensor] = {}
         for ins in self._program:
             kind = ins[0]
             if kind == "x":
@@ -184,12 +246,19 @@ class Expression:
                 stack.append(env[ins[1]])
             elif kind == "c":
                 stack.append(Tensor(ins[1], name=ins[2]))
+            elif kind == "s":
+                kept[ins[1]] = stack.pop()
+                if record is not None:
+                    record.append(kept[ins[1]])
+                continue
+            elif kind == "r":
+                stack.append(kept[ins[1]])
             else:
                 n = ins[2]
                 args = stack[-n:]
                 del stack[-n:]
                 out = ins[1](*args)
-                if not out.requires_grad:
+                if not out.requires_grad and not is_dual(out):  # a constant: named by its text
                     out.name = ins[4]
                 stack.append(out)
             if record is not None:
@@ -204,8 +273,16 @@ class Expression:
         stack: list[Tensor] = []
         masks: list[Any] = []
         first = None
+        kept: dict[str, tuple[Tensor, Any]] = {}  # a definition's value and mask, by name
         for ins in self._program:
             kind = ins[0]
+            if kind == "s":
+                kept[ins[1]] = (stack.pop(), masks.pop())
+                continue
+            if kind == "r":
+                stack.append(kept[ins[1]][0])
+                masks.append(kept[ins[1]][1])
+                continue
             if kind != "f":
                 stack.append(xt if kind == "x" else env[ins[1]] if kind == "p" else None)
                 if kind == "c":
@@ -216,7 +293,7 @@ class Expression:
             args, inputs = stack[-n:], masks[-n:]
             del stack[-n:], masks[-n:]
             out = ins[1](*args)
-            if not out.requires_grad:
+            if not out.requires_grad and not is_dual(out):  # a constant: named by its text
                 out.name = ins[4]
             data = [a.data for a in args]
             mask = domain.undefined(ins[3], data, out.data, inputs)
@@ -250,7 +327,13 @@ class Expression:
         if trace:
             # One recorded pass gives the trace and the first derivatives (as graphs, for f'').
             tr = y.backward(create_graph=True, trace=True)
+            tr = dataclasses.replace(tr, names=self._names(tr)) if self.definitions else tr
             grads = [leaf.grad for leaf in leaves]
+            for leaf in leaves:
+                # x.grad is a graph that leads back to x: a reference cycle that only the
+                # garbage collector frees (300 tensors per x step for 150 nodes, and its
+                # collections were the slow steps of a drag). Taken out, refcounting frees it.
+                leaf.grad = None
         else:
             tr = None
             grads = ag.grad(y, leaves, create_graph=True, allow_unused=True)
@@ -281,6 +364,77 @@ class Expression:
                 else "f′ has no value here"
             )
         return Point(x, value, gradient["x"], second, gradient, tr, why, slope_why)
+
+    def forward(
+        self,
+        x: float,
+        params: Mapping[str, float] | None = None,
+        seed: str = "x",
+        *,
+        trace: bool = False,
+    ) -> ForwardPoint:
+        """One forward-mode pass (dual numbers) seeded on x or a parameter: ∂f/∂seed, with the
+        ForwardTrace when asked (the same nodes, in the same order, as at()'s trace)."""
+        if seed != "x" and seed not in self.params:
+            have = ", ".join(["x", *self.params])
+            raise ValueError(f"cannot seed on {seed!r}: the inputs are {have}")
+        params = params or {}
+        x = float(x)
+        leaves = [Tensor(x, name="x")]
+        leaves += [Tensor(float(params.get(p, DEFAULT_PARAM)), name=p) for p in self.params]
+        seeds = tuple(Tensor(1.0 if t.name == seed else 0.0) for t in leaves)
+
+        undefined: list[Any] = []
+
+        def f(xt: Tensor, *values: Tensor) -> Tensor:
+            y, mask, _ = self._evaluate(xt, dict(zip(self.params, values, strict=True)))
+            undefined.append(_anywhere(mask))
+            return y
+
+        result = ag.jvp(f, tuple(leaves), seeds, trace=trace)
+        value, tangent = result[0].item(), result[1].item()
+        tr = self._whole(result[2], leaves) if trace else None
+        if undefined[0] or math.isnan(value):
+            # no value (a domain error, a pole), no derivative: as at() says
+            value = tangent = math.nan
+            tr = _undefined_tangents(tr) if tr is not None else None
+        if tr is not None:
+            names = self._names(tr) if self.definitions else {}
+            tr = dataclasses.replace(tr, seed=seed, names=names)
+        return ForwardPoint(x, seed, value, tangent, tr)
+
+    def _whole(self, trace: ForwardTrace, leaves: list[Tensor]) -> ForwardTrace:
+        """The recorded trace, or, when nothing depends on an input (the recorder then saw no
+        op), the whole constant graph, as at() shows it."""
+        if len(trace.nodes) > 1 or trace.nodes[0].kind != "const":
+            return trace
+        env = dict(zip(self.params, leaves[1:], strict=True))
+        return _forward_constant(self._constant_trace(leaves[0], env))
+
+    def forward_partials(
+        self, x: float, params: Mapping[str, float] | None = None
+    ) -> dict[str, float]:
+        """Every partial derivative by forward mode: one pass per input (x, then each
+        parameter), where reverse mode needs one pass for all of them."""
+        return {name: self.forward(x, params, name).tangent for name in ("x", *self.params)}
+
+    def forward_over_reverse(self, x: float, params: Mapping[str, float] | None = None) -> float:
+        """f''(x) the other way round from at(): one forward pass (seeded on x) through the
+        reverse-mode derivative, the jvp of f'. Undefined where f is."""
+        params = params or {}
+        env = {p: Tensor(float(params.get(p, DEFAULT_PARAM)), name=p) for p in self.params}
+
+        def derivative(xt: Tensor) -> Tensor:
+            y = self._run(xt, env)[-1]
+            if not y.requires_grad:
+                return Tensor(0.0)
+            (dy,) = ag.grad(y, [xt], create_graph=True, allow_unused=True)
+            return Tensor(0.0) if dy is None else dy
+
+        xt = Tensor(float(x), requires_grad=True, name="x")
+        _, second = ag.jvp(derivative, (xt,), (Tensor(1.0),))
+        y, undefined, _ = self._evaluate(Tensor(float(x)), env)
+        return math.nan if _anywhere(undefined) or math.isnan(y.item()) else second.item()
 
     def sample(
         self, xs: Any, params: Mapping[str, float] | None = None, *, derivatives: int = 2
@@ -342,8 +496,17 @@ class Expression:
         stack_ids: list[int] = []
         nodes: list[TraceNode] = []
         edges: list[TraceEdge] = []
+        kept: dict[str, int] = {}
+        names: dict[int, str] = {}
         for ins, tensor in zip(self._program, self._record(xt, env, record), strict=True):
             kind = ins[0]
+            if kind == "s":
+                kept[ins[1]] = stack_ids.pop()
+                names.setdefault(kept[ins[1]], display_name(ins[1]))
+                continue
+            if kind == "r":
+                stack_ids.append(kept[ins[1]])
+                continue
             if kind == "f":
                 n = ins[2]
                 parents = tuple(stack_ids[-n:])
@@ -363,29 +526,104 @@ class Expression:
             stack_ids.append(node_id)
         out = stack_ids[-1]
         nodes[out] = dataclasses.replace(nodes[out], is_output=True)
-        return BackwardTrace(nodes=tuple(nodes), edges=tuple(edges), output=out)
+        return BackwardTrace(nodes=tuple(nodes), edges=tuple(edges), output=out, names=names)
+
+    def _names(self, trace: BackwardTrace | ForwardTrace) -> dict[int, str]:
+        """The trace ids of the defined values (u in "u = x + x; ..."), by display name.
+
+        The engine numbers a trace's nodes in creation order, and this program created them:
+        x, the parameters, then one tensor per constant or op instruction. Replaying the program
+        on creation numbers instead of tensors finds each definition's node; if the trace does
+        not match that replay, no names are given rather than wrong ones."""
+        # (op, inputs, needs grad) per created tensor; a result of constants only is a leaf
+        created: list[tuple[str, tuple[int, ...], bool]] = [("leaf", (), True)] * (
+            1 + len(self.params)
+        )
+        index = {p: 1 + i for i, p in enumerate(self.params)}
+        stack: list[int] = []
+        kept: dict[str, int] = {}
+        for ins in self._program:
+            kind = ins[0]
+            if kind in ("c", "f"):
+                n = ins[2] if kind == "f" else 0
+                args = tuple(stack[len(stack) - n :])
+                del stack[len(stack) - n :]
+                grad = any(created[a][2] for a in args)
+                created.append((ins[3], args, True) if grad else ("leaf", (), False))
+                stack.append(len(created) - 1)
+            elif kind == "s":
+                kept[ins[1]] = stack.pop()
+            else:
+                stack.append(0 if kind == "x" else index[ins[1]] if kind == "p" else kept[ins[1]])
+        reachable, todo = set(), [stack[-1]]
+        while todo:
+            k = todo.pop()
+            if k not in reachable:
+                reachable.add(k)
+                todo.extend(created[k][1])
+        order = {k: i for i, k in enumerate(sorted(reachable))}
+        if len(order) != len(trace.nodes) or any(
+            trace.nodes[i].op != created[k][0] for k, i in order.items()
+        ):
+            return {}
+        names: dict[int, str] = {}
+        for name, k in kept.items():
+            if k in order and trace.nodes[order[k]].kind != "input":
+                names.setdefault(order[k], display_name(name))
+        return names
 
     def _record(self, xt: Tensor, env: Mapping[str, Tensor], record: list[Tensor]) -> list:
         self._run(xt, env, record)
         return record
 
-    def to_pytorch(self, x: float = 2.0, params: Mapping[str, float] | None = None) -> str:
-        """Equivalent PyTorch source, as text for students to copy. Never executed here."""
-        return pytorch_source(self.tree, self.params, x, params)
+    def to_pytorch(
+        self,
+        x: float = 2.0,
+        params: Mapping[str, float] | None = None,
+        *,
+        tail: list[str] | None = None,
+        mode: str = "reverse",
+        seed: str = "x",
+    ) -> str:
+        """Equivalent PyTorch source, as text for students to copy. Never executed here.
+        Definitions are lines of f; ``tail`` replaces the lines after ``y = f(...)``.
+        mode="forward": forward mode (torch.func.jvp per input, forward_ad dual numbers)."""
+        if seed != "x" and seed not in self.params:
+            seed = "x"
+        return pytorch_source(
+            self.tree,
+            self.params,
+            x,
+            params,
+            self.definitions,
+            uses_x=self.uses_x,
+            tail=tail,
+            mode=mode,
+            seed=seed,
+        )
 
 
 def _undefined_gradients(trace: BackwardTrace) -> BackwardTrace:
     """The trace of a point where f has no value: the same graph and values, but every gradient
     undefined (nan), and every local derivative of an op that has no value there, so the graph
     view and the step-through agree with the readouts."""
-    undefined = {n.id for n in trace.nodes if np.isnan(np.asarray(n.value)).any()}
     nan = np.float64(math.nan)
     # The seed stays: ∂f/∂f = 1 whenever the pass ran, defined or not.
     nodes = tuple(
         n if n.is_output or n.grad is None else dataclasses.replace(n, grad=nan)
         for n in trace.nodes
     )
-    edges = tuple(
+    return BackwardTrace(
+        nodes=nodes, edges=_undefined_edges(trace), output=trace.output, names=trace.names
+    )
+
+
+def _undefined_edges(trace: BackwardTrace | ForwardTrace) -> tuple[Any, ...]:
+    """The edges where f has no value: every contribution undefined, and the local derivative
+    of every op that has no value there."""
+    undefined = {n.id for n in trace.nodes if np.isnan(np.asarray(n.value)).any()}
+    nan = np.float64(math.nan)
+    return tuple(
         dataclasses.replace(
             e,
             local=nan if e.local is not None and e.dst in undefined else e.local,
@@ -393,7 +631,29 @@ def _undefined_gradients(trace: BackwardTrace) -> BackwardTrace:
         )
         for e in trace.edges
     )
-    return BackwardTrace(nodes=nodes, edges=edges, output=trace.output)
+
+
+def _forward_constant(trace: BackwardTrace) -> ForwardTrace:
+    """A constant expression's forward trace: every node constant, no tangent anywhere."""
+    nodes = tuple(
+        ForwardNode(
+            n.id, n.op, n.label, n.kind, n.value, None, n.parents, n.forward_order, n.is_output
+        )
+        for n in trace.nodes
+    )
+    edges = tuple(ForwardEdge(e.src, e.dst, e.arg_index, None, None) for e in trace.edges)
+    return ForwardTrace(nodes=nodes, edges=edges, output=trace.output)
+
+
+def _undefined_tangents(trace: ForwardTrace) -> ForwardTrace:
+    """As _undefined_gradients, for a forward pass: where f has no value, no tangent has one."""
+    nan = np.float64(math.nan)
+    # The seeds stay (1 and 0 are given, not computed), as backward keeps ∂f/∂f = 1.
+    nodes = tuple(
+        n if n.kind != "op" or n.tangent is None else dataclasses.replace(n, tangent=nan)
+        for n in trace.nodes
+    )
+    return dataclasses.replace(trace, nodes=nodes, edges=_undefined_edges(trace))
 
 
 def _anywhere(mask: Any) -> bool:
@@ -431,7 +691,8 @@ def parse_number(text: str) -> float:
 
 def parse(text: str) -> Expression:
     """Parse typed text. Raises ExprError (message, start, end, hint, text) on bad input."""
-    return Expression(text, parse_tree(text))
+    program = parse_program(text)
+    return Expression(text, program.tree, program.definitions)
 
 
-__all__ = ["ExprError", "Expression", "Point", "Samples", "parse", "parse_number"]
+__all__ = ["ExprError", "Expression", "ForwardPoint", "Point", "Samples", "parse", "parse_number"]

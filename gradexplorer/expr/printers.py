@@ -1,13 +1,33 @@
 """Three ways to write a syntax tree: canonical text (fully explicit, parses back to the same
-tree), pretty Unicode for display, and PyTorch source for students to copy (never executed)."""
+tree), pretty Unicode for display, and PyTorch source for students to copy (never executed).
+Definitions come first in each ("u = x + x; u^2 + 3*u"; in PyTorch, one line each)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from gradexplorer.expr.names import CONSTANTS, FUNCTIONS, GREEK_SYMBOLS, VARIABLE
-from gradexplorer.expr.nodes import BinOp, Call, Const, Neg, Node, Num, Param, Var, fold
+from gradexplorer.expr.names import (
+    CONSTANTS,
+    FUNCTIONS,
+    GREEK_SYMBOLS,
+    SUBSCRIPT_DIGITS,
+    VARIABLE,
+    display_name,
+)
+from gradexplorer.expr.nodes import (
+    BinOp,
+    Call,
+    Const,
+    Definition,
+    Neg,
+    Node,
+    Num,
+    Param,
+    Ref,
+    Var,
+    fold,
+)
 from gradexplorer.formatting import exact
 
 # Precedence levels, loosest first.
@@ -30,8 +50,19 @@ def _wrap(frag: _Frag, tighter_than: int) -> str:
 # ----- canonical ---------------------------------------------------------------------------
 
 
+STATEMENT_SEPARATOR = "; "
+
+
 def canonical(tree: Node) -> str:
     return fold(tree, _canonical).text
+
+
+def with_definitions(
+    definitions: Sequence[Definition], tree: Node, form: Callable[[Node], str], name=str
+) -> str:
+    """ "u = x + x; u^2 + 3*u": each definition, then the expression, in one printed form."""
+    heads = [f"{name(d.name)} = {form(d.value)}" for d in definitions]
+    return STATEMENT_SEPARATOR.join([*heads, form(tree)])
 
 
 def _canonical(node: Node, kids: list[_Frag]) -> _Frag:
@@ -39,7 +70,7 @@ def _canonical(node: Node, kids: list[_Frag]) -> _Frag:
         return _Frag(exact(node.value), ATOM, node)
     if isinstance(node, Var):
         return _Frag(VARIABLE, ATOM, node)
-    if isinstance(node, Const | Param):
+    if isinstance(node, Const | Param | Ref):
         return _Frag(node.name, ATOM, node)
     if isinstance(node, Neg):
         return _Frag("-" + _wrap(kids[0], UNARY), UNARY, node)
@@ -97,6 +128,8 @@ def _pretty(node: Node, kids: list[_Frag]) -> _Frag:
         return _Frag(CONSTANTS[node.name].symbol, ATOM, node)
     if isinstance(node, Param):
         return _Frag(GREEK_SYMBOLS.get(node.name, node.name), ATOM, node)
+    if isinstance(node, Ref):
+        return _Frag(display_name(node.name), ATOM, node)
     if isinstance(node, Neg):
         return _Frag("−" + _wrap(kids[0], UNARY), UNARY, node)
     if isinstance(node, Call):
@@ -131,6 +164,8 @@ def _pretty(node: Node, kids: list[_Frag]) -> _Frag:
     last = lt.rstrip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻")[-1]
     if first.isdigit() or first in ".−" or _ends_with_bare_root(left.node):
         return _Frag(f"{lt}·{rt}", PRODUCT, node)  # √x·(x+1): glued, √ would take it all
+    if _subscript_clash(lt, rt):
+        return _Frag(f"{lt} {rt}", PRODUCT, node)  # u₁ x: glued, u₁x would read as one word
     # x·x, x²·x and sin(ax)·x: these would read as a name or as a function's argument.
     glued_badly = last == first or _ends_with_call(left.node)
     if first.isalpha() and glued_badly and not _starts_with_function(right.node):
@@ -138,6 +173,22 @@ def _pretty(node: Node, kids: list[_Frag]) -> _Frag:
     if lt[-1].isalpha() and first.isalpha():
         return _Frag(f"{lt} {rt}", PRODUCT, node)
     return _Frag(lt + rt, PRODUCT, node)
+
+
+def _subscript_clash(left: str, right: str) -> bool:
+    """u₁ glued to a letter reads as one unknown word (u₁x, au₁): those need a '·'."""
+    if not right[:1].isalpha():
+        return False
+    head = right[: next((i for i, c in enumerate(right) if not _word_char(c)), len(right))]
+    end = len(left)
+    while end > 0 and _word_char(left[end - 1]):
+        end -= 1
+    tail = left[end:]
+    return bool(tail) and any(c in SUBSCRIPT_DIGITS for c in head + tail)
+
+
+def _word_char(c: str) -> bool:
+    return c.isalpha() or c in SUBSCRIPT_DIGITS
 
 
 def _is_division(node: Node) -> bool:
@@ -175,8 +226,18 @@ def python_name(param: str) -> str:
     return param + "_" if param == "lambda" else param
 
 
-def torch_expression(tree: Node) -> str:
-    return fold(tree, _torch).text
+def torch_expression(tree: Node, constant_names: frozenset[str] = frozenset()) -> str:
+    """The tree as Python over torch; constant_names: defined names that hold plain numbers."""
+    return _torch_fragment(tree, constant_names).text
+
+
+def _torch_fragment(tree: Node, constant_names: frozenset[str]) -> _Frag:
+    def combine(node: Node, kids: list[_Frag]) -> _Frag:
+        if isinstance(node, Ref):
+            return _Frag(python_name(node.name), ATOM, node, const=node.name in constant_names)
+        return _torch(node, kids)
+
+    return fold(tree, combine)
 
 
 def _torch(node: Node, kids: list[_Frag]) -> _Frag:
@@ -213,27 +274,84 @@ def pytorch_source(
     params: tuple[str, ...],
     x: float = 2.0,
     values: Mapping[str, float] | None = None,
+    definitions: Sequence[Definition] = (),
+    *,
+    uses_x: bool | None = None,
+    tail: Sequence[str] | None = None,
+    mode: str = "reverse",
+    seed: str = "x",
 ) -> str:
-    """A small, runnable PyTorch program that computes the function and its derivative, at x
-    and the given parameter values (1.0 for those not given, as everywhere)."""
+    """A small, runnable PyTorch program that computes the function and its derivatives, at x
+    and the given parameter values (1.0 for those not given, as everywhere): by reverse mode
+    (backward), or with mode="forward" by forward mode, one torch.func.jvp pass per input, and
+    the pass seeded on `seed` again with the dual numbers of torch.autograd.forward_ad.
+    Definitions are lines of f. ``tail`` replaces what follows ``y = f(...)`` in reverse mode
+    (the backward call and prints)."""
+    if mode not in ("reverse", "forward"):
+        raise ValueError(f"mode is 'reverse' or 'forward', not {mode!r}")
     values = values or {}
-    body = torch_expression(tree)
-    uses_x = fold(tree, lambda n, k: isinstance(n, Var) or any(k))
+    constants: set[str] = set()
+    steps = []
+    for d in definitions:
+        frag = _torch_fragment(d.value, frozenset(constants))
+        if frag.const:
+            constants.add(d.name)
+        steps.append(f"    {python_name(d.name)} = {frag.text}")
+    body = torch_expression(tree, frozenset(constants))
+    if uses_x is None:
+        uses_x = fold(tree, lambda n, k: isinstance(n, Var) or any(k))
     if not uses_x:
         body = f"{body} + 0 * x  # the function does not depend on x"
     names = [python_name(p) for p in params]
     signature = ", ".join(["x", *names])
-    lines = ["import math", "", "import torch", "", "", f"def f({signature}):"]
-    lines.append(f"    return {body}")
-    lines += ["", ""]
-    lines.append(f"x = torch.tensor({float(x)!r}, dtype=torch.float64, requires_grad=True)")
+    lines = ["import math", "", "import torch"]
+    if mode == "forward":
+        lines += ["import torch.autograd.forward_ad as fwAD", "from torch.func import jvp"]
+    lines += ["", "", f"def f({signature}):", *steps, f"    return {body}", "", ""]
+    grad = ", requires_grad=True" if mode == "reverse" else ""
+    lines.append(f"x = torch.tensor({float(x)!r}, dtype=torch.float64{grad})")
     for param, name in zip(params, names, strict=True):
         value = float(values.get(param, 1.0))
-        lines.append(f"{name} = torch.tensor({value!r}, dtype=torch.float64, requires_grad=True)")
+        lines.append(f"{name} = torch.tensor({value!r}, dtype=torch.float64{grad})")
+    if mode == "forward":
+        return "\n".join(lines + _forward_lines(["x", *names], python_name(seed))) + "\n"
     lines.append(f"y = f({signature})")
-    lines.append("y.backward()")
-    lines.append('print("f(x) =", y.item())')
-    lines.append('print("df/dx =", x.grad.item())')
-    for name in names:
-        lines.append(f'print("df/d{name} =", {name}.grad.item())')
+    if tail is None:
+        tail = ["y.backward()", 'print("f(x) =", y.item())', 'print("df/dx =", x.grad.item())']
+        tail += [f'print("df/d{name} =", {name}.grad.item())' for name in names]
+    lines.extend(tail)
     return "\n".join(lines) + "\n"
+
+
+def _forward_lines(inputs: list[str], seed: str) -> list[str]:
+    """Forward mode: one jvp per input, its tangent 1 on that input and 0 on the others; then
+    the pass the graph shows (seeded on `seed`) with dual numbers."""
+    args = ", ".join(inputs) + ("," if len(inputs) == 1 else "")
+    lines = [
+        f"inputs = ({args})",
+        "",
+        "",
+        "def seeded(k):",
+        '    """Tangents for one forward pass: 1 on input k, 0 on every other input."""',
+        "    return tuple(torch.ones_like(v) if i == k else torch.zeros_like(v)"
+        " for i, v in enumerate(inputs))",
+        "",
+        "",
+        f"# Forward mode: one pass per input ({len(inputs)} here); reverse mode needs one in all.",
+    ]
+    for k, name in enumerate(inputs):
+        target = "y" if k == 0 else "_"
+        lines.append(f"{target}, df_d{name} = jvp(f, inputs, seeded({k}))")
+    lines.append('print("f(x) =", y.item())')
+    lines += [f'print("df/d{name} =", df_d{name}.item())' for name in inputs]
+    duals = ", ".join(
+        f"fwAD.make_dual({n}, torch.ones_like({n}))" if n == seed else n for n in inputs
+    )
+    lines += [
+        "",
+        f"# The pass seeded on {seed} with dual numbers: every value carries its tangent.",
+        "with fwAD.dual_level():",
+        f"    value, tangent = fwAD.unpack_dual(f({duals}))",
+        f'    print("dual numbers: f =", value.item(), "and df/d{seed} =", tangent.item())',
+    ]
+    return lines

@@ -1,4 +1,5 @@
-"""Step through the forward or the backward pass of the current point, one node at a time.
+"""Step through the backward pass, the forward pass or forward mode (tangents) of the current
+point, one node at a time.
 
 The step-through itself (which pass, which step, what the graph highlights, the words) lives in
 the model (``model.step``, a StepFrame from the Qt-free lessons.step_through); the graph view
@@ -23,22 +24,29 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gradexplorer.lessons.replay import ALGORITHMS, NOTEBOOK, RECURSIVE, TITLES, TOPOLOGICAL
 from gradexplorer.lessons.step_through import (
     BACKWARD,
     FORWARD,
     INTRO_FORMULA,
     INTRO_WORDS,
     MODES,
+    TANGENT,
     Mode,
     StepFrame,
 )
-from gradexplorer.lessons.stepper import BackwardStepper, ForwardStepper
+from gradexplorer.lessons.stepper import BackwardStepper, ForwardStepper, TangentStepper
 from gradexplorer.ui.commands import Command, Commands
+from gradexplorer.ui.comparison_table import ComparisonTable
 from gradexplorer.ui.model import ExplorerModel
 
 __all__ = ["BACKWARD", "FORWARD", "StepperDock", "StepperPanel"]
 
-MODE_TITLES = {BACKWARD: "Backward pass (gradients)", FORWARD: "Forward pass (values)"}
+MODE_TITLES = {
+    BACKWARD: "Backward pass (gradients)",
+    FORWARD: "Forward pass (values)",
+    TANGENT: "Forward mode (tangents)",
+}
 DEFAULT_SECONDS = 1.5
 MIN_SECONDS, MAX_SECONDS = 0.1, 10.0
 TEXT_SPACING = 4
@@ -47,6 +55,22 @@ SPEED_FACTOR = 1.5
 
 def _step(id_: str, text: str, handler: str, keys: tuple[str, ...], tip: str, section: int):
     return Command(f"step.{id_}", text, "step", keys, handler, tip, section)
+
+
+def _algorithm(name: str, text: str, key: str, tip: str) -> Command:
+    """A choice of the backward pass the step-through replays (one of a radio group)."""
+    return Command(
+        f"step.algorithm.{name}",
+        text,
+        "step",
+        (key,),
+        f"use_{name}",
+        tip,
+        5,
+        checkable=True,
+        checked=f"{name}_chosen",
+        group="backward_algorithm",
+    )
 
 
 class StepperPanel(QWidget):
@@ -68,6 +92,32 @@ class StepperPanel(QWidget):
             ("Ctrl+F",),
             "Replay forward node by node: values from the inputs to the output",
             0,
+        ),
+        _step(
+            "tangent",
+            "Step through forward &mode (tangents)",
+            "start_tangent",
+            ("Ctrl+Shift+F",),
+            "Forward-mode AD node by node: each value with its tangent, Σ local × input tangent",
+            0,
+        ),
+        _algorithm(
+            TOPOLOGICAL,
+            "Backward: &correct (topological)",
+            "Alt+1",
+            "Each node once, after all its uses: what autograd (and PyTorch) does",
+        ),
+        _algorithm(
+            NOTEBOOK,
+            "Backward: the notebook's &recursive backward",
+            "Alt+2",
+            "A recursion that adds a fresh 1 at every node it enters (dy/dx = 16 for x² + 3x)",
+        ),
+        _algorithm(
+            RECURSIVE,
+            "Backward: recursive &without waiting",
+            "Alt+3",
+            "micrograd before its fix: a node pushes before all its uses have arrived",
         ),
         _step("next", "&Next step", "step_forward", ("Ctrl+Right",), "One step forward", 10),
         _step("back", "Pre&vious step", "step_back", ("Ctrl+Left",), "One step back", 10),
@@ -100,6 +150,7 @@ class StepperPanel(QWidget):
         self.set_speed(DEFAULT_SECONDS)
         self.dock = StepperDock(self)
         model.stepChanged.connect(self._on_step)
+        model.backwardAlgorithmChanged.connect(self._show_algorithm)
         self._refresh()
 
     # ----------------------------------------------------------------- widgets
@@ -112,6 +163,8 @@ class StepperPanel(QWidget):
         self.mode_combo.currentIndexChanged.connect(
             lambda i: self.start(self.mode_combo.itemData(i))
         )
+        self.algorithm_combo = self._algorithm_combo()
+        self.comparison = ComparisonTable()
         self.buttons: dict[str, QToolButton] = {}
         for name, text, icon, slot in (
             ("start", "Start", sp.SP_MediaSkipBackward, self.to_start),
@@ -153,12 +206,16 @@ class StepperPanel(QWidget):
         layout.setContentsMargins(6, 4, 6, 4)
         layout.setSpacing(4)
         layout.addLayout(self._transport_row())
-        layout.addWidget(self._text_area(), 1)
+        text_row = QHBoxLayout()
+        text_row.addWidget(self._text_area(), 3)
+        text_row.addWidget(self.comparison, 2)
+        layout.addLayout(text_row, 1)
 
     def _transport_row(self) -> QHBoxLayout:
         row = QHBoxLayout()
         row.setSpacing(4)
         row.addWidget(self.mode_combo)
+        row.addWidget(self.algorithm_combo)
         for name in ("start", "back", "play", "next", "end"):
             row.addWidget(self.buttons[name])
         row.addSpacing(8)
@@ -230,8 +287,13 @@ class StepperPanel(QWidget):
             ("exit", "step.exit"),
         ):
             self.buttons[name].setToolTip(commands.tooltip(command))
-        keys = (commands.tooltip("step.backward"), commands.tooltip("step.forward"))
-        self.mode_combo.setToolTip(f"{keys[0]}; {keys[1]}")
+        keys = [commands.tooltip(f"step.{m}") for m in ("backward", "forward", "tangent")]
+        self.mode_combo.setToolTip("; ".join(keys))
+        self.algorithm_combo.setToolTip(
+            "Which backward pass to step through:\n"
+            + "\n".join(commands.tooltip(f"step.algorithm.{a}") for a in ALGORITHMS)
+        )
+        self._model.backwardAlgorithmChanged.connect(lambda *_: commands.refresh())
 
     def sizeHint(self) -> QSize:
         return QSize(super().sizeHint().width(), self._needed_height())
@@ -241,7 +303,8 @@ class StepperPanel(QWidget):
 
     def _needed_height(self) -> int:
         controls = max(self.mode_combo.sizeHint().height(), self.play_button.sizeHint().height())
-        return controls + self.text_height() + 16
+        table = 0 if self.comparison.isHidden() else self.comparison.needed_height()
+        return controls + max(self.text_height(), table) + 16
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -258,7 +321,7 @@ class StepperPanel(QWidget):
         return self._mode
 
     @property
-    def stepper(self) -> BackwardStepper | ForwardStepper | None:
+    def stepper(self) -> BackwardStepper | ForwardStepper | TangentStepper | None:
         """The Qt-free stepper behind the model's step-through (None when not stepping)."""
         through = self._model.step_through
         return None if through is None else through.stepper
@@ -282,6 +345,55 @@ class StepperPanel(QWidget):
     def seconds_per_step(self) -> float:
         return self._timer.interval() / 1000.0
 
+    # ----------------------------------------------------------------- the backward algorithm
+    def _algorithm_combo(self) -> QComboBox:
+        combo = QComboBox(objectName="stepperAlgorithm")
+        for algorithm in ALGORITHMS:
+            combo.addItem(TITLES[algorithm][0].upper() + TITLES[algorithm][1:], algorithm)
+        combo.setAccessibleName("Backward algorithm")
+        combo.currentIndexChanged.connect(lambda i: self.use_algorithm(combo.itemData(i)))
+        return combo
+
+    @property
+    def algorithm(self) -> str:
+        return self._model.backward_algorithm
+
+    def use_algorithm(self, algorithm: str) -> None:
+        """Step through backward with this algorithm, from the start."""
+        self._model.set_backward_algorithm(str(algorithm))  # restarts a backward step-through
+        if self.active and self._mode == BACKWARD:
+            self._show_dock()
+        else:
+            self.start(BACKWARD)
+
+    def use_topological(self, _checked: bool = True) -> None:
+        self.use_algorithm(TOPOLOGICAL)
+
+    def use_notebook(self, _checked: bool = True) -> None:
+        self.use_algorithm(NOTEBOOK)
+
+    def use_recursive(self, _checked: bool = True) -> None:
+        self.use_algorithm(RECURSIVE)
+
+    @property
+    def topological_chosen(self) -> bool:
+        return self.algorithm == TOPOLOGICAL
+
+    @property
+    def notebook_chosen(self) -> bool:
+        return self.algorithm == NOTEBOOK
+
+    @property
+    def recursive_chosen(self) -> bool:
+        return self.algorithm == RECURSIVE
+
+    def _show_algorithm(self, algorithm: str) -> None:
+        i = self.algorithm_combo.findData(algorithm)
+        if self.algorithm_combo.currentIndex() != i:
+            self.algorithm_combo.blockSignals(True)
+            self.algorithm_combo.setCurrentIndex(i)
+            self.algorithm_combo.blockSignals(False)
+
     # ----------------------------------------------------------------- commands
     def start(self, mode: str | None = None) -> None:
         """Begin (or restart) stepping in ``mode`` from before the first step."""
@@ -289,12 +401,7 @@ class StepperPanel(QWidget):
         if mode not in MODES:
             raise ValueError(f"unknown step-through mode {mode!r}")
         self.pause()
-        self._mode = mode  # type: ignore[assignment]
-        i = self.mode_combo.findData(mode)
-        if self.mode_combo.currentIndex() != i:
-            self.mode_combo.blockSignals(True)
-            self.mode_combo.setCurrentIndex(i)
-            self.mode_combo.blockSignals(False)
+        self._show_mode(mode)  # type: ignore[arg-type]
         self._show_dock()
         self._move(lambda: self._model.start_stepping(self._mode))
         self.setFocus()  # so Space plays at once
@@ -304,6 +411,9 @@ class StepperPanel(QWidget):
 
     def start_forward(self) -> None:
         self.start(FORWARD)
+
+    def start_tangent(self) -> None:
+        self.start(TANGENT)
 
     def exit(self) -> None:
         """Leave step-through: the graph shows the live numbers again."""
@@ -417,7 +527,17 @@ class StepperPanel(QWidget):
         if frame is None or (restarted and not self._moving):
             self._timer.stop()
         self._last_position = -1 if frame is None else frame.position
+        if frame is not None and frame.mode != self._mode and frame.mode in MODES:
+            self._show_mode(frame.mode)  # started elsewhere (a lesson, another panel)
         self._refresh()
+
+    def _show_mode(self, mode: Mode) -> None:
+        self._mode = mode
+        i = self.mode_combo.findData(mode)
+        if self.mode_combo.currentIndex() != i:
+            self.mode_combo.blockSignals(True)
+            self.mode_combo.setCurrentIndex(i)
+            self.mode_combo.blockSignals(False)
 
     def _refresh(self) -> None:
         frame = self._model.step
@@ -448,6 +568,11 @@ class StepperPanel(QWidget):
         else:
             self.formula_label.setText(frame.formula)
             self.explanation_label.setText(frame.explanation)
+        shown = (self.comparison.isHidden(), self.comparison.table.rowCount())
+        self.comparison.show_frame(frame)
+        if shown != (self.comparison.isHidden(), self.comparison.table.rowCount()):
+            self.updateGeometry()  # the table came, went or has other rows: another height
+        self.algorithm_combo.setEnabled(self._mode == BACKWARD)
 
 
 class StepperDock(QDockWidget):

@@ -19,6 +19,7 @@ from gradexplorer.lessons.session.state import (
     FORMAT_NAME,
     FORMAT_VERSION,
     DescentSettings,
+    GraphSettings,
     ParamState,
     SessionState,
     Toggles,
@@ -46,8 +47,11 @@ _TOP_KEYS = (
     "view",
     "toggles",
     "descent",
+    "graph",
 )
-_OPTIONAL_KEYS = ("expect",)  # a preset's promised values (presets.py)
+_ADDED_IN = {"graph": 3}  # a field a version before this one did not have: it takes its default
+# a preset's promised values and the backward algorithm its step-through starts with
+_OPTIONAL_KEYS = ("expect", "algorithm")
 _TOGGLES = tuple(f.name for f in fields(Toggles))
 _VERSION_1_TOGGLES = ("show_tangent", "show_graph")  # saved by version 1, never read
 
@@ -72,13 +76,14 @@ def session_from_dict(data: Any, *, check_expression: bool = True) -> SessionSta
     A preset's "expect" block (the values it promises, see presets.py) is allowed and ignored
     here, so a preset file opens like any saved session."""
     version = _check_header(data)
-    missing = [k for k in _TOP_KEYS if k not in data]
+    keys = tuple(k for k in _TOP_KEYS if _ADDED_IN.get(k, 1) <= version)
+    missing = [k for k in keys if k not in data]
     if missing:
         raise SessionError(
             f"The session is missing {_plural(len(missing), 'field')}: {', '.join(missing)}.",
             hint="The file may be truncated or edited by hand.",
         )
-    extra = sorted(str(k) for k in data if k not in _TOP_KEYS and k not in _OPTIONAL_KEYS)
+    extra = sorted(str(k) for k in data if k not in keys and k not in _OPTIONAL_KEYS)
     if extra:
         raise SessionError(
             f"The session has unknown {_plural(len(extra), 'field')}: {', '.join(extra)}."
@@ -97,6 +102,7 @@ def session_from_dict(data: Any, *, check_expression: bool = True) -> SessionSta
         view=None if view is None else _json_numbers(view, 4, "view"),  # type: ignore[arg-type]
         toggles=_toggles(data["toggles"], version),
         descent=_descent(data["descent"]),
+        graph=_graph(data["graph"]) if "graph" in keys else GraphSettings(),
         title=_json_text(data["title"], "title"),
         note=_json_text(data["note"], "note"),
     )
@@ -166,6 +172,15 @@ def _descent(raw: Any) -> DescentSettings:
     if isinstance(direction, bool) or not isinstance(direction, int):
         raise SessionError(f"descent.direction must be -1 or 1, found {short(direction)}.")
     return DescentSettings(obj["target"], finite(obj["lr"], "descent.lr"), direction)
+
+
+def _graph(raw: Any) -> GraphSettings:
+    obj = _object(raw, "graph")
+    _exact_keys(obj, ("mode", "seed"), "graph")
+    for name in ("mode", "seed"):
+        if not isinstance(obj[name], str):
+            raise SessionError(f"graph.{name} must be text, found {kind(obj[name])}.")
+    return GraphSettings(obj["mode"], obj["seed"])
 
 
 def session_from_json(text: str | bytes, *, check_expression: bool = True) -> SessionState:
