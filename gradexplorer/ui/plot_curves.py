@@ -23,7 +23,7 @@ class ExtraCurves:
         self.taylor_item = pg.PlotCurveItem(name="Taylor polynomial", antialias=True)
         self.second_item = pg.PlotCurveItem(name="g(x)", antialias=True)
         self.second_tangent = pg.PlotCurveItem(name="tangent of g", antialias=True)
-        self.second_point = pg.ScatterPlotItem(size=10)
+        self.second_point = pg.ScatterPlotItem(size=10, useCache=False)  # vector in exports
         for z, item in enumerate(
             (self.second_item, self.second_tangent, self.taylor_item, self.second_point)
         ):
@@ -42,7 +42,7 @@ class ExtraCurves:
             return
         xs, ys = taylor_curve(polynomial, view)
         self.taylor_item.setData(xs, ys, connect="finite")
-        self.taylor_item.opts["name"] = polynomial.name().replace("(x)", "(x), Taylor")
+        self.taylor_item.opts["name"] = f"Taylor {polynomial.name()}"
         self.taylor_item.setVisible(True)
 
     def show_second(self, second: SecondData | None, view: View) -> None:

@@ -63,7 +63,9 @@ class PointMarks(QObject):
 
     def __init__(self, plot: pg.PlotItem) -> None:
         super().__init__()
-        self.spots = pg.ScatterPlotItem(hoverable=True, tip=_tip, pxMode=True)
+        # drawn symbol by symbol (at most MAX_SHOWN), not from a pixmap atlas: a picture
+        # export stays vector graphics
+        self.spots = pg.ScatterPlotItem(hoverable=True, tip=_tip, pxMode=True, useCache=False)
         self.poles = pg.PlotCurveItem()  # dashed verticals where f runs off to ±∞
         self.jumps = pg.PlotCurveItem()  # dotted verticals between a jump's two limits
         self.intervals = pg.PlotCurveItem()  # zeros and plateaus, along the curve

@@ -103,7 +103,7 @@ class PointsPanel(QGroupBox):
         self._model = model
         self.show_check = QCheckBox("markers", objectName="pointsShowCheck")
         self.wide_check = QCheckBox("wider search", objectName="pointsWideCheck")
-        self.trace_check = QCheckBox("trace", objectName="pointsTraceCheck")
+        self.trace_check = QCheckBox("trace (keys stop at points)", objectName="pointsTraceCheck")
         self.list = QListWidget(objectName="pointsList")
         self.list.setAccessibleName("points of interest: click one to move x there")
         self.list.setUniformItemSizes(True)
@@ -121,17 +121,23 @@ class PointsPanel(QGroupBox):
         muted(self.more_label)
         for button in (self.previous_button, self.next_button):
             button.setFixedWidth(button.fontMetrics().horizontalAdvance("◀") * 4)
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        for w in (self.show_check, self.wide_check, self.trace_check):
-            row.addWidget(w)
-        row.addStretch(1)
-        row.addWidget(self.previous_button)
-        row.addWidget(self.next_button)
+        # two short rows: the side panel stays narrow enough for a 1024 px wide window
+        checks = QHBoxLayout()
+        checks.setContentsMargins(0, 0, 0, 0)
+        checks.addWidget(self.show_check)
+        checks.addWidget(self.wide_check)
+        checks.addStretch(1)
+        moves = QHBoxLayout()
+        moves.setContentsMargins(0, 0, 0, 0)
+        moves.addWidget(self.previous_button)
+        moves.addWidget(self.next_button)
+        moves.addWidget(self.trace_check)
+        moves.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(3)
-        layout.addLayout(row)
+        layout.addLayout(checks)
+        layout.addLayout(moves)
         layout.addWidget(self.list)
         layout.addWidget(self.more_label)
         layout.addWidget(self.here_label)
@@ -204,12 +210,11 @@ class PointsPanel(QGroupBox):
             item.setData(Qt.ItemDataRole.UserRole, p.x)
             item.setToolTip(p.why)
             self.list.addItem(item)
-        rows = min(max(self.list.count(), 1), LIST_ROWS)
-        self.list.setFixedHeight(
-            rows * self.list.sizeHintForRow(0) + 2 * self.list.frameWidth() + 2
-            if self.list.count()
-            else 0
-        )
+        rows = min(self.list.count(), LIST_ROWS)
+        if rows:
+            self.list.setFixedHeight(
+                rows * self.list.sizeHintForRow(0) + 2 * self.list.frameWidth()
+            )
         self.list.setVisible(self.list.count() > 0)
         self.more_label.setText(_more(found) if found is not None else "")
         self.more_label.setVisible(bool(self.more_label.text()))
