@@ -201,6 +201,11 @@ BREAKS: list[tuple[str, float, float, Callable[[], dict[str, list[float]]]]] = [
         },
     ),
     ("x/|x|", -4.3, 5.1, lambda: {JUMP: [0.0]}),
+    # relu's kinks: extrema where f′ jumps from one sign to the other and never vanishes
+    ("relu(x) - relu(2x - 2)", -4.3, 5.1, lambda: {ROOT: [2.0], MAXIMUM: [1.0]}),
+    ("x - 2 relu(x)", -5, 5, lambda: {ROOT: [0.0], MAXIMUM: [0.0]}),
+    ("relu(1 - x^2)", -3, 3, lambda: {MAXIMUM: [0.0]}),  # zeros on |x| ≥ 1 are intervals
+    ("max(x, 1 - x)", -4, 4, lambda: {MINIMUM: [0.5]}),
     (
         "sin(x) e^(-x/5)",
         -5,
