@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QGroupBox,
@@ -210,15 +210,25 @@ class PointsPanel(QGroupBox):
             item.setData(Qt.ItemDataRole.UserRole, p.x)
             item.setToolTip(p.why)
             self.list.addItem(item)
+        self._fit_list()
+        self.list.setVisible(self.list.count() > 0)
+        self.more_label.setText(_more(found) if found is not None else "")
+        self.more_label.setVisible(bool(self.more_label.text()))
+        self._say_where()
+
+    def _fit_list(self) -> None:
+        """As tall as its rows (up to LIST_ROWS), again when the font changes (presentation
+        mode, zoom): a height kept from the smaller font would show two rows of four."""
         rows = min(self.list.count(), LIST_ROWS)
         if rows:
             self.list.setFixedHeight(
                 rows * self.list.sizeHintForRow(0) + 2 * self.list.frameWidth()
             )
-        self.list.setVisible(self.list.count() > 0)
-        self.more_label.setText(_more(found) if found is not None else "")
-        self.more_label.setVisible(bool(self.more_label.text()))
-        self._say_where()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            QTimer.singleShot(0, self, self._fit_list)  # after the list has its new font too
+        super().changeEvent(event)
 
     def _on_item(self, item: QListWidgetItem) -> None:
         x = item.data(Qt.ItemDataRole.UserRole)

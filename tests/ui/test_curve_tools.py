@@ -261,7 +261,12 @@ def test_descent_ends_at_the_minimum_it_found(qtbot):
 def test_presentation_makes_the_markers_bigger(qtbot):
     window = make_window(qtbot, expression="x^2 + 3x")
     before = window.plot.marks._size
+    points = window.points_panel.list
+    small = points.height()
     window.commands["view.presentation"].trigger()
     assert window.plot.marks._size > 1.5 * before
+    # the list grows with its font: still every one of its four rows, no scrolling
+    qtbot.waitUntil(lambda: points.height() > 1.3 * small, timeout=2000)
+    assert points.height() >= 4 * points.sizeHintForRow(0)
     window.commands["view.presentation"].trigger()
     assert window.plot.marks._size == before
