@@ -11,19 +11,18 @@ from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from gradexplorer import formatting
 from gradexplorer.lessons.points import PointOfInterest, PointsFound
-from gradexplorer.ui.commands import Command, Commands
+from gradexplorer.ui.commands import Commands
 from gradexplorer.ui.controls import muted
+from gradexplorer.ui.curve_panel_parts import curve_commands, row, stack
 from gradexplorer.ui.model import ExplorerModel
 
 LIST_ROWS = 6  # visible rows before the list scrolls
@@ -45,8 +44,7 @@ GLYPH = {
 }
 
 
-def _command(id_: str, text: str, keys: tuple[str, ...], handler: str, tip: str, **kw) -> Command:
-    return Command(f"points.{id_}", text, "curve", keys, handler, tip, **kw)
+_command = curve_commands("points")
 
 
 class PointsPanel(QGroupBox):
@@ -122,25 +120,14 @@ class PointsPanel(QGroupBox):
         for button in (self.previous_button, self.next_button):
             button.setFixedWidth(button.fontMetrics().horizontalAdvance("◀") * 4)
         # two short rows: the side panel stays narrow enough for a 1024 px wide window
-        checks = QHBoxLayout()
-        checks.setContentsMargins(0, 0, 0, 0)
-        checks.addWidget(self.show_check)
-        checks.addWidget(self.wide_check)
-        checks.addStretch(1)
-        moves = QHBoxLayout()
-        moves.setContentsMargins(0, 0, 0, 0)
-        moves.addWidget(self.previous_button)
-        moves.addWidget(self.next_button)
-        moves.addWidget(self.trace_check)
-        moves.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 6, 8, 6)
-        layout.setSpacing(3)
-        layout.addLayout(checks)
-        layout.addLayout(moves)
-        layout.addWidget(self.list)
-        layout.addWidget(self.more_label)
-        layout.addWidget(self.here_label)
+        stack(
+            self,
+            row(self.show_check, self.wide_check, 1),
+            row(self.previous_button, self.next_button, self.trace_check, 1),
+            self.list,
+            self.more_label,
+            self.here_label,
+        )
 
     def _connect(self) -> None:
         m = self._model

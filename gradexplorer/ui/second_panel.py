@@ -8,25 +8,22 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from gradexplorer import formatting
 from gradexplorer.errors import ExprError
 from gradexplorer.lessons.session import MAX_EXPRESSION_CHARS
-from gradexplorer.ui.commands import Command, Commands
+from gradexplorer.ui.commands import Commands
+from gradexplorer.ui.curve_panel_parts import curve_commands, row, stack
 from gradexplorer.ui.curve_tools import SecondData
 from gradexplorer.ui.function_input import DEBOUNCE_MS, error_html
 from gradexplorer.ui.model import ExplorerModel
 
-
-def _command(id_: str, text: str, keys: tuple[str, ...], handler: str, tip: str, **kw) -> Command:
-    return Command(f"second.{id_}", text, "curve", keys, handler, tip, section=30, **kw)
+_command = curve_commands("second", section=30)
 
 
 class SecondPanel(QGroupBox):
@@ -76,20 +73,12 @@ class SecondPanel(QGroupBox):
     def _build(self) -> None:
         caption = QLabel("g(x) =")
         caption.setBuddy(self.edit)
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(caption)
-        row.addWidget(self.edit, 1)
-        below = QHBoxLayout()
-        below.setContentsMargins(0, 0, 0, 0)
-        below.addWidget(self.value_label, 1)
-        below.addWidget(self.swap_button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 6, 8, 6)
-        layout.setSpacing(3)
-        layout.addLayout(row)
-        layout.addWidget(self.error_label)
-        layout.addLayout(below)
+        stack(
+            self,
+            row(caption, (self.edit, 1)),
+            self.error_label,
+            row((self.value_label, 1), self.swap_button),
+        )
 
     def bind(self, commands: Commands) -> None:
         self.swap_button.setToolTip(commands.tooltip("second.swap"))

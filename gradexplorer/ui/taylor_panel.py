@@ -11,18 +11,17 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QSpinBox,
-    QVBoxLayout,
     QWidget,
 )
 
 from gradexplorer import formatting
 from gradexplorer.lessons.session import TAYLOR_MAX_ORDER
 from gradexplorer.lessons.taylor import TaylorPolynomial
-from gradexplorer.ui.commands import Command, Commands
+from gradexplorer.ui.commands import Commands
 from gradexplorer.ui.controls import muted
+from gradexplorer.ui.curve_panel_parts import curve_commands, row, stack
 from gradexplorer.ui.model import ExplorerModel
 
 CONNECTION = (
@@ -31,8 +30,7 @@ CONNECTION = (
 )
 
 
-def _command(id_: str, text: str, keys: tuple[str, ...], handler: str, tip: str, **kw) -> Command:
-    return Command(f"taylor.{id_}", text, "curve", keys, handler, tip, section=20, **kw)
+_command = curve_commands("taylor", section=20)
 
 
 class TaylorPanel(QGroupBox):
@@ -75,17 +73,13 @@ class TaylorPanel(QGroupBox):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.coefficients_label.setTextFormat(Qt.TextFormat.RichText)
         muted(self.note_label)
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.show_check)
-        row.addWidget(self.order_spin)
-        row.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 6, 8, 6)
-        layout.setSpacing(3)
-        layout.addLayout(row)
-        for w in (self.polynomial_label, self.coefficients_label, self.note_label):
-            layout.addWidget(w)
+        stack(
+            self,
+            row(self.show_check, self.order_spin, 1),
+            self.polynomial_label,
+            self.coefficients_label,
+            self.note_label,
+        )
 
     def bind(self, commands: Commands) -> None:
         self.show_check.setToolTip(commands.tooltip("taylor.show"))
