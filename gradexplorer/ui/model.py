@@ -100,6 +100,7 @@ class ExplorerModel(CurveToolsMixin, QObject):
     secondChanged = Signal(object)  # SecondData | None: g's curve and point
     secondErrorChanged = Signal(object)  # ExprError | None: the text typed for g
     tracingChanged = Signal(bool)
+    pointsPendingChanged = Signal(bool)  # True while the points wait for a drag to stop
 
     def __init__(
         self,

@@ -5,6 +5,13 @@ A mixin of ExplorerModel (which declares the signals and calls ``_announce_tools
 ``_announce``): the settings live in the SessionState (``second``, ``points``, ``taylor``), the
 derived overlays here (``points``, ``taylor``, ``second``), computed by the Qt-free
 curve_tools.py. Trace mode is an overlay too: not saved.
+
+The points of interest cost 5-80 ms (a scan, then Newton on every bracket), too much for each
+tick of a dragged parameter or pan: a change of the parameter values or of the view only marks
+them stale, and they are found POINTS_SETTLE_MS after the last such change (a new function or
+new settings: at once). Meanwhile ``points_pending`` is True (pointsPendingChanged: the plot
+hides markers that no longer sit on the curve). Reading ``model.points`` while stale finds
+them on the spot, so a caller never sees the old ones; views keep what pointsChanged gave.
 """
 
 from __future__ import annotations
@@ -12,6 +19,8 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QTimer
 
 from gradexplorer.errors import ExprError
 from gradexplorer.expr import Expression
@@ -40,18 +49,32 @@ else:
     _Base = object
 
 
+POINTS_SETTLE_MS = 120
+
+
 class CurveToolsMixin(_Base):
     _points: PointsFound | None = None
     _taylor: TaylorPolynomial | None = None
     _second: SecondData | None = None
     _second_error: ExprError | None = None
     _tracing = False
+    _points_stale = False  # the state changed since the points were found
+    _points_unsaid = False  # found on a read, not announced yet
+    _points_timer: QTimer | None = None
 
     # ----------------------------------------------------------------- read access
     @property
     def points(self) -> PointsFound | None:
         """The points of interest of f over the view (None when hidden or not found)."""
+        if self._points_stale:
+            self._points_stale = False
+            self._points_unsaid = self._find_points(self._state)
         return self._points
+
+    @property
+    def points_pending(self) -> bool:
+        """The parameters or the view changed and the points shown are not found again yet."""
+        return self._points_stale or self._points_unsaid
 
     @property
     def taylor(self) -> TaylorPolynomial | None:
@@ -145,9 +168,9 @@ class CurveToolsMixin(_Base):
 
     def move_to_point(self, direction: int) -> bool:
         """x to the next point of interest to the right (+1) or left (−1); False if none."""
-        if self._points is None:
+        if self.points is None:
             return False
-        stop = self._points.next_after(self._state.x, direction)
+        stop = self.points.next_after(self._state.x, direction)
         if stop is None:
             return False
         self.set_x_extending(stop)
@@ -155,10 +178,10 @@ class CurveToolsMixin(_Base):
 
     def _traced(self, x: float, target: float) -> float:
         """In trace mode, a step from x towards target stops at the first point on the way."""
-        if not self._tracing or self._points is None:
+        if not self._tracing or self.points is None:
             return target
         direction = 1 if target > x else -1
-        stop = self._points.next_after(x, direction)
+        stop = self.points.next_after(x, direction)
         if stop is not None and (stop - target) * direction <= 0:
             return stop
         return target
@@ -174,8 +197,10 @@ class CurveToolsMixin(_Base):
             self._recompute_second(new, curve=True)
         elif self._second is not None and (values or "x" in changed):
             self._recompute_second(new, curve=False)
-        if values or view_x or changed & {"expression", "points"}:
+        if old is None or changed & {"expression", "points"}:
             self._recompute_points(new)
+        elif values or view_x:
+            self._points_later()
         if values or changed & {"expression", "x", "taylor"}:
             self._recompute_taylor(new)
 
@@ -192,12 +217,42 @@ class CurveToolsMixin(_Base):
             self.secondChanged.emit(second)
 
     def _recompute_points(self, s: SessionState) -> None:
+        pending = self.points_pending
+        self._points_stale = self._points_unsaid = False
+        if self._points_timer is not None:
+            self._points_timer.stop()
+        if self._find_points(s) or pending:
+            self.pointsChanged.emit(self._points)
+        if pending:
+            self.pointsPendingChanged.emit(False)
+
+    def _find_points(self, s: SessionState) -> bool:
+        """Find the points for s; whether they differ from None-before-and-after."""
         found = None
         if self._expression is not None and s.view is not None:
             found = points_in_view(self._expression, s.param_values(), s.view, s.points)
-        if found is not None or self._points is not None:
-            self._points = found
-            self.pointsChanged.emit(found)
+        changed = found is not None or self._points is not None
+        self._points = found
+        return changed
+
+    def _points_later(self) -> None:
+        """Stale until the dragging stops (restarted by every change)."""
+        was_pending = self.points_pending
+        self._points_stale = True
+        if self._points_timer is None:
+            self._points_timer = QTimer(self, singleShot=True, interval=POINTS_SETTLE_MS)
+            self._points_timer.timeout.connect(self._points_settled)
+        self._points_timer.start()
+        if not was_pending:
+            self.pointsPendingChanged.emit(True)
+
+    def _points_settled(self) -> None:
+        if self._points_stale:
+            self._recompute_points(self._state)
+        elif self._points_unsaid:  # found early by a read: announce them now
+            self._points_unsaid = False
+            self.pointsChanged.emit(self._points)
+            self.pointsPendingChanged.emit(False)
 
     def _recompute_taylor(self, s: SessionState) -> None:
         poly = None

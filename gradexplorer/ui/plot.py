@@ -140,6 +140,7 @@ class PlotView(pg.PlotWidget):
         model.togglesChanged.connect(self._on_toggles)
         model.trailChanged.connect(self.show_trail)
         model.pointsChanged.connect(lambda found: self.marks.show(found, self._model.view_range))
+        model.pointsPendingChanged.connect(self.marks.set_pending)
         model.taylorChanged.connect(self._on_taylor)
         model.secondChanged.connect(self._on_second)
         self.marks.clicked.connect(model.set_x_extending)
@@ -163,7 +164,7 @@ class PlotView(pg.PlotWidget):
             self.show_point(self._model.point)
         if self._trail is not None:  # tangent lengths and far-point culling follow the view
             self._draw_trail()
-        self.marks.show(self._model.points, view)  # pole lines span the view, the note sits in it
+        self.marks.redraw(view)  # pole lines span the view, the note sits in it
         self.extra.redraw(view)
 
     def show_curve(self, curve: CurveData) -> None:

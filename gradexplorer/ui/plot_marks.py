@@ -77,6 +77,7 @@ class PointMarks(QObject):
         self._found: PointsFound | None = None
         self._view: View = (0.0, 1.0, 0.0, 1.0)
         self._shown: list[tuple[str, float, float]] = []
+        self._pending = False
         self.apply_theme(LIGHT)
 
     # ----------------------------------------------------------------- read back (tests)
@@ -88,6 +89,18 @@ class PointMarks(QObject):
         return self.more.toPlainText() if self.more.isVisible() else ""
 
     # ----------------------------------------------------------------- drawing
+    def set_pending(self, pending: bool) -> None:
+        """Hidden while f or the view moves and the points wait to be found again: markers
+        of the curve before would float off the curve now."""
+        self._pending = pending
+        for item in (self.spots, self.poles, self.jumps, self.intervals):
+            item.setVisible(not pending)
+        self._show_more(self._found, self._view)
+
+    def redraw(self, view: View) -> None:
+        """The points last shown, for a new view (the pole lines span it)."""
+        self.show(self._found, view)
+
     def show(self, found: PointsFound | None, view: View) -> None:
         self._found, self._view = found, view
         points = () if found is None else found.points
@@ -144,7 +157,7 @@ class PointMarks(QObject):
         )
         x0, x1, y0, y1 = view
         self.more.setPos(x0 + 0.01 * (x1 - x0), y0 + 0.02 * (y1 - y0))
-        self.more.setVisible(True)
+        self.more.setVisible(not self._pending)
 
     def _on_click(self, _item: object, spots: list, _event: object) -> None:
         if spots:

@@ -109,6 +109,7 @@ class PointsPanel(QGroupBox):
         self.here_label = QLabel(objectName="pointsHereLabel")
         self.previous_button = QPushButton("◀", objectName="pointsPreviousButton")
         self.next_button = QPushButton("▶", objectName="pointsNextButton")
+        self._found: PointsFound | None = None
         self._build()
         self._connect()
         self.show_points(model.points)
@@ -191,6 +192,7 @@ class PointsPanel(QGroupBox):
 
     # ----------------------------------------------------------------- model → panel
     def show_points(self, found: PointsFound | None) -> None:
+        self._found = found  # what x is compared with (model.points would find them anew)
         self.list.clear()
         for p in found.points if found is not None else ():
             item = QListWidgetItem(f"{GLYPH.get(p.kind, '•')}  {_row(p)}")
@@ -236,7 +238,7 @@ class PointsPanel(QGroupBox):
 
     def _say_where(self) -> None:
         """What x sits on, in words (empty between points)."""
-        found = self._model.points
+        found = self._found
         here = [] if found is None else found.at(self._model.x)
         if not here:
             self.here_label.setText("" if found is None or found.points else _none(self.shown))

@@ -45,11 +45,36 @@ def test_markers_are_where_the_model_says(qtbot):
 def test_poles_are_drawn_as_lines_not_markers_of_roots(qtbot):
     window = make_window(qtbot, expression="tan(x)")
     window.model.set_view_range(-4.5, 4.5, -10, 10)
+    # the view changed: the markers follow once it stops changing (points_settled)
+    qtbot.waitUntil(lambda: window.plot.marks.shown()[0][1] > -4.5, timeout=2000)
     kinds = [k for k, _, _ in window.plot.marks.shown()]
     assert kinds.count(poi.POLE) == 2 and kinds.count(poi.ROOT) == 3
     xs, ys = window.plot.marks.poles.getData()
     assert sorted(set(np.round(xs, 12))) == pytest.approx([-math.pi / 2, math.pi / 2])
     assert set(ys) == {-10.0, 10.0}  # from the bottom of the view to its top
+
+
+def test_a_dragged_parameter_finds_the_points_once_it_stops(qtbot):
+    """Finding the points costs up to ~80 ms: not on every tick of a drag. The roots of
+    x² − a are ±√a (closed form); while the drag goes on the markers keep the last ones,
+    reading model.points gives the current ones, and 120 ms after the last tick the plot
+    has them; in between the markers are hidden (they would float off the moved curve)."""
+    window = make_window(qtbot, expression="x^2 - a")
+    marks = window.plot.marks
+    emitted = []
+    window.model.pointsChanged.connect(emitted.append)
+    for a in np.linspace(1.0, 4.0, 16):
+        window.model.set_param("a", float(a))
+    assert emitted == []  # nothing found during the drag
+    assert window.model.points_pending and not marks.spots.isVisible()
+    roots = [p.x for p in window.model.points.of_kind(poi.ROOT)]
+    assert roots == pytest.approx([-2.0, 2.0], rel=1e-14)  # a read is never stale
+    qtbot.waitUntil(lambda: len(emitted) == 1, timeout=2000)
+    assert [x for k, x, _ in marks.shown() if k == poi.ROOT] == pytest.approx([-2.0, 2.0])
+    assert not window.model.points_pending and marks.spots.isVisible()
+    window.function_input.edit.setText("x^2 - 9")  # a new function: found at once
+    window.function_input.edit.returnPressed.emit()
+    assert [x for k, x, _ in marks.shown() if k == poi.ROOT] == pytest.approx([-3.0, 3.0])
 
 
 def test_clicking_a_marker_moves_x_there(qtbot):
