@@ -292,13 +292,16 @@ class GraphView(QGraphicsView):
         self._show_numbers()
         self._fit()
 
-    @staticmethod
-    def _display(trace: Any, collapsed: frozenset[int] = frozenset()) -> DisplayGraph:
-        """The boxes to draw; forward mode's seed always has its own box, where its tangent
-        of 1 enters the graph."""
-        keep = ()
+    def _display(self, trace: Any, collapsed: frozenset[int] = frozenset()) -> DisplayGraph:
+        """The boxes to draw. Some inputs always have their own box, never folded into a
+        subexpression's: x, whose gradient is the answer; forward mode's seed, where its
+        tangent of 1 enters; and the parameter descent moves."""
+        shown = {"x"}
         if isinstance(trace, ForwardTrace) and trace.seed is not None:
-            keep = [n.id for n in trace.nodes if n.kind == "input" and n.label == trace.seed]
+            shown.add(trace.seed)
+        if self._model is not None:
+            shown.add(self._model.state.descent.target)
+        keep = [n.id for n in trace.nodes if n.kind == "input" and n.label in shown]
         return graph_groups.build(trace, collapsed, keep)
 
     def _legible(self, trace: Any) -> tuple[frozenset[int], _Geometry]:

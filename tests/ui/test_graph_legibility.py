@@ -80,3 +80,19 @@ def test_the_graph_is_legible_and_nothing_overlaps(qtbot, name, presenting):
         assert not view.would_be_legible(candidate), sorted(candidate)
     if name != "default":
         assert view.node_count() >= 8, view.node_count()  # a picture of the structure
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1024, 600)])
+def test_x_and_the_descended_parameter_keep_their_own_boxes(qtbot, size):
+    """The review found the logistic-loss lesson drawing x and w inside one box: the boxes
+    whose gradients the lesson is about (∂f/∂x, and w, which descent moves) were hidden."""
+    from gradexplorer.lessons.presets import list_presets
+
+    window = make_window(qtbot, expression="x", x=0.0)
+    window.resize(*size)
+    (lesson,) = [p for p in list_presets() if p.name.endswith("logistic-loss")]
+    window.model.set_state(lesson.state)
+    settle(qtbot, window)
+    assert window.model.state.descent.target == "w"
+    inputs = {n["label"] for n in window.graph_view.node_summary() if n["kind"] == "input"}
+    assert {"x", "w"} <= inputs, inputs
