@@ -91,6 +91,7 @@ def _structure(trace: Any) -> tuple:
         tuple((index[e.src], index[e.dst], e.arg_index) for e in trace.edges),
         isinstance(trace, ForwardTrace),  # its "tangent" caption needs wider boxes
         getattr(trace, "seed", None),  # the seed has a box of its own (_display)
+        tuple(sorted((index[k], v) for k, v in trace.names.items() if k in index)),  # tags
     )
 
 
@@ -475,6 +476,7 @@ class GraphView(QGraphicsView):
             item.setPos(rect.topLeft())
             item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, False)
             item.on_double_click = self._toggle
+            item.set_live_tag(trace.names.get(box.key, ""))  # u in "u = x + x; u^2 + 3u"
             if box.kind == "group":
                 item.double_click_hint = "double-click: open this subexpression"
             elif box.kind == "op" and len(groups.get(box.key, ())) > 1:
