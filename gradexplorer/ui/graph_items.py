@@ -161,6 +161,11 @@ class NodeItem(QGraphicsPathItem):
         caption, number = second(node)
         self.grad_text.setText(f"{caption}  {'—' if number is None else readout(number, 4)}")
 
+    def set_copy_note(self, note: str) -> None:
+        """Which drawing of an input used many times this box is ("2/3")."""
+        self.copy_note = note
+        self._show_badge(self.live_badge or note)
+
     def set_live_tag(self, name: str) -> None:
         """The corner name shown with the live numbers (a defined name: u)."""
         self.live_tag = "" if name == self.label else name

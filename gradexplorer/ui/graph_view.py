@@ -453,6 +453,18 @@ class GraphView(QGraphicsView):
             return graph_groups.elide(graph_groups.formula(trace, box.key))
         return f"{node.label}   → f" if box.kind == "output" else node.label
 
+    def _number_copies(self, geometry: _Geometry) -> None:
+        """An input drawn once per use is numbered 1/3, 2/3, 3/3 from the top of the picture
+        down (the order of its uses put 2/3 above 1/3)."""
+        copies: dict[int, list[tuple[float, float, NodeItem]]] = {}
+        for item, box, rect in zip(self._nodes, geometry.display.nodes, geometry.rects):
+            if box.copies > 1:
+                copies.setdefault(box.key, []).append((rect.top(), rect.left(), item))
+        for drawn in copies.values():
+            drawn.sort(key=lambda c: c[:2])
+            for k, (_top, _left, item) in enumerate(drawn):
+                item.set_copy_note(f"{k + 1}/{len(drawn)}")
+
     # ----------------------------------------------------------------- items
     def _clear(self, message: str = "") -> None:
         self._scene.clear()
@@ -483,6 +495,7 @@ class GraphView(QGraphicsView):
                 item.double_click_hint = "double-click: draw this subexpression as one box"
             self._scene.addItem(item)
             self._nodes.append(item)
+        self._number_copies(geometry)
         for pts in geometry.edge_points:
             edge = EdgeItem(list(pts), self._fonts, self._theme)
             self._scene.addItem(edge)
