@@ -457,7 +457,8 @@ class GraphView(QGraphicsView):
         """An input drawn once per use is numbered 1/3, 2/3, 3/3 from the top of the picture
         down (the order of its uses put 2/3 above 1/3)."""
         copies: dict[int, list[tuple[float, float, NodeItem]]] = {}
-        for item, box, rect in zip(self._nodes, geometry.display.nodes, geometry.rects):
+        nodes = zip(self._nodes, geometry.display.nodes, geometry.rects, strict=True)
+        for item, box, rect in nodes:
             if box.copies > 1:
                 copies.setdefault(box.key, []).append((rect.top(), rect.left(), item))
         for drawn in copies.values():
