@@ -142,7 +142,8 @@ def coefficients_html(polynomial: TaylorPolynomial) -> str:
             f"<tr><td>{k}</td><td align=right>&nbsp;{_cell(d)}</td>"
             f"<td align=right>&nbsp;{_cell(c)}</td></tr>"
         )
-    return "<table cellspacing=0>" + "".join(rows) + "</table>"
+    # cellpadding: the columns stay apart at every font size (presentation mode ran them together)
+    return "<table cellspacing=0 cellpadding=2>" + "".join(rows) + "</table>"
 
 
 def _cell(v: float) -> str:
