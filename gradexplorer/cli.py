@@ -7,13 +7,15 @@
     gradexplorer graph EXPR --at X [--param NAME=VALUE ...] [--mode reverse|forward]
                        [--seed NAME] [--format text|json|dot | --json]
                        [--algorithm topological|notebook|recursive]
+    gradexplorer points EXPR [--param NAME=VALUE ...] [--from A --to B] [--wide] [--json]
+    gradexplorer taylor EXPR --at X [--order N] [--param NAME=VALUE ...] [--json]
     gradexplorer gui [EXPR] [app options]
 
 graph --mode forward gives the trace of one forward-mode pass, seeded on x or --seed NAME; eval
 --mode says which mode computed each number (reverse: one backward pass for every partial;
 forward: one pass per input; both: side by side).
 
-eval and graph never import Qt; gui imports the app only when asked for.
+eval, graph, points and taylor never import Qt; gui imports the app only when asked for.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from gradexplorer import __version__, desktop_entry
+from gradexplorer import __version__, cli_analysis, desktop_entry
 from gradexplorer.autograd.trace import BackwardTrace, to_jsonable
 from gradexplorer.errors import ExprError, ReplayError
 from gradexplorer.expr import Expression, parse, parse_number
@@ -36,7 +38,17 @@ from gradexplorer.formatting import UNDEFINED, exact
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
-_VALUE_OPTIONS = ("--at", "--param", "-p", "--format", "--mode", "--seed", "--algorithm")
+_VALUE_OPTIONS = (
+    "--at",
+    "--param",
+    "-p",
+    "--format",
+    "--mode",
+    "--seed",
+    "--algorithm",
+    *cli_analysis.VALUE_OPTIONS,
+)
+_COMMANDS = ("eval", "graph", *cli_analysis.COMMANDS, "gui")
 _OPTION_WORD = re.compile(r"--[a-z][a-z-]+(=.*)?|-h")
 
 
@@ -68,8 +80,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _gui(args.rest)
     try:
         expression = parse(args.expression)
-        x = _constant(args.at, "--at")
         params = _params(expression, args.param or [])
+        if args.command in cli_analysis.COMMANDS:
+            return cli_analysis.run(args, expression, params, _constant)
+        x = _constant(args.at, "--at")
         if args.command == "eval":
             if args.mode is not None:
                 return _eval_modes(expression, x, params, args.mode, args.json)
@@ -85,9 +99,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _graph(expression, x, params, fmt)
     except ExprError as err:
         return _report_expr_error(err, getattr(args, "json", False))
-    except _UsageError as err:
+    except (_UsageError, cli_analysis.UsageError) as err:
         print(f"gradexplorer: error: {err}", file=sys.stderr)
         return EXIT_USAGE
+    except NotImplementedError as err:  # an op defined without a Taylor rule
+        print(f"gradexplorer: error: {err}", file=sys.stderr)
+        return EXIT_FAILURE
     except ReplayError as err:
         print(f"gradexplorer: error: {err}", file=sys.stderr)
         return EXIT_FAILURE
@@ -112,23 +129,26 @@ def _build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="remove what --install-desktop-entry added",
     )
-    sub = parser.add_subparsers(dest="command", metavar="{eval,graph,gui}")
+    sub = parser.add_subparsers(dest="command", metavar="{eval,graph,points,taylor,gui}")
 
-    def point_options(p: argparse.ArgumentParser) -> None:
+    def expression_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("expression", metavar="EXPR", help='the function of x, e.g. "a x^2 + 3x"')
-        p.add_argument(
-            "--at",
-            required=True,
-            metavar="X",
-            help="where to evaluate: a number or a constant expression such as pi/2 "
-            "(write --at=-1 or --at -1 for negative values)",
-        )
         p.add_argument(
             "--param",
             "-p",
             action="append",
             metavar="NAME=VALUE",
             help="a parameter's value (repeatable); parameters not given are 1",
+        )
+
+    def point_options(p: argparse.ArgumentParser) -> None:
+        expression_options(p)
+        p.add_argument(
+            "--at",
+            required=True,
+            metavar="X",
+            help="where to evaluate: a number or a constant expression such as pi/2 "
+            "(write --at=-1 or --at -1 for negative values)",
         )
 
     ev = sub.add_parser(
@@ -160,6 +180,7 @@ def _build_parser() -> argparse.ArgumentParser:
     out.add_argument("--format", choices=("text", "json", "dot"), default="text")
     out.add_argument("--json", action="store_true", help="the same as --format json")
     _algorithm_option(gr)
+    cli_analysis.add_parsers(sub, expression_options)
     gui = sub.add_parser(
         "gui",
         help="open the app",
@@ -174,7 +195,7 @@ def _build_parser() -> argparse.ArgumentParser:
 def _separate_expression(argv: list[str]) -> list[str]:
     """Let an expression start with a minus sign ("-x^2") without argparse taking it for an
     option: option values are glued to their option, everything else goes after "--"."""
-    if not argv or argv[0] not in ("eval", "graph", "gui"):
+    if not argv or argv[0] not in _COMMANDS:
         return argv
     options: list[str] = [argv[0]]
     positional: list[str] = []

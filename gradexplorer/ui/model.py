@@ -13,7 +13,9 @@ Besides the session, the model owns the overlays features draw on the views: the
 engine's, or a replay of a wrong one) and backward run again on the same graph
 (``backward_runs``: the accumulated .grad, or PyTorch's error); and what forward mode adds to
 the point: the forward trace of the seeded pass (``forward_trace``) and the partials the forward
-passes done at this point gave (``forward_passes``), one pass per input.
+passes done at this point gave (``forward_passes``), one pass per input. The tools that read the
+curve (g(x), the points of interest and trace mode, the Taylor polynomial) are in
+model_curve_tools.py, a part of this class.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from gradexplorer.ui.derived import (
     evaluate_point,
     sample_curve,
 )
+from gradexplorer.ui.model_curve_tools import CurveToolsMixin
 
 __all__ = ["DEFAULT_EXPRESSION", "CurveData", "ExplorerModel", "PointData", "Trail"]
 
@@ -67,7 +70,7 @@ class Trail:
     slopes: tuple[float, ...] | None = None
 
 
-class ExplorerModel(QObject):
+class ExplorerModel(CurveToolsMixin, QObject):
     stateChanged = Signal(object, object)  # (old SessionState, new SessionState), after the rest
     textChanged = Signal(str)  # the typed text, valid or not
     expressionChanged = Signal(object)  # a new valid Expression
@@ -90,6 +93,14 @@ class ExplorerModel(QObject):
     forwardTraceChanged = Signal(object)  # ForwardTrace | None, after pointChanged
     forwardPassesChanged = Signal(object)  # {input: ∂f/∂input} from the passes done here
     graphCollapsedChanged = Signal(object)  # frozenset of trace node ids, or None (automatic)
+    # the tools that read the curve (model_curve_tools.py)
+    curveToolsChanged = Signal()  # the points or Taylor settings in the state changed
+    pointsChanged = Signal(object)  # PointsFound | None
+    taylorChanged = Signal(object)  # TaylorPolynomial | None
+    secondChanged = Signal(object)  # SecondData | None: g's curve and point
+    secondErrorChanged = Signal(object)  # ExprError | None: the text typed for g
+    tracingChanged = Signal(bool)
+    pointsPendingChanged = Signal(bool)  # True while the points wait for a drag to stop
 
     def __init__(
         self,
@@ -257,7 +268,7 @@ class ExplorerModel(QObject):
         params = dict(state.params)
         if isinstance(expression, Expression):
             self._remembered.update(params)
-            params = self._params_for(expression.params, params)
+            params = self._params_for(self._names(state.expression, state.second), params)
         self._commit(_inputs_kept(state, params), frame=state.view is None)
 
     def restore(self, state: SessionState) -> None:
@@ -274,7 +285,7 @@ class ExplorerModel(QObject):
             return self._error is None
         parsed = self._parse(text)
         if isinstance(parsed, Expression):
-            params = self._params_for(parsed.params, s.params)
+            params = self._params_for(self._names(text, s.second), s.params)
             new = _inputs_kept(replace(s, expression=text, draft=None), params)
             if self._expression is not None and parsed != self._expression:
                 # another function is not the lesson's any more: its banner goes (undo brings
@@ -320,9 +331,11 @@ class ExplorerModel(QObject):
         return True
 
     def step_x(self, fraction: float) -> None:
-        """Move x by a fraction of its range (keyboard steps)."""
+        """Move x by a fraction of its range (keyboard steps); in trace mode the step stops at
+        a point of interest on the way."""
         lo, hi = self._state.x_range
-        self.set_x(self._state.x + fraction * (hi - lo))
+        x = self._state.x
+        self.set_x(self._traced(x, x + fraction * (hi - lo)))
 
     # ----------------------------------------------------------------- parameters
     def set_param(self, name: str, value: float) -> None:
@@ -618,6 +631,9 @@ class ExplorerModel(QObject):
         default = ParamState.around(DEFAULT_PARAM_VALUE)
         return {n: current.get(n) or self._remembered.get(n) or default for n in names}
 
+    def _kept(self, state: SessionState, params: Mapping[str, ParamState]) -> SessionState:
+        return _inputs_kept(state, params)
+
     def _commit(self, new: SessionState, *, frame: bool = False) -> None:
         self._state = new
         self._frame_pending |= frame
@@ -673,6 +689,7 @@ class ExplorerModel(QObject):
             if self._stepping is not None and self._stepping.mode == TANGENT:
                 self._stepping.load(self._forward)
                 self._emit_step()
+        self._announce_tools(old, new, changed, curve_due)
         if old is not None:
             self.stateChanged.emit(old, new)
 
@@ -724,6 +741,8 @@ class ExplorerModel(QObject):
             self.descentSettingsChanged.emit(new.descent)
         if "graph" in changed:
             self.graphChanged.emit(new.graph)
+        if changed & {"points", "taylor"}:
+            self.curveToolsChanged.emit()
 
     def _recompute_point(self) -> None:
         assert self._expression is not None

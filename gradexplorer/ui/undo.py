@@ -29,7 +29,7 @@ from gradexplorer.ui.model import ExplorerModel
 
 MERGE_SECONDS = 0.8
 _MERGING = {"x": 1, "param": 2}  # kinds whose consecutive commands may merge
-_RECORDED = frozenset({"expression", "draft", "x", "x_range", "params"})
+_RECORDED = frozenset({"expression", "draft", "second", "x", "x_range", "params"})
 _FIELDS = tuple(f.name for f in fields(SessionState))
 
 
@@ -157,6 +157,8 @@ class UndoRecorder(QObject):
             return  # a pan, a toggle: shown, carried along, not an undo step of its own
         if names & {"expression", "draft"}:
             self._push("state", "", old, new, "edit of the function")
+        elif "second" in names:
+            self._push("state", "", old, new, "edit of g(x)")
         elif names <= {"x", "x_range"}:
             self._push("x", "", old, new, "move of x")
         else:

@@ -22,7 +22,9 @@ from gradexplorer.lessons.session import (
     DescentSettings,
     GraphSettings,
     ParamState,
+    PointsSettings,
     SessionState,
+    TaylorSettings,
     Toggles,
     codec,
     session_from_json,
@@ -99,6 +101,9 @@ def states(draw: st.DrawFn) -> SessionState:
             mode=draw(st.sampled_from(["reverse", "forward"])),
             seed=draw(st.sampled_from(["x", *names])),
         ),
+        second=draw(st.text(max_size=40)),
+        points=PointsSettings(draw(st.booleans()), draw(st.booleans())),
+        taylor=TaylorSettings(draw(st.booleans()), draw(st.integers(0, 20))),
         title=draw(st.text(max_size=30)),
         note=draw(st.text(max_size=60)),
     )
@@ -171,7 +176,20 @@ BAD_INPUTS = {
     "graph seed bad name": (mutate(graph__seed="2b"), "graph.seed must be"),
     "graph extra key": (mutate(graph__colour="red"), "graph has unknown field: colour"),
     "graph missing seed": (mutate(graph__seed=DELETE), "graph is missing seed"),
-    "graph in a version 2 file": (mutate(version=2), "unknown field: graph"),
+    "graph in a version 2 file": (mutate(version=2), "unknown fields: graph, points"),
+    "g(x) in a version 3 file": (mutate(version=3), "unknown fields: points, second, taylor"),
+    "missing second": (mutate(second=DELETE), "missing field: second"),
+    "second as number": (mutate(second=2), "second must be text"),
+    "points as list": (mutate(points=[True]), "points must be an object"),
+    "points shown as text": (mutate(points__shown="yes"), "points.shown must be true or false"),
+    "points extra key": (mutate(points__colour="red"), "points has unknown field: colour"),
+    "points missing wide": (mutate(points__wide=DELETE), "points is missing wide"),
+    "taylor order too high": (mutate(taylor__order=21), "between 0 and 20"),
+    "taylor order negative": (mutate(taylor__order=-1), "between 0 and 20"),
+    "taylor order fractional": (mutate(taylor__order=2.5), "whole number"),
+    "taylor order as bool": (mutate(taylor__order=True), "whole number"),
+    "taylor shown as number": (mutate(taylor__shown=1), "taylor.shown must be true or false"),
+    "taylor missing order": (mutate(taylor__order=DELETE), "taylor is missing order"),
     "NaN literal": (GOOD.replace('"x": 2.0', '"x": NaN'), "NaN"),
     "Infinity literal": (GOOD.replace('"x": 2.0', '"x": Infinity'), "Infinity"),
     "overflowing number": (GOOD.replace('"x": 2.0', '"x": 1e400'), "finite"),
@@ -308,24 +326,47 @@ def test_importing_lessons_pulls_in_neither_qt_nor_the_parser() -> None:
 def test_a_version_1_file_opens_and_forgets_its_unused_toggles() -> None:
     data = valid_dict()
     data["version"] = 1
-    del data["graph"]  # version 3 added it
+    for added in ("graph", "second", "points", "taylor"):  # versions 3 and 4 added them
+        del data[added]
     data["toggles"].update(show_tangent=False, show_graph=True)
-    assert parse(json.dumps(data)) == replace(full_state(), graph=GraphSettings())
+    assert parse(json.dumps(data)) == replace(full_state(), graph=GraphSettings(), **OLD)
     assert json.loads(to_json(parse(json.dumps(data))))["version"] == FORMAT_VERSION
 
 
 def test_a_version_2_file_opens_with_the_reverse_graph() -> None:
     data = valid_dict()
     data["version"] = 2
-    del data["graph"]
+    for added in ("graph", "second", "points", "taylor"):
+        del data[added]
     state = parse(json.dumps(data))
     assert state.graph == GraphSettings("reverse", "x")
-    assert state == replace(full_state(), graph=GraphSettings())
+    assert state == replace(full_state(), graph=GraphSettings(), **OLD)
     saved = json.loads(to_json(state))
-    assert saved["version"] == FORMAT_VERSION == 3 and saved["graph"] == {
+    assert saved["version"] == FORMAT_VERSION == 4 and saved["graph"] == {
         "mode": "reverse",
         "seed": "x",
     }
+
+
+# what a session from before version 4 opens with: no g(x), points shown, no Taylor polynomial
+OLD = {"second": "", "points": PointsSettings(True, False), "taylor": TaylorSettings(False, 2)}
+
+
+def test_a_version_3_file_opens_without_g_and_with_the_points_shown() -> None:
+    data = valid_dict()
+    data["version"] = 3
+    for added in ("second", "points", "taylor"):
+        del data[added]
+    assert parse(json.dumps(data)) == replace(full_state(), **OLD)
+
+
+def test_g_of_x_is_checked_like_f() -> None:
+    data = valid_dict()
+    data["second"] = "sin(x"
+    with pytest.raises(SessionError, match="cannot be read"):
+        session_from_json(json.dumps(data))
+    data["second"] = ""
+    assert session_from_json(json.dumps(data)).second == ""
 
 
 def test_the_json_error_position_of_a_damaged_file_is_named() -> None:
