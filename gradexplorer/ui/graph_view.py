@@ -136,7 +136,9 @@ class GraphView(QGraphicsView):
         self._key: tuple | None = None
         self._geometry: _Geometry | None = None
         self._placed_for: tuple[Any, Any] = (None, None)  # geometry and label sizes last placed
-        self._collapsed: frozenset[int] = frozenset()
+        self._collapsed: frozenset[int] = frozenset()  # what is drawn collapsed now
+        self._chosen: frozenset[int] = frozenset()  # ... and out of a step-through
+        self._following = False  # zoomed in on the current box of a step-through
         self._nodes: list[NodeItem] = []
         self._edges: list[EdgeItem] = []
         self._show_edge_labels = True
@@ -272,6 +274,7 @@ class GraphView(QGraphicsView):
             # their ids follow by position.
             moved = dict(zip(old_ids, new_ids, strict=True))
             self._collapsed = frozenset(moved[r] for r in self._collapsed)
+            self._chosen = frozenset(moved[r] for r in self._chosen)
             display = self._display(trace, self._collapsed)
             self._geometry = dataclasses.replace(self._geometry, display=display)
         self._show_numbers()
@@ -283,15 +286,74 @@ class GraphView(QGraphicsView):
         if trace is None:
             return
         chosen = None if self._model is None else self._model.graph_collapsed
+        geometry = None
         if chosen is not None:
             collapsed = frozenset(chosen)
-            geometry = self._lay_out(self._display(trace, collapsed))
         else:
             collapsed, geometry = self._legible(trace)
-        self._collapsed = collapsed
+        self._chosen = collapsed
+        shown = self._revealing(collapsed)
+        if geometry is None or shown != collapsed:
+            geometry = self._lay_out(self._display(trace, shown))
+        self._collapsed = shown
         self._build(geometry)
         self._show_numbers()
         self._fit()
+
+    def _revealing(self, collapsed: frozenset[int]) -> frozenset[int]:
+        """What is collapsed while a step-through explains a node, so that the node has a box
+        of its own and the explanation names what is drawn: the chosen boxes when it has one;
+        else those boxes with the ones around it opened a level at a time, if that stays
+        legible; else every subexpression away from it collapsed (a focus on its path)."""
+        st, trace = self._step, self._trace
+        if st is None or st.current is None or trace is None:
+            return collapsed
+        current = st.current
+
+        def hidden(boxes: frozenset[int]) -> int | None:
+            """The box the current node is folded into, if it has none of its own."""
+            display = self._display(trace, boxes)
+            if any(b.key == current for b in display.nodes):
+                return None
+            return next((b.key for b in display.nodes if current in b.members), None)
+
+        holder = hidden(collapsed)
+        if holder is None:
+            return collapsed
+        groups = graph_groups.subexpressions(trace)
+        depth = graph_groups.depths(trace)
+        opened = collapsed
+        while holder is not None and holder in opened:
+            inner = {
+                r
+                for r in groups[holder]
+                if r != holder and depth[r] == depth[holder] + 1 and len(groups.get(r, ())) > 1
+            }
+            opened = (opened - {holder}) | inner
+            holder = hidden(opened)
+        if self.would_be_legible(opened):
+            return opened
+        # the node itself, or (an input) the ops that use it, with every box around them open
+        near = {current} | {n.id for n in trace.nodes if current in n.parents}
+        focus = frozenset(
+            r for r, members in groups.items() if len(members) > 1 and not near & members
+        )
+        return focus if hidden(focus) is None else opened
+
+    def _reveal_current(self) -> bool:
+        """Rebuild with the current step's node revealed (or, out of a step-through, with the
+        chosen boxes again) when that changes what is collapsed; True when it rebuilt."""
+        if self._trace is None or self._geometry is None:
+            return False
+        shown = self._revealing(self._chosen)
+        if shown == self._collapsed:
+            return False
+        self._collapsed = shown
+        self._build(self._lay_out(self._display(self._trace, shown)))
+        self._show_numbers()
+        if not self._user_zoomed:
+            self._fit()
+        return True
 
     def _display(self, trace: Any, collapsed: frozenset[int] = frozenset()) -> DisplayGraph:
         """The boxes to draw. Some inputs always have their own box, never folded into a
@@ -581,7 +643,23 @@ class GraphView(QGraphicsView):
             self.clear_step_state()
             return
         self._step = frame
+        self._reveal_current()
         self._apply_step()
+        self._follow_current()
+
+    def _follow_current(self) -> None:
+        """Stepping through a graph too big to read whole at fit: the view keeps its texts
+        legible and centres the current box, as a map follows a walker (Fit shows it all)."""
+        st, g = self._step, self._geometry
+        if st is None or g is None or self._user_zoomed or self._legible_at_fit(g):
+            return
+        for item, box in zip(self._nodes, g.display.nodes, strict=True):
+            if st.current in box.members:
+                scale = self.min_text_px / self._smallest_text()
+                self.setTransform(QTransform.fromScale(scale, scale))
+                self.centerOn(item.sceneBoundingRect().center())
+                self._following = True
+                return
 
     def clear_step_state(self) -> None:
         """Back to the live view: every number known, no highlight."""
@@ -589,6 +667,12 @@ class GraphView(QGraphicsView):
             return
         stepped_tangents = self._step.mode == "tangent"
         self._step = None
+        following, self._following = self._following, False
+        if self._reveal_current():  # the boxes the step-through opened close again
+            self._apply_step()
+            return
+        if following and not self._user_zoomed:
+            self._fit()  # the whole graph again
         for item in self._nodes:
             item.clear_step()
         for edge in self._edges:

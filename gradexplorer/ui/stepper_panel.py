@@ -53,7 +53,10 @@ MODE_TITLES = {
 DEFAULT_SECONDS = 1.5
 MIN_SECONDS, MAX_SECONDS = 0.1, 10.0
 TEXT_SPACING = 4
-MAX_SHARE = 0.35  # of the window's height, at most, for the step panel; its text scrolls beyond
+# The step panel's height, at most: a quarter of the window, or what is left above ROOM_LEFT
+# for everything else (a 1080 px window has room for a long step whole); its text scrolls beyond.
+MAX_SHARE = 0.25
+ROOM_LEFT = 600
 SPEED_FACTOR = 1.5
 
 
@@ -233,7 +236,7 @@ class StepperPanel(QWidget):
         for part in (first, second):
             part.setContentsMargins(0, 0, 0, 0)
             part.setSpacing(4)
-        row = QWidget(objectName="stepperControls")
+        row = _Controls(objectName="stepperControls")
         self._rows = QBoxLayout(QBoxLayout.Direction.LeftToRight, row)
         self._rows.setContentsMargins(0, 0, 0, 0)
         self._rows.setSpacing(8)
@@ -243,8 +246,8 @@ class StepperPanel(QWidget):
         return row
 
     def _wrap_controls(self) -> None:
-        """One row with worded buttons if it fits, else two rows, else two rows of icon
-        buttons (their tooltips keep the words)."""
+        """One row with worded buttons if it fits, else one row of icon buttons (their
+        tooltips keep the words: height is what a small screen lacks), else two rows."""
         choices, seek = self._row_parts
         lr, tb = QBoxLayout.Direction.LeftToRight, QBoxLayout.Direction.TopToBottom
         words, icons = (
@@ -253,7 +256,7 @@ class StepperPanel(QWidget):
         )
         before = (self._rows.direction(), self.play_button.toolButtonStyle())
         room = self.width() - 12
-        for direction, style in ((lr, words), (tb, words), (tb, icons)):
+        for direction, style in ((lr, words), (lr, icons), (tb, words), (tb, icons)):
             for b in self.buttons.values():
                 b.setToolButtonStyle(style)
             wide = choices.layout().sizeHint().width()
@@ -353,13 +356,14 @@ class StepperPanel(QWidget):
         return QSize(super().minimumSizeHint().width(), self._capped_height())
 
     def _capped_height(self) -> int:
-        """What the longest step needs, but never more than MAX_SHARE of the window: beyond
-        that the text scrolls and the plot and graph keep their room."""
+        """What the longest step needs, but never more than the cap (MAX_SHARE, ROOM_LEFT):
+        beyond it the text scrolls and the plot and graph keep their room."""
         needed = self._needed_height()
         top = self.window()
         if top is self:
             return needed
-        return min(needed, max(round(MAX_SHARE * top.height()), self._controls_height()))
+        cap = max(round(MAX_SHARE * top.height()), top.height() - ROOM_LEFT)
+        return min(needed, max(cap, self._controls_height()))
 
     def _controls_height(self) -> int:
         return self.findChild(QWidget, "stepperControls").sizeHint().height() + 8
@@ -646,6 +650,26 @@ class StepperPanel(QWidget):
         if shown != (self.comparison.isHidden(), self.comparison.table.rowCount()):
             self.updateGeometry()  # the table came, went or has other rows: another height
         self.algorithm_combo.setEnabled(self._mode == BACKWARD)
+
+
+class _Controls(QWidget):
+    """The row of step controls. Its minimum width is that of its narrowest arrangement (two
+    rows of icon buttons): in one row it would hold the window wider than a 1024 px screen, and
+    the panel would never be narrow enough to wrap (_wrap_controls)."""
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        parts = [self.layout().itemAt(i).widget() for i in range(self.layout().count())]
+        icons = 0
+        for part in parts:
+            worded = [
+                b
+                for b in part.findChildren(QToolButton)
+                if b.toolButtonStyle() != Qt.ToolButtonStyle.ToolButtonIconOnly
+            ]
+            words = sum(b.fontMetrics().horizontalAdvance(b.text()) + 4 for b in worded)
+            icons = max(icons, part.minimumSizeHint().width() - words)
+        return QSize(min(hint.width(), icons), hint.height())
 
 
 class StepperDock(QDockWidget):

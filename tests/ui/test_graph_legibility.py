@@ -110,3 +110,56 @@ def test_the_drawings_of_a_reused_input_are_numbered_from_the_top_down(qtbot):
     assert len(drawn) >= 3, drawn  # x is drawn once per use
     n = len(drawn)
     assert [badge for *_, badge in sorted(drawn)] == [f"{k}/{n}" for k in range(1, n + 1)]
+
+
+def all_in_view(view) -> bool:
+    shown = view.mapToScene(view.viewport().rect()).boundingRect()
+    return all(shown.contains(n.sceneBoundingRect()) for n in view._nodes)
+
+
+def _has_own_box(window, node_id: int) -> bool:
+    return any(b.key == node_id for b in window.graph_view._geometry.display.nodes)
+
+
+@pytest.mark.parametrize(
+    ("expression", "mode", "algorithm"),
+    [
+        (F65, "backward", "topological"),
+        ("a x^3 - b", "backward", "notebook"),  # backward(a) visits a, folded into a box
+        ("a x^2 + sin(x)", "tangent", None),
+    ],
+)
+def test_every_node_a_step_explains_has_a_box_of_its_own(qtbot, expression, mode, algorithm):
+    """The review and a walk-through found the step text naming u₆ or a while the graph showed
+    them folded into a box. While stepping, the boxes around the current node open; after the
+    step-through the chosen boxes are back."""
+    window = make_window(qtbot, expression=expression, x=1.5)
+    model = window.model
+    if mode == "tangent":
+        model.set_graph_mode("forward")
+    settle(qtbot, window)
+    chosen = window.graph_view.collapsed
+    assert chosen or expression != F65  # the big one opens with boxes collapsed
+    if algorithm is not None:
+        model.set_backward_algorithm(algorithm)
+    model.start_stepping(mode)
+    assert model.step.count > 3
+    view = window.graph_view
+    for k in range(model.step.count):
+        model.step_to(k)
+        current = model.step.current
+        if current is None:
+            continue
+        assert _has_own_box(window, current), (k, current)
+        # legible, and the current box in sight: the view follows it when the graph is big
+        assert view.transform().m11() * view._smallest_text() >= view.min_text_px - 0.01, k
+        shown = view.mapToScene(view.viewport().rect()).boundingRect()
+        (box,) = [
+            n.sceneBoundingRect()
+            for n, b in zip(view._nodes, view._geometry.display.nodes, strict=True)
+            if b.key == current and b.copy == 0
+        ]
+        assert shown.contains(box.center()), k
+    model.stop_stepping()
+    assert view.collapsed == chosen
+    assert all_in_view(view)  # fitted again

@@ -312,3 +312,19 @@ def test_the_backward_again_introduction_follows_the_function_and_x(qtbot, windo
     type_function(qtbot, window, "ln(x)", debounce=False)
     set_x(window, -1.0)  # no value, no derivative: no sums are promised
     assert text(window, "runsExplanation").endswith("every leaf's .grad adds up.")
+
+
+def test_shrinking_the_window_while_stepping_wraps_the_controls_instead_of_cutting_them(qtbot):
+    """A walk-through resized a stepping window from 1280×800 to 1024×600: the one-row
+    controls held the window at 1115 px, the slider and Exit off screen."""
+    window = make_window(qtbot, expression="a x^3 - b", x=1.0)
+    window.commands["step.algorithm.notebook"].trigger()
+    qtbot.wait(100)
+    window.resize(1024, 600)
+    qtbot.waitUntil(lambda: window.width() == 1024, timeout=2000)
+    qtbot.wait(100)
+    panel = window.stepper_panel
+    for button in (panel.exit_button, panel.end_button):
+        assert button.visibleRegion().boundingRect().size() == button.size(), button.text()
+    slider = panel.seek_slider
+    assert slider.visibleRegion().boundingRect().width() >= 100
