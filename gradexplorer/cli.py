@@ -51,8 +51,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _gui(args.rest)
     try:
         expression = parse(args.expression)
-        x = _constant(args.at, "--at")
         params = _params(expression, args.param or [])
+        if expression.two_inputs:
+            point = _point(expression, args.at, "--at")
+            if args.command == "eval":
+                return _eval_point(expression, point, params, args.json)
+            return _graph_point(expression, point, params, args.format)
+        x = _point(expression, args.at, "--at")[expression.inputs[0]]
         if args.command == "eval":
             return _eval(expression, x, params, args.json)
         return _graph(expression, x, params, args.format)
@@ -76,9 +81,9 @@ def _build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--at",
             required=True,
-            metavar="X",
-            help="where to evaluate: a number or a constant expression such as pi/2 "
-            "(write --at=-1 or --at -1 for negative values)",
+            metavar="X[,Y]",
+            help="where to evaluate: a number or a constant expression such as pi/2, or X,Y "
+            "for a function of two inputs (--at -1.2,1 works)",
         )
         p.add_argument(
             "--param",
@@ -140,6 +145,31 @@ def _constant(text: str, what: str) -> float:
         raise _UsageError(f"{what} {text!r}: {err}") from None
 
 
+def split_top_level(text: str) -> list[str]:
+    """Split at the commas outside parentheses: "-1.2,1" → ["-1.2", "1"], "max(1, 2),3" → two."""
+    parts, depth, start = [], 0, 0
+    for i, c in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(c, 0)
+        if c == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    return [*parts, text[start:]]
+
+
+def _point(expression: Expression, text: str, what: str) -> dict[str, float]:
+    """One number per input, as "X" or "X,Y" (constant expressions welcome)."""
+    parts = split_top_level(text)
+    names = expression.inputs
+    if len(parts) != len(names):
+        shown = ", ".join(names)
+        example = ",".join(n.upper() for n in names)
+        raise _UsageError(
+            f"{what} {text!r}: f({shown}) has {len(names)} input{'s' * (len(names) > 1)}: "
+            f"write {what} {example}"
+        )
+    return {n: _constant(p.strip(), what) for n, p in zip(names, parts, strict=True)}
+
+
 def _params(expression: Expression, given: list[str]) -> dict[str, float]:
     values: dict[str, float] = {}
     for item in given:
@@ -181,14 +211,62 @@ def _eval(expression: Expression, x: float, params: dict[str, float], as_json: b
     return EXIT_OK
 
 
-def _graph(expression: Expression, x: float, params: dict[str, float], fmt: str) -> int:
-    point = expression.at(x, params, trace=True)
-    trace = point.trace
+def _eval_point(
+    expression: Expression, point: dict[str, float], params: dict[str, float], as_json: bool
+) -> int:
+    p = expression.at_point(point, params)
+    if as_json:
+        out = {
+            "expression": expression.canonical,
+            "at": {k: to_jsonable(v) for k, v in point.items()},
+            "value": to_jsonable(p.value),
+            "gradient": {k: to_jsonable(v) for k, v in p.gradient.items()},
+            "hessian": [[to_jsonable(v) for v in row] for row in p.hessian],
+        }
+        print(json.dumps(out, allow_nan=False))
+        return EXIT_OK
+    names = expression.inputs
+    values = {**point, **{q: params.get(q, 1.0) for q in expression.params}}
+    lines = [expression.canonical]
+    lines.append("at " + ", ".join(f"{k} = {exact(v)}" for k, v in values.items()))
+    lines.append(f"f = {exact(p.value)}")
+    for name in (*names, *expression.params):
+        lines.append(f"df/d{name} = {exact(p.gradient[name])}")
+    for i, a in enumerate(names):
+        for j, b in enumerate(names[i:], start=i):
+            which = f"d{a}2" if a == b else f"d{a}d{b}"
+            lines.append(f"d2f/{which} = {exact(p.hessian[i][j])}")
+    print("\n".join(lines))
+    return EXIT_OK
+
+
+def _graph_point(
+    expression: Expression, point: dict[str, float], params: dict[str, float], fmt: str
+) -> int:
+    trace = expression.at_point(point, params, trace=True).trace
     assert trace is not None
+    where = ", ".join(f"{k} = {exact(v)}" for k, v in point.items())
+    return _print_trace(expression, point, params, trace, fmt, where)
+
+
+def _graph(expression: Expression, x: float, params: dict[str, float], fmt: str) -> int:
+    trace = expression.at(x, params, trace=True).trace
+    assert trace is not None
+    return _print_trace(expression, {"x": x}, params, trace, fmt, f"x = {exact(x)}")
+
+
+def _print_trace(
+    expression: Expression,
+    point: dict[str, float],
+    params: dict[str, float],
+    trace: Any,
+    fmt: str,
+    where: str,
+) -> int:
     if fmt == "json":
         out = {
             "expression": expression.canonical,
-            "x": to_jsonable(x),
+            **{k: to_jsonable(v) for k, v in point.items()},
             "params": {p: to_jsonable(params.get(p, 1.0)) for p in expression.params},
             **trace.to_dict(),
         }
@@ -196,7 +274,7 @@ def _graph(expression: Expression, x: float, params: dict[str, float], fmt: str)
     elif fmt == "dot":
         print(_dot(expression, trace.to_dict()))
     else:
-        _print_table(expression, x, trace.to_dict(), sys.stdout)
+        _print_table(expression, where, trace.to_dict(), sys.stdout)
     return EXIT_OK
 
 
@@ -210,7 +288,7 @@ def _show(v: Any) -> str:
     return f"{v:.6g}"
 
 
-def _print_table(expression: Expression, x: float, trace: dict[str, Any], out: TextIO) -> None:
+def _print_table(expression: Expression, where: str, trace: dict[str, Any], out: TextIO) -> None:
     rows = [("id", "op", "label", "kind", "value", "grad", "parents", "backward")]
     for n in trace["nodes"]:
         order = n["backward_order"]
@@ -227,7 +305,8 @@ def _print_table(expression: Expression, x: float, trace: dict[str, Any], out: T
             )
         )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    print(f"backward trace of f(x) = {expression.canonical} at x = {exact(x)}", file=out)
+    name = expression.canonical if expression.two_inputs else f"f(x) = {expression.canonical}"
+    print(f"backward trace of {name} at {where}", file=out)
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip(), file=out)
     print("edges (src -> dst: local derivative, contribution to grad of src):", file=out)

@@ -5,17 +5,22 @@ compile or Python ast of user text), with limits on length and nesting.
 """
 
 from gradexplorer.errors import ExprError
-from gradexplorer.expr.expression import Expression, Point, Samples, parse, parse_number
+from gradexplorer.expr.expression import Expression, parse, parse_number
 from gradexplorer.expr.lexer import MAX_LENGTH
 from gradexplorer.expr.parser import MAX_DEPTH
+from gradexplorer.expr.points import GridSamples, Point, Samples, SurfacePoint
+from gradexplorer.expr.surface import Slice
 
 __all__ = [
     "MAX_DEPTH",
     "MAX_LENGTH",
     "ExprError",
     "Expression",
+    "GridSamples",
     "Point",
     "Samples",
+    "Slice",
+    "SurfacePoint",
     "parse",
     "parse_number",
 ]

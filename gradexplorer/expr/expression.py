@@ -9,8 +9,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import operator
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -20,13 +19,15 @@ from gradexplorer.autograd import BackwardTrace, Tensor, TraceEdge, TraceNode
 from gradexplorer.errors import ExprError
 from gradexplorer.expr.names import CONSTANTS, FUNCTIONS, GREEK, GREEK_SYMBOLS, LETTERS
 from gradexplorer.expr.nodes import BinOp, Call, Const, Neg, Node, Num, Param, Var, structure, walk
-from gradexplorer.expr.parser import parse_tree
+from gradexplorer.expr.parser import DEFAULT_INPUTS, parse_function
+from gradexplorer.expr.points import GridSamples, Hessian, Point, Samples, SurfacePoint
 from gradexplorer.expr.printers import (
     canonical,
     pretty,
     pretty_labels,
     pytorch_source,
 )
+from gradexplorer.expr.surface import Slice, as_floats, constants, derivatives_along, sample_grid
 from gradexplorer.formatting import exact
 
 DEFAULT_PARAM = 1.0
@@ -40,13 +41,13 @@ _BINARY: dict[str, tuple[str, Callable[[Any, Any], Tensor]]] = {
     "^": ("pow", operator.pow),
 }
 
-# Instructions: ("x",) push x; ("p", name) push a parameter; ("c", value, label) push a constant;
-# ("f", function, n_args, op_name, text) pop n_args, push the result; text names the result when
-# it is a constant (2π is one constant node labelled "2π" in the graph, not "6.28319").
+# Instructions: ("v", k) push input k; ("p", name) push a parameter; ("c", value, label) push a
+# constant; ("f", function, n_args, op_name, text) pop n_args, push the result; text names the
+# result when it is a constant (2π is one constant node labelled "2π" in the graph, not 6.28319).
 Instruction = tuple[Any, ...]
 
 
-def _compile(tree: Node) -> list[Instruction]:
+def _compile(tree: Node, inputs: tuple[str, ...]) -> list[Instruction]:
     labels = pretty_labels(tree)
     program: list[Instruction] = []
     stack: list[tuple[Node, bool]] = [(tree, False)]
@@ -57,7 +58,7 @@ def _compile(tree: Node) -> list[Instruction]:
             stack.extend((c, False) for c in reversed(node.children))
             continue
         if isinstance(node, Var):
-            program.append(("x",))
+            program.append(("v", inputs.index(node.name)))
         elif isinstance(node, Param):
             program.append(("p", node.name))
         elif isinstance(node, Num):
@@ -97,40 +98,20 @@ def _param_order(name: str) -> tuple[int, int, str]:
     return (0, LETTERS.find(name), name)
 
 
-@dataclass(frozen=True)
-class Point:
-    """The function at one x: value, f', f'' and the partial derivatives, all from autograd."""
-
-    x: float
-    value: float
-    derivative: float
-    second_derivative: float
-    gradient: dict[str, float]  # "x" and every parameter
-    trace: BackwardTrace | None
-
-
-@dataclass(frozen=True)
-class Samples:
-    """The function on an array of x (for plotting)."""
-
-    x: np.ndarray
-    value: np.ndarray
-    derivative: np.ndarray | None
-    second_derivative: np.ndarray | None
-
-
 class Expression:
     """A parsed expression. Build one with parse(text)."""
 
-    def __init__(self, text: str, tree: Node) -> None:
+    def __init__(self, text: str, tree: Node, inputs: tuple[str, ...] = DEFAULT_INPUTS) -> None:
         self.text = text
         self.tree = tree
-        self.canonical = canonical(tree)
+        self.inputs: tuple[str, ...] = inputs  # ("x",), or what a signature declares
+        body = canonical(tree)
+        self.canonical = body if inputs == DEFAULT_INPUTS else f"f({', '.join(inputs)}) = {body}"
         self.pretty = pretty(tree)
         found = {n.name for n in walk(tree) if isinstance(n, Param)}
         self.params: tuple[str, ...] = tuple(sorted(found, key=_param_order))
-        self.uses_x = any(isinstance(n, Var) for n in walk(tree))
-        self._program = _compile(tree)
+        self.uses_x = any(isinstance(n, Var) for n in walk(tree))  # uses an input at all
+        self._program = _compile(tree, inputs)
 
     def __repr__(self) -> str:
         return f"Expression({self.canonical!r})"
@@ -138,7 +119,7 @@ class Expression:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Expression):
             return NotImplemented
-        return structure(self.tree) == structure(other.tree)
+        return self.inputs == other.inputs and structure(self.tree) == structure(other.tree)
 
     def __hash__(self) -> int:
         return hash(self.canonical)
@@ -149,30 +130,47 @@ class Expression:
         return structure(self.tree)
 
     @property
+    def two_inputs(self) -> bool:
+        """A function of two variables (drawn as a landscape)."""
+        return len(self.inputs) == 2
+
+    @property
     def param_symbols(self) -> dict[str, str]:
         """Display symbol of each parameter: "alpha" -> "α", "a" -> "a"."""
         return {p: GREEK_SYMBOLS.get(p, p) for p in self.params}
 
     # ----- evaluation
     def build(self, x: Any, params: Mapping[str, Any] | None = None) -> Tensor:
-        """Build the engine graph of the expression on x (a Tensor, number or array).
+        """Build the engine graph of the expression on x (a Tensor, number or array); for two
+        inputs x is a pair (x, y).
 
         params maps names to Tensors or numbers; a parameter not given is the constant 1.
         """
-        params = params or {}
-        xt = x if isinstance(x, Tensor) else Tensor(x, name="x")
+        values = tuple(x) if len(self.inputs) > 1 else (x,)
+        tensors = [
+            v if isinstance(v, Tensor) else Tensor(v, name=name)
+            for v, name in zip(values, self.inputs, strict=True)
+        ]
+        return self._run(tensors, self._env(params or {}, grad=False))[-1]
+
+    def _env(self, params: Mapping[str, Any], *, grad: bool) -> dict[str, Tensor]:
+        """Every parameter as a Tensor (given ones as they are; missing ones 1)."""
         env: dict[str, Tensor] = {}
         for name in self.params:
             v = params.get(name, DEFAULT_PARAM)
-            env[name] = v if isinstance(v, Tensor) else Tensor(v, name=name)
-        return self._run(xt, env)[-1]
+            if not isinstance(v, Tensor):
+                v = Tensor(float(v) if grad else v, requires_grad=grad, name=name)
+            env[name] = v
+        return env
 
-    def _run(self, xt: Tensor, env: Mapping[str, Tensor], record: list[Any] | None = None) -> list:
+    def _run(
+        self, inputs: Sequence[Tensor], env: Mapping[str, Tensor], record: list[Any] | None = None
+    ) -> list:
         stack: list[Tensor] = []
         for ins in self._program:
             kind = ins[0]
-            if kind == "x":
-                stack.append(xt)
+            if kind == "v":
+                stack.append(inputs[ins[1]])
             elif kind == "p":
                 stack.append(env[ins[1]])
             elif kind == "c":
@@ -192,21 +190,48 @@ class Expression:
     def at(
         self, x: float, params: Mapping[str, float] | None = None, *, trace: bool = False
     ) -> Point:
-        """Value, f', f'' (via create_graph) and the gradient for x and every parameter."""
-        params = params or {}
+        """Value, f', f'' (via create_graph) and the gradient for x and every parameter.
+
+        For a function of one input; a function of two has at_point."""
+        if len(self.inputs) != 1:
+            raise ValueError(f"{self.canonical} has {len(self.inputs)} inputs: use at_point")
         x = float(x)
-        xt = Tensor(x, requires_grad=True, name="x")
-        env = {
-            p: Tensor(float(params.get(p, DEFAULT_PARAM)), requires_grad=True, name=p)
-            for p in self.params
-        }
-        y = self._run(xt, env)[-1]
+        value, gradient, hessian, tr = self._point((x,), params or {}, trace)
+        name = self.inputs[0]
+        return Point(x, value, gradient[name], hessian[0][0], gradient, tr)
+
+    def at_point(
+        self,
+        values: Mapping[str, float],
+        params: Mapping[str, float] | None = None,
+        *,
+        trace: bool = False,
+    ) -> SurfacePoint:
+        """Value, gradient (by input and parameter name) and the Hessian over the inputs (by
+        reverse-over-reverse: the engine differentiates its own gradient), at one point."""
+        missing = [n for n in self.inputs if n not in values]
+        if missing:
+            raise ValueError(f"at_point needs a value for {', '.join(missing)}")
+        point = tuple(float(values[n]) for n in self.inputs)
+        value, gradient, hessian, tr = self._point(point, params or {}, trace)
+        values = dict(zip(self.inputs, point, strict=True))
+        return SurfacePoint(values, value, gradient, hessian, tr)
+
+    def _point(
+        self, point: tuple[float, ...], params: Mapping[str, float], trace: bool
+    ) -> tuple[float, dict[str, float], Hessian, BackwardTrace | None]:
+        inputs = [
+            Tensor(v, requires_grad=True, name=n) for v, n in zip(point, self.inputs, strict=True)
+        ]
+        env = self._env(params, grad=True)
+        names = [*self.inputs, *env]
+        y = self._run(inputs, env)[-1]
         value = y.item()
+        n = len(inputs)
         if not y.requires_grad:  # a constant such as "2" or "sin(pi)"
-            zero = {"x": 0.0, **dict.fromkeys(self.params, 0.0)}
-            tr = self._constant_trace(xt, env) if trace else None
-            return Point(x, value, 0.0, 0.0, zero, tr)
-        leaves = [xt, *env.values()]
+            tr = self._constant_trace(inputs, env) if trace else None
+            return value, dict.fromkeys(names, 0.0), _square(n, 0.0), tr
+        leaves = [*inputs, *env.values()]
         if trace:
             # One recorded pass gives the trace and the first derivatives (as graphs, for f'').
             tr = y.backward(create_graph=True, trace=True)
@@ -214,58 +239,49 @@ class Expression:
         else:
             tr = None
             grads = ag.grad(y, leaves, create_graph=True, allow_unused=True)
-        dy = grads[0]
-        second = 0.0
-        if dy is not None and dy.requires_grad:
-            (d2,) = ag.grad(dy, [xt], allow_unused=True)
-            second = d2.item() if d2 is not None else 0.0
         gradient = {
-            name: (g.item() if g is not None else 0.0)
-            for name, g in zip(["x", *env], grads, strict=True)
+            name: (g.item() if g is not None else 0.0) for name, g in zip(names, grads, strict=True)
         }
+        rows = [_hessian_row(g, inputs) for g in grads[:n]]
         if math.isnan(value):
             # Outside the domain (ln(-1)) the engine still applies the rules (1/x = -1, as
             # PyTorch does), but a function that has no value has no derivative there.
             gradient = dict.fromkeys(gradient, math.nan)
-            second = math.nan
+            rows = [[math.nan] * n for _ in range(n)]
             tr = _undefined_gradients(tr) if tr is not None else None
-        elif math.isnan(gradient["x"]):
-            second = math.nan
-        return Point(x, value, gradient["x"], second, gradient, tr)
+        for i in range(n):
+            if math.isnan(gradient[self.inputs[i]]):
+                for j in range(n):
+                    rows[i][j] = rows[j][i] = math.nan
+        return value, gradient, tuple(tuple(r) for r in rows), tr
 
     def sample(
         self, xs: Any, params: Mapping[str, float] | None = None, *, derivatives: int = 2
     ) -> Samples:
         """The function (and up to two derivatives) on every x of an array, in one graph."""
-        xs = np.asarray(xs)
-        if xs.dtype not in (np.float64, np.float32):
-            xs = xs.astype(np.float64)
-        params = params or {}
-        xt = Tensor(xs, requires_grad=derivatives > 0, name="x")
-        env = {p: Tensor(float(params.get(p, DEFAULT_PARAM)), name=p) for p in self.params}
-        first = second = None
-        y = self._run(xt, env)[-1]
-        value = np.array(np.broadcast_to(y.data, xs.shape))
-        dy = None
-        if derivatives >= 1:
-            if y.requires_grad:
-                # The function is elementwise, so d(sum y)/dx_i is f'(x_i).
-                (dy,) = ag.grad(y.sum(), [xt], create_graph=derivatives >= 2, allow_unused=True)
-            first = _dense(dy, xs)
-        if derivatives >= 2:
-            d2 = None
-            if dy is not None and dy.requires_grad:
-                (d2,) = ag.grad(dy.sum(), [xt], allow_unused=True)
-            second = _dense(d2, xs)
-        # No derivative where the function has no value (see at()).
-        undefined = np.isnan(value)
-        if first is not None:
-            first[undefined] = np.nan
-            if second is not None:
-                second[undefined | np.isnan(first)] = np.nan
+        if len(self.inputs) != 1:
+            raise ValueError(f"{self.canonical} has {len(self.inputs)} inputs: use sample_grid")
+        xs = as_floats(xs)
+        xt = Tensor(xs, requires_grad=derivatives > 0, name=self.inputs[0])
+        y = self._run([xt], constants(self, params or {}))[-1]
+        value, first, second = derivatives_along(y, xt, xs.shape, derivatives)
         return Samples(xs, value, first, second)
 
-    def _constant_trace(self, xt: Tensor, env: Mapping[str, Tensor]) -> BackwardTrace:
+    def sample_grid(
+        self, xs: Any, ys: Any, params: Mapping[str, float] | None = None
+    ) -> GridSamples:
+        """f and ∇f of a function of two inputs on the grid xs × ys (arrays of shape
+        (len(ys), len(xs))), vectorised through the engine."""
+        return sample_grid(self, xs, ys, params)
+
+    def along(self, point: Sequence[float], direction: Sequence[float]) -> Slice:
+        """The slice through `point` (x, y) in `direction` (ux, uy), as a function of one
+        variable with the same sample() as this one (see Slice)."""
+        if len(self.inputs) != 2:
+            raise ValueError(f"{self.canonical} has one input: it is its own slice")
+        return Slice(self, point, direction)
+
+    def _constant_trace(self, xt: Sequence[Tensor], env: Mapping[str, Tensor]) -> BackwardTrace:
         """The engine records nothing for a graph that needs no gradient, so a constant
         expression's trace is written from the program itself (all nodes "const")."""
         record: list[Tensor] = []
@@ -295,13 +311,20 @@ class Expression:
         nodes[out] = dataclasses.replace(nodes[out], is_output=True)
         return BackwardTrace(nodes=tuple(nodes), edges=tuple(edges), output=out)
 
-    def _record(self, xt: Tensor, env: Mapping[str, Tensor], record: list[Tensor]) -> list:
+    def _record(
+        self, xt: Sequence[Tensor], env: Mapping[str, Tensor], record: list[Tensor]
+    ) -> list:
         self._run(xt, env, record)
         return record
 
-    def to_pytorch(self, x: float = 2.0, params: Mapping[str, float] | None = None) -> str:
-        """Equivalent PyTorch source, as text for students to copy. Never executed here."""
-        return pytorch_source(self.tree, self.params, x, params)
+    def to_pytorch(
+        self, x: float | Mapping[str, float] = 2.0, params: Mapping[str, float] | None = None
+    ) -> str:
+        """Equivalent PyTorch source, as text for students to copy. Never executed here.
+
+        x is the point: a number for one input, {name: value} for any number of inputs."""
+        point = dict(x) if isinstance(x, Mapping) else {self.inputs[0]: float(x)}
+        return pytorch_source(self.tree, self.inputs, self.params, point, params)
 
 
 def _undefined_gradients(trace: BackwardTrace) -> BackwardTrace:
@@ -322,10 +345,16 @@ def _undefined_gradients(trace: BackwardTrace) -> BackwardTrace:
     return BackwardTrace(nodes=nodes, edges=edges, output=trace.output)
 
 
-def _dense(g: Tensor | None, xs: np.ndarray) -> np.ndarray:
-    if g is None:
-        return np.zeros(xs.shape, dtype=xs.dtype)
-    return np.array(np.broadcast_to(g.data, xs.shape))
+def _square(n: int, fill: float) -> Hessian:
+    return tuple(tuple(fill for _ in range(n)) for _ in range(n))
+
+
+def _hessian_row(g: Tensor | None, inputs: Sequence[Tensor]) -> list[float]:
+    """One row of the Hessian: the engine differentiates the gradient g it built (as a graph)."""
+    if g is None or not g.requires_grad:
+        return [0.0] * len(inputs)
+    seconds = ag.grad(g, list(inputs), retain_graph=True, allow_unused=True)
+    return [s.item() if s is not None else 0.0 for s in seconds]
 
 
 def parse_number(text: str) -> float:
@@ -345,7 +374,16 @@ def parse_number(text: str) -> float:
 
 def parse(text: str) -> Expression:
     """Parse typed text. Raises ExprError (message, start, end, hint, text) on bad input."""
-    return Expression(text, parse_tree(text))
+    tree, inputs = parse_function(text)
+    return Expression(text, tree, inputs)
 
 
-__all__ = ["ExprError", "Expression", "Point", "Samples", "parse", "parse_number"]
+__all__ = [
+    "ExprError",
+    "Expression",
+    "Point",
+    "Samples",
+    "SurfacePoint",
+    "parse",
+    "parse_number",
+]

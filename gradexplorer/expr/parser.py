@@ -27,36 +27,105 @@ MAX_DEPTH = 64
 _INVERSE = {"sin": "asin", "cos": "acos", "tan": "atan"}
 
 
+MAX_INPUTS = 2
+_COUNT = {2: "two"}
+DEFAULT_INPUTS = (VARIABLE,)
+
+
 def parse_tree(text: str) -> Node:
     """Parse text into a syntax tree. Raises ExprError (and nothing else) for bad input."""
+    return parse_function(text)[0]
+
+
+def parse_function(text: str) -> tuple[Node, tuple[str, ...]]:
+    """The syntax tree and the inputs its signature declares (("x",) without one)."""
     if not isinstance(text, str):
         raise ExprError("the expression must be text", 0, 0, text="")
     tokens = tokenize(text)
-    body = _drop_definition(tokens)
+    inputs, body = _drop_definition(tokens, text)
     if len(body) < len(tokens) and body[0].kind == "eof":
         eq = tokens[len(tokens) - len(body) - 1]
         raise ExprError("nothing after '='", eq.start, eq.end, text=text, hint="write y = x^2")
-    return _Parser(text, body).parse()
+    return _Parser(text, body, inputs).parse(), inputs
 
 
-def _drop_definition(tokens: list[Token]) -> list[Token]:
-    """Accept and drop a leading "y =" or "f(x) =", as written on a board."""
-    kinds = [(t.kind, t.value) for t in tokens[:6]]
-    if len(kinds) >= 2 and kinds[0] == ("name", "y") and kinds[1][0] == "=":
-        return tokens[2:]
-    if (
-        len(kinds) >= 5
-        and kinds[0][0] == "name"
-        and len(kinds[0][1]) == 1
-        and kinds[0][1] != VARIABLE
-        and kinds[0][1] not in CONSTANTS  # e(x) = ... is not a definition: e is a number
-        and kinds[1][0] == "("
-        and kinds[2] == ("name", VARIABLE)
-        and kinds[3][0] == ")"
-        and kinds[4][0] == "="
+def _drop_definition(tokens: list[Token], text: str) -> tuple[tuple[str, ...], list[Token]]:
+    """Accept and drop a leading "y =" or a signature "f(x) =", "f(x, y) =", "f(w, b) =" (as
+    written on a board); the signature's names are the inputs."""
+    kinds = [(t.kind, t.value) for t in tokens[:2]]
+    if len(kinds) == 2 and kinds[0] == ("name", "y") and kinds[1][0] == "=":
+        return DEFAULT_INPUTS, tokens[2:]
+    close = _signature_end(tokens)
+    if close is None:
+        return DEFAULT_INPUTS, tokens
+    return _signature(tokens[2:close], tokens[1], tokens[close], text), tokens[close + 2 :]
+
+
+def _signature_end(tokens: list[Token]) -> int | None:
+    """Index of the ")" of a leading "f(...)" followed by "=", or None when there is none."""
+    head = tokens[0]
+    if not (
+        head.kind == "name"
+        and len(head.value) == 1
+        and head.value != VARIABLE
+        and head.value not in CONSTANTS  # e(x) = ... is not a definition: e is a number
+        and len(tokens) > 2
+        and tokens[1].kind == "("
     ):
-        return tokens[5:]
-    return tokens
+        return None
+    for i in range(2, len(tokens) - 1):
+        if tokens[i].kind in ("(", "|", "=", "eof"):
+            return None
+        if tokens[i].kind == ")":
+            return i if tokens[i + 1].kind == "=" else None
+    return None
+
+
+def _signature(names: list[Token], opener: Token, closer: Token, text: str) -> tuple[str, ...]:
+    """The input names between the parentheses of a signature, checked."""
+
+    def error(message: str, start: int, end: int, hint: str) -> ExprError:
+        return ExprError(message, start, end, text=text, hint=hint)
+
+    example = "write f(x) = ... or f(x, y) = ..."
+    if not names:
+        raise error("the signature names no input", opener.start, closer.end, example)
+    inputs: list[str] = []
+    for k, tok in enumerate(names):
+        if k % 2 == 1:
+            if tok.kind == "name":
+                raise error("separate the inputs with commas", tok.start, tok.end, example)
+            if tok.kind != ",":
+                raise error("a signature lists names of inputs", tok.start, tok.end, example)
+            continue
+        if tok.kind != "name":
+            raise error("a signature lists names of inputs", tok.start, tok.end, example)
+        if tok.value in FUNCTIONS or tok.value in CONSTANTS:
+            what = "a function" if tok.value in FUNCTIONS else "a constant"
+            raise error(
+                f"{tok.value} is {what}, not a name for an input",
+                tok.start,
+                tok.end,
+                "name inputs with letters, as in f(x, y) or f(w, b)",
+            )
+        if tok.value in inputs:
+            raise error(
+                f"{tok.value} appears twice in the signature",
+                tok.start,
+                tok.end,
+                "name each input once, as in f(x, y)",
+            )
+        if len(inputs) == MAX_INPUTS:
+            raise error(
+                f"at most {_COUNT[MAX_INPUTS]} inputs are supported",
+                tok.start,
+                names[-1].end,
+                "other letters in the function stay parameters with sliders",
+            )
+        inputs.append(tok.value)
+    if names[-1].kind == ",":
+        raise error("a signature lists names of inputs", names[-1].start, closer.end, example)
+    return tuple(inputs)
 
 
 def _starts_operand(tok: Token) -> bool:
@@ -64,9 +133,10 @@ def _starts_operand(tok: Token) -> bool:
 
 
 class _Parser:
-    def __init__(self, text: str, tokens: list[Token]) -> None:
+    def __init__(self, text: str, tokens: list[Token], inputs: tuple[str, ...]) -> None:
         self.text = text
         self.tokens = tokens
+        self.inputs = inputs
         self.pos = 0
         self.depth = 0
         # How many "|" bars are open in the current parenthesis level: inside one, a "|" in
@@ -196,8 +266,15 @@ class _Parser:
             return Num(tok.number, tok.value, span=span)
         if tok.kind == "name":
             self.advance()
+            if tok.value in self.inputs:
+                return Var(tok.value, span=span)
             if tok.value == VARIABLE:
-                return Var(span=span)
+                raise self.error(
+                    f"x is not an input of f({', '.join(self.inputs)})",
+                    tok.start,
+                    tok.end,
+                    hint="add it to the signature, or use another letter for a parameter",
+                )
             if tok.value in CONSTANTS:
                 return Const(tok.value, span=span)
             if tok.value in FUNCTIONS:
@@ -387,7 +464,7 @@ class _Parser:
             )
         if tok.kind == "=":
             return self.error(
-                "'=' is only allowed at the start, as in y = x^2 or f(x) = x^2",
+                "'=' is only allowed at the start, as in y = x^2, f(x) = x^2 or f(x, y) = x y",
                 tok.start,
                 tok.end,
             )

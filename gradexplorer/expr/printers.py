@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from gradexplorer.expr.names import CONSTANTS, FUNCTIONS, GREEK_SYMBOLS, VARIABLE
+from gradexplorer.expr.names import CONSTANTS, FUNCTIONS, GREEK_SYMBOLS
 from gradexplorer.expr.nodes import BinOp, Call, Const, Neg, Node, Num, Param, Var, fold
 from gradexplorer.formatting import exact
 
@@ -38,7 +38,7 @@ def _canonical(node: Node, kids: list[_Frag]) -> _Frag:
     if isinstance(node, Num):
         return _Frag(exact(node.value), ATOM, node)
     if isinstance(node, Var):
-        return _Frag(VARIABLE, ATOM, node)
+        return _Frag(node.name, ATOM, node)
     if isinstance(node, Const | Param):
         return _Frag(node.name, ATOM, node)
     if isinstance(node, Neg):
@@ -92,7 +92,7 @@ def _pretty(node: Node, kids: list[_Frag]) -> _Frag:
     if isinstance(node, Num):
         return _Frag(exact(node.value), ATOM, node)
     if isinstance(node, Var):
-        return _Frag(VARIABLE, ATOM, node)
+        return _Frag(GREEK_SYMBOLS.get(node.name, node.name), ATOM, node)
     if isinstance(node, Const):
         return _Frag(CONSTANTS[node.name].symbol, ATOM, node)
     if isinstance(node, Param):
@@ -170,7 +170,7 @@ def _torch(node: Node, kids: list[_Frag]) -> _Frag:
     if isinstance(node, Num):
         return _Frag(exact(node.value), ATOM, node, const=True)
     if isinstance(node, Var):
-        return _Frag(VARIABLE, ATOM, node)
+        return _Frag(python_name(node.name), ATOM, node)
     if isinstance(node, Const):
         return _Frag(CONSTANTS[node.name].python, ATOM, node, const=True)
     if isinstance(node, Param):
@@ -195,32 +195,49 @@ def _torch(node: Node, kids: list[_Frag]) -> _Frag:
     return _Frag(f"{_wrap(left, ATOM)}**{_wrap(right, UNARY)}", POWER, node, const)
 
 
+def pytorch_function(tree: Node, inputs: tuple[str, ...], params: tuple[str, ...]) -> list[str]:
+    """The lines of `def f(inputs..., params...): return ...` in PyTorch."""
+    body = torch_expression(tree)
+    uses_input = fold(tree, lambda n, k: isinstance(n, Var) or any(k))
+    first = python_name(inputs[0])
+    if not uses_input:
+        words = "its input" if len(inputs) == 1 else "its inputs"
+        body = f"{body} + 0 * {first}  # the function does not depend on {words}"
+    signature = ", ".join(python_name(n) for n in (*inputs, *params))
+    return [f"def f({signature}):", f"    return {body}"]
+
+
 def pytorch_source(
     tree: Node,
+    inputs: tuple[str, ...],
     params: tuple[str, ...],
-    x: float = 2.0,
+    point: Mapping[str, float],
     values: Mapping[str, float] | None = None,
 ) -> str:
-    """A small, runnable PyTorch program that computes the function and its derivative, at x
-    and the given parameter values (1.0 for those not given, as everywhere)."""
+    """A small, runnable PyTorch program that computes the function and its gradient, at the
+    point (a value for each input) and the given parameter values (1.0 for those not given,
+    as everywhere)."""
     values = values or {}
-    body = torch_expression(tree)
-    uses_x = fold(tree, lambda n, k: isinstance(n, Var) or any(k))
-    if not uses_x:
-        body = f"{body} + 0 * x  # the function does not depend on x"
-    names = [python_name(p) for p in params]
-    signature = ", ".join(["x", *names])
-    lines = ["import math", "", "import torch", "", "", f"def f({signature}):"]
-    lines.append(f"    return {body}")
+    names = [python_name(n) for n in (*inputs, *params)]
+    lines = ["import math", "", "import torch", "", "", *pytorch_function(tree, inputs, params)]
     lines += ["", ""]
-    lines.append(f"x = torch.tensor({float(x)!r}, dtype=torch.float64, requires_grad=True)")
-    for param, name in zip(params, names, strict=True):
+    for name in inputs:
+        value = float(point.get(name, 0.0))
+        lines.append(
+            f"{python_name(name)} = torch.tensor({value!r}, dtype=torch.float64, "
+            "requires_grad=True)"
+        )
+    for param in params:
         value = float(values.get(param, 1.0))
-        lines.append(f"{name} = torch.tensor({value!r}, dtype=torch.float64, requires_grad=True)")
-    lines.append(f"y = f({signature})")
-    lines.append("y.backward()")
-    lines.append('print("f(x) =", y.item())')
-    lines.append('print("df/dx =", x.grad.item())')
+        lines.append(
+            f"{python_name(param)} = torch.tensor({value!r}, dtype=torch.float64, "
+            "requires_grad=True)"
+        )
+    call = f"f({', '.join(names)})"
+    lines.append(f"out = {call}")  # not y: y may be an input
+    lines.append("out.backward()")
+    shown = ", ".join(inputs)
+    lines.append(f'print("f({shown}) =", out.item())')
     for name in names:
         lines.append(f'print("df/d{name} =", {name}.grad.item())')
     return "\n".join(lines) + "\n"

@@ -1,0 +1,56 @@
+"""What evaluating an expression gives: plain data (floats may be nan or inf)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gradexplorer.autograd import BackwardTrace
+
+
+@dataclass(frozen=True)
+class Point:
+    """The function at one x: value, f', f'' and the partial derivatives, all from autograd."""
+
+    x: float
+    value: float
+    derivative: float
+    second_derivative: float
+    gradient: dict[str, float]  # "x" and every parameter
+    trace: BackwardTrace | None
+
+
+Hessian = tuple[tuple[float, ...], ...]
+
+
+@dataclass(frozen=True)
+class SurfacePoint:
+    """The function at one point of its inputs, all from autograd: the value, the gradient by
+    input and parameter name, the Hessian over the inputs (rows and columns in input order)."""
+
+    values: dict[str, float]
+    value: float
+    gradient: dict[str, float]
+    hessian: Hessian
+    trace: BackwardTrace | None
+
+
+@dataclass(frozen=True)
+class Samples:
+    """The function on an array of x (for plotting)."""
+
+    x: np.ndarray
+    value: np.ndarray
+    derivative: np.ndarray | None
+    second_derivative: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class GridSamples:
+    """A function of two inputs on a grid: arrays of shape (len(y), len(x)), row j at y[j]."""
+
+    x: np.ndarray
+    y: np.ndarray
+    value: np.ndarray
+    gradient: tuple[np.ndarray, np.ndarray]  # ∂f/∂(first input), ∂f/∂(second input)
