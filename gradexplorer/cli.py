@@ -2,9 +2,10 @@
 
     gradexplorer eval EXPR --at X [--param NAME=VALUE ...] [--json]
     gradexplorer graph EXPR --at X [--param NAME=VALUE ...] [--format text|json|dot]
+    gradexplorer descend EXPR --from X,Y --optimizer adam [--lr LR] [--steps N] ... [--json]
     gradexplorer gui [EXPR] [app options]
 
-eval and graph never import Qt; gui imports the app only when asked for.
+eval, graph and descend never import Qt; gui imports the app only when asked for.
 """
 
 from __future__ import annotations
@@ -18,14 +19,16 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from gradexplorer import cli_descend
 from gradexplorer.autograd.trace import to_jsonable
-from gradexplorer.errors import ExprError
+from gradexplorer.errors import ExprError, GradExplorerError
 from gradexplorer.expr import Expression, parse, parse_number
 from gradexplorer.formatting import exact
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
-_VALUE_OPTIONS = ("--at", "--param", "-p", "--format")
+_VALUE_OPTIONS = ("--at", "--param", "-p", "--format", *cli_descend.VALUE_OPTIONS)
+_COMMANDS = ("eval", "graph", "descend", "gui")
 _OPTION_WORD = re.compile(r"--[a-z][a-z-]+(=.*)?|-h")
 
 
@@ -52,6 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         expression = parse(args.expression)
         params = _params(expression, args.param or [])
+        if args.command == "descend":
+            start = _point(expression, args.start, "--from")
+            return cli_descend.run(args, expression, start, params, _constant)
         if expression.two_inputs:
             point = _point(expression, args.at, "--at")
             if args.command == "eval":
@@ -63,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _graph(expression, x, params, args.format)
     except ExprError as err:
         return _report_expr_error(err, getattr(args, "json", False))
-    except _UsageError as err:
+    except (_UsageError, GradExplorerError) as err:
         print(f"gradexplorer: error: {err}", file=sys.stderr)
         return EXIT_USAGE
 
@@ -74,7 +80,7 @@ def _build_parser() -> argparse.ArgumentParser:
         description="Type a function, get its value, derivatives and backward graph.",
         allow_abbrev=False,
     )
-    sub = parser.add_subparsers(dest="command", metavar="{eval,graph,gui}")
+    sub = parser.add_subparsers(dest="command", metavar="{eval,graph,descend,gui}")
 
     def point_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("expression", metavar="EXPR", help='the function of x, e.g. "a x^2 + 3x"')
@@ -101,6 +107,7 @@ def _build_parser() -> argparse.ArgumentParser:
     gr = sub.add_parser("graph", help="the backward trace at a point", allow_abbrev=False)
     point_options(gr)
     gr.add_argument("--format", choices=("text", "json", "dot"), default="text")
+    cli_descend.add_parser(sub, "the start: X, or X,Y for two inputs (--from -1.2,1 works)")
     gui = sub.add_parser(
         "gui",
         help="open the app",
@@ -115,7 +122,7 @@ def _build_parser() -> argparse.ArgumentParser:
 def _separate_expression(argv: list[str]) -> list[str]:
     """Let an expression start with a minus sign ("-x^2") without argparse taking it for an
     option: option values are glued to their option, everything else goes after "--"."""
-    if not argv or argv[0] not in ("eval", "graph", "gui"):
+    if not argv or argv[0] not in _COMMANDS:
         return argv
     options: list[str] = [argv[0]]
     positional: list[str] = []

@@ -27,7 +27,14 @@ from gradexplorer.expr.printers import (
     pretty_labels,
     pytorch_source,
 )
-from gradexplorer.expr.surface import Slice, as_floats, constants, derivatives_along, sample_grid
+from gradexplorer.expr.surface import (
+    Slice,
+    as_floats,
+    constants,
+    derivatives_along,
+    sample_grid,
+    sample_points,
+)
 from gradexplorer.formatting import exact
 
 DEFAULT_PARAM = 1.0
@@ -273,6 +280,12 @@ class Expression:
         """f and ∇f of a function of two inputs on the grid xs × ys (arrays of shape
         (len(ys), len(xs))), vectorised through the engine."""
         return sample_grid(self, xs, ys, params)
+
+    def sample_points(
+        self, coords: Sequence[Any], params: Mapping[str, float] | None = None
+    ) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+        """f and its gradient by input at many points at once (one array per input)."""
+        return sample_points(self, coords, params)
 
     def along(self, point: Sequence[float], direction: Sequence[float]) -> Slice:
         """The slice through `point` (x, y) in `direction` (ux, uy), as a function of one

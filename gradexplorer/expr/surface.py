@@ -39,7 +39,8 @@ def dense(g: Tensor | None, shape: tuple[int, ...], dtype: Any = np.float64) -> 
     """A gradient as a full array: zeros where the output did not depend on the input."""
     if g is None:
         return np.zeros(shape, dtype=dtype)
-    return np.array(np.broadcast_to(g.data, shape))
+    data = g.data
+    return np.array(data if data.shape == shape else np.broadcast_to(data, shape))
 
 
 def derivatives_along(
@@ -67,6 +68,32 @@ def derivatives_along(
     return value, first, second
 
 
+def sample_points(
+    expression: Expression, coords: Sequence[Any], params: Mapping[str, float] | None = None
+) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+    """f and ∇f at many points at once: coords holds one array per input, all of one shape."""
+    arrays = [as_floats(c) for c in coords]
+    if len(arrays) != len(expression.inputs):
+        raise ValueError(f"{expression.canonical} needs {len(expression.inputs)} coordinates")
+    shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    tensors = [
+        Tensor(a if a.shape == shape else np.broadcast_to(a, shape), requires_grad=True, name=n)
+        for a, n in zip(arrays, expression.inputs, strict=True)
+    ]
+    y = expression._run(tensors, constants(expression, params or {}))[-1]
+    value = np.array(y.data if y.data.shape == shape else np.broadcast_to(y.data, shape))
+    grads: tuple[Tensor | None, ...] = (None,) * len(tensors)
+    if y.requires_grad:
+        grads = ag.grad(y.sum(), tensors, allow_unused=True)
+    undefined = np.isnan(value)
+    out = []
+    for g in grads:
+        d = dense(g, shape)
+        d[undefined] = np.nan
+        out.append(d)
+    return value, tuple(out)
+
+
 def sample_grid(
     expression: Expression, xs: Any, ys: Any, params: Mapping[str, float] | None = None
 ) -> GridSamples:
@@ -74,19 +101,7 @@ def sample_grid(
     if len(expression.inputs) != 2:
         raise ValueError(f"{expression.canonical} has one input: use sample")
     xs, ys = as_floats(xs).ravel(), as_floats(ys).ravel()
-    gx, gy = np.meshgrid(xs, ys)
-    tx = Tensor(gx, requires_grad=True, name=expression.inputs[0])
-    ty = Tensor(gy, requires_grad=True, name=expression.inputs[1])
-    y = expression._run([tx, ty], constants(expression, params or {}))[-1]
-    shape = gx.shape
-    value = np.array(np.broadcast_to(y.data, shape))
-    dx = dy = None
-    if y.requires_grad:
-        dx, dy = ag.grad(y.sum(), [tx, ty], allow_unused=True)
-    grad_x, grad_y = dense(dx, shape), dense(dy, shape)
-    undefined = np.isnan(value)
-    grad_x[undefined] = np.nan
-    grad_y[undefined] = np.nan
+    value, (grad_x, grad_y) = sample_points(expression, np.meshgrid(xs, ys), params)
     return GridSamples(xs, ys, value, (grad_x, grad_y))
 
 
