@@ -9,7 +9,12 @@ slot while signals are going out is applied at once and announced after the curr
 no view ever receives an older value after a newer one.
 
 Besides the session, the model owns the overlays features draw on the views: the descent trail
-(``trail``) and the step-through (``step``).
+(``trail``), the step-through (``step``) and the race's step mode (``race_step``).
+
+A function of two inputs adds derived data: the landscape over its visible box
+(``landscape``), the point's gradient, Hessian and verdict (``surface``) and the optimizers'
+paths (``race``); the plot then shows the slice through the point along the chosen direction,
+and ``point`` describes the point as that slice sees it (f′ is the directional derivative).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from PySide6.QtCore import QObject, Signal
 
 from gradexplorer.errors import ExprError
 from gradexplorer.expr import Expression, parse
+from gradexplorer.lessons.race import Run, Update, update_at
 from gradexplorer.lessons.session import (
     DEFAULT_EXPRESSION,
     DEFAULT_PARAM_VALUE,
@@ -32,13 +38,40 @@ from gradexplorer.lessons.session import (
     SessionState,
     Toggles,
 )
+from gradexplorer.lessons.session.two_inputs import LandscapeSettings, RaceSettings
 from gradexplorer.lessons.step_through import Mode, StepFrame, StepThrough
 from gradexplorer.ui.derived import CurveData, PointData, evaluate_point, sample_curve
+from gradexplorer.ui.landscape_data import (
+    LandscapeData,
+    SurfacePointData,
+    compute_landscape,
+    evaluate_surface,
+    run_race,
+    slice_point,
+)
 
-__all__ = ["DEFAULT_EXPRESSION", "CurveData", "ExplorerModel", "PointData", "Trail"]
+__all__ = [
+    "DEFAULT_EXPRESSION",
+    "CurveData",
+    "ExplorerModel",
+    "LandscapeData",
+    "PointData",
+    "RaceStep",
+    "SurfacePointData",
+    "Trail",
+]
 
 _PARSE_CACHE = 64
 _FIELDS = tuple(f.name for f in fields(SessionState))
+
+
+@dataclass(frozen=True)
+class RaceStep:
+    """The race's step mode: update k (>= 1) of run `index`, with its vectors."""
+
+    index: int
+    run: Run
+    update: Update
 
 
 @dataclass(frozen=True)
@@ -68,6 +101,15 @@ class ExplorerModel(QObject):
     pointChanged = Signal(object)  # PointData
     trailChanged = Signal(object)  # Trail | None
     stepChanged = Signal(object)  # StepFrame | None
+    # functions of two inputs
+    yChanged = Signal(float)
+    yRangeChanged = Signal(float, float)
+    landscapeSettingsChanged = Signal(object)  # LandscapeSettings
+    raceSettingsChanged = Signal(object)  # RaceSettings
+    landscapeChanged = Signal(object)  # LandscapeData | None (None: one input)
+    surfaceChanged = Signal(object)  # SurfacePointData | None
+    raceChanged = Signal(object)  # tuple[Run, ...] | None
+    raceStepChanged = Signal(object)  # RaceStep | None
 
     def __init__(
         self,
@@ -93,8 +135,14 @@ class ExplorerModel(QObject):
         self._trail: Trail | None = None
         self._stepping: StepThrough | None = None
         self._step: StepFrame | None = None
+        self._landscape: LandscapeData | None = None
+        self._surface: SurfacePointData | None = None
+        self._race: tuple[Run, ...] | None = None
+        self._race_step: RaceStep | None = None
         self.curve_computations = 0  # counters let tests check what work a change caused
         self.point_computations = 0
+        self.landscape_computations = 0
+        self.race_computations = 0
         self.set_text(expression)
         self.set_x_extending(float(x))
         self.reset_view()
@@ -175,6 +223,43 @@ class ExplorerModel(QObject):
     def step(self) -> StepFrame | None:
         """The step-through's current frame, None when not stepping."""
         return self._step
+
+    @property
+    def two_inputs(self) -> bool:
+        """The function shown has two inputs (the landscape is on)."""
+        return self._expression is not None and self._expression.two_inputs
+
+    @property
+    def y(self) -> float:
+        return self._state.y
+
+    @property
+    def y_range(self) -> tuple[float, float]:
+        return self._state.y_range
+
+    @property
+    def landscape_settings(self) -> LandscapeSettings:
+        return self._state.landscape
+
+    @property
+    def race_settings(self) -> RaceSettings:
+        return self._state.race
+
+    @property
+    def landscape(self) -> LandscapeData | None:
+        return self._landscape
+
+    @property
+    def surface(self) -> SurfacePointData | None:
+        return self._surface
+
+    @property
+    def race(self) -> tuple[Run, ...] | None:
+        return self._race
+
+    @property
+    def race_step(self) -> RaceStep | None:
+        return self._race_step
 
     @property
     def step_through(self) -> StepThrough | None:
@@ -300,10 +385,15 @@ class ExplorerModel(QObject):
         return True
 
     def reset_view(self) -> None:
-        """Frame the x range and the curve's interesting y values."""
-        lo, hi = self._state.x_range
+        """Frame the x range (for two inputs: the slice across the x and y ranges) and the
+        curve's interesting y values; the landscape shows the ranges again."""
+        lo, hi = self._slice_span(self._state) if self.two_inputs else self._state.x_range
         y = self._state.view[2:] if self._state.view is not None else (-1.0, 1.0)
-        self._commit(replace(self._state, view=(lo, hi, *y)), frame=True)
+        state = replace(self._state, view=(lo, hi, *y))
+        if self.two_inputs:
+            box = (*state.x_range, *state.y_range)
+            state = replace(state, landscape=replace(state.landscape, box=box))
+        self._commit(state, frame=True)
 
     def set_show_derivative(self, on: bool) -> None:
         self.set_toggles(show_derivative=bool(on))
@@ -332,6 +422,122 @@ class ExplorerModel(QObject):
             d.direction if direction is None else int(direction),
         )
         self._commit(replace(self._state, descent=new))
+
+    # ----------------------------------------------------------------- two inputs
+    def set_y(self, y: float) -> None:
+        """Move the point's second input; clamped to its range."""
+        y = float(y)
+        if math.isfinite(y):
+            lo, hi = self._state.y_range
+            self._commit(replace(self._state, y=min(max(y, lo), hi)))
+
+    def set_y_range(self, lo: float, hi: float) -> bool:
+        lo, hi = float(lo), float(hi)
+        if not _usable_range(lo, hi):
+            return False
+        y = min(max(self._state.y, lo), hi)
+        self._commit(replace(self._state, y_range=(lo, hi), y=y))
+        return True
+
+    def set_point(self, x: float, y: float) -> None:
+        """Move the point to (x, y), widening the slider ranges (to whole numbers) to hold it:
+        the landscape can show more than the ranges."""
+        x, y = float(x), float(y)
+        if not (math.isfinite(x) and math.isfinite(y)):
+            return
+        s = self._state
+        xr, yr = _widened(s.x_range, x), _widened(s.y_range, y)
+        if xr is None or yr is None:
+            return
+        self._commit(replace(s, x=x, y=y, x_range=xr, y_range=yr))
+
+    def step_y(self, fraction: float) -> None:
+        lo, hi = self._state.y_range
+        self.set_y(self._state.y + fraction * (hi - lo))
+
+    def move_on_plot(self, t: float) -> None:
+        """The plot was clicked or its point dragged at t: with one input t is x; with two the
+        point moves along the slice to the coordinate t."""
+        if not self.two_inputs:
+            self.set_x(t)
+            return
+        s = self._state
+        line = self._expression.along((s.x, s.y), s.landscape.unit)  # type: ignore[union-attr]
+        self.set_point(*line.position(float(t)))
+
+    def step_on_plot(self, fraction: float) -> None:
+        """Arrow keys on the plot: along x, or along the slice (by a fraction of the view)."""
+        if not self.two_inputs:
+            self.step_x(fraction)
+            return
+        x0, x1 = self.view_range[:2]
+        point = self._point.x if self._point is not None else x0
+        self.move_on_plot(point + fraction * (x1 - x0))
+
+    def set_landscape_box(self, x0: float, x1: float, y0: float, y1: float) -> bool:
+        """The landscape's visible box; refused (False) when empty, inverted or not finite."""
+        box = (float(x0), float(x1), float(y0), float(y1))
+        if not (_usable_range(box[0], box[1]) and _usable_range(box[2], box[3])):
+            return False
+        old = self._state.landscape.box
+        if old is not None:
+            tol = 1e-9 * max(box[1] - box[0], box[3] - box[2])
+            if all(abs(a - b) <= tol for a, b in zip(box, old, strict=True)):
+                return True
+        self._set_landscape(box=box)
+        return True
+
+    def reset_landscape_box(self) -> None:
+        """Show the x and y ranges again."""
+        self._set_landscape(box=(*self._state.x_range, *self._state.y_range))
+
+    def set_direction(self, degrees: float) -> None:
+        """The slice's direction, in degrees from the first input's axis."""
+        if math.isfinite(float(degrees)):
+            self._set_landscape(direction=float(degrees))
+
+    def set_log_scale(self, on: bool) -> None:
+        self._set_landscape(log_scale=bool(on))
+
+    def set_arrows(self, mode: str) -> None:
+        """ "gradient", "descent" (−∇f) or "off"."""
+        self._set_landscape(arrows=mode)
+
+    def _set_landscape(self, **changes: object) -> None:
+        settings = replace(self._state.landscape, **changes)  # type: ignore[arg-type]
+        self._commit(replace(self._state, landscape=settings))
+
+    def set_race_start(self, x: float, y: float) -> None:
+        if math.isfinite(float(x)) and math.isfinite(float(y)):
+            self.set_race(start=(float(x), float(y)))
+
+    def set_race(self, **changes: object) -> None:
+        """Change the race settings by name (start, optimizers, steps, tol, selected); raises
+        SessionError for values the schema refuses, and nothing changes then."""
+        race = replace(self._state.race, **changes)  # type: ignore[arg-type]
+        self._commit(replace(self._state, race=race))
+
+    def start_race_step(self, index: int | None = None, k: int = 1) -> None:
+        """Show update k of run `index` (the selected optimizer by default)."""
+        runs = self._race or ()
+        i = self._state.race.selected if index is None else int(index)
+        if not 0 <= i < len(runs) or runs[i].steps < 1:
+            self.stop_race_step()
+            return
+        run = runs[i]
+        k = min(max(int(k), 1), run.steps)
+        self._race_step = RaceStep(i, run, update_at(run, k))
+        self.raceStepChanged.emit(self._race_step)
+
+    def race_step_by(self, delta: int) -> None:
+        r = self._race_step
+        if r is not None:
+            self.start_race_step(r.index, r.update.k + int(delta))
+
+    def stop_race_step(self) -> None:
+        if self._race_step is not None:
+            self._race_step = None
+            self.raceStepChanged.emit(None)
 
     # ----------------------------------------------------------------- overlays
     def set_trail(
@@ -426,18 +632,29 @@ class ExplorerModel(QObject):
         shown_expression, shown_error = self._expression, self._error
         if old is None or (old.expression, old.draft) != (new.expression, new.draft):
             self._derive_expression(new)
+        two = self.two_inputs
         values_changed = old is None or old.param_values() != new.param_values()
+        function_changed = old is None or old.expression != new.expression or values_changed
         curve_due = (
             self._frame_pending
             or values_changed
             or old is None
             or (old.expression, old.view) != (new.expression, new.view)
             or _plotted(old.toggles) != _plotted(new.toggles)
+            or (two and _slice_line(old) != _slice_line(new))
         )
         if curve_due and self._expression is not None:
             new = self._resample(new, frame=self._frame_pending)
         elif new.view is None:  # no function to frame: show the x range
             new = replace(new, view=(*new.x_range, -1.0, 1.0))
+        if two and new.landscape.box is None:
+            new = replace(new, landscape=replace(new.landscape, box=(*new.x_range, *new.y_range)))
+        landscape_due = two and (
+            function_changed or _drawn(old.landscape) != _drawn(new.landscape)  # type: ignore[union-attr]
+        )
+        race_due = two and (function_changed or _raced(old.race) != _raced(new.race))  # type: ignore[union-attr]
+        if landscape_due:
+            self._recompute_landscape(new)
         self._frame_pending = False
         self._state = self._shown = new
         changed = (
@@ -452,12 +669,53 @@ class ExplorerModel(QObject):
         if self._error is not shown_error:
             self.errorChanged.emit(self._error)
         self._emit_fields(old, new, changed)
+        self._emit_two_inputs(two, landscape_due, race_due)
         if curve_due and self._curve is not None:
             self.curveChanged.emit(self._curve)
-        if self._expression is not None and (values_changed or changed & {"expression", "x"}):
+        point_fields = {"expression", "x", "y", "landscape"} if two else {"expression", "x"}
+        if self._expression is not None and (values_changed or changed & point_fields):
             self._recompute_point()
         if old is not None:
             self.stateChanged.emit(old, new)
+
+    def _emit_two_inputs(self, two: bool, landscape_due: bool, race_due: bool) -> None:
+        """The landscape and the race follow the function: recomputed when due, gone (None)
+        when the function has one input."""
+        if landscape_due or (not two and self._landscape is not None):
+            if not two:
+                self._landscape = None
+            self.landscapeChanged.emit(self._landscape)
+        if race_due or (not two and self._race is not None):
+            self._race = self._run_race() if two else None
+            self.raceChanged.emit(self._race)
+            r = self._race_step
+            if r is not None and self._race and r.index < len(self._race):
+                self.start_race_step(r.index, r.update.k)
+            else:
+                self.stop_race_step()
+
+    def _recompute_landscape(self, state: SessionState) -> None:
+        assert self._expression is not None and state.landscape.box is not None
+        self.landscape_computations += 1
+        try:
+            self._landscape = compute_landscape(
+                self._expression, state.param_values(), state.landscape.box, state.landscape
+            )
+        except Exception as err:  # keep the last landscape rather than crash on an engine error
+            self._error = ExprError(f"Could not evaluate: {err}", 0, len(state.text))
+
+    def _run_race(self) -> tuple[Run, ...]:
+        assert self._expression is not None
+        self.race_computations += 1
+        s = self._state
+        return run_race(self._expression, s.param_values(), s.race)
+
+    def _slice_span(self, state: SessionState) -> tuple[float, float]:
+        """The coordinates t along the slice direction that the x and y ranges cover."""
+        ux, uy = state.landscape.unit
+        ts = [x * ux + y * uy for x in state.x_range for y in state.y_range]
+        lo, hi = min(ts), max(ts)
+        return (lo, hi) if hi > lo else (lo - 1.0, lo + 1.0)
 
     def _derive_expression(self, state: SessionState) -> None:
         """The expression shown and the error, from the state's texts."""
@@ -475,10 +733,19 @@ class ExplorerModel(QObject):
         engine fails, with the failure shown as the error."""
         assert self._expression is not None
         view = state.view or (*state.x_range, -1.0, 1.0)
+        function: object = self._expression
+        if self._expression.two_inputs:
+            function = self._expression.along((state.x, state.y), state.landscape.unit)
+            if frame:
+                view = (*self._slice_span(state), *view[2:])
         self.curve_computations += 1
         try:
             self._curve = sample_curve(
-                self._expression, state.param_values(), view, state.toggles, frame_y=frame
+                function,  # type: ignore[arg-type]
+                state.param_values(),
+                view,
+                state.toggles,
+                frame_y=frame,
             )
         except Exception as err:  # keep the last curve rather than crash on an engine error
             self._error = ExprError(f"Could not evaluate: {err}", 0, len(state.text))
@@ -505,12 +772,33 @@ class ExplorerModel(QObject):
             self.lessonChanged.emit()
         if "descent" in changed:
             self.descentSettingsChanged.emit(new.descent)
+        if "y_range" in changed:
+            self.yRangeChanged.emit(*new.y_range)
+        if "y" in changed:
+            self.yChanged.emit(new.y)
+        if "landscape" in changed:
+            self.landscapeSettingsChanged.emit(new.landscape)
+        if "race" in changed:
+            self.raceSettingsChanged.emit(new.race)
 
     def _recompute_point(self) -> None:
         assert self._expression is not None
         self.point_computations += 1
         s = self._state
-        self._point = evaluate_point(self._expression, s.x, s.param_values())
+        if self._expression.two_inputs:
+            unit = s.landscape.unit
+            typical = self._landscape.typical_grad if self._landscape is not None else 1.0
+            self._surface = evaluate_surface(
+                self._expression, s.x, s.y, s.param_values(), unit, typical
+            )
+            t0 = self._expression.along((s.x, s.y), unit).t0
+            self._point = slice_point(self._surface, t0)
+            self.surfaceChanged.emit(self._surface)
+        else:
+            if self._surface is not None:
+                self._surface = None
+                self.surfaceChanged.emit(None)
+            self._point = evaluate_point(self._expression, s.x, s.param_values())
         self.pointChanged.emit(self._point)
         if self._stepping is not None:
             self._stepping.load(self._point.trace)
@@ -520,6 +808,31 @@ class ExplorerModel(QObject):
 def _plotted(toggles: Toggles) -> tuple[bool, bool]:
     """The toggles that change what the curve samples (edge labels do not)."""
     return toggles.show_derivative, toggles.show_second_derivative
+
+
+def _slice_line(state: SessionState) -> tuple[float, float]:
+    """Which line the slice is on: its direction and its offset across it (moving the point
+    along the line keeps the slice)."""
+    ux, uy = state.landscape.unit
+    return state.landscape.direction, ux * state.y - uy * state.x
+
+
+def _drawn(settings: LandscapeSettings) -> tuple[object, ...]:
+    """The landscape settings that change what the grid shows (not the slice direction)."""
+    return settings.box, settings.log_scale, settings.arrows
+
+
+def _raced(settings: RaceSettings) -> tuple[object, ...]:
+    """The race settings that change the paths (not which one is selected)."""
+    return settings.start, settings.optimizers, settings.steps, settings.tol
+
+
+def _widened(span: tuple[float, float], value: float) -> tuple[float, float] | None:
+    lo, hi = span
+    if lo <= value <= hi:
+        return span
+    lo, hi = min(lo, math.floor(value)), max(hi, math.ceil(value))
+    return (lo, hi) if math.isfinite(hi - lo) else None
 
 
 def _usable_range(lo: float, hi: float) -> bool:

@@ -115,7 +115,7 @@ class PlotView(pg.PlotWidget):
 
     def _connect(self, model: ExplorerModel) -> None:
         self.view_box.sigRangeChanged.connect(self._on_range_changed)
-        self.marker.dragged.connect(model.set_x)
+        self.marker.dragged.connect(model.move_on_plot)  # along the slice for two inputs
         self.scene().sigMouseClicked.connect(self._on_click)
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         model.curveChanged.connect(self.show_curve)
@@ -123,6 +123,8 @@ class PlotView(pg.PlotWidget):
         model.viewRangeChanged.connect(self.apply_view)
         model.togglesChanged.connect(self._on_toggles)
         model.trailChanged.connect(self.show_trail)
+        model.expressionChanged.connect(lambda _e: self._label_slice())
+        model.landscapeSettingsChanged.connect(lambda _s: self._label_slice())
         self.apply_view(model.view_range)
         if model.curve is not None:
             self.show_curve(model.curve)
@@ -229,6 +231,20 @@ class PlotView(pg.PlotWidget):
         self.trail_tangents.setData(seg_x, seg_y, connect="pairs")
         self.trail_tangents.setVisible(len(kx) > 0)
 
+    def _label_slice(self) -> None:
+        """With two inputs the plot is the slice through the point: say along what."""
+        e, item = self._model.expression, self.getPlotItem()
+        if e is None or not e.two_inputs:
+            item.setLabel("bottom", "x")
+            item.setTitle(None)
+            return
+        direction = self._model.landscape_settings.direction
+        ux, uy = self._model.landscape_settings.unit
+        axis = {0.0: e.inputs[0], 90.0: e.inputs[1]}.get(direction)
+        where = f"along {axis}" if axis else f"along u = ({ux:.2f}, {uy:.2f})"
+        item.setLabel("bottom", axis or "t, the position along u")
+        item.setTitle(f"slice {where}: slope ∇f·u")
+
     def tangent_slope(self) -> float:
         """Slope of the drawn tangent line, read back from its data (for tests)."""
         xs, ys = self.tangent_item.getData()
@@ -258,7 +274,7 @@ class PlotView(pg.PlotWidget):
         if ev.button() != Qt.MouseButton.LeftButton or ev.isAccepted():
             return
         if self.view_box.sceneBoundingRect().contains(ev.scenePos()):
-            self._model.set_x(self.view_box.mapSceneToView(ev.scenePos()).x())
+            self._model.move_on_plot(self.view_box.mapSceneToView(ev.scenePos()).x())
 
     def _on_mouse_moved(self, pos: QPointF) -> None:
         if self.view_box.sceneBoundingRect().contains(pos):
@@ -273,7 +289,7 @@ class PlotView(pg.PlotWidget):
             Qt.Key.Key_PageUp: 1 / 20,
         }
         if ev.key() in steps:
-            self._model.step_x(steps[ev.key()])
+            self._model.step_on_plot(steps[ev.key()])
             ev.accept()
             return
         super().keyPressEvent(ev)

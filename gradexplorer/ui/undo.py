@@ -28,8 +28,9 @@ from gradexplorer.lessons.session import SessionState
 from gradexplorer.ui.model import ExplorerModel
 
 MERGE_SECONDS = 0.8
-_MERGING = {"x": 1, "param": 2}  # kinds whose consecutive commands may merge
-_RECORDED = frozenset({"expression", "draft", "x", "x_range", "params"})
+_MERGING = {"x": 1, "param": 2, "race": 3}  # kinds whose consecutive commands may merge
+_RECORDED = frozenset({"expression", "draft", "x", "x_range", "y", "y_range", "params", "race"})
+_POINT = frozenset({"x", "x_range", "y", "y_range"})
 _FIELDS = tuple(f.name for f in fields(SessionState))
 
 
@@ -147,8 +148,13 @@ class UndoRecorder(QObject):
             return  # a pan, a toggle: shown, carried along, not an undo step of its own
         if names & {"expression", "draft"}:
             self.stack.push(_Command(self, "state", "", old, new, "edit of the function"))
-        elif names <= {"x", "x_range"}:
-            self.stack.push(_Command(self, "x", "", old, new, "move of x"))
+        elif names <= _POINT:
+            what = "move of x" if names <= {"x", "x_range"} else "move of the point"
+            self.stack.push(_Command(self, "x", "", old, new, what))
+        elif names == {"race"}:
+            # a drag of the start merges into one step, as a drag of x does
+            key = "start" if old.race.start != new.race.start else "settings"
+            self.stack.push(_Command(self, "race", key, old, new, "change of the race"))
         else:
             moved = [n for n in new.params if old.params.get(n) != new.params[n]]
             key = moved[0] if len(moved) == 1 and tuple(old.params) == tuple(new.params) else ""

@@ -112,7 +112,7 @@ def press(qtbot, window, seq: QKeySequence) -> None:
 
 # Panels that open with the command that uses them rather than with a show/hide entry: the
 # step-through dock appears when a step-through starts (and closing it ends the step-through).
-OPENED_BY = {"stepperDock": "Ctrl+B", "descentDock": "Ctrl+Shift+G"}
+OPENED_BY = {"stepperDock": "Ctrl+B", "descentDock": "Ctrl+Shift+G", "raceDock": "Ctrl+Shift+O"}
 
 
 def test_every_panel_comes_back_from_the_keyboard(qtbot, window):

@@ -353,8 +353,13 @@ def test_mouse_drag_of_the_point_moves_x_along_the_curve(qtbot, window):
     """A real press-move-release on the plot's viewport (QTest cannot hold a button while
     moving, so the events are built by hand)."""
     set_x(window, 1.0)
-    qtbot.wait(20)
     plot = window.plot
+
+    def marker_placed() -> bool:  # pyqtgraph places the marker on the next paint
+        want = plot.view_box.mapViewToScene(QPointF(plot.marker.pos()))
+        return (plot.marker.scenePos() - want).manhattanLength() < 0.5
+
+    qtbot.waitUntil(marker_placed, timeout=3000)
     start = QPointF(plot.mapFromScene(plot.marker.scenePos()))
     end_x = plot.mapFromScene(plot.view_box.mapViewToScene(QPointF(-2.0, 0.0))).x()
     end = QPointF(end_x, start.y() - 40)  # the mouse wanders off the curve vertically

@@ -16,6 +16,8 @@ from typing import Any
 
 from gradexplorer.errors import GradExplorerError, SessionError
 from gradexplorer.lessons.session.state import (
+    DEFAULT_RANGE,
+    DEFAULT_Y,
     FORMAT_NAME,
     FORMAT_VERSION,
     DescentSettings,
@@ -27,6 +29,11 @@ from gradexplorer.lessons.session.state import (
     kind,
     number_tuple,
     short,
+)
+from gradexplorer.lessons.session.two_inputs import (
+    LandscapeSettings,
+    RaceSettings,
+    optimizer_from_dict,
 )
 
 # Refused before parsing: a real session is a few hundred bytes, and a huge file is either the
@@ -47,6 +54,7 @@ _TOP_KEYS = (
     "toggles",
     "descent",
 )
+_TWO_INPUT_KEYS = ("y", "y_range", "landscape", "race")  # since version 3
 _OPTIONAL_KEYS = ("expect",)  # a preset's promised values (presets.py)
 _TOGGLES = tuple(f.name for f in fields(Toggles))
 _VERSION_1_TOGGLES = ("show_tangent", "show_graph")  # saved by version 1, never read
@@ -72,13 +80,14 @@ def session_from_dict(data: Any, *, check_expression: bool = True) -> SessionSta
     A preset's "expect" block (the values it promises, see presets.py) is allowed and ignored
     here, so a preset file opens like any saved session."""
     version = _check_header(data)
-    missing = [k for k in _TOP_KEYS if k not in data]
+    keys = _TOP_KEYS + (_TWO_INPUT_KEYS if version >= 3 else ())
+    missing = [k for k in keys if k not in data]
     if missing:
         raise SessionError(
             f"The session is missing {_plural(len(missing), 'field')}: {', '.join(missing)}.",
             hint="The file may be truncated or edited by hand.",
         )
-    extra = sorted(str(k) for k in data if k not in _TOP_KEYS and k not in _OPTIONAL_KEYS)
+    extra = sorted(str(k) for k in data if k not in keys and k not in _OPTIONAL_KEYS)
     if extra:
         raise SessionError(
             f"The session has unknown {_plural(len(extra), 'field')}: {', '.join(extra)}."
@@ -99,10 +108,54 @@ def session_from_dict(data: Any, *, check_expression: bool = True) -> SessionSta
         descent=_descent(data["descent"]),
         title=_json_text(data["title"], "title"),
         note=_json_text(data["note"], "note"),
+        **_two_inputs(data, version),
     )
     if check_expression:
         validate_expression(state.expression)
     return state
+
+
+def _two_inputs(data: dict[str, Any], version: int) -> dict[str, Any]:
+    """The version 3 fields; versions 1 and 2 had none and open with the defaults."""
+    if version < 3:
+        return {"y": DEFAULT_Y, "y_range": DEFAULT_RANGE}
+    return {
+        "y": finite(data["y"], "y"),
+        "y_range": _json_numbers(data["y_range"], 2, "y_range"),
+        "landscape": _landscape(data["landscape"]),
+        "race": _race(data["race"]),
+    }
+
+
+def _landscape(raw: Any) -> LandscapeSettings:
+    obj = _object(raw, "landscape")
+    _exact_keys(obj, ("box", "direction", "log_scale", "arrows"), "landscape")
+    box = obj["box"]
+    if not isinstance(obj["log_scale"], bool):
+        raise SessionError("landscape.log_scale must be true or false.")
+    return LandscapeSettings(
+        box=None if box is None else _json_numbers(box, 4, "landscape.box"),  # type: ignore[arg-type]
+        direction=finite(obj["direction"], "landscape.direction"),
+        log_scale=obj["log_scale"],
+        arrows=_json_text(obj["arrows"], "landscape.arrows"),
+    )
+
+
+def _race(raw: Any) -> RaceSettings:
+    obj = _object(raw, "race")
+    _exact_keys(obj, ("start", "optimizers", "steps", "tol", "selected"), "race")
+    optimizers = obj["optimizers"]
+    if not isinstance(optimizers, list):
+        raise SessionError(f"race.optimizers must be a list, found {kind(optimizers)}.")
+    return RaceSettings(
+        start=_json_numbers(obj["start"], 2, "race.start"),  # type: ignore[arg-type]
+        optimizers=tuple(
+            optimizer_from_dict(o, f"race.optimizers[{i}]") for i, o in enumerate(optimizers)
+        ),
+        steps=obj["steps"],
+        tol=finite(obj["tol"], "race.tol"),
+        selected=obj["selected"],
+    )
 
 
 def _check_header(data: Any) -> int:
@@ -201,8 +254,15 @@ def decode_json(text: str | bytes) -> Any:
     except SessionError:
         raise
     except json.JSONDecodeError as exc:
-        # An unterminated string also means the text ended before the document did.
-        if exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string"):
+        # An unterminated string, or a literal cut short ("nu" of null), also means the text
+        # ended before the document did.
+        rest = text[exc.pos :].strip()
+        cut_literal = bool(rest) and any(w.startswith(rest) for w in ("null", "true", "false"))
+        if (
+            exc.pos >= len(text.rstrip())
+            or exc.msg.startswith("Unterminated string")
+            or cut_literal
+        ):
             raise SessionError(
                 "The session ends too early: the file looks truncated.",
                 hint="It was probably cut off while being copied or saved.",

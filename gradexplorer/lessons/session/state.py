@@ -19,12 +19,16 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from gradexplorer.errors import SessionError
+from gradexplorer.lessons.session.two_inputs import LandscapeSettings, RaceSettings
 
 FORMAT_NAME = "gradexplorer-session"
-FORMAT_VERSION = 2  # 2 dropped the unused show_tangent / show_graph toggles of version 1
+# 2 dropped the unused show_tangent / show_graph toggles of version 1; 3 added the second input
+# (y, y_range), the landscape and the optimizers race
+FORMAT_VERSION = 3
 
 DEFAULT_EXPRESSION = "x^2 + 3x"
 DEFAULT_X = 1.0
+DEFAULT_Y = 1.0
 DEFAULT_RANGE = (-5.0, 5.0)
 DEFAULT_PARAM_VALUE = 1.0  # what Expression.at uses for a parameter it is not given
 
@@ -113,7 +117,11 @@ View = tuple[float, float, float, float]
 class SessionState:
     """The whole state of a lesson.
 
-    Invariants: finite numbers, x_range[0] < x_range[1] with x inside it, each parameter's value
+    ``x`` and ``y`` are the values of the function's first and second inputs, whatever the
+    signature calls them (a function of one input leaves y at its default).
+
+    Invariants: finite numbers, x_range[0] < x_range[1] with x inside it (y likewise), each
+    parameter's value
     inside [min, max], a view (xmin, xmax, ymin, ymax) with xmin < xmax and ymin < ymax or None
     for "frame the curve", a descent target that is "x" or one of the params.
 
@@ -133,6 +141,10 @@ class SessionState:
     title: str = ""
     note: str = ""
     draft: str | None = None
+    y: float = DEFAULT_Y
+    y_range: tuple[float, float] = DEFAULT_RANGE
+    landscape: LandscapeSettings = field(default_factory=LandscapeSettings)
+    race: RaceSettings = field(default_factory=RaceSettings)
 
     def __post_init__(self) -> None:
         _set(self, "expression", text(self.expression, "expression", MAX_EXPRESSION_CHARS))
@@ -145,6 +157,15 @@ class SessionState:
         check_range(lo, hi, "x_range")
         check_inside(self.x, lo, hi, "x")
         _set(self, "x_range", (lo, hi))
+        _set(self, "y", finite(self.y, "y"))
+        lo, hi = number_tuple(self.y_range, 2, "y_range")
+        check_range(lo, hi, "y_range")
+        check_inside(self.y, lo, hi, "y")
+        _set(self, "y_range", (lo, hi))
+        if not isinstance(self.landscape, LandscapeSettings):
+            raise SessionError("landscape must be a LandscapeSettings.")
+        if not isinstance(self.race, RaceSettings):
+            raise SessionError("race must be a RaceSettings.")
         if self.view is not None:
             view = number_tuple(self.view, 4, "view")
             check_range(view[0], view[1], "view (x)")
@@ -192,6 +213,10 @@ class SessionState:
             "view": None if self.view is None else list(self.view),
             "toggles": self.toggles.to_dict(),
             "descent": self.descent.to_dict(),
+            "y": self.y,
+            "y_range": list(self.y_range),
+            "landscape": self.landscape.to_dict(),
+            "race": self.race.to_dict(),
         }
 
 
