@@ -1,0 +1,117 @@
+"""The optimizers race in the window: dragging the start recomputes every path, the table shows
+steps to |∇f| < tol, final f and divergence, the step mode draws an update as vectors and says
+it in numbers, the editors change PyTorch's settings, and Copy as PyTorch code gives the loop."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox
+
+from gradexplorer.lessons.optimizers import make
+from gradexplorer.lessons.race import engine_objective, race
+
+from .helpers import make_window, type_function
+
+BOWL = "f(x, y) = x^2 + 3y^2"
+
+
+@pytest.fixture
+def window(qtbot):
+    w = make_window(qtbot)
+    type_function(qtbot, w, BOWL)
+    return w
+
+
+def test_dragging_the_start_recomputes_every_path(window) -> None:
+    m = window.model
+    before = m.race_computations
+    window.landscape.start.dragged.emit(2.0, -1.0)
+    assert m.race_settings.start == (2.0, -1.0) and m.race_computations == before + 1
+    expected = race(engine_objective(m.expression, {}), (2.0, -1.0), m.race_settings.optimizers,
+                    m.race_settings.steps, tol=m.race_settings.tol)  # fmt: skip
+    for run, drawn, want in zip(m.race, window.landscape.race_paths, expected, strict=False):
+        assert run.path == want.path
+        xs, ys = drawn.getData()
+        np.testing.assert_allclose(xs, [p[0] for p in want.path])
+        np.testing.assert_allclose(ys, [p[1] for p in want.path])
+    # moving the point does not rerun the race
+    m.set_point(0.3, 0.3)
+    assert m.race_computations == before + 1
+
+
+def test_the_table_reports_steps_final_value_and_divergence(window) -> None:
+    panel = window.race_panel
+    panel.add_optimizer(make("sgd", lr=0.5))  # 1 − 2·3·0.5 < −1 along y: it diverges
+    m = window.model
+    runs = m.race
+    assert len(runs) == panel.table.rowCount() == 4
+    for i, run in enumerate(runs):
+        reached = panel.table.item(i, 2).text()
+        assert reached == ("—" if run.steps_to_tol is None else str(run.steps_to_tol))
+    assert runs[3].diverged and panel.table.item(3, 4).text() == "⚠ diverged"
+    assert runs[2].spec.name == "adam" and not runs[2].diverged
+    assert float(panel.table.item(2, 3).text()) == pytest.approx(runs[2].final_value, rel=1e-5)
+    panel.remove_selected()
+    assert len(m.race) == 3 and m.race_settings.selected == 2
+
+
+def test_step_mode_draws_the_update_and_says_it_in_numbers(qtbot, window) -> None:
+    panel, m = window.race_panel, window.model
+    panel.select(1)  # SGD with momentum
+    window.commands["race.step_mode"].trigger()
+    assert panel.step_mode and m.race_step.update.k == 1
+    words = panel.explanation.text()
+    assert "Step 1 of SGD momentum 0.9" in words and "b starts as g" in words
+    window.commands["race.next_update"].trigger()
+    window.commands["race.next_update"].trigger()
+    step = m.race_step
+    assert step.update.k == 3
+    run = m.race[1]
+    assert step.update.before == run.path[2] and step.update.after == run.path[3]
+    drawn = window.landscape.step_vectors[0]
+    assert drawn.isVisible()
+    xs, ys = drawn.getData()
+    np.testing.assert_allclose(
+        [xs[1] - xs[0], ys[1] - ys[0]], np.subtract(run.path[3], run.path[2])
+    )
+    assert f"{run.path[3][0]:.3f}" in panel.explanation.text()
+    window.commands["race.previous_update"].trigger()
+    assert m.race_step.update.k == 2
+    window.commands["race.step_mode"].trigger()
+    assert m.race_step is None and not drawn.isVisible()
+
+
+def test_the_editors_change_pytorchs_settings(qtbot, window) -> None:
+    panel, m = window.race_panel, window.model
+    panel.select(0)  # plain SGD
+    lr = panel.findChild(QDoubleSpinBox, "raceOption_lr")
+    lr.setValue(0.05)
+    assert m.race_settings.optimizers[0].lr == 0.05
+    momentum = panel.findChild(QDoubleSpinBox, "raceOption_momentum")
+    momentum.setValue(0.0)
+    nesterov = panel.findChild(QCheckBox, "raceOption_nesterov")
+    nesterov.setChecked(True)  # PyTorch refuses Nesterov without momentum
+    assert not m.race_settings.optimizers[0]["nesterov"]
+    assert "Nesterov momentum requires a momentum" in panel.message.text()
+    momentum.setValue(0.9)
+    nesterov.setChecked(False)
+    nesterov.setChecked(True)
+    assert m.race_settings.optimizers[0].label == "SGD Nesterov 0.9"
+
+
+def test_copy_as_pytorch_code_gives_the_training_loop(window) -> None:
+    window.race_panel.select(2)
+    window.commands["file.export.copy_code"].trigger()
+    text = QGuiApplication.clipboard().text()
+    assert "optimizer = torch.optim.Adam([x, y], lr=0.05)" in text
+    assert "for step in range(200):" in text and "loss.backward()" in text
+    compile(text, "<clipboard>", "exec")
+
+
+def test_one_input_functions_leave_the_race_off(qtbot, window) -> None:
+    type_function(qtbot, window, "x^2")
+    assert window.model.race is None and not window.race_panel.isEnabled()
+    window.commands["race.step_mode"].trigger()  # nothing to step: no crash, no step
+    assert window.model.race_step is None
