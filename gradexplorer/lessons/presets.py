@@ -4,7 +4,8 @@ note and the values they promise.
 A preset is a session JSON (see :mod:`gradexplorer.lessons.session`) with one extra top-level
 block, ``"expect": {"value": f(x), "derivative": f'(x), "gradient": {"a": ∂f/∂a}}``, computed
 independently when the preset was written so the tests (and a teacher) can check the app shows
-the right numbers.
+the right numbers. For a function of two inputs "derivative" is the slope of the slice the plot
+shows (∇f·u), "gradient" may name the inputs too, and "hessian" gives the 2×2 Hessian.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Expectation:
     value: float
     derivative: float
     gradient: dict[str, float] = field(default_factory=dict)
+    hessian: tuple[tuple[float, float], tuple[float, float]] | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,11 @@ class Preset:
     @property
     def note(self) -> str:
         return self.state.note
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """The inputs of the lesson's function: ("x",), or two for a landscape."""
+        return _inputs(self.state.expression)
 
 
 def presets_dir() -> Path | None:
@@ -147,22 +154,44 @@ def _bare(stem: str) -> str:
 def _read_expect(raw: Any, state: SessionState) -> Expectation:
     if not isinstance(raw, dict):
         raise SessionError('the "expect" block is missing or not an object.')
-    unknown = sorted(set(raw) - {"value", "derivative", "gradient"})
+    unknown = sorted(set(raw) - {"value", "derivative", "gradient", "hessian"})
     if unknown:
         raise SessionError(f"expect has unknown fields: {', '.join(unknown)}.")
     gradient_raw = raw.get("gradient", {})
     if not isinstance(gradient_raw, dict):
         raise SessionError("expect.gradient must be an object.")
     gradient = {}
+    inputs = _inputs(state.expression) if len(gradient_raw) > len(state.params) else ()
     for name, v in gradient_raw.items():
-        if name not in state.params:
-            raise SessionError(f"expect.gradient names {name!r}, which is not a parameter.")
+        if name not in state.params and name not in inputs:
+            raise SessionError(
+                f"expect.gradient names {name!r}, which is not a parameter or an input."
+            )
         gradient[name] = _number(v, f"expect.gradient.{name}")
     return Expectation(
         value=_number(raw.get("value"), "expect.value"),
         derivative=_number(raw.get("derivative"), "expect.derivative"),
         gradient=gradient,
+        hessian=_hessian(raw.get("hessian")),
     )
+
+
+def _hessian(raw: Any) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    if raw is None:
+        return None
+    if not (isinstance(raw, list) and len(raw) == 2 and all(isinstance(r, list) for r in raw)):
+        raise SessionError("expect.hessian must be a 2×2 list of numbers.")
+    rows = [tuple(_number(v, "expect.hessian") for v in row) for row in raw]
+    if any(len(r) != 2 for r in rows):
+        raise SessionError("expect.hessian must be a 2×2 list of numbers.")
+    return (rows[0], rows[1])  # type: ignore[return-value]
+
+
+def _inputs(expression: str) -> tuple[str, ...]:
+    """The inputs a (valid) expression declares; the parser is imported only when asked."""
+    from gradexplorer.expr import parse
+
+    return parse(expression).inputs
 
 
 def _number(v: Any, where: str) -> float:
