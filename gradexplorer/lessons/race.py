@@ -75,7 +75,7 @@ def engine_objective(expression: Any, params: dict[str, float]) -> Evaluate:
     """f and ∇f of a typed expression at a batch of points, through the engine."""
 
     def evaluate(coords: list[np.ndarray]) -> tuple[np.ndarray, Sequence[np.ndarray]]:
-        return expression.sample_points(coords, params)
+        return expression.gradient_batch(coords, params)
 
     return evaluate
 

@@ -60,6 +60,7 @@ class FunctionInput(QWidget):
         self.edit.setMaxLength(MAX_EXPRESSION_CHARS)
         caption = QLabel("f(x) =")
         caption.setBuddy(self.edit)
+        self.caption = caption
         self.pretty_label = QLabel(objectName="prettyLabel")
         self.pretty_label.setToolTip("How the function was understood")
         self.pretty_label.setAccessibleName("Function as understood")
@@ -137,6 +138,9 @@ class FunctionInput(QWidget):
             self.edit.blockSignals(False)
 
     def _on_expression(self, expression: object) -> None:
+        # a signature in the text names the function itself: no "f(x) =" in front of it
+        two = getattr(expression, "two_inputs", False)
+        self.caption.setText("f =" if two else "f(x) =")
         text = f"= {expression.pretty}"  # type: ignore[attr-defined]
         self.pretty_label.setText(text)
         self.pretty_label.setToolTip(f"Understood as {text[2:]}")

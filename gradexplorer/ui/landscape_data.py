@@ -59,13 +59,24 @@ def nice_step(raw: float) -> float:
     return next(m * p for m in (1, 2, 5, 10) if m * p >= raw * (1 - 1e-9))
 
 
-def linear_levels(values: np.ndarray, count: int = LEVELS) -> tuple[float, ...]:
-    """Round numbers spread over the bulk of the values (1st to 99th percentile), so a pole or
-    a steep wall does not squeeze every line into a corner."""
+def bulk(values: np.ndarray) -> tuple[float, float] | None:
+    """The 1st and 99th percentile of the finite values (None when there are none)."""
     finite = _finite(values)
     if finite.size == 0:
+        return None
+    lo, hi = np.percentile(finite, [1.0, 99.0])
+    return float(lo), float(hi)
+
+
+def linear_levels(
+    values: np.ndarray, count: int = LEVELS, span: tuple[float, float] | None = None
+) -> tuple[float, ...]:
+    """Round numbers spread over the bulk of the values (1st to 99th percentile), so a pole or
+    a steep wall does not squeeze every line into a corner."""
+    span = span or bulk(values)
+    if span is None:
         return ()
-    lo, hi = (float(v) for v in np.percentile(finite, [1.0, 99.0]))
+    lo, hi = span
     if not hi > lo:
         return (lo,)
     step = nice_step((hi - lo) / count)
@@ -131,14 +142,17 @@ def arrow_field(
     *,
     descent: bool = False,
     count: int = ARROWS,
+    compress: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, float]:
     """Cell centres, the drawn vectors (∇f, or −∇f with `descent`, scaled so the longest fits
-    a cell) and the scale (data units per unit of |∇f|)."""
+    a cell) and the scale (data units per unit of |∇f|). With `compress` (the log colour
+    scale) lengths grow with log(1 + |∇f|/median) instead, so the gentle valley's arrows stay
+    visible next to the walls'; the direction is always exactly ∇f's."""
     x0, x1, y0, y1 = box
     cx = x0 + (np.arange(count) + 0.5) * (x1 - x0) / count
     cy = y0 + (np.arange(count) + 0.5) * (y1 - y0) / count
     gx, gy = np.meshgrid(cx, cy)
-    _, (dx, dy) = expression.sample_points([gx.ravel(), gy.ravel()], params)
+    _, (dx, dy) = expression.gradient_batch([gx.ravel(), gy.ravel()], params)
     norm = np.hypot(dx, dy)
     finite = np.isfinite(norm)
     longest = float(norm[finite].max()) if finite.any() else 0.0
@@ -147,6 +161,12 @@ def arrow_field(
     sign = -1.0 if descent else 1.0
     vectors = np.column_stack([dx, dy]) * (sign * scale)
     keep = finite & (norm > 0)
+    if compress and keep.any():
+        ref = float(np.median(norm[keep]))
+        squash = np.log1p(norm / ref) / math.log1p(longest / ref)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            factor = np.where(keep, squash * longest / norm, 0.0)
+        vectors = vectors * factor[:, None]
     points = np.column_stack([gx.ravel(), gy.ravel()])
     return points[keep], vectors[keep], scale
 
@@ -161,9 +181,16 @@ def compute_landscape(
     """The heat map, contours and arrows of f over `box`. Raises what the engine raises."""
     x0, x1, y0, y1 = box
     xs, ys = np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution)
-    grid = expression.sample_grid(xs, ys, params)
-    values = grid.value
-    norms = _finite(np.hypot(*grid.gradient))
+    values = expression.values_batch(np.meshgrid(xs, ys), params)
+    points, vectors, scale = arrow_field(
+        expression, params, box, descent=settings.arrows == "descent"
+    )
+    # what "small" means here: the median |∇f| over the arrow field's points
+    norms = np.hypot(vectors[:, 0], vectors[:, 1]) / scale if scale > 0 else np.empty(0)
+    if settings.log_scale:
+        points, vectors, scale = arrow_field(
+            expression, params, box, descent=settings.arrows == "descent", compress=True
+        )
     typical = float(np.median(norms)) if norms.size else 1.0
     if settings.log_scale:
         levels, delta = log_levels(values)
@@ -172,9 +199,10 @@ def compute_landscape(
         with np.errstate(invalid="ignore", divide="ignore"):
             colors = np.log10(values - shift)
     else:
-        levels, shift = linear_levels(values), 0.0
+        span = bulk(values)
+        levels, shift = linear_levels(values, span=span), 0.0
         colors = values
-    color_range = _color_range(colors)
+    color_range = _color_range(colors, span if not settings.log_scale else None)
     contours = contour_lines(xs, ys, values, levels)
     points, vectors, _ = arrow_field(expression, params, box, descent=settings.arrows == "descent")
     if settings.arrows == "off":
@@ -186,11 +214,13 @@ def compute_landscape(
     )  # fmt: skip
 
 
-def _color_range(colors: np.ndarray) -> tuple[float, float]:
+def _color_range(
+    colors: np.ndarray, span: tuple[float, float] | None = None
+) -> tuple[float, float]:
     finite = _finite(colors)
     if finite.size == 0:
         return 0.0, 1.0
-    lo, hi = (float(v) for v in np.percentile(finite, [1.0, 99.0]))
+    lo, hi = span or bulk(finite) or (0.0, 1.0)
     if not hi > lo:
         lo, hi = float(finite.min()), float(finite.max())
     if not hi > lo:

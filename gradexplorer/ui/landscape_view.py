@@ -16,7 +16,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QFont, QKeyEvent
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 from gradexplorer.formatting import readout
 from gradexplorer.lessons.session.two_inputs import LandscapeSettings
@@ -69,13 +69,31 @@ class _Handle(pg.TargetItem):
 
 
 def _curve(
-    width: float, color: object, *, z: float, outline: bool = True, **kw: object
+    width: float,
+    color: object,
+    *,
+    z: float,
+    outline: bool = True,
+    antialias: bool = True,
+    **kw: object,
 ) -> pg.PlotCurveItem:
     pen = pg.mkPen(color, width=width, **kw)
     shadow = pg.mkPen(OUTLINE, width=width + 2.5) if outline else None
-    item = pg.PlotCurveItem(pen=pen, shadowPen=shadow, antialias=True)
+    item = pg.PlotCurveItem(pen=pen, shadowPen=shadow, antialias=antialias)
     item.setZValue(z)
     return item
+
+
+def _cached(item: QGraphicsItem) -> None:
+    """Drawn from a pixmap until its data changes: dragging the point or the start repaints
+    the overlays, not the thousands of contour and arrow segments under them."""
+    item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
+def _drop_cache(item: QGraphicsItem) -> None:
+    mode = item.cacheMode()
+    item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
+    item.setCacheMode(mode)
 
 
 class LandscapeView(pg.PlotWidget):
@@ -165,8 +183,9 @@ class LandscapeView(pg.PlotWidget):
         self.image.setZValue(-10)
         self.colormap = pg.colormap.get(COLORMAP)
         self.image.setLookupTable(self.colormap.getLookupTable(nPts=256))
-        self.contours = _curve(1.0, (255, 255, 255, 140), z=1, outline=False)
-        self.arrows = _curve(1.4, (255, 255, 255, 225), z=2)
+        # thin and many: drawn without antialiasing (several times faster on a raster device)
+        self.contours = _curve(1.0, (255, 255, 255, 140), z=1, outline=False, antialias=False)
+        self.arrows = _curve(1.4, (255, 255, 255, 225), z=2, antialias=False)
         self.slice_line = _curve(2.0, SLICE_COLOR, z=5, style=Qt.PenStyle.DashLine)
         self.tangent = _curve(2.0, TANGENT_COLOR, z=6, style=Qt.PenStyle.DotLine)
         self.gradient_arrow = _curve(3.0, GRADIENT_COLOR, z=7)
@@ -190,6 +209,7 @@ class LandscapeView(pg.PlotWidget):
         self.step_labels = [pg.TextItem(anchor=(0, 1)) for _ in self.step_vectors]
         for it in (self.image, self.contours, self.arrows):
             item.addItem(it)
+            _cached(it)
         overlays = (
             self.slice_line,
             self.tangent,
@@ -294,6 +314,8 @@ class LandscapeView(pg.PlotWidget):
         self._colorbar_ticks(data)
         self.contours.setData(*data.contours, connect="finite")
         self.arrows.setData(*data.arrows, connect="pairs")
+        for it in (self.image, self.contours, self.arrows):
+            _drop_cache(it)
         self.show_surface(self._model.surface)
         self._show_start()
 
@@ -406,11 +428,16 @@ class LandscapeView(pg.PlotWidget):
         u = step.update
         px, py = u.before[0], u.before[1]
         g = u.terms["g"]
-        vectors = [("Δ", u.step), ("−η·g", [-u.lr * g[0], -u.lr * g[1]])]
+        vectors = [("Δ", u.step)]
+        if step.run.spec.name == "sgd":  # its plain step: what descent without momentum takes
+            vectors.append(("−η·g", [-u.lr * g[0], -u.lr * g[1]]))
+        else:  # adaptive steps are not η·g: show −g's direction at the step's length
+            norm_g, norm_d = math.hypot(*g), math.hypot(*u.step)
+            if norm_g > 0:
+                vectors.append(("−g", [-g[0] / norm_g * norm_d, -g[1] / norm_g * norm_d]))
         buffer = u.terms.get("buf") or u.terms.get("m_hat")
-        if buffer is not None:
-            name = "−η·m̂" if "m_hat" in u.terms else "−η·b"
-            vectors.append((name, [-u.lr * buffer[0], -u.lr * buffer[1]]))
+        if buffer is not None and step.run.spec.name in ("sgd", "rmsprop"):
+            vectors.append(("−η·b", [-u.lr * buffer[0], -u.lr * buffer[1]]))
         color = RACE_COLORS[step.index % len(RACE_COLORS)]
         for (name, (vx, vy)), curve, label in zip(
             vectors, self.step_vectors, self.step_labels, strict=False
@@ -518,5 +545,6 @@ class LandscapeView(pg.PlotWidget):
             item.getAxis(name).label.setFont(font)
         self.colorbar.axis.setStyle(tickFont=font)
         self.colorbar.axis.label.setFont(font)
+        self.colorbar.axis.setWidth(round(48 * scale))  # room for the labels and the title
         for label in self.step_labels:
             label.setFont(font)

@@ -354,9 +354,13 @@ class MainWindow(QMainWindow):
         self.x_control.label.setText(f"<b>{names[0]}</b>")
         if two:
             self.y_control.label.setText(f"<b>{names[1]}</b>")
+        appearing = two and self.landscape.isHidden()
         for widget in (self.landscape, self.y_control, self.surface_readouts):
             widget.setVisible(two)
         self.readouts.setVisible(not two)
+        if appearing:  # the landscape is the main view now: three fifths, the slice the rest
+            total = max(sum(self.plot_splitter.sizes()), self.plot_splitter.width(), 500)
+            self.plot_splitter.setSizes([total * 3 // 5, total - total * 3 // 5])
 
     def _on_landscape_hover(self, x: float, y: float) -> None:
         data = self.model.landscape

@@ -23,7 +23,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from gradexplorer.errors import ExprError
 from gradexplorer.expr import Expression, parse
@@ -62,6 +62,7 @@ __all__ = [
 ]
 
 _PARSE_CACHE = 64
+RACE_SETTLE_MS = 80  # a parameter drag reruns the race once the drag pauses this long
 _FIELDS = tuple(f.name for f in fields(SessionState))
 
 
@@ -143,6 +144,10 @@ class ExplorerModel(QObject):
         self.point_computations = 0
         self.landscape_computations = 0
         self.race_computations = 0
+        # A parameter (or a whole new function) changes every path, but a drag moves it 60
+        # times a second: the race follows when the drag pauses, the landscape at once.
+        self._race_timer = QTimer(self, singleShot=True, interval=RACE_SETTLE_MS)
+        self._race_timer.timeout.connect(self._settle_race)
         self.set_text(expression)
         self.set_x_extending(float(x))
         self.reset_view()
@@ -255,6 +260,7 @@ class ExplorerModel(QObject):
 
     @property
     def race(self) -> tuple[Run, ...] | None:
+        """The optimizers' runs (after a parameter change, once the drag pauses: settle())."""
         return self._race
 
     @property
@@ -652,7 +658,11 @@ class ExplorerModel(QObject):
         landscape_due = two and (
             function_changed or _drawn(old.landscape) != _drawn(new.landscape)  # type: ignore[union-attr]
         )
-        race_due = two and (function_changed or _raced(old.race) != _raced(new.race))  # type: ignore[union-attr]
+        race_due: bool | str = False
+        if two and (old is None or _raced(old.race) != _raced(new.race)):
+            race_due = "now"  # the start or the optimizers: the race is what is being dragged
+        elif two and function_changed:
+            race_due = True
         if landscape_due:
             self._recompute_landscape(new)
         self._frame_pending = False
@@ -678,21 +688,41 @@ class ExplorerModel(QObject):
         if old is not None:
             self.stateChanged.emit(old, new)
 
-    def _emit_two_inputs(self, two: bool, landscape_due: bool, race_due: bool) -> None:
+    def _emit_two_inputs(self, two: bool, landscape_due: bool, race_due: bool | str) -> None:
         """The landscape and the race follow the function: recomputed when due, gone (None)
         when the function has one input."""
         if landscape_due or (not two and self._landscape is not None):
             if not two:
                 self._landscape = None
             self.landscapeChanged.emit(self._landscape)
-        if race_due or (not two and self._race is not None):
-            self._race = self._run_race() if two else None
-            self.raceChanged.emit(self._race)
-            r = self._race_step
-            if r is not None and self._race and r.index < len(self._race):
-                self.start_race_step(r.index, r.update.k)
-            else:
+        if not two:
+            self._race_timer.stop()
+            if self._race is not None:
+                self._race = None
+                self.raceChanged.emit(None)
                 self.stop_race_step()
+        elif race_due == "now" or (race_due and self._race is None):
+            self._race_timer.stop()
+            self._settle_race()
+        elif race_due:
+            self._race_timer.start()
+
+    def _settle_race(self) -> None:
+        if not self.two_inputs:
+            return
+        self._race = self._run_race()
+        self.raceChanged.emit(self._race)
+        r = self._race_step
+        if r is not None and self._race and r.index < len(self._race):
+            self.start_race_step(r.index, r.update.k)
+        else:
+            self.stop_race_step()
+
+    def settle(self) -> None:
+        """Bring a race that waits for a drag to pause up to date now (tests, exports)."""
+        if self._race_timer.isActive():
+            self._race_timer.stop()
+            self._settle_race()
 
     def _recompute_landscape(self, state: SessionState) -> None:
         assert self._expression is not None and state.landscape.box is not None

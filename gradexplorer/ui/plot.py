@@ -243,7 +243,8 @@ class PlotView(pg.PlotWidget):
         axis = {0.0: e.inputs[0], 90.0: e.inputs[1]}.get(direction)
         where = f"along {axis}" if axis else f"along u = ({ux:.2f}, {uy:.2f})"
         item.setLabel("bottom", axis or "t, the position along u")
-        item.setTitle(f"slice {where}: slope ∇f·u")
+        size = f"{10 * getattr(self, '_title_scale', 1.0):.1f}pt"
+        item.setTitle(f"slice {where}: slope ∇f·u", size=size)
 
     def tangent_slope(self) -> float:
         """Slope of the drawn tangent line, read back from its data (for tests)."""
@@ -351,3 +352,5 @@ class PlotView(pg.PlotWidget):
             item.getAxis(name).label.setFont(font)
         self.legend.setLabelTextSize(f"{10 * scale:.1f}pt")
         self._rebuild_legend()  # labels take the new size when their text is set again
+        self._title_scale = scale
+        self._label_slice()

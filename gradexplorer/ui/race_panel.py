@@ -12,7 +12,7 @@ import html
 import math
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,10 +21,12 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QDoubleSpinBox,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -64,6 +66,15 @@ def _spin(lo: float, hi: float, decimals: int = 6, step: float = 0.01) -> QDoubl
     spin.setSingleStep(step)
     spin.setKeyboardTracking(False)
     return spin
+
+
+def _scrolled(widget: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    return area
 
 
 class RacePanel(QWidget):
@@ -161,6 +172,7 @@ class RacePanel(QWidget):
         for i in range(1, len(COLUMNS)):
             header.setSectionResizeMode(i, QHeaderView.ResizeMode.ResizeToContents)
         self.table.itemSelectionChanged.connect(self._row_selected)
+        self.table.setMinimumHeight(80)
         self.add_combo = QComboBox(objectName="raceAddCombo")
         for spec in RACERS:
             self.add_combo.addItem(spec.label, spec)
@@ -208,22 +220,30 @@ class RacePanel(QWidget):
         run_row.addWidget(self.start_button)
         run_row.addWidget(self.copy_button)
         left.addLayout(run_row)
+        editor = QWidget()
+        editor_layout = QVBoxLayout(editor)
+        editor_layout.setContentsMargins(0, 0, 0, 0)
+        editor_layout.addLayout(self.settings_form)
+        editor_layout.addStretch(1)
         middle = QVBoxLayout()
-        middle.addLayout(self.settings_form)
+        middle.addWidget(_scrolled(editor), 1)  # a dock stays short: the settings scroll
         middle.addWidget(self.message)
-        middle.addStretch(1)
         right = QVBoxLayout()
         step_row = QHBoxLayout()
         for w in (self.step_check, self.prev_button, self.next_button):
             step_row.addWidget(w)
         step_row.addStretch(1)
         right.addLayout(step_row)
-        right.addWidget(self.explanation, 1)
+        right.addWidget(_scrolled(self.explanation), 1)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
         layout.addLayout(left, 3)
         layout.addLayout(middle, 2)
         layout.addLayout(right, 3)
+
+    def sizeHint(self) -> QSize:
+        """Short, so the landscape keeps most of a laptop's screen; the parts scroll."""
+        return QSize(900, 190)
 
     def bind(self, commands: Commands) -> None:
         self.copy_button.setToolTip(commands.tooltip("race.copy_loop"))

@@ -1,0 +1,196 @@
+"""Landscape benchmarks (issue 13). Prints ratios against baselines measured in the same run.
+
+1. f and ∇f over a 200×200 grid through the engine (Expression.sample_grid) vs the same
+   computed by hand in numpy, both from the two axis vectors. Target: <= 1.3x.
+2. A parameter drag until the landscape (heat map, contours, arrows) is repainted, p95, vs a
+   bare pyqtgraph ImageItem.setImage + contourpy lines of the same levels + repaint of the
+   same grid in a widget of the same size. Target: <= 2x.
+3. Dragging the race's start with six optimizers × 500 steps, p95 until all paths are
+   repainted, vs a bare setData of six 501-point curves over the same image + repaint.
+   Target: <= 3x.
+
+Run: QT_QPA_PLATFORM=offscreen python bench/bench_landscape.py   (not a timed test)
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import numpy as np
+from bench_engine import compare
+from bench_ui import _p95, _paint_waiter
+
+FUNCTION = "f(x, y) = (1 - x)^2 + 100(y - x^2)^2 + sin(x) cos(y)"
+DRAGGED = "f(x, y) = (1 - x)^2 + a(y - x^2)^2 + sin(x) cos(y)"
+STEPS = 60
+
+
+def hand_numpy(xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, ...]:
+    x, y = np.meshgrid(xs, ys)
+    u, v = 1 - x, y - x * x
+    sx, cy = np.sin(x), np.cos(y)
+    f = u * u + 100 * v * v + sx * cy
+    fx = -2 * u - 400 * x * v + np.cos(x) * cy
+    fy = 200 * v - sx * np.sin(y)
+    return f, fx, fy
+
+
+def grid() -> None:
+    from gradexplorer.expr import parse
+
+    e = parse(FUNCTION)
+    xs, ys = np.linspace(-2, 2, 200), np.linspace(-1, 3, 200)
+    g = e.sample_grid(xs, ys)
+    f, fx, fy = hand_numpy(xs, ys)
+    assert np.allclose(g.value, f) and np.allclose(g.gradient[0], fx)
+    assert np.allclose(g.gradient[1], fy)
+    t_np, t_ag = compare(lambda: hand_numpy(xs, ys), lambda: e.sample_grid(xs, ys), 15, 20)
+    print(
+        f"f and ∇f on a 200x200 grid: numpy {t_np * 1e3:.2f} ms, engine {t_ag * 1e3:.2f} ms, "
+        f"ratio {t_ag / t_np:.2f} (target <= 1.3)"
+    )
+
+
+def _window(expression: str):
+    from PySide6.QtWidgets import QApplication
+
+    from gradexplorer.ui import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    win = MainWindow(expression=expression)
+    win.resize(1280, 800)
+    win.show()
+    for _ in range(10):
+        app.processEvents()
+    return app, win
+
+
+def _bare(app, size, data, curves: int = 0):
+    """A bare pyqtgraph widget with the same image; returns (widget, image, contour, paths)."""
+    import pyqtgraph as pg
+
+    w = pg.PlotWidget()
+    w.resize(size)
+    image = pg.ImageItem(axisOrder="row-major")
+    image.setLookupTable(pg.colormap.get("viridis").getLookupTable(nPts=256))
+    w.addItem(image)
+    contour = pg.PlotCurveItem()
+    w.addItem(contour)
+    paths = [pg.PlotCurveItem() for _ in range(curves)]
+    for p in paths:
+        w.addItem(p)
+    w.show()
+    image.setImage(data.colors, autoLevels=False, levels=data.color_range)
+    for _ in range(5):
+        app.processEvents()
+    return w, image, contour, paths
+
+
+def parameter_drag() -> None:
+    import contourpy
+
+    app, win = _window(DRAGGED)
+    m = win.model
+    wait = _paint_waiter(app, [win.landscape.viewport()])
+    slider = win.param_panel.controls["a"].slider
+    times = []
+    for i in range(STEPS + 10):
+        t0 = time.perf_counter()
+        slider.setValue(1000 + (i * 37) % 900)
+        wait()
+        if i >= 10:
+            times.append(time.perf_counter() - t0)
+    data = m.landscape
+    size = win.landscape.size()
+    race_ms = _time_race(m)
+    win.close()
+    w, image, contour, _ = _bare(app, size, data)
+    wait = _paint_waiter(app, [w.viewport()])
+    base = []
+    for i in range(STEPS + 10):
+        values = data.values * (1 + 0.001 * i)
+        t0 = time.perf_counter()
+        image.setImage(values, autoLevels=False, levels=data.color_range)
+        gen = contourpy.contour_generator(
+            data.xs, data.ys, values, line_type=contourpy.LineType.ChunkCombinedNan
+        )
+        pieces = [c for lv in data.levels for c in gen.lines(lv)[0] if c is not None]
+        pts = np.concatenate(pieces) if pieces else np.empty((0, 2))
+        contour.setData(pts[:, 0], pts[:, 1], connect="finite")
+        wait()
+        if i >= 10:
+            base.append(time.perf_counter() - t0)
+    w.close()
+    a, b = _p95(times), _p95(base)
+    print(f"parameter drag until the landscape is repainted ({size.width()}x{size.height()}):")
+    print(
+        f"  p50 {statistics.median(times) * 1e3:.1f} ms  p95 {a * 1e3:.1f} ms; bare setImage + "
+        f"contours + repaint p95 {b * 1e3:.1f} ms; ratio {a / b:.2f} (target <= 2)"
+    )
+    print(f"  (of which the race of the default 3 optimizers x 200 steps: {race_ms:.1f} ms)")
+
+
+def _time_race(m) -> float:
+    from gradexplorer.ui.landscape_data import run_race
+
+    t0 = time.perf_counter()
+    run_race(m.expression, m.param_values(), m.race_settings)
+    return (time.perf_counter() - t0) * 1e3
+
+
+def start_drag() -> None:
+    from gradexplorer.lessons.optimizers import make
+
+    app, win = _window(FUNCTION)
+    m = win.model
+    six = (
+        make("sgd", lr=1e-3),
+        make("sgd", lr=1e-3, momentum=0.9),
+        make("sgd", lr=1e-3, momentum=0.9, nesterov=True),
+        make("rmsprop", lr=1e-2),
+        make("adam", lr=0.05),
+        make("adamw", lr=0.05),
+    )
+    m.set_race(optimizers=six, steps=500)
+    wait = _paint_waiter(app, [win.landscape.viewport()])
+    times = []
+    for i in range(STEPS + 5):
+        t0 = time.perf_counter()
+        win.landscape.start.dragged.emit(-1.2 + 0.004 * i, 1.0 - 0.003 * i)
+        wait()
+        if i >= 5:
+            times.append(time.perf_counter() - t0)
+    runs = m.race
+    data, size = m.landscape, win.landscape.size()
+    win.close()
+    w, _image, _contour, paths = _bare(app, size, data, curves=len(runs))
+    wait = _paint_waiter(app, [w.viewport()])
+    base = []
+    for i in range(STEPS + 5):
+        t0 = time.perf_counter()
+        for p, run in zip(paths, runs, strict=True):
+            pts = np.asarray(run.path) + 0.001 * i
+            p.setData(pts[:, 0], pts[:, 1])
+        wait()
+        if i >= 5:
+            base.append(time.perf_counter() - t0)
+    w.close()
+    a, b = _p95(times), _p95(base)
+    print("dragging the start, 6 optimizers x 500 steps, until all paths are repainted:")
+    print(
+        f"  p50 {statistics.median(times) * 1e3:.1f} ms  p95 {a * 1e3:.1f} ms; bare setData of "
+        f"6 paths + repaint p95 {b * 1e3:.1f} ms; ratio {a / b:.2f} (target <= 3)"
+    )
+
+
+if __name__ == "__main__":
+    grid()
+    parameter_drag()
+    start_drag()
