@@ -189,3 +189,23 @@ def test_two_input_pytorch_program_names_both_inputs() -> None:
     assert "x = torch.tensor(1.5," in src and "y = torch.tensor(-2.0," in src
     assert "out = f(x, y, a)" in src and 'print("df/dy =", y.grad.item())' in src
     compile(src, "<pytorch>", "exec")
+
+
+@pytest.mark.parametrize(("text", "f"), FUNCTIONS, ids=[t for t, _ in FUNCTIONS])
+def test_the_fast_batch_gives_the_engines_numbers(text: str, f: sp.Expr) -> None:
+    e = parse(text)
+    rng = np.random.default_rng(7)
+    coords = [rng.normal(size=6), rng.normal(size=6)]
+    value, grads = e.sample_points(coords, PARAMS)
+    fast_value, fast_grads = e.gradient_batch(coords, PARAMS)
+    np.testing.assert_array_equal(fast_value, value)
+    for a, b in zip(fast_grads, grads, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-14, atol=1e-14)
+    np.testing.assert_array_equal(e.values_batch(coords, PARAMS), value)
+
+
+def test_the_fast_batch_of_constants_and_undefined_points() -> None:
+    value, (gx, gy) = parse("f(x, y) = 3").gradient_batch([np.zeros(2), np.ones(2)])
+    assert value.tolist() == [3.0, 3.0] and gx.tolist() == [0.0, 0.0] == gy.tolist()
+    value, (gx, gy) = parse("f(x, y) = ln(x) + y").gradient_batch([np.array([-1.0, 1.0])] * 2)
+    assert math.isnan(value[0]) and math.isnan(gy[0]) and gy[1] == 1.0
