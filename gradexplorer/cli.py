@@ -1,5 +1,8 @@
 """The gradexplorer command: the same answers as the app, without a window.
 
+    gradexplorer                                      open the app
+    gradexplorer --version
+    gradexplorer --install-desktop-entry | --uninstall-desktop-entry   (Linux application menu)
     gradexplorer eval EXPR --at X [--param NAME=VALUE ...] [--json]
     gradexplorer graph EXPR --at X [--param NAME=VALUE ...] [--format text|json|dot]
     gradexplorer descend EXPR --from X,Y --optimizer adam [--lr LR] [--steps N] ... [--json]
@@ -13,17 +16,18 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import math
 import os
 import re
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from gradexplorer import cli_descend
+from gradexplorer import __version__, cli_descend, desktop_entry
 from gradexplorer.autograd.trace import to_jsonable
 from gradexplorer.errors import ExprError, GradExplorerError
 from gradexplorer.expr import Expression, parse, parse_number
-from gradexplorer.formatting import exact
+from gradexplorer.formatting import UNDEFINED, exact
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -43,10 +47,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
-    if args_list and args_list[0] == "gui" and not {"-h", "--help"} & set(args_list[1:]):
+    if not args_list:  # a desktop user types the program's name
+        return _gui([])
+    if args_list[0] == "gui" and not {"-h", "--help"} & set(args_list[1:]):
         return _gui(args_list[1:])
     parser = _build_parser()
     args = parser.parse_args(_separate_expression(args_list))
+    if args.install_desktop_entry or args.uninstall_desktop_entry:
+        if args.command is not None:
+            parser.error("the desktop-entry options take no command")
+        return desktop_entry.main(install_entry=args.install_desktop_entry)
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
@@ -78,7 +88,20 @@ def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gradexplorer",
         description="Type a function, get its value, derivatives and backward graph.",
+        epilog="Without a command, gradexplorer opens the app.",
         allow_abbrev=False,
+    )
+    parser.add_argument("--version", action="version", version=f"gradexplorer {__version__}")
+    menu = parser.add_mutually_exclusive_group()
+    menu.add_argument(
+        "--install-desktop-entry",
+        action="store_true",
+        help="add gradexplorer and its icon to your application menu (Linux, this user only)",
+    )
+    menu.add_argument(
+        "--uninstall-desktop-entry",
+        action="store_true",
+        help="remove what --install-desktop-entry added",
     )
     sub = parser.add_subparsers(dest="command", metavar="{eval,graph,descend,gui}")
 
@@ -203,19 +226,30 @@ def _eval(expression: Expression, x: float, params: dict[str, float], as_json: b
             "derivative": to_jsonable(point.derivative),
             "second_derivative": to_jsonable(point.second_derivative),
             "gradient": {k: to_jsonable(v) for k, v in point.gradient.items()},
+            # why a number is null, in the app's words (null when every number is there)
+            "reason": point.reason,
+            "derivative_reason": point.derivative_reason,
         }
-        print(json.dumps(out, allow_nan=False))
+        print(json.dumps(out, allow_nan=False, ensure_ascii=False))
         return EXIT_OK
     lines = [f"f(x) = {expression.canonical}"]
     values = {p: params.get(p, 1.0) for p in expression.params}
     lines.append("at x = " + exact(x) + "".join(f", {p} = {exact(v)}" for p, v in values.items()))
-    lines.append(f"f     = {exact(point.value)}")
-    lines.append(f"f'    = {exact(point.derivative)}")
-    lines.append(f"f''   = {exact(point.second_derivative)}")
+    slope_why = point.reason or point.derivative_reason
+    lines.append(f"f     = {_number(point.value, point.reason)}")
+    lines.append(f"f'    = {_number(point.derivative, slope_why)}")
+    lines.append(f"f''   = {_number(point.second_derivative, slope_why)}")
     for name in expression.params:
-        lines.append(f"df/d{name} = {exact(point.gradient[name])}")
+        lines.append(f"df/d{name} = {_number(point.gradient[name], point.reason)}")
     print("\n".join(lines))
     return EXIT_OK
+
+
+def _number(value: float, why: str | None) -> str:
+    """A number as the app shows it: exact, or "undefined" with the reason."""
+    if math.isfinite(value):
+        return exact(value)
+    return f"{UNDEFINED} ({why})" if why else UNDEFINED
 
 
 def _eval_point(
@@ -229,20 +263,21 @@ def _eval_point(
             "value": to_jsonable(p.value),
             "gradient": {k: to_jsonable(v) for k, v in p.gradient.items()},
             "hessian": [[to_jsonable(v) for v in row] for row in p.hessian],
+            "reason": p.reason,  # why the numbers are null, in the app's words
         }
-        print(json.dumps(out, allow_nan=False))
+        print(json.dumps(out, allow_nan=False, ensure_ascii=False))
         return EXIT_OK
     names = expression.inputs
     values = {**point, **{q: params.get(q, 1.0) for q in expression.params}}
     lines = [expression.canonical]
     lines.append("at " + ", ".join(f"{k} = {exact(v)}" for k, v in values.items()))
-    lines.append(f"f = {exact(p.value)}")
+    lines.append(f"f = {_number(p.value, p.reason)}")
     for name in (*names, *expression.params):
-        lines.append(f"df/d{name} = {exact(p.gradient[name])}")
+        lines.append(f"df/d{name} = {_number(p.gradient[name], p.reason)}")
     for i, a in enumerate(names):
         for j, b in enumerate(names[i:], start=i):
             which = f"d{a}2" if a == b else f"d{a}d{b}"
-            lines.append(f"d2f/{which} = {exact(p.hessian[i][j])}")
+            lines.append(f"d2f/{which} = {_number(p.hessian[i][j], p.reason)}")
     print("\n".join(lines))
     return EXIT_OK
 
@@ -361,6 +396,11 @@ def _report_expr_error(err: ExprError, as_json: bool) -> int:
         error = {"message": err.message, "start": err.start, "end": err.end, "hint": err.hint}
         print(json.dumps({"error": error}))
     return EXIT_USAGE
+
+
+def gui_main() -> int:
+    """The gradexplorer-gui entry point (no console window on Windows): the app's arguments."""
+    return _gui(sys.argv[1:])
 
 
 def _gui(argv: list[str]) -> int:

@@ -17,15 +17,26 @@ class GradExplorerError(Exception):
 
 
 class ExprError(GradExplorerError):
-    """A mistake in a typed expression, with the span [start, end) in the original text."""
+    """A mistake in a typed expression, with the span [start, end) in the original text.
+
+    ``fix`` is the whole text corrected, when the correction is certain (glued letters spaced
+    apart, a name in the wrong case): the app offers it as a one-key fix."""
 
     def __init__(
-        self, message: str, start: int, end: int, *, text: str = "", hint: str | None = None
+        self,
+        message: str,
+        start: int,
+        end: int,
+        *,
+        text: str = "",
+        hint: str | None = None,
+        fix: str | None = None,
     ) -> None:
         super().__init__(message, hint=hint)
         self.start = start
         self.end = max(end, start)
         self.text = text
+        self.fix = fix
 
     def caret(self) -> str:
         """The input on one line and carets under the offending span on the next."""

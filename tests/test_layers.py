@@ -16,7 +16,12 @@ ALLOWED = {
     "expr": {"autograd"},
     "lessons": {"autograd", "expr"},
 }
-TOP_LEVEL = {"gradexplorer.errors", "gradexplorer.formatting", "gradexplorer"}
+TOP_LEVEL = {
+    "gradexplorer.errors",
+    "gradexplorer.formatting",
+    "gradexplorer.resources",
+    "gradexplorer",
+}
 
 
 def imports(path: Path) -> list[str]:
@@ -46,6 +51,13 @@ def test_a_layer_imports_only_the_layers_below_it_and_never_qt(layer: str) -> No
 
 
 def test_the_top_level_modules_below_ui_import_no_qt() -> None:
-    for name in ("errors.py", "formatting.py", "cli.py", "__init__.py"):
+    for name in (
+        "errors.py",
+        "formatting.py",
+        "resources.py",
+        "desktop_entry.py",
+        "cli.py",
+        "__init__.py",
+    ):
         qt = [m for m in imports(PACKAGE / name) if m.split(".")[0] in QT]
         assert qt == [], name

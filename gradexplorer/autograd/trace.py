@@ -6,6 +6,7 @@ structure; none of them reaches into engine internals.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -85,7 +86,8 @@ class BackwardTrace:
         return sorted((e for e in self.edges if e.dst == node_id), key=lambda e: e.arg_index)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form; non-finite numbers become "nan", "inf", "-inf"."""
+        """JSON-ready form; non-finite numbers become null (a node backward did not reach has
+        backward_order null)."""
         return {
             "output": self.output,
             "nodes": [
@@ -117,7 +119,8 @@ class BackwardTrace:
 
 
 def to_jsonable(value: Any) -> Any:
-    """A number or array as JSON: floats stay floats, non-finite become strings."""
+    """A number or array as JSON: floats stay floats; nan and ±inf, which JSON has no words
+    for, become null (consumers read the reason beside them, as the app says "undefined")."""
     if value is None:
         return None
     arr = np.asarray(value)
@@ -130,11 +133,5 @@ def to_jsonable(value: Any) -> Any:
     )
 
 
-def _json_float(v: float) -> float | str:
-    if v != v:
-        return "nan"
-    if v == float("inf"):
-        return "inf"
-    if v == float("-inf"):
-        return "-inf"
-    return v
+def _json_float(v: float) -> float | None:
+    return v if math.isfinite(v) else None

@@ -17,6 +17,7 @@ import numpy as np
 import gradexplorer.autograd as ag
 from gradexplorer.autograd import BackwardTrace, Tensor, TraceEdge, TraceNode
 from gradexplorer.errors import ExprError
+from gradexplorer.expr import domain
 from gradexplorer.expr.names import CONSTANTS, FUNCTIONS, GREEK, GREEK_SYMBOLS, LETTERS
 from gradexplorer.expr.nodes import BinOp, Call, Const, Neg, Node, Num, Param, Var, structure, walk
 from gradexplorer.expr.parser import DEFAULT_INPUTS, parse_function
@@ -196,6 +197,39 @@ class Expression:
                 record.append(stack[-1])
         return stack
 
+    def _evaluate(
+        self, inputs: Sequence[Tensor], env: Mapping[str, Tensor]
+    ) -> tuple[Tensor, Any, tuple[str, str, list[float]] | None]:
+        """The output, its undefined mask (domain.py), and (op, label, input values) of the
+        first node that is undefined by itself (for the reason)."""
+        stack: list[Tensor] = []
+        masks: list[Any] = []
+        first = None
+        for ins in self._program:
+            kind = ins[0]
+            if kind != "f":
+                if kind == "v":
+                    stack.append(inputs[ins[1]])
+                elif kind == "p":
+                    stack.append(env[ins[1]])
+                else:
+                    stack.append(Tensor(ins[1], name=ins[2]))
+                masks.append(False)
+                continue
+            n = ins[2]
+            args, from_inputs = stack[-n:], masks[-n:]
+            del stack[-n:], masks[-n:]
+            out = ins[1](*args)
+            if not out.requires_grad:
+                out.name = ins[4]
+            data = [a.data for a in args]
+            mask = domain.undefined(ins[3], data, out.data, from_inputs)
+            if first is None and _anywhere(mask) and not any(_anywhere(m) for m in from_inputs):
+                first = (ins[3], ag.OPS[ins[3]].label, [_first(d, mask) for d in data])
+            stack.append(out)
+            masks.append(mask)
+        return stack[-1], masks[-1], first
+
     def at(
         self, x: float, params: Mapping[str, float] | None = None, *, trace: bool = False
     ) -> Point:
@@ -205,9 +239,9 @@ class Expression:
         if len(self.inputs) != 1:
             raise ValueError(f"{self.canonical} has {len(self.inputs)} inputs: use at_point")
         x = float(x)
-        value, gradient, hessian, tr = self._point((x,), params or {}, trace)
+        value, gradient, hessian, tr, why, slope_why = self._point((x,), params or {}, trace)
         name = self.inputs[0]
-        return Point(x, value, gradient[name], hessian[0][0], gradient, tr)
+        return Point(x, value, gradient[name], hessian[0][0], gradient, tr, why, slope_why)
 
     def at_point(
         self,
@@ -222,24 +256,28 @@ class Expression:
         if missing:
             raise ValueError(f"at_point needs a value for {', '.join(missing)}")
         point = tuple(float(values[n]) for n in self.inputs)
-        value, gradient, hessian, tr = self._point(point, params or {}, trace)
+        value, gradient, hessian, tr, why, _ = self._point(point, params or {}, trace)
         values = dict(zip(self.inputs, point, strict=True))
-        return SurfacePoint(values, value, gradient, hessian, tr)
+        return SurfacePoint(values, value, gradient, hessian, tr, why)
 
     def _point(
         self, point: tuple[float, ...], params: Mapping[str, float], trace: bool
-    ) -> tuple[float, dict[str, float], Hessian, BackwardTrace | None]:
+    ) -> tuple[float, dict[str, float], Hessian, BackwardTrace | None, str | None, str | None]:
+        """value, gradient by name, Hessian, trace, why f has no value, why f′ has none."""
         inputs = [
             Tensor(v, requires_grad=True, name=n) for v, n in zip(point, self.inputs, strict=True)
         ]
         env = self._env(params, grad=True)
         names = [*self.inputs, *env]
-        y = self._run(inputs, env)[-1]
-        value = y.item()
+        y, undefined, first = self._evaluate(inputs, env)
+        value = math.nan if undefined else y.item()
+        where = point[0] if len(point) == 1 else None
+        why = None if first is None else domain.reason(*first, variable_value=where)
         n = len(inputs)
         if not y.requires_grad:  # a constant such as "2" or "sin(pi)"
             tr = self._constant_trace(inputs, env) if trace else None
-            return value, dict.fromkeys(names, 0.0), _square(n, 0.0), tr
+            fill = math.nan if undefined else 0.0
+            return value, dict.fromkeys(names, fill), _square(n, fill), tr, why, None
         leaves = [*inputs, *env.values()]
         if trace:
             # One recorded pass gives the trace and the first derivatives (as graphs, for f'').
@@ -252,7 +290,7 @@ class Expression:
             name: (g.item() if g is not None else 0.0) for name, g in zip(names, grads, strict=True)
         }
         rows = [_hessian_row(g, inputs) for g in grads[:n]]
-        if math.isnan(value):
+        if undefined:
             # Outside the domain (ln(-1)) the engine still applies the rules (1/x = -1, as
             # PyTorch does), but a function that has no value has no derivative there.
             gradient = dict.fromkeys(gradient, math.nan)
@@ -262,7 +300,15 @@ class Expression:
             if math.isnan(gradient[self.inputs[i]]):
                 for j in range(n):
                     rows[i][j] = rows[j][i] = math.nan
-        return value, gradient, tuple(tuple(r) for r in rows), tr
+        slope = gradient[self.inputs[0]]
+        slope_why = None
+        if why is None and not math.isfinite(value):
+            why = "too large to show: it overflows a 64-bit float"
+        elif why is None and not math.isfinite(slope):
+            slope_why = (
+                "vertical tangent: f′ is infinite" if math.isinf(slope) else "f′ has no value here"
+            )
+        return value, gradient, tuple(tuple(r) for r in rows), tr, why, slope_why
 
     def sample(
         self, xs: Any, params: Mapping[str, float] | None = None, *, derivatives: int = 2
@@ -272,8 +318,8 @@ class Expression:
             raise ValueError(f"{self.canonical} has {len(self.inputs)} inputs: use sample_grid")
         xs = as_floats(xs)
         xt = Tensor(xs, requires_grad=derivatives > 0, name=self.inputs[0])
-        y = self._run([xt], constants(self, params or {}))[-1]
-        value, first, second = derivatives_along(y, xt, xs.shape, derivatives)
+        y, mask, _ = self._evaluate([xt], constants(self, params or {}))
+        value, first, second = derivatives_along(y, xt, xs.shape, derivatives, mask)
         return Samples(xs, value, first, second)
 
     def sample_grid(
@@ -366,7 +412,11 @@ def _undefined_gradients(trace: BackwardTrace) -> BackwardTrace:
     view and the step-through agree with the readouts."""
     undefined = {n.id for n in trace.nodes if np.isnan(np.asarray(n.value)).any()}
     nan = np.float64(math.nan)
-    nodes = tuple(dataclasses.replace(n, grad=None if n.grad is None else nan) for n in trace.nodes)
+    # The seed stays: ∂f/∂f = 1 whenever the pass ran, defined or not.
+    nodes = tuple(
+        n if n.is_output or n.grad is None else dataclasses.replace(n, grad=nan)
+        for n in trace.nodes
+    )
     edges = tuple(
         dataclasses.replace(
             e,
@@ -376,6 +426,18 @@ def _undefined_gradients(trace: BackwardTrace) -> BackwardTrace:
         for e in trace.edges
     )
     return BackwardTrace(nodes=nodes, edges=edges, output=trace.output)
+
+
+def _anywhere(mask: Any) -> bool:
+    """Whether a mask is set anywhere (a bool for a point: np.any costs 2 µs per node)."""
+    return mask if type(mask) is bool else bool(np.any(mask))
+
+
+def _first(data: Any, mask: Any) -> float:
+    """The value of an input at the first point where the mask is set (for the reason)."""
+    arr = np.broadcast_to(np.asarray(data, dtype=float), np.shape(mask))
+    flat = np.flatnonzero(np.asarray(mask))
+    return float(arr.reshape(-1)[flat[0]]) if flat.size else float(np.asarray(data).reshape(-1)[0])
 
 
 def _square(n: int, fill: float) -> Hessian:

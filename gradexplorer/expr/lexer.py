@@ -197,21 +197,31 @@ def _split_word(text: str, start: int, end: int) -> list[Token]:
     # A function, constant or Greek name may be glued to what follows (sinx, pix, lnx, alphax);
     # single letters may not (ax, foo): an unknown word is an error, never a silent product.
     if any(len(p.value) == 1 for p in pieces[:-1]):
-        hint = "to multiply, separate the names: " + " ".join(p.value for p in pieces)
+        spaced = " ".join(p.value for p in pieces)
+        hint = "to multiply, separate the names: " + spaced
         guess = did_you_mean(word) if len(word) >= 4 else None
+        fix = None
         if guess is not None:
             hint = f"did you mean {guess}? Or {hint}"
-        raise ExprError(f"unknown name {word}", start, end, text=text, hint=hint)
+        elif not text[end:].lstrip().startswith("("):  # "foo(x)" means a function, not f·o·o
+            fix = text[:start] + spaced + text[end:]  # nothing else it could mean
+        raise ExprError(f"unknown name {word}", start, end, text=text, hint=hint, fix=fix)
     return pieces
 
 
 def _unknown(word: str, text: str, start: int, end: int) -> ExprError:
     guess = did_you_mean(word)
-    if guess is not None:
-        hint = f"did you mean {guess}? Names are case-sensitive" if guess == word.lower() else None
+    if guess is not None and guess == word.lower():
         return ExprError(
-            f"unknown name {word}, did you mean {guess}?", start, end, text=text, hint=hint
+            f"unknown name {word}",
+            start,
+            end,
+            text=text,
+            hint=f"names are case-sensitive: write {guess}",
+            fix=text[:start] + guess + text[end:],
         )
+    if guess is not None:
+        return ExprError(f"unknown name {word}, did you mean {guess}?", start, end, text=text)
     if "_" in word:
         hint = "names are letters only: no underscores"
     else:

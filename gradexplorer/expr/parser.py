@@ -128,6 +128,16 @@ def _signature(names: list[Token], opener: Token, closer: Token, text: str) -> t
     return tuple(inputs)
 
 
+def _arity_hint(func: str, arity: int, args: list[Node]) -> str:
+    if func in ("log", "ln") and len(args) == 2:
+        base = args[1]
+        if isinstance(base, Num) and base.value in (2.0, 10.0):
+            b = int(base.value)
+            return f"{func} is the natural log; for base {b} write log{b}(x)"
+        return f"{func} is the natural log; write log2(x), log10(x), or ln(x)/ln(b) for base b"
+    return f"write {func}(x)" if arity == 1 else f"write {func}(x, 0)"
+
+
 def _starts_operand(tok: Token) -> bool:
     return tok.kind in ("num", "name", "(", "|")
 
@@ -391,13 +401,31 @@ class _Parser:
         close = self.advance()
         if len(args) != arity:
             word = "argument" if arity == 1 else "arguments"
-            raise self.error(
+            error = self.error(
                 f"{func} takes {arity} {word}, not {len(args)}",
                 opener.start,
                 close.end,
-                hint=f"write {func}(x)" if arity == 1 else f"write {func}(x, 0)",
+                hint=_arity_hint(func, arity, args),
             )
+            error.fix = self._log_base_fix(func, opener, close, args)
+            raise error
         return tuple(args)
+
+    def _log_base_fix(self, func: str, opener: Token, close: Token, args: list[Node]) -> str | None:
+        """log(x, 2) → log2(x): the one certain rewrite of a two-argument log."""
+        index = self.tokens.index(opener)
+        name = self.tokens[index - 1] if index > 0 else None
+        base = args[1] if len(args) == 2 else None
+        if (
+            func not in ("log", "ln")
+            or name is None
+            or name.value != func
+            or not (isinstance(base, Num) and base.value in (2.0, 10.0))
+        ):
+            return None
+        inner = self.text[args[0].span[0] : args[0].span[1]]
+        t = self.text
+        return f"{t[: name.start]}log{int(base.value)}({inner}){t[close.end :]}"
 
     def bare_argument(self) -> Node:
         """The argument of a function written without parentheses, as in a textbook:
@@ -426,6 +454,16 @@ class _Parser:
         prev = self.tokens[self.pos - 1] if self.pos > 0 else None
         after = f" after '{prev.value}'" if prev is not None and prev.kind == "op" else ""
         if tok.kind == "eof":
+            opened = [t for t in self.tokens[: self.pos] if t.kind == "("]
+            closed = sum(1 for t in self.tokens[: self.pos] if t.kind == ")")
+            if len(opened) > closed:  # sin( : say what is missing, not only that something is
+                opener = opened[closed - len(opened)]
+                return self.error(
+                    "the expression ends too early: the argument and ')' are missing",
+                    opener.start,
+                    opener.end,
+                    hint="close every '(' with ')', as in sin(x)",
+                )
             if prev is not None:
                 return self.error(
                     f"the expression ends too early: something is missing{after}",

@@ -11,7 +11,11 @@ from gradexplorer.autograd import BackwardTrace
 
 @dataclass(frozen=True)
 class Point:
-    """The function at one x: value, f', f'' and the partial derivatives, all from autograd."""
+    """The function at one x: value, f', f'' and the partial derivatives, all from autograd.
+
+    Where f has no value (any sub-expression undefined, see domain.py) every number is nan and
+    ``reason`` says why; where f has a value but f′ is not finite, ``derivative_reason`` does.
+    """
 
     x: float
     value: float
@@ -19,6 +23,8 @@ class Point:
     second_derivative: float
     gradient: dict[str, float]  # "x" and every parameter
     trace: BackwardTrace | None
+    reason: str | None = None
+    derivative_reason: str | None = None
 
 
 Hessian = tuple[tuple[float, ...], ...]
@@ -34,6 +40,7 @@ class SurfacePoint:
     gradient: dict[str, float]
     hessian: Hessian
     trace: BackwardTrace | None
+    reason: str | None = None  # why f has no value here (nan), in words
 
 
 @dataclass(frozen=True)

@@ -123,19 +123,21 @@ def _pretty(node: Node, kids: list[_Frag]) -> _Frag:
         return _Frag(f"{_wrap(left, ATOM)}^{_wrap(right, ATOM)}", POWER, node)
     if node.op == "/":
         return _Frag(f"{_wrap(left, PRODUCT)}/{_wrap(right, UNARY + 1)}", PRODUCT, node)
-    # Multiplication: juxtapose when it reads unambiguously (3x, ax², 2π, (x+1)(x−1)).
+    # Multiplication: juxtapose when it reads unambiguously (3x, 2π, x²y, (x+1)(x−1)); two
+    # letters get a space (a x², w x), never glued: the parser would read "ax" as one name.
     lt = f"({left.text})" if _is_division(left.node) else _wrap(left, PRODUCT)
     rt = _wrap(right, POWER)
     first = rt[0]
     last = lt.rstrip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻")[-1]
-    juxtapose = not first.isdigit() and first not in ".−"
-    # x·x, x²·x and sin(ax)·x: glued, these would read as a name or as a function argument.
+    if first.isdigit() or first in ".−" or _ends_with_bare_root(left.node):
+        return _Frag(f"{lt}·{rt}", PRODUCT, node)  # √x·(x+1): glued, √ would take it all
+    # x·x, x²·x and sin(ax)·x: these would read as a name or as a function's argument.
     glued_badly = last == first or _ends_with_call(left.node)
     if first.isalpha() and glued_badly and not _starts_with_function(right.node):
-        juxtapose = False
-    if juxtapose and lt[-1].isalpha() and _starts_with_function(right.node):
+        return _Frag(f"{lt}·{rt}", PRODUCT, node)
+    if lt[-1].isalpha() and first.isalpha():
         return _Frag(f"{lt} {rt}", PRODUCT, node)
-    return _Frag(lt + ("" if juxtapose else "·") + rt, PRODUCT, node)
+    return _Frag(lt + rt, PRODUCT, node)
 
 
 def _is_division(node: Node) -> bool:
@@ -146,6 +148,17 @@ def _ends_with_call(node: Node) -> bool:
     while isinstance(node, BinOp) and node.op == "*":
         node = node.right
     return isinstance(node, Call) and node.func != "abs"
+
+
+def _ends_with_bare_root(node: Node) -> bool:
+    """√x written without parentheses: whatever is glued after it reads as part of its argument."""
+    while isinstance(node, BinOp) and node.op == "*":
+        node = node.right
+    return (
+        isinstance(node, Call)
+        and node.func == "sqrt"
+        and isinstance(node.args[0], Num | Var | Const | Param)
+    )
 
 
 def _starts_with_function(node: Node) -> bool:

@@ -44,11 +44,12 @@ def dense(g: Tensor | None, shape: tuple[int, ...], dtype: Any = np.float64) -> 
 
 
 def derivatives_along(
-    y: Tensor, t: Tensor, shape: tuple[int, ...], order: int
+    y: Tensor, t: Tensor, shape: tuple[int, ...], order: int, mask: Any = False
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """Value, first and second derivative of an elementwise y(t) (None when not asked), with
-    no derivative where the function has no value."""
+    no value where the domain mask is set and no derivative where there is no value."""
     value = np.array(np.broadcast_to(y.data, shape))
+    value[np.broadcast_to(mask, shape)] = np.nan
     first = second = None
     dy = None
     if order >= 1:
@@ -80,8 +81,9 @@ def sample_points(
         Tensor(a if a.shape == shape else np.broadcast_to(a, shape), requires_grad=True, name=n)
         for a, n in zip(arrays, expression.inputs, strict=True)
     ]
-    y = expression._run(tensors, constants(expression, params or {}))[-1]
+    y, mask, _ = expression._evaluate(tensors, constants(expression, params or {}))
     value = np.array(y.data if y.data.shape == shape else np.broadcast_to(y.data, shape))
+    value[np.broadcast_to(mask, shape)] = np.nan
     grads: tuple[Tensor | None, ...] = (None,) * len(tensors)
     if y.requires_grad:
         grads = ag.grad(y.sum(), tensors, allow_unused=True)
@@ -159,6 +161,7 @@ class Slice:
         """The slice (and up to two derivatives in t) on every t of an array."""
         ts = as_floats(ts)
         t = Tensor(ts, requires_grad=derivatives > 0, name="t")
-        y = self.expression._run(self._inputs(t), constants(self.expression, params or {}))[-1]
-        value, first, second = derivatives_along(y, t, ts.shape, derivatives)
+        env = constants(self.expression, params or {})
+        y, mask, _ = self.expression._evaluate(self._inputs(t), env)
+        value, first, second = derivatives_along(y, t, ts.shape, derivatives, mask)
         return Samples(ts, value, first, second)

@@ -19,6 +19,7 @@ import numpy as np
 
 from gradexplorer.autograd import OPS
 from gradexplorer.autograd.ops import NUMPY_NS
+from gradexplorer.expr import domain
 
 DEFAULT_PARAM = 1.0
 
@@ -62,9 +63,10 @@ class ReverseSweep:
         """f and (∂f/∂input for each input) at every point; nan gradients where f is nan."""
         shape = np.shape(coords[0])
         with np.errstate(all="ignore"):
-            values = self._forward(coords, params)
+            values, mask = self._forward(coords, params)
             grads = self._backward(values, shape)
         value = _full(values[self.output], shape)
+        value[np.broadcast_to(mask, shape)] = np.nan
         out: list[Any] = [None] * self.n_inputs
         for slot in self.inputs:
             g = grads[slot]
@@ -82,20 +84,33 @@ class ReverseSweep:
         """f alone (no gradient), e.g. for the heat map's grid."""
         shape = np.shape(coords[0])
         with np.errstate(all="ignore"):
-            return _full(self._forward(coords, params)[self.output], shape)
+            values, mask = self._forward(coords, params)
+        value = _full(values[self.output], shape)
+        value[np.broadcast_to(mask, shape)] = np.nan
+        return value
 
-    def _forward(self, coords: Sequence[np.ndarray], params: Mapping[str, float]) -> list:
+    def _forward(
+        self, coords: Sequence[np.ndarray], params: Mapping[str, float]
+    ) -> tuple[list, Any]:
+        """Every slot's value, and the output's undefined mask (domain.py: undefined inside
+        means undefined, as the engine's evaluation says)."""
         values: list[Any] = []
+        masks: list[Any] = []
         for kind, payload, args in self.steps:
+            if kind == "f":
+                data = [values[a] for a in args]
+                out = payload.forward(*data)
+                masks.append(domain.undefined(payload.name, data, out, [masks[a] for a in args]))
+                values.append(out)
+                continue
             if kind == "v":
                 values.append(coords[payload])
             elif kind == "p":
                 values.append(np.float64(params.get(payload, DEFAULT_PARAM)))
-            elif kind == "c":
-                values.append(np.float64(payload))
             else:
-                values.append(payload.forward(*(values[a] for a in args)))
-        return values
+                values.append(np.float64(payload))
+            masks.append(False)
+        return values, masks[self.output]
 
     def _backward(self, values: list, shape: tuple[int, ...]) -> list:
         grads: list[Any] = [None] * len(self.steps)

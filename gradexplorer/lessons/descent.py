@@ -19,6 +19,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+# With a view scale, converged means invisible: the step under this fraction of the view's
+# width, and the tangent's rise over the width under this fraction of its height.
+STEP_FRACTION = 1e-5
+FLAT_FRACTION = 1e-3
+
 READY = "ready"
 RUNNING = "running"
 CONVERGED = "converged"
@@ -58,7 +63,14 @@ class Descent:
         *,
         tol: float = 1e-9,
         bound: float = 1e8,
+        scale: tuple[float, float] | None = None,
+        curvature: Callable[[float], float] | None = None,
     ) -> None:
+        """scale: the width and height of the view the walk is watched in. With it, the run has
+        converged when what is left to see is invisible there: a step under STEP_FRACTION of
+        the width and a tangent whose rise over the width is under FLAT_FRACTION of the height.
+        Without it, when the step is under tol × max(1, |x|). curvature(x) -> f″(x), when
+        known, lets the message say whether the run stopped at a minimum or a maximum."""
         if direction not in (-1, 1):
             raise ValueError("direction must be -1 (descend) or 1 (ascend)")
         if not (math.isfinite(lr) and lr > 0):
@@ -69,6 +81,8 @@ class Descent:
         self.direction = direction
         self.tol = tol
         self.bound = bound
+        self.scale = scale
+        self._curvature = curvature
         self.history: list[DescentPoint] = []
         self.status = READY
         self.message = ""
@@ -173,12 +187,9 @@ class Descent:
                 "try a smaller one."
             )
             return
-        if abs(s) <= self.tol * max(1.0, abs(last.x)):
+        if self._converged(s, last):
             self.status = CONVERGED
-            self.message = (
-                f"Converged after {last.k} steps: the step is tiny (|Δx| = {abs(s):.2g}) "
-                f"because the slope is about 0 at x = {last.x:.6g}, a flat point of f."
-            )
+            self.message = self._converged_message(s, last)
             return
         alternating = len(recent) == w and all(
             (a > 0) != (b > 0) for a, b in itertools.pairwise(recent)
@@ -197,6 +208,41 @@ class Descent:
             else f"Step {last.k}: x = {last.x:.6g}, f(x) = {last.value:.6g}, "
             f"f′(x) = {last.slope:.6g}."
         )
+
+    def _converged(self, step: float, last: DescentPoint) -> bool:
+        if self.scale is None:
+            return abs(step) <= self.tol * max(1.0, abs(last.x))
+        width, height = self.scale
+        return (
+            abs(step) <= STEP_FRACTION * width and abs(last.slope) * width <= FLAT_FRACTION * height
+        )
+
+    def _converged_message(self, step: float, last: DescentPoint) -> str:
+        if self.scale is None:
+            return (
+                f"Converged after {last.k} steps: the step is tiny (|Δx| = {abs(step):.2g}) "
+                f"because the slope is about 0 at x = {last.x:.6g}, a flat point of f."
+            )
+        # x to the digits the run has settled: the next steps change none of them
+        decimals = max(0, math.ceil(-math.log10(STEP_FRACTION * self.scale[0])) - 1)
+        x = f"{round(last.x, decimals):.{decimals}f}".rstrip("0").rstrip(".")
+        x = "0" if x in ("-0", "") else x
+        return (
+            f"Converged after {last.k} steps at the {self._kind(last.x)} x = {x}, f′ ≈ 0: "
+            "the steps are now too small to see."
+        )
+
+    def _kind(self, x: float) -> str:
+        """What kind of point the run stopped at, from the curvature when it is known."""
+        try:
+            curvature = float(self._curvature(x)) if self._curvature is not None else math.nan
+        except (OverflowError, ZeroDivisionError, ValueError):
+            curvature = math.nan
+        if curvature > 0:
+            return "local minimum"
+        if curvature < 0:
+            return "local maximum"
+        return "flat point"
 
     def _improving(self, before: DescentPoint, after: DescentPoint) -> bool:
         # Descent improves when f goes down, ascent when it goes up.
@@ -318,3 +364,12 @@ def expression_objective(
         return p.value, p.gradient[target]
 
     return along_param
+
+
+def expression_curvature(
+    expression: Any, *, params: Mapping[str, float] | None = None
+) -> Callable[[float], float]:
+    """f″(x) of a parsed expression at fixed parameters (the curvature callback of Descent,
+    for descent on x)."""
+    fixed = dict(params or {})
+    return lambda t: expression.at(t, fixed).second_derivative

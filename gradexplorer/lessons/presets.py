@@ -1,5 +1,5 @@
-"""Lesson presets: session files shipped in ``assets/presets`` with a title, a one-line teaching
-note and the values they promise.
+"""Lesson presets: session files shipped in ``assets/presets`` (installed with the package) with
+a title, a one-line teaching note and the values they promise.
 
 A preset is a session JSON (see :mod:`gradexplorer.lessons.session`) with one extra top-level
 block, ``"expect": {"value": f(x), "derivative": f'(x), "gradient": {"a": ∂f/∂a}}``, computed
@@ -13,11 +13,11 @@ from __future__ import annotations
 import math
 import os
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gradexplorer import resources
 from gradexplorer.errors import SessionError
 from gradexplorer.lessons.session import (
     SessionState,
@@ -64,28 +64,12 @@ class Preset:
 def presets_dir() -> Path | None:
     """Where the presets live, or None when they cannot be found.
 
-    In a checkout (and an editable install) assets/ sits at the repository root next to
-    gradexplorer/. Installed layouts may put them inside the package or under
-    <prefix>/share/gradexplorer; the environment variable overrides all of these.
+    The package's own assets (installed from assets/presets, see gradexplorer.resources), unless
+    the environment variable names another folder.
     """
-    for candidate in _candidate_dirs():
-        if candidate.is_dir():
-            return candidate
-    return None
-
-
-def _candidate_dirs() -> list[Path]:
-    here = Path(__file__).resolve()
-    candidates = []
     env = os.environ.get(PRESETS_ENV)
-    if env:
-        candidates.append(Path(env))
-    candidates += [
-        here.parents[2] / "assets" / "presets",
-        here.parents[1] / "assets" / "presets",
-        Path(sys.prefix) / "share" / "gradexplorer" / "presets",
-    ]
-    return candidates
+    folder = Path(env) if env else resources.asset("presets")
+    return folder if folder is not None and folder.is_dir() else None
 
 
 def read_preset(path: str | os.PathLike[str], *, check_expression: bool = True) -> Preset:

@@ -108,6 +108,7 @@ def run(argv: list[str]) -> int:
 
     from PySide6.QtWidgets import QApplication  # Qt only once the arguments are fine
 
+    from gradexplorer.desktop_entry import DESKTOP_ID
     from gradexplorer.ui.main_window import MainWindow
     from gradexplorer.ui.model import DEFAULT_EXPRESSION
     from gradexplorer.ui.session_actions import NO_SETTINGS_ENV, apply_cli_overrides
@@ -115,6 +116,8 @@ def run(argv: list[str]) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "gradexplorer"])
     app.setApplicationName("gradexplorer")
     app.setOrganizationName("gradexplorer")
+    app.setDesktopFileName(DESKTOP_ID)  # Wayland shells find the icon through the entry
+    app.setWindowIcon(app_icon())  # every window's and the About box's icon
     kwargs: dict = {"params": dict(args.param)}
     given = args.expression is not None and session is None
     kwargs["expression"] = args.expression if given else DEFAULT_EXPRESSION
@@ -134,6 +137,22 @@ def run(argv: list[str]) -> int:
         sessions.enable_persistence(restore_session=nothing_asked)
     window.show()
     return app.exec()
+
+
+def app_icon():  # -> QIcon (Qt is imported only once the app starts)
+    """The application icon from the package's assets, one PNG per size (16 to 512 px) so that
+    every place draws a sharp one. Null when this installation lacks them."""
+    from PySide6.QtCore import QSize
+    from PySide6.QtGui import QIcon
+
+    from gradexplorer import resources
+
+    icon = QIcon()
+    for size in resources.ICON_SIZES:
+        png = resources.icon_png(size)
+        if png is not None:
+            icon.addFile(str(png), QSize(size, size))
+    return icon
 
 
 def _unknown_params(text: str, names: list[str]) -> str | None:

@@ -30,6 +30,8 @@ class PointData:
     second_derivative: float
     gradient: dict[str, float]
     trace: BackwardTrace | None
+    reason: str | None = None  # why f has no value here (expr.Point.reason)
+    derivative_reason: str | None = None  # why f′ has none where f has one
 
 
 @dataclass(frozen=True)
@@ -54,9 +56,9 @@ def evaluate_point(expression: Expression, x: float, params: Mapping[str, float]
     """f, f′, f″ and every partial at x, with the trace; never raises (nan where it fails)."""
     try:
         p = expression.at(x, params, trace=True)
-    except Exception:  # an engine error must not reach a Qt slot: the point is undefined
+    except Exception as err:  # an engine error must not reach a Qt slot: the point is undefined
         nan = math.nan
-        return PointData(x, nan, nan, nan, {}, None)
+        return PointData(x, nan, nan, nan, {}, None, f"the engine could not evaluate it ({err})")
     value = _as_float(p.value)
     # The engine follows PyTorch (d ln x/dx at x = -1 is -1 although ln(-1) is nan); a student
     # reads "undefined" for every derivative where f itself is undefined.
@@ -68,12 +70,14 @@ def evaluate_point(expression: Expression, x: float, params: Mapping[str, float]
         _as_float(p.second_derivative) * ok,
         {k: _as_float(v) * ok for k, v in dict(p.gradient).items()},
         p.trace,
+        p.reason,
+        p.derivative_reason,
     )
 
 
-def fit_y(values: Any, shape: tuple[int, ...]) -> tuple[float, float]:
+def fit_y(values: Any) -> tuple[float, float]:
     """The y range that frames sampled values (-1..1 when there is nothing to frame)."""
-    y0, y1 = robust_y_range(np.broadcast_to(np.asarray(values, dtype=float), shape))
+    y0, y1 = robust_y_range(np.asarray(values, dtype=float).ravel())
     if not (math.isfinite(y0) and math.isfinite(y1) and y0 < y1):
         return -1.0, 1.0
     return y0, y1
@@ -94,8 +98,13 @@ def sample_curve(
     order = 2 if toggles.show_second_derivative else int(toggles.show_derivative)
     xs = np.linspace(x0, x1, SAMPLES)
     s = expression.sample(xs, params, derivatives=order)
-    if frame_y:
-        y0, y1 = fit_y(s.value, xs.shape)
+    if frame_y:  # frame what is shown: f, and f′ and f″ when they are drawn
+        shown = [s.value]
+        if toggles.show_derivative:
+            shown.append(s.derivative)
+        if toggles.show_second_derivative:
+            shown.append(s.second_derivative)
+        y0, y1 = fit_y(np.concatenate([np.broadcast_to(v, xs.shape) for v in shown]))
     span = y1 - y0
 
     def polyline(values: Any, channel: str) -> tuple[np.ndarray, np.ndarray]:

@@ -42,6 +42,7 @@ from gradexplorer.lessons.descent import (
     NON_FINITE,
     OSCILLATING,
     Descent,
+    expression_curvature,
     expression_objective,
     lr_from_slider,
     slider_from_lr,
@@ -402,13 +403,25 @@ class DescentPanel(QWidget):
         m = self._model
         if m.expression is None:
             return None
+        if m.two_inputs:  # one variable at a time here; two inputs race in the Optimizers panel
+            self.status_label.setText(
+                "Gradient descent here moves one variable. For a function of two inputs, "
+                "race torch.optim optimizers in the Optimizers panel (Optimizers ▸ panel)."
+            )
+            return None
         target = self.target
         params = m.param_values()
         state = m.params.get(target)
         start = m.x if target == "x" else params[target]
         objective = expression_objective(m.expression, x=m.x, params=params, target=target)
+        x0, x1, y0, y1 = m.view_range
+        # converged once the rest of the walk would be invisible in this view
+        scale = (x1 - x0, y1 - y0) if target == "x" else (self._param_span(target), y1 - y0)
+        curvature = expression_curvature(m.expression, params=params) if target == "x" else None
         try:
-            self._descent = Descent(objective, start, self.lr, self.direction)
+            self._descent = Descent(
+                objective, start, self.lr, self.direction, scale=scale, curvature=curvature
+            )
         except Exception as err:  # an engine error at the start point
             self._fail(err)
             return None
@@ -422,6 +435,10 @@ class DescentPanel(QWidget):
         self._draw_trail()
         self._show_status()
         return self._descent
+
+    def _param_span(self, name: str) -> float:
+        p = self._model.params[name]
+        return p.max - p.min
 
     def _fail(self, err: Exception) -> None:
         self.pause()

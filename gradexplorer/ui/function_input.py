@@ -27,8 +27,9 @@ TIP = (
 DEBOUNCE_MS = 180  # long enough to skip the half-typed states of a word, short enough to feel live
 
 
-def error_html(err: ExprError, text: str) -> str:
-    """Message, hint and the input with the offending span highlighted, as Qt rich text."""
+def error_html(err: ExprError, text: str, fix_key: str = "") -> str:
+    """Message, hint and the input with the offending span highlighted, as Qt rich text; a
+    certain fix (err.fix) is a link, and its key is named."""
     start = max(0, min(err.start, len(text)))
     end = max(start, min(err.end, len(text)))
 
@@ -42,7 +43,11 @@ def error_html(err: ExprError, text: str) -> str:
         f"{marked}</span>{code(text[end:])}</span>"
     )
     hint = f" <i>{html.escape(err.hint)}</i>" if err.hint else ""
-    return f"<b>{html.escape(err.message)}</b>{hint}<br>{snippet}"
+    fix = ""
+    if err.fix:
+        key = f" ({html.escape(fix_key)})" if fix_key else ""
+        fix = f" &nbsp;<a href='fix'>Write {html.escape(err.fix)}</a>{key}"
+    return f"<b>{html.escape(err.message)}</b>{hint}{fix}<br>{snippet}"
 
 
 class FunctionInput(QWidget):
@@ -71,6 +76,8 @@ class FunctionInput(QWidget):
         self.error_label.setTextFormat(Qt.TextFormat.RichText)
         self.error_label.setWordWrap(True)
         self.error_label.setAccessibleName("Error in the function")
+        self.error_label.linkActivated.connect(lambda _link: self.apply_fix())
+        self.fix_key = ""  # the key of the "apply the fix" command, named in the error
         self.error_label.setToolTip("The last valid function stays plotted until this is fixed")
 
         self.error_label.hide()
@@ -126,6 +133,21 @@ class FunctionInput(QWidget):
         for label in (self.tip_label, self.error_label):
             label.setMinimumHeight(two_lines)
 
+    @property
+    def fix(self) -> str | None:
+        """The certain correction of the current error, if there is one."""
+        err = self._model.error
+        return None if err is None else err.fix
+
+    def apply_fix(self) -> bool:
+        """Write the suggested fix into the field (one undo step, like typing it)."""
+        fix = self.fix
+        if fix is None:
+            return False
+        self.edit.setText(fix)
+        self.commit()
+        return True
+
     def commit(self) -> None:
         """Parse what is typed now (the debounce timer and Enter end up here)."""
         self._timer.stop()
@@ -152,7 +174,7 @@ class FunctionInput(QWidget):
             self.edit.setStyleSheet(f"QLineEdit {{ {self._size_css} }}")
             self.pretty_label.setEnabled(True)
             return
-        self.error_label.setText(error_html(err, err.text or self._model.text))
+        self.error_label.setText(error_html(err, err.text or self._model.text, self.fix_key))
         self._second.setCurrentWidget(self.error_label)
         self.edit.setStyleSheet(
             f"QLineEdit {{ border: 2px solid #d04040; border-radius: 3px; {self._size_css} }}"

@@ -167,11 +167,15 @@ def _reduce_crossings(g: _Virtual, n_layers: int) -> tuple[list[list[int]], int]
 
 def _rows(g: _Virtual, layers: list[list[int]], size) -> dict[int, float]:
     """4. Rows: start packed and centred, then pull each node towards the mean row of its
-    neighbours, keeping the order and the separation its size needs."""
+    neighbours, keeping the order and the separation its size needs — and every layer inside
+    the band the tallest layer needs. Without the band, a long chain (a sum of many terms) drifts
+    a little per column and the drawing becomes a diagonal staircase far taller than any layer.
+    """
     n_layers = len(layers)
+    gaps_of = [[(size(a) + size(b)) / 2 for a, b in itertools.pairwise(lay)] for lay in layers]
+    half = max((sum(gaps) for gaps in gaps_of), default=0.0) / 2
     row: dict[int, float] = {}
-    for lay in layers:
-        gaps = [(size(a) + size(b)) / 2 for a, b in itertools.pairwise(lay)]
+    for lay, gaps in zip(layers, gaps_of, strict=True):
         pos = -sum(gaps) / 2
         for i, v in enumerate(lay):
             row[v] = pos
@@ -185,9 +189,7 @@ def _rows(g: _Virtual, layers: list[list[int]], size) -> dict[int, float]:
             for v in lay:
                 nbrs = [u for u, _ in (g.pred[v] if it % 2 == 0 else g.succ[v])]
                 want.append(sum(row[u] for u in nbrs) / len(nbrs) if nbrs else row[v])
-            placed = _place_in_order(
-                want, [(size(a) + size(b)) / 2 for a, b in itertools.pairwise(lay)]
-            )
+            placed = _place_in_order(want, gaps_of[i], (-half, half))
             for v, r in zip(lay, placed, strict=True):
                 row[v] = r
     if row:
@@ -196,16 +198,25 @@ def _rows(g: _Virtual, layers: list[list[int]], size) -> dict[int, float]:
     return row
 
 
-def _place_in_order(want: list[float], gaps: Sequence[float] | None = None) -> list[float]:
+def _place_in_order(
+    want: list[float],
+    gaps: Sequence[float] | None = None,
+    band: tuple[float, float] | None = None,
+) -> list[float]:
     """Positions as close as possible to `want` (least squares, by pooling adjacent
     violators) that keep the given order with at least gaps[i] between items i and i+1
-    (default 1)."""
+    (default 1) — and with a band (lo, hi), the whole run inside it when it fits there."""
     gaps = list(gaps) if gaps is not None else [1.0] * max(0, len(want) - 1)
     offset = [0.0]
     for g in gaps:
         offset.append(offset[-1] + g)
     # Subtracting the cumulative gap turns "y[i+1] >= y[i] + gap" into isotonic regression.
     shifted = [w - o for w, o in zip(want, offset, strict=True)]
+    if band is not None and band[1] - band[0] >= offset[-1]:
+        # In shifted space every item must lie in [lo, hi - total]: clipping the wishes there
+        # keeps the regression's result (a weighted mean of them) there too.
+        lo, hi = band[0], band[1] - offset[-1]
+        shifted = [min(max(v, lo), hi) for v in shifted]
     blocks: list[list[float]] = []  # [mean, weight]
     for value in shifted:
         blocks.append([value, 1.0])
@@ -217,3 +228,40 @@ def _place_in_order(want: list[float], gaps: Sequence[float] | None = None) -> l
     for mean, weight in blocks:
         out.extend([mean] * int(weight))
     return [v + o for v, o in zip(out, offset, strict=True)]
+
+
+Rect = tuple[float, float, float, float]  # left, top, right, bottom
+
+
+def overlaps(a: Rect, b: Rect, margin: float = 0.0) -> bool:
+    return (
+        a[0] < b[2] + margin
+        and b[0] < a[2] + margin
+        and a[1] < b[3] + margin
+        and b[1] < a[3] + margin
+    )
+
+
+def place_labels(
+    candidates: Sequence[Sequence[tuple[float, float]]],
+    sizes: Sequence[tuple[float, float]],
+    obstacles: Sequence[Rect],
+    margin: float = 2.0,
+) -> list[tuple[float, float] | None]:
+    """A centre for each label, from its own candidates in order of preference, so that no label
+    overlaps a box or another label; None where every candidate collides (the label is left
+    out, its number stays in the tooltip). Labels with few candidates go first."""
+    placed: list[Rect] = []
+    result: list[tuple[float, float] | None] = [None] * len(candidates)
+    for k in sorted(range(len(candidates)), key=lambda k: len(candidates[k])):
+        w, h = sizes[k]
+        for cx, cy in candidates[k]:
+            rect = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+            if any(overlaps(rect, o, margin) for o in obstacles):
+                continue
+            if any(overlaps(rect, p, margin) for p in placed):
+                continue
+            placed.append(rect)
+            result[k] = (cx, cy)
+            break
+    return result

@@ -1,293 +1,90 @@
 """The backward graph, drawn natively with a QGraphicsScene from a BackwardTrace.
 
-Only plain trace data is read (nodes, edges, values, grads), never engine internals. When x or
-a parameter moves the structure stays the same, so node and edge texts are updated in place;
-the scene is rebuilt only when the structure (ops, labels, wiring) changes.
+Only plain trace data is read (nodes, edges, values, grads), never engine internals. What is
+drawn is a DisplayGraph (graph_groups.py): subexpressions may be collapsed into one box, and an
+input used by many boxes is drawn once per use. The view opens fitted to its panel, and when
+the whole graph would need text smaller than legible (11 px, 20 px on a projector) it collapses
+the deepest subexpressions until what is shown is legible; a double-click on a box collapses or
+expands it (the choice is model state). When x or a parameter moves the structure stays, so the
+texts are updated in place: no layout, no new items.
 """
 
 from __future__ import annotations
 
-import itertools
+import dataclasses
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import (
     QBrush,
     QColor,
+    QFocusEvent,
     QFont,
     QFontMetricsF,
     QPainter,
-    QPainterPath,
-    QPen,
-    QPolygonF,
+    QPaintEvent,
     QResizeEvent,
     QTransform,
     QWheelEvent,
 )
-from PySide6.QtWidgets import (
-    QGraphicsItem,
-    QGraphicsPathItem,
-    QGraphicsPolygonItem,
-    QGraphicsRectItem,
-    QGraphicsScene,
-    QGraphicsSceneHoverEvent,
-    QGraphicsSimpleTextItem,
-    QGraphicsView,
-    QWidget,
-)
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsView, QWidget
 
-from gradexplorer.formatting import NOT_COMPUTED, readout
+from gradexplorer.formatting import readout
 from gradexplorer.lessons.step_through import StepFrame
-from gradexplorer.ui.graph_layout import GraphLayout, layout_graph
+from gradexplorer.ui import graph_groups
+from gradexplorer.ui.focus import paint_focus_frame
+from gradexplorer.ui.graph_groups import DisplayGraph
+from gradexplorer.ui.graph_items import WRONG_COLOR, EdgeItem, NodeItem, box_size, make_fonts
+from gradexplorer.ui.graph_layout import GraphLayout, layout_graph, place_labels
 from gradexplorer.ui.theme import LIGHT, GraphTheme, NodeStyle, Theme
 
 if TYPE_CHECKING:
     from gradexplorer.ui.model import ExplorerModel
 
-NODE_W, NODE_H = 132.0, 64.0
-CONST_H = 32.0  # a constant shows only its number: its value is its label, it has no grad
 COL_GAP, ROW_GAP = 96.0, 22.0
 DUMMY_H = 18.0  # height a long edge takes when it passes a column
 PORT_SPREAD = 12.0  # vertical offset between argument ports, so x*x shows two edges
-MIN_SCALE, MAX_SCALE = 0.3, 1.6
-
+MARGIN = 24.0
+MIN_TEXT_PX = 11.0  # no text of the graph is drawn smaller than this on screen…
+PRESENTING_TEXT_PX = 20.0  # …or than this on a projector (window zoom 2)
+MAX_FIT = 2.0  # a small graph grows to fill its panel, up to twice its size
+MIN_ZOOM = 0.3  # the wheel can zoom out to this, or as far as fitting the whole graph needs
+MAX_ZOOM = 3.0
+RESIZE_SETTLE_MS = 80
 
 # The light theme's colours, under the names other modules know; every theme is in theme.py.
 STYLES: dict[str, NodeStyle] = LIGHT.graph.nodes
 # Step-through highlights: backward in the gradients' colour family (gradient flowing back),
-# forward in teal (values flowing forward); pending texts grey so "not computed yet" reads as
-# absent rather than as a number.
+# forward in teal (values flowing forward).
 STEP_COLORS = {"backward": "#ff1f8f", "forward": "#00a3a3"}
-PENDING_COLOR = "#9aa0a8"
-WRONG_COLOR = "#d00000"  # a number that differs from the correct pass (wrong algorithms)
 
 
-def _style_key(node: Any) -> str:
-    return "output" if node.is_output else node.kind
+@dataclass(frozen=True)
+class _Geometry:
+    """Where everything of a display graph goes, in scene units, before any item exists."""
+
+    display: DisplayGraph
+    layout: GraphLayout
+    titles: tuple[str, ...]
+    sizes: tuple[tuple[float, float], ...]
+    rects: tuple[QRectF, ...]
+    edge_points: tuple[tuple[QPointF, ...], ...]
+    bounds: QRectF
 
 
-class NodeItem(QGraphicsPathItem):
-    """Rounded box: label on top, forward value and gradient below."""
-
-    def __init__(self, node: Any, fonts: dict[str, QFont], theme: GraphTheme = LIGHT.graph) -> None:
-        super().__init__()
-        self.style_key = _style_key(node)
-        self.compact = self.style_key == "const"
-        self.height = CONST_H if self.compact else NODE_H
-        path = QPainterPath()
-        path.addRoundedRect(QRectF(0, 0, NODE_W, self.height), 10, 10)
-        self.setPath(path)
-        self.setZValue(2)
-        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # box never changes
-        self._fonts = fonts
-        self.title = QGraphicsSimpleTextItem(self)
-        self.title.setFont(fonts["title"])
-        self.value_text = QGraphicsSimpleTextItem(self)
-        self.value_text.setFont(fonts["body"])
-        self.grad_text = QGraphicsSimpleTextItem(self)
-        self.grad_text.setFont(fonts["body"])
-        self.label = ""
-        # Step-through only: the stepper's short name (u₁, y) in the top-left corner, so the
-        # explanation's names can be found in the picture.
-        self.tag = QGraphicsSimpleTextItem(self)
-        self.tag.setFont(fonts["edge"])
-        self.tag.setPos(7, 3)
-        self.tag.setVisible(False)
-        # Step-through only: a short badge in the top-right corner (e.g. "×3" visits).
-        self.badge = QGraphicsSimpleTextItem(self)
-        self.badge.setFont(fonts["edge"])
-        self.badge.setVisible(False)
-        self.setAcceptHoverEvents(True)
-        self.restyle(theme)
-        self.set_node(node)
-
-    def restyle(self, theme: GraphTheme) -> None:
-        """Fill, border and text colours of this box in a theme (light, dark, presentation)."""
-        self.theme = theme
-        st = theme.nodes[self.style_key]
-        self.setBrush(QBrush(QColor(st.fill)))
-        pen = QPen(QColor(st.border), st.width * theme.border_scale)
-        if st.dashed:
-            pen.setStyle(Qt.PenStyle.DashLine)
-        self.setPen(pen)
-        self._pen = pen
-        text = QBrush(QColor(st.text))
-        for item in (self.title, self.value_text, self.tag, self.badge):
-            item.setBrush(text)
-        self.grad_text.setBrush(QBrush(QColor(theme.grad)))
-
-    def set_node(self, node: Any) -> None:
-        title = node.label if not node.is_output else f"{node.label}   → f"
-        if title != self.label:
-            self.label = title
-            self.title.setText(title)
-            r = self.title.boundingRect()
-            top = (CONST_H - r.height()) / 2 if self.compact else 4
-            self.title.setPos((NODE_W - r.width()) / 2, top)
-        self.value_text.setText(f"value {readout(node.value, 4)}")
-        grad = "—" if node.grad is None else readout(node.grad, 4)
-        self.grad_text.setText(f"grad  {grad}")
-        self.value_text.setPos(10, 25)
-        self.grad_text.setPos(10, 43)
-        self.value_text.setVisible(not self.compact)
-        self.grad_text.setVisible(not self.compact)
-        self.node = node
-
-    def set_step(
-        self,
-        name: str,
-        value: str | None,
-        second: str | None,
-        highlight: str | None,
-        *,
-        caption: str = "grad",
-        badge: str = "",
-        wrong: bool = False,
-    ) -> None:
-        """Step-through look: a text is the number known so far, None means not computed yet
-        (shown in words and grey, never as 0); ``highlight`` is the current node's outline.
-        ``caption`` names the second number (grad, or v̇ for a tangent); ``badge`` is a tag in
-        the top-right corner; ``wrong`` draws the second number in red."""
-        pending = self._fonts["pending"]
-        second_colour = WRONG_COLOR if wrong else self.theme.grad
-        for item, words, text, colour in (
-            (self.value_text, "value ", value, self.theme.nodes[self.style_key].text),
-            (self.grad_text, f"{caption}  ", second, second_colour),
-        ):
-            item.setText(words + (NOT_COMPUTED if text is None else text))
-            item.setFont(pending if text is None else self._fonts["body"])
-            item.setBrush(QBrush(QColor(PENDING_COLOR if text is None else colour)))
-            # "not computed yet" is wider than a number: shrink it into the box
-            width = item.boundingRect().width()
-            item.setScale(min(1.0, (NODE_W - 16) / width) if width > 0 else 1.0)
-        show_tag = name not in ("", self.node.label)
-        self.tag.setText(name if show_tag else "")
-        self.tag.setVisible(show_tag)
-        self.badge.setText(badge)
-        self.badge.setPos(NODE_W - 7 - self.badge.boundingRect().width(), 3)
-        self.badge.setVisible(bool(badge))
-        if highlight is None:
-            self.setPen(self._pen)
-        else:
-            self.setPen(QPen(QColor(highlight), 5.0 * self.theme.border_scale))
-        self.setZValue(3 if highlight else 2)
-
-    def clear_step(self) -> None:
-        self.setZValue(2)
-        self.tag.setVisible(False)
-        self.badge.setVisible(False)
-        for item in (self.value_text, self.grad_text):
-            item.setFont(self._fonts["body"])
-            item.setScale(1.0)
-        self.restyle(self.theme)
-        self.set_node(self.node)
-
-    def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:
-        # Built on hover rather than on every x step: 60 nodes' full-precision texts are a
-        # visible share of a step's budget.
-        node = self.node
-        self.setToolTip(
-            f"{STYLES[self.style_key].caption}\nop: {node.op}   label: {node.label}\n"
-            f"value: {readout(node.value, 12)}\n"
-            f"grad (∂f/∂ this node): "
-            f"{'not reached' if node.grad is None else readout(node.grad, 12)}"
-        )
-        super().hoverEnterEvent(event)
-
-
-class EdgeItem(QGraphicsPathItem):
-    def __init__(
-        self, points: list[QPointF], fonts: dict[str, QFont], theme: GraphTheme = LIGHT.graph
-    ) -> None:
-        super().__init__()
-        self.highlighted = False
-        self._highlight: str | None = None
-        self.setZValue(0)
-        path = QPainterPath(points[0])
-        for a, b in itertools.pairwise(points):
-            dx = (b.x() - a.x()) * 0.5
-            path.cubicTo(QPointF(a.x() + dx, a.y()), QPointF(b.x() - dx, b.y()), b)
-        self.setPath(path)
-        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # only labels change
-        end = points[-1]
-        head = QPolygonF(
-            [end, QPointF(end.x() - 9, end.y() - 4.5), QPointF(end.x() - 9, end.y() + 4.5)]
-        )
-        self.arrow = QGraphicsPolygonItem(head, self)
-        self.arrow.setPen(QPen(Qt.PenStyle.NoPen))
-        # The label sits on the last stretch, near the op it feeds, where edges fan apart.
-        a, b = points[-2], points[-1]
-        self.anchor = QPointF(a.x() + 0.62 * (b.x() - a.x()), a.y() + 0.62 * (b.y() - a.y()))
-        self.label_box = _EdgeLabelBox(self)
-        self.label_box.setZValue(1)
-        self.label_text = QGraphicsSimpleTextItem(self.label_box)
-        self.label_text.setFont(fonts["edge"])
-        self.has_local = True
-        self.restyle(theme)
-
-    def restyle(self, theme: GraphTheme) -> None:
-        """Line, arrow head and label colours in a theme."""
-        self.theme = theme
-        pen = QPen(QColor(theme.edge), theme.edge_width)
-        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-        self.setPen(pen)
-        self._pen = pen
-        self.arrow.setBrush(QBrush(QColor(theme.edge)))
-        fill = QColor(theme.label_fill)
-        fill.setAlpha(theme.label_alpha)
-        self.label_box.setBrush(QBrush(fill))
-        self.label_box.setPen(QPen(QColor(theme.label_border), 0.8))
-        self.label_text.setBrush(QBrush(QColor(theme.label_text)))
-
-    def set_local(self, text: str, edge: Any, src: Any, dst: Any) -> None:
-        if text != self.label_text.text():
-            self.label_text.setText(text)
-            r = self.label_text.boundingRect()
-            self.label_box.setRect(QRectF(0, 0, r.width() + 6, r.height() + 2))
-            self.label_text.setPos(3, 1)
-            self.label_box.setPos(
-                self.anchor.x() - (r.width() + 6) / 2, self.anchor.y() - (r.height() + 2) / 2
-            )
-        self.label_box.edge = (edge, src, dst)
-
-    def set_highlight(self, colour: str | None, force: bool = False) -> None:
-        """Step-through: the edge carrying the current contribution, thick and in colour."""
-        if colour == self._highlight and not force:
-            return  # most edges keep their look at each step: restyling all of them costs
-        self._highlight = colour
-        self.highlighted = colour is not None
-        self.setZValue(1 if self.highlighted else 0)
-        if colour is None:
-            self.restyle(self.theme)
-            return
-        pen = QPen(QColor(colour), max(4.5, 2.5 * self.theme.edge_width))
-        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-        self.setPen(pen)
-        self.arrow.setBrush(QBrush(QColor(colour)))
-        self.label_box.setPen(QPen(QColor(colour), 2.0))
-
-
-class _EdgeLabelBox(QGraphicsRectItem):
-    def __init__(self, parent: QGraphicsItem) -> None:
-        super().__init__(parent)
-        self.edge: tuple[Any, Any, Any] | None = None
-        self.setAcceptHoverEvents(True)
-
-    def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:
-        if self.edge is not None:
-            edge, src, dst = self.edge
-            local = "none" if edge.local is None else readout(edge.local, 12)
-            contrib = "—" if edge.contribution is None else readout(edge.contribution, 12)
-            self.setToolTip(
-                f"local derivative ∂({dst.label})/∂({src.label}) = {local}\n"
-                f"adds grad({dst.label}) × local = {contrib} to grad({src.label})"
-            )
-        super().hoverEnterEvent(event)
+def _structure(trace: Any) -> tuple:
+    index = {n.id: i for i, n in enumerate(trace.nodes)}
+    return (
+        tuple((n.kind, n.op, n.label, n.is_output) for n in trace.nodes),
+        tuple((index[e.src], index[e.dst], e.arg_index) for e in trace.edges),
+    )
 
 
 class GraphView(QGraphicsView):
     """Draws a trace. Given a model, it follows the model's point (its trace), the edge-label
-    toggle and the step-through frame; without one it draws what it is handed (tests)."""
+    toggle, the step-through frame and the collapsed boxes; without one it draws what it is
+    handed (tests)."""
 
     def __init__(self, model: ExplorerModel | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -295,8 +92,10 @@ class GraphView(QGraphicsView):
         self.setAccessibleName("Backward graph")
         self.setToolTip(
             "The graph autograd built for f at the current x. Each box shows its value and its"
-            " gradient ∂f/∂box; edge labels are local derivatives. Wheel to zoom, drag to pan."
+            " gradient ∂f/∂box; edge labels are local derivatives. Double-click a box to collapse"
+            " or expand it; wheel to zoom, drag to pan."
         )
+        self._model = model
         self._scene = QGraphicsScene(self)
         # Texts change on every x step; a BSP index would be rebuilt for each of them.
         self._scene.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
@@ -308,42 +107,42 @@ class GraphView(QGraphicsView):
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        # No scroll bars (drag pans): bars that come and go change the viewport, which re-fits,
+        # which can bring them back — a resize loop.
+        for policy in (self.setHorizontalScrollBarPolicy, self.setVerticalScrollBarPolicy):
+            policy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._theme = LIGHT.graph
         self.setBackgroundBrush(QBrush(QColor(self._theme.background)))
         self.setMinimumSize(200, 140)
-        base = QFont(self.font())
-        base.setPointSizeF(10.5)
-        title = QFont(base)
-        title.setPointSizeF(12.5)
-        title.setBold(True)
-        edge = QFont(base)
-        edge.setPointSizeF(9.5)
-        pending = QFont(base)
-        pending.setPointSizeF(9.0)
-        pending.setItalic(True)
-        self._fonts = {"title": title, "body": base, "edge": edge, "pending": pending}
+        self._base_font = QFont(self.font())
+        self._zoom_factor = 1.0
+        self._fonts = make_fonts(self._base_font, 1.0)
+        self._trace: Any = None
         self._key: tuple | None = None
+        self._geometry: _Geometry | None = None
+        self._collapsed: frozenset[int] = frozenset()
         self._nodes: list[NodeItem] = []
         self._edges: list[EdgeItem] = []
         self._show_edge_labels = True
         self._user_zoomed = False
-        self._zoom_factor = 1.0
+        self._fit_scale = 1.0
         self.layout_result: GraphLayout | None = None
-        # Step-through state (None in the normal live view) and the trace ids of the items.
         self._step: StepFrame | None = None
-        self._node_ids: list[int] = []
-        self._edge_keys: list[tuple[int, int, int]] = []
         self.rebuilds = 0
+        # A window being resized sends many resizes: choose what to collapse once it settles.
+        self._resized = QTimer(self, singleShot=True, interval=RESIZE_SETTLE_MS)
+        self._resized.timeout.connect(self._after_resize)
         self._message = self._scene.addSimpleText("")
         if model is not None:
             model.pointChanged.connect(lambda p: self.set_trace(p.trace))
             model.stepChanged.connect(self.show_step)
             model.togglesChanged.connect(lambda: self.set_show_edge_labels(model.show_edge_labels))
+            model.graphCollapsedChanged.connect(lambda _c: self._restructure())
             self.set_show_edge_labels(model.show_edge_labels)
             if model.point is not None:
                 self.set_trace(model.point.trace)
 
-    # ----------------------------------------------------------------- public
+    # ----------------------------------------------------------------- read access
     def node_count(self) -> int:
         return len(self._nodes)
 
@@ -367,13 +166,274 @@ class GraphView(QGraphicsView):
         return [e.label_text.text() for e in self._edges]
 
     def highlighted_edges(self) -> list[tuple[int, int, int]]:
-        """(src id, dst id, arg index) of the edges highlighted by the step-through."""
-        return [k for k, e in zip(self._edge_keys, self._edges, strict=True) if e.highlighted]
+        """(src id, dst id, arg index) of the trace edges highlighted by the step-through."""
+        if self._geometry is None:
+            return []
+        out = []
+        edges = self._trace.edges
+        for item, e in zip(self._edges, self._geometry.display.edges, strict=True):
+            if item.highlighted:
+                out += [(edges[k].src, edges[k].dst, edges[k].arg_index) for k in e.trace_edges]
+        return out
 
+    @property
+    def collapsed(self) -> frozenset[int]:
+        """The trace ids of the subexpressions drawn as one box now."""
+        return self._collapsed
+
+    @property
+    def display(self) -> DisplayGraph | None:
+        return None if self._geometry is None else self._geometry.display
+
+    @property
+    def min_text_px(self) -> float:
+        """The smallest text height this view draws at: 11 px, 20 px at a projector's zoom."""
+        return max(MIN_TEXT_PX, PRESENTING_TEXT_PX / 2 * self._zoom_factor)
+
+    def text_items(self) -> list[Any]:
+        """Every text drawn now: box texts and the edge labels shown."""
+        texts = [t for n in self._nodes for t in n.texts()]
+        texts += [e.label_text for e in self._edges if e.label_box.isVisible()]
+        return texts
+
+    def theme(self) -> GraphTheme:
+        return self._theme
+
+    @property
+    def stepping(self) -> bool:
+        return self._step is not None
+
+    # ----------------------------------------------------------------- the trace
+    def set_trace(self, trace: Any) -> None:
+        self.clear_step_state()
+        if trace is None:
+            self._trace = None
+            self._clear("No graph: the function could not be evaluated here.")
+            return
+        key = _structure(trace)
+        old, self._trace = self._trace, trace
+        if key != self._key:
+            self._key = key
+            self._user_zoomed = False  # a new function opens fitted
+            self._restructure()
+            return
+        old_ids = [n.id for n in old.nodes] if old is not None else []
+        new_ids = [n.id for n in trace.nodes]
+        if old_ids != new_ids and self._geometry is not None:
+            # Same graph, other ids (a trace not from the app's evaluator): the boxes stay,
+            # their ids follow by position.
+            moved = dict(zip(old_ids, new_ids, strict=True))
+            self._collapsed = frozenset(moved[r] for r in self._collapsed)
+            display = graph_groups.build(trace, self._collapsed)
+            self._geometry = dataclasses.replace(self._geometry, display=display)
+        self._show_numbers()
+
+    def _restructure(self) -> None:
+        """Choose what is collapsed (the model's choice, else what makes it legible), then lay
+        out and build the items."""
+        trace = self._trace
+        if trace is None:
+            return
+        chosen = None if self._model is None else self._model.graph_collapsed
+        if chosen is not None:
+            collapsed = frozenset(chosen)
+            geometry = self._lay_out(graph_groups.build(trace, collapsed))
+        else:
+            collapsed, geometry = self._legible(trace)
+        self._collapsed = collapsed
+        self._build(geometry)
+        self._show_numbers()
+        self._fit()
+
+    def _legible(self, trace: Any) -> tuple[frozenset[int], _Geometry]:
+        """The least collapsed drawing whose fit keeps every text at least min_text_px high:
+        all of it if it fits, else everything below depth d in boxes, d = deepest first."""
+        geometry = self._lay_out(graph_groups.build(trace))
+        if self._legible_at_fit(geometry):
+            return frozenset(), geometry
+        deepest = max(graph_groups.depths(trace).values(), default=0)
+        collapsed: frozenset[int] = frozenset()
+        for level in range(deepest, 0, -1):
+            candidate = graph_groups.collapse_at(trace, level)
+            if not candidate:
+                continue
+            collapsed = candidate
+            geometry = self._lay_out(graph_groups.build(trace, collapsed))
+            if self._legible_at_fit(geometry):
+                break
+        return collapsed, geometry
+
+    def _legible_at_fit(self, geometry: _Geometry) -> bool:
+        if self.viewport().width() < 10:
+            return True  # not shown yet: decided again at the first resize
+        return self._scale_to_fit(geometry.bounds) * self._smallest_text() >= self.min_text_px
+
+    def _smallest_text(self) -> float:
+        """Height of the smallest font the graph uses, in scene units."""
+        return min(QFontMetricsF(f).height() for f in self._fonts.values())
+
+    def _scale_to_fit(self, rect: QRectF) -> float:
+        vw, vh = self.viewport().width(), self.viewport().height()
+        if rect.isEmpty() or vw < 10:
+            return 1.0
+        return min(vw / rect.width(), vh / rect.height())
+
+    # ----------------------------------------------------------------- layout
+    def _lay_out(self, display: DisplayGraph) -> _Geometry:
+        trace = self._trace
+        titles = tuple(self._title(trace, n) for n in display.nodes)
+        sizes = tuple(
+            box_size(t, n.kind, self._fonts) for t, n in zip(titles, display.nodes, strict=True)
+        )
+        edges = [(e.src, e.dst, e.arg_index) for e in display.edges]
+        lay = layout_graph(
+            len(display.nodes),
+            edges,
+            [n.kind for n in display.nodes],
+            [h + ROW_GAP for _, h in sizes],
+            DUMMY_H + ROW_GAP / 2,
+        )
+        widths = [0.0] * max(lay.n_layers, 1)
+        for layer, (w, _) in zip(lay.layer, sizes, strict=True):
+            widths[layer] = max(widths[layer], w)
+        lefts = [0.0]
+        for w in widths:
+            lefts.append(lefts[-1] + w + COL_GAP)
+        rects = tuple(
+            QRectF(lefts[layer] + (widths[layer] - w) / 2, row - h / 2, w, h)
+            for layer, row, (w, h) in zip(lay.layer, lay.row, sizes, strict=True)
+        )
+        points = self._edge_points(lay, edges, rects, lefts, widths)
+        bounds = QRectF()
+        for r in rects:
+            bounds = bounds.united(r)
+        for pts in points:
+            for p in pts:
+                bounds = bounds.united(QRectF(p, p))
+        bounds = bounds.adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN)
+        return _Geometry(display, lay, titles, sizes, rects, points, bounds)
+
+    def _edge_points(self, lay, edges, rects, lefts, widths) -> tuple[tuple[QPointF, ...], ...]:
+        """Arrows leave a box on its right, pass long stretches through the column gaps, and
+        enter on the left at ports ordered by where they come from (so they never cross at the
+        last moment); two arrows between the same boxes (x·x) enter at two ports."""
+        incoming: dict[int, list[tuple[float, int, int]]] = {}
+        for k, ((_, d, arg), pts) in enumerate(zip(edges, lay.edge_points, strict=True)):
+            incoming.setdefault(d, []).append((pts[-2][1], arg, k))
+        port: dict[int, float] = {}
+        for group in incoming.values():
+            group.sort()
+            for rank, (_, _, k) in enumerate(group):
+                port[k] = (rank - (len(group) - 1) / 2) * PORT_SPREAD
+        out = []
+        for k, ((s, d, _), pts) in enumerate(zip(edges, lay.edge_points, strict=True)):
+            middle = [QPointF(lefts[int(c)] + widths[int(c)] / 2, r) for c, r in pts[1:-1]]
+            start = QPointF(rects[s].right(), rects[s].center().y())
+            end = QPointF(rects[d].left() - 1, rects[d].center().y() + port[k])
+            out.append((start, *middle, end))
+        return tuple(out)
+
+    @staticmethod
+    def _title(trace: Any, box: graph_groups.DisplayNode) -> str:
+        node = trace.node(box.key)
+        if box.kind == "group":
+            return graph_groups.elide(graph_groups.formula(trace, box.key))
+        return f"{node.label}   → f" if box.kind == "output" else node.label
+
+    # ----------------------------------------------------------------- items
+    def _clear(self, message: str = "") -> None:
+        self._scene.clear()
+        self._nodes, self._edges, self._key, self._geometry = [], [], None, None
+        self._message = self._scene.addSimpleText(message, self._fonts["body"])
+        self._message.setBrush(QBrush(QColor(self._theme.text)))
+
+    def _build(self, geometry: _Geometry) -> None:
+        self.rebuilds += 1
+        key, trace = self._key, self._trace
+        self._clear()
+        self._key, self._trace, self._geometry = key, trace, geometry
+        self.layout_result = geometry.layout
+        display = geometry.display
+        groups = graph_groups.subexpressions(trace)
+        for box, title, size, rect in zip(
+            display.nodes, geometry.titles, geometry.sizes, geometry.rects, strict=True
+        ):
+            item = NodeItem(box, title, size, self._fonts, self._theme)
+            item.full_title = graph_groups.formula(trace, box.key) if box.kind == "group" else title
+            item.setPos(rect.topLeft())
+            item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, False)
+            item.on_double_click = self._toggle
+            if box.kind == "group":
+                item.double_click_hint = "double-click: open this subexpression"
+            elif box.kind == "op" and len(groups.get(box.key, ())) > 1:
+                item.double_click_hint = "double-click: draw this subexpression as one box"
+            self._scene.addItem(item)
+            self._nodes.append(item)
+        for pts in geometry.edge_points:
+            edge = EdgeItem(list(pts), self._fonts, self._theme)
+            self._scene.addItem(edge)
+            self._scene.addItem(edge.label_box)
+            self._edges.append(edge)
+        self._scene.setSceneRect(geometry.bounds)
+
+    def _show_numbers(self) -> None:
+        """The trace's numbers into the items (every x step: texts only, no layout), then the
+        edge labels placed where they overlap nothing."""
+        g, trace = self._geometry, self._trace
+        if g is None or trace is None:
+            return
+        for item, box in zip(self._nodes, g.display.nodes, strict=True):
+            item.set_node(trace.node(box.key))
+        texts = []
+        for item, e in zip(self._edges, g.display.edges, strict=True):
+            local, item.contribution = graph_groups.numbers(trace, e)
+            item.has_local = local is not None  # constants get no gradient: no label
+            text = f"∂ {readout(local, 4)}" if local is not None else ""
+            item.label_text.setText(text)
+            texts.append(text)
+        self._place_labels(texts)
+
+    def _place_labels(self, texts: list[str]) -> None:
+        g = self._geometry
+        if g is None:
+            return
+        wanted = [k for k, e in enumerate(self._edges) if self._show_edge_labels and e.has_local]
+        obstacles = [(r.left(), r.top(), r.right(), r.bottom()) for r in g.rects]
+        centres = place_labels(
+            [self._edges[k].label_candidates() for k in wanted],
+            [self._edges[k].label_size(texts[k]) for k in wanted],
+            obstacles,
+        )
+        for e in self._edges:
+            e.label_box.setVisible(False)
+        for k, centre in zip(wanted, centres, strict=True):
+            self._edges[k].place_label(centre)
+            self._edges[k].label_box.setVisible(centre is not None)
+
+    def set_show_edge_labels(self, on: bool) -> None:
+        self._show_edge_labels = on
+        self._place_labels([e.label_text.text() for e in self._edges])
+
+    def _toggle(self, item: NodeItem) -> None:
+        """Double-click: a collapsed box opens; an open op with a subexpression collapses."""
+        if self._model is None or self._trace is None:
+            return
+        groups = graph_groups.subexpressions(self._trace)
+        root = item.box.key
+        if item.box.kind == "group":
+            chosen = self._collapsed - {root}
+        elif root in groups and len(groups[root]) > 1 and item.box.kind != "output":
+            chosen = self._collapsed | {root}
+        else:
+            return
+        self._model.set_graph_collapsed(chosen)
+
+    # ----------------------------------------------------------------- step-through
     def show_step(self, frame: StepFrame | None) -> None:
         """Show one moment of a step-through over the trace last given to set_trace (None: the
         live numbers again). A node absent from the frame's known numbers shows "not computed
-        yet" (never 0, a real gradient); its edges carry the current contribution."""
+        yet" (never 0, a real gradient); a box holding the current node is outlined; the arrows
+        carrying the current contribution are highlighted."""
         if frame is None:
             self.clear_step_state()
             return
@@ -390,49 +450,69 @@ class GraphView(QGraphicsView):
         for edge in self._edges:
             edge.set_highlight(None)
 
-    @property
-    def stepping(self) -> bool:
-        return self._step is not None
-
-    def set_trace(self, trace: Any) -> None:
-        self.clear_step_state()
-        if trace is None:
-            self._clear("No graph: the function could not be evaluated here.")
+    def _apply_step(self, force: bool = False) -> None:
+        st, g = self._step, self._geometry
+        if st is None or g is None:
             return
-        index = {n.id: i for i, n in enumerate(trace.nodes)}
-        edges = [(index[e.src], index[e.dst], e.arg_index) for e in trace.edges]
-        key = (
-            tuple((n.kind, n.op, n.label, n.is_output) for n in trace.nodes),
-            tuple(edges),
-        )
-        if key != self._key:
-            self._rebuild(trace, edges)
-            self._key = key
-        else:
-            for item, node in zip(self._nodes, trace.nodes, strict=True):
-                item.set_node(node)
-        for item, edge in zip(self._edges, trace.edges, strict=True):
-            src, dst = trace.node(edge.src), trace.node(edge.dst)
-            item.has_local = edge.local is not None  # constants get no gradient: no label
-            item.label_box.setVisible(self._show_edge_labels and item.has_local)
-            local = readout(edge.local, 4) if edge.local is not None else "—"
-            item.set_local(f"∂ {local}", edge, src, dst)
-        self._node_ids = [n.id for n in trace.nodes]
-        self._edge_keys = [(e.src, e.dst, e.arg_index) for e in trace.edges]
+        grads, values = st.known_grads, st.known_values
+        colour = STEP_COLORS.get(st.mode, STEP_COLORS["backward"])
+        for item, box in zip(self._nodes, g.display.nodes, strict=True):
+            node, node_id = item.node, box.key
+            value: str | None = readout(node.value, 4)
+            if values is not None:
+                value = readout(values[node_id], 4) if node_id in values else None
+            if grads is None or node.grad is None:  # never reached: needs no gradient at all
+                grad: str | None = "—" if node.grad is None else readout(node.grad, 4)
+            else:
+                grad = readout(grads[node_id], 4) if node_id in grads else None
+            current = colour if st.current in box.members else None
+            item.set_step(
+                st.names.get(node_id, ""),
+                value,
+                grad,
+                current,
+                caption=st.second_caption,
+                badge=st.badges.get(node_id, ""),
+                wrong=node_id in st.wrong,
+            )
+        edges = self._trace.edges
+        for item, e in zip(self._edges, g.display.edges, strict=True):
+            lit = any(
+                (edges[k].src, edges[k].dst, edges[k].arg_index) in st.edges for k in e.trace_edges
+            )
+            item.set_highlight(colour if lit else None, force)
 
-    def set_show_edge_labels(self, on: bool) -> None:
-        self._show_edge_labels = on
-        for e in self._edges:
-            e.label_box.setVisible(on and e.has_local)
-
+    # ----------------------------------------------------------------- zoom and theme
     def fit(self) -> None:
-        """Fit the whole graph (within readable zoom limits) and forget manual zoom."""
+        """Fit the whole graph to the panel and forget manual zoom."""
         self._user_zoomed = False
         self._fit()
+
+    def expand_all(self) -> None:
+        """Every box open (the fit may then need small text: zoom and pan to read it)."""
+        if self._model is not None:
+            self._model.set_graph_collapsed(frozenset())
+
+    def collapse_to_fit(self) -> None:
+        """Back to what is legible at the panel's size (the automatic choice)."""
+        if self._model is not None:
+            self._model.set_graph_collapsed(None)
 
     def zoom_by(self, factor: float) -> None:
         self._user_zoomed = True
         self._apply_scale(self.transform().m11() * factor)
+
+    def _fit(self) -> None:
+        rect = self._scene.sceneRect()
+        if rect.isEmpty() or self.viewport().width() < 10:
+            return
+        self._fit_scale = min(self._scale_to_fit(rect), MAX_FIT)
+        self.setTransform(QTransform.fromScale(self._fit_scale, self._fit_scale))
+        self.centerOn(rect.center())
+
+    def _apply_scale(self, s: float) -> None:
+        s = max(min(MIN_ZOOM, self._fit_scale), min(MAX_ZOOM, s))
+        self.setTransform(QTransform.fromScale(s, s))
 
     def apply_theme(self, theme: Theme) -> None:
         """Colours and line widths of a theme (light, dark, presentation) for the background,
@@ -446,123 +526,31 @@ class GraphView(QGraphicsView):
         self._message.setBrush(QBrush(QColor(theme.graph.text)))
         self._apply_step(force=True)  # a step-through keeps its highlights in the new colours
 
-    def theme(self) -> GraphTheme:
-        return self._theme
-
     def set_font_scale(self, scale: float) -> None:
-        """Window zoom (projector mode) scales the graph together with the fonts."""
+        """Window zoom (projector mode): the graph's texts grow like every other text, and
+        what is collapsed is chosen again for the larger text."""
+        if scale == self._zoom_factor:
+            return
         self._zoom_factor = scale
-        self._fit() if not self._user_zoomed else self.zoom_by(1.0)
+        self._fonts = make_fonts(self._base_font, scale)
+        self._user_zoomed = False
+        self._restructure()
+        self._apply_step(force=True)
 
-    # ----------------------------------------------------------------- internals
-    def _apply_step(self, force: bool = False) -> None:
-        st = self._step
-        if st is None:
-            return
-        grads, values = st.known_grads, st.known_values
-        colour = STEP_COLORS.get(st.mode, STEP_COLORS["backward"])
-        for node_id, item in zip(self._node_ids, self._nodes, strict=True):
-            node = item.node
-            value: str | None = readout(node.value, 4)
-            if values is not None:
-                value = readout(values[node_id], 4) if node_id in values else None
-            if grads is None or node.grad is None:  # never reached: needs no gradient at all
-                grad: str | None = "—" if node.grad is None else readout(node.grad, 4)
-            else:
-                grad = readout(grads[node_id], 4) if node_id in grads else None
-            current = colour if node_id == st.current else None
-            item.set_step(
-                st.names.get(node_id, ""),
-                value,
-                grad,
-                current,
-                caption=st.second_caption,
-                badge=st.badges.get(node_id, ""),
-                wrong=node_id in st.wrong,
-            )
-        for key, edge in zip(self._edge_keys, self._edges, strict=True):
-            edge.set_highlight(colour if key in st.edges else None, force)
-
-    def _clear(self, message: str = "") -> None:
-        self._scene.clear()
-        self._nodes, self._edges, self._key = [], [], None
-        self._node_ids, self._edge_keys = [], []
-        self._message = self._scene.addSimpleText(message, self._fonts["body"])
-        self._message.setBrush(QBrush(QColor(self._theme.text)))
-
-    def _rebuild(self, trace: Any, edges: list[tuple[int, int, int]]) -> None:
-        self.rebuilds += 1
-        self._clear()
-        nodes = trace.nodes
-        unit = NODE_H + ROW_GAP
-        sizes = [
-            (CONST_H + ROW_GAP) / unit if (n.kind == "const" and not n.is_output) else 1.0
-            for n in nodes
-        ]
-        lay = layout_graph(
-            len(nodes), edges, [n.kind for n in nodes], sizes, (DUMMY_H + ROW_GAP / 2) / unit
-        )
-        self.layout_result = lay
-
-        def centre(col: float, row: float) -> QPointF:
-            return QPointF(col * (NODE_W + COL_GAP) + NODE_W / 2, row * unit)
-
-        for i, node in enumerate(nodes):
-            item = NodeItem(node, self._fonts, self._theme)
-            item.setPos(centre(lay.layer[i], lay.row[i]) - QPointF(NODE_W / 2, item.height / 2))
-            item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, False)
-            self._scene.addItem(item)
-            self._nodes.append(item)
-        # Ports on the target's left side, ordered by where the edges come from (not by
-        # argument index) so edges converging on one op never cross at the last moment.
-        incoming: dict[int, list[tuple[float, int, int]]] = {}
-        for k, ((_, d, arg), points) in enumerate(zip(edges, lay.edge_points, strict=True)):
-            incoming.setdefault(d, []).append((points[-2][1], arg, k))
-        port_of: dict[int, float] = {}
-        for group in incoming.values():
-            group.sort()
-            for rank, (_, _, k) in enumerate(group):
-                port_of[k] = (rank - (len(group) - 1) / 2) * PORT_SPREAD
-        # x*x: two edges join the same pair of nodes; stack their labels instead of overlapping
-        twins: dict[tuple[int, int], list[int]] = {}
-        for k, (s, d, _) in enumerate(edges):
-            twins.setdefault((s, d), []).append(k)
-        for k, points in enumerate(lay.edge_points):
-            pts = [centre(c, r) for c, r in points]
-            pts[0] = pts[0] + QPointF(NODE_W / 2, 0)
-            port = port_of[k]
-            pts[-1] = pts[-1] + QPointF(-NODE_W / 2 - 1, port)
-            # dummy waypoints are box centres; run the edge through the column gap instead
-            edge = EdgeItem(pts, self._fonts, self._theme)
-            group = twins[edges[k][:2]]
-            if len(group) > 1:
-                rank = group.index(k) - (len(group) - 1) / 2
-                edge.anchor += QPointF(0, rank * 1.6 * QFontMetricsF(self._fonts["edge"]).height())
-            edge.label_box.setVisible(self._show_edge_labels)
-            self._scene.addItem(edge)
-            self._edges.append(edge)
-        rect = self._scene.itemsBoundingRect().adjusted(-24, -24, 24, 24)
-        self._scene.setSceneRect(rect)
-        self._fit()
-
-    def _fit(self) -> None:
-        rect = self._scene.sceneRect()
-        if rect.isEmpty() or self.viewport().width() < 10:
-            return
-        vw, vh = self.viewport().width(), self.viewport().height()
-        s = min(vw / rect.width(), vh / rect.height())
-        self._apply_scale(s)
-        self.centerOn(rect.center())
-
-    def _apply_scale(self, s: float) -> None:
-        lo, hi = MIN_SCALE * self._zoom_factor, MAX_SCALE * self._zoom_factor
-        s = max(lo, min(hi, s))
-        self.setTransform(QTransform.fromScale(s, s))
-
+    # ----------------------------------------------------------------- Qt events
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        if not self._user_zoomed:
-            self._fit()
+        if self._user_zoomed:
+            return
+        self._fit()
+        automatic = self._model is None or self._model.graph_collapsed is None
+        if automatic and self._trace is not None:
+            self._resized.start()  # a bigger panel may show more, a smaller one less
+
+    def _after_resize(self) -> None:
+        if not self._user_zoomed and self._trace is not None:
+            self._restructure()
+            self._apply_step(force=True)
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         steps = event.angleDelta().y() / 120.0
@@ -571,3 +559,15 @@ class GraphView(QGraphicsView):
             event.accept()
         else:
             super().wheelEvent(event)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        paint_focus_frame(self)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.viewport().update()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self.viewport().update()

@@ -8,6 +8,7 @@ the ``COMMANDS`` tables (see commands.py), from which the menus are built.
 
 from __future__ import annotations
 
+import html
 import math
 
 from PySide6.QtCore import Qt
@@ -29,8 +30,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gradexplorer import formatting
-from gradexplorer.ui.commands import Command, Commands
+from gradexplorer import __version__, formatting
+from gradexplorer.expr import reference
+from gradexplorer.ui.commands import Command, Commands, key_text
 from gradexplorer.ui.controls import ParamPanel, XControl, YControl
 from gradexplorer.ui.descent_panel import DescentPanel
 from gradexplorer.ui.function_input import FunctionInput
@@ -48,6 +50,8 @@ from gradexplorer.ui.surface_readouts import SurfaceReadouts
 from gradexplorer.ui.theme import LIGHT, legend_html
 
 ZOOM_STEP = 1.15
+PLOT_MIN_HEIGHT = 90  # a 600 px high laptop stepping through a graph has room for little else
+STEPPING_GRAPH_SHARE = 0.62  # while stepping, the graph is what the class looks at
 MIN_ZOOM, MAX_ZOOM = 0.6, 3.0
 Std = QKeySequence.StandardKey
 
@@ -86,6 +90,33 @@ class MainWindow(QMainWindow):
             checked="is_full_screen",
         ),
         Command(
+            "view.fit_graph",
+            "Fit the &graph",
+            "view",
+            ("Ctrl+G",),
+            "fit_graph",
+            "Show the whole backward graph in its panel",
+            section=15,
+        ),
+        Command(
+            "view.expand_graph",
+            "E&xpand every box",
+            "view",
+            ("Ctrl+Alt+E",),
+            "expand_graph",
+            "Open every collapsed subexpression of the graph (zoom and pan to read it)",
+            section=15,
+        ),
+        Command(
+            "view.collapse_graph",
+            "Co&llapse to fit",
+            "view",
+            ("Ctrl+Alt+Shift+E",),
+            "collapse_graph",
+            "Collapse the deepest subexpressions until the graph is legible in its panel",
+            section=15,
+        ),
+        Command(
             "view.show_derivative",
             "Show f′ curve",
             "view",
@@ -119,12 +150,31 @@ class MainWindow(QMainWindow):
             checked="edge_labels_shown",
         ),
         Command(
+            "edit.focus_function",
+            "&Type a function",
+            "edit",
+            ("Ctrl+L", "F6"),
+            "focus_function",
+            "Put the cursor in the function field",
+            section=10,
+        ),
+        Command(
+            "edit.apply_fix",
+            "Apply the suggested &fix",
+            "edit",
+            ("Ctrl+Return",),
+            "apply_fix",
+            "Write the correction the error suggests (e.g. a x for ax)",
+            section=10,
+            enabled="fix_available",
+        ),
+        Command(
             "help.shortcuts",
-            "&Keyboard shortcuts",
+            "&Keyboard shortcuts and syntax",
             "help",
             ("F1", Std.HelpContents),
             "show_shortcuts",
-            "Every command with its keys",
+            "Every command with its keys, and how to type a function",
         ),
         Command("help.about", "&About gradexplorer", "help", ("Ctrl+F1",), "about"),
     )
@@ -164,6 +214,7 @@ class MainWindow(QMainWindow):
         self.model = ExplorerModel(expression, x, params, parent=self)
         self._base_font = QFont(self.font())
         self._zoom = 1.0
+        self._sizes_before_stepping: list[int] | None = None
 
         # the core: every view subscribes to the model
         self.function_input = FunctionInput(self.model)
@@ -207,6 +258,7 @@ class MainWindow(QMainWindow):
         )
         for feature in features:
             feature.bind(self.commands)
+        self.function_input.fix_key = key_text(self.commands.spec("edit.apply_fix"))
         self._connect()
         # Start with the x slider focused so the arrow keys move x at once; a click in the
         # function field is all it takes to type.
@@ -218,6 +270,10 @@ class MainWindow(QMainWindow):
         scroll.setWidget(self._build_side_panel())
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Always there: a bar that comes and goes changes the width, the word-wrapped labels
+        # re-wrap to another height, and the bar can come and go again forever (a busy loop
+        # of show/hide events that froze the app once).
+        scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self.right_splitter = QSplitter(Qt.Orientation.Vertical, objectName="rightSplitter")
         # two inputs: the landscape beside the plot, which shows the slice through the point
         self.plot_splitter = QSplitter(Qt.Orientation.Horizontal, objectName="plotSplitter")
@@ -233,7 +289,7 @@ class MainWindow(QMainWindow):
         self.right_splitter.setStretchFactor(0, 5)
         self.right_splitter.setStretchFactor(1, 4)
         self.right_splitter.setChildrenCollapsible(False)
-        self.plot.setMinimumHeight(160)
+        self.plot.setMinimumHeight(PLOT_MIN_HEIGHT)
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal, objectName="mainSplitter")
         self.main_splitter.addWidget(scroll)
         self.main_splitter.addWidget(self.right_splitter)
@@ -322,6 +378,7 @@ class MainWindow(QMainWindow):
         m.togglesChanged.connect(self._on_toggles)
         m.pointChanged.connect(self._on_point)
         m.errorChanged.connect(self._on_error)
+        m.errorChanged.connect(lambda _e: self.commands.refresh())
         m.stateChanged.connect(lambda *_: self.commands.refresh())
         m.expressionChanged.connect(self._on_expression)
         self.plot.hovered.connect(
@@ -330,6 +387,7 @@ class MainWindow(QMainWindow):
         self.landscape.hovered.connect(self._on_landscape_hover)
         self.descent_panel.stepping.connect(self.param_animator.stop_all)
         self.stepper_panel.exitRequested.connect(self.x_control.slider.setFocus)
+        m.stepChanged.connect(self._on_stepping)
         if m.point is not None:
             self._on_point(m.point)
         if m.expression is not None:
@@ -372,6 +430,15 @@ class MainWindow(QMainWindow):
                 value = f", f ≈ {formatting.readout(data.values[j, i], 4)}"
         self.statusBar().showMessage(f"mouse at ({x:.4g}, {y:.4g}){value}", 3000)
 
+    def fit_graph(self) -> None:
+        self.graph_view.fit()
+
+    def expand_graph(self) -> None:
+        self.graph_view.expand_all()
+
+    def collapse_graph(self) -> None:
+        self.graph_view.collapse_to_fit()
+
     @property
     def is_full_screen(self) -> bool:
         return self.isFullScreen()
@@ -404,12 +471,23 @@ class MainWindow(QMainWindow):
     def edge_labels_shown(self) -> bool:
         return self.model.show_edge_labels
 
+    def focus_function(self) -> None:
+        self.function_input.edit.setFocus()
+        self.function_input.edit.selectAll()
+
+    def apply_fix(self) -> None:
+        self.function_input.apply_fix()
+
+    @property
+    def fix_available(self) -> bool:
+        return self.function_input.fix is not None
+
     def show_shortcuts(self) -> None:
         dialog = QDialog(self, objectName="shortcutsDialog")
-        dialog.setWindowTitle("Keyboard shortcuts — gradexplorer")
+        dialog.setWindowTitle("Keyboard shortcuts and syntax — gradexplorer")
         layout = QVBoxLayout(dialog)
         text = QTextBrowser(objectName="shortcutsText")
-        text.setHtml(self.commands.shortcuts_html())
+        text.setHtml(syntax_html() + "<h3>Keyboard shortcuts</h3>" + self.commands.shortcuts_html())
         layout.addWidget(text)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(dialog.close)
@@ -419,13 +497,14 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def about(self) -> None:
+        # QMessageBox.about shows the window's icon: the application's (ui/app.py sets it).
         QMessageBox.about(
             self,
             "About gradexplorer",
-            "<b>gradexplorer</b>: type a function, drag x, and watch the tangent and the backward "
-            "graph that autograd builds.<br><br>Arrow keys move x in small steps, Page Up/Down in "
-            "large ones. Drag the red point on the plot. Wheel zooms the plot and the graph. "
-            "Help ▸ Keyboard shortcuts lists every command.",
+            f"<b>gradexplorer {__version__}</b>: type a function, drag x, and watch the tangent "
+            "and the backward graph that autograd builds.<br><br>Arrow keys move x in small "
+            "steps, Page Up/Down in large ones. Drag the red point on the plot. Wheel zooms the "
+            "plot and the graph. Help ▸ Keyboard shortcuts lists every command.",
         )
 
     # ----------------------------------------------------------------- zoom
@@ -471,16 +550,52 @@ class MainWindow(QMainWindow):
                 check.setChecked(on)
                 check.blockSignals(False)
 
+    def _on_stepping(self, frame: object) -> None:
+        """While stepping, the graph gets most of the right side; after, what it had before."""
+        stepping = frame is not None
+        if stepping == (self._sizes_before_stepping is not None):
+            return
+        if stepping:
+            self._sizes_before_stepping = self.right_splitter.sizes()
+            total = sum(self._sizes_before_stepping)
+            graph = round(STEPPING_GRAPH_SHARE * total)
+            self.right_splitter.setSizes([total - graph, graph])
+        else:
+            self.right_splitter.setSizes(self._sizes_before_stepping)
+            self._sizes_before_stepping = None
+
     def _on_point(self, point: PointData) -> None:
         self._status_point.setText(
             f"x = {formatting.readout(point.x, 5)}   f(x) = {formatting.readout(point.value, 5)}"
             f"   f′(x) = {formatting.readout(point.derivative, 5)}   "
-            f"graph: {self.graph_view.node_count()} nodes"
+            f"graph: {0 if point.trace is None else len(point.trace.nodes)} nodes"
         )
 
     def _on_error(self, err: object) -> None:
         if err is not None:
             self.statusBar().showMessage("Error in the function — the last valid one stays plotted")
+
+
+def syntax_html() -> str:
+    """How to type a function, from the language's own tables (expr/reference.py)."""
+
+    def table(rows: list[tuple[str, str]]) -> str:
+        cells = "".join(
+            f"<tr><td><code>{html.escape(a)}</code>&nbsp;&nbsp;</td><td>{html.escape(b)}</td></tr>"
+            for a, b in rows
+        )
+        return f"<table>{cells}</table>"
+
+    names = ", ".join(f"{n} ({s})" for n, s in reference.greek())
+    return (
+        "<h3>Typing a function</h3>"
+        + table(list(reference.WRITING))
+        + "<h4>Functions</h4>"
+        + table(reference.functions())
+        + "<h4>Constants</h4>"
+        + table(reference.constants())
+        + f"<h4>Greek parameters</h4><p>{html.escape(names)}</p>"
+    )
 
 
 def _check_name(toggle: str) -> str:

@@ -20,7 +20,7 @@ and ``point`` describes the point as that slice sees it (f′ is the directional
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -111,6 +111,7 @@ class ExplorerModel(QObject):
     surfaceChanged = Signal(object)  # SurfacePointData | None
     raceChanged = Signal(object)  # tuple[Run, ...] | None
     raceStepChanged = Signal(object)  # RaceStep | None
+    graphCollapsedChanged = Signal(object)  # frozenset of trace node ids, or None (automatic)
 
     def __init__(
         self,
@@ -140,6 +141,7 @@ class ExplorerModel(QObject):
         self._surface: SurfacePointData | None = None
         self._race: tuple[Run, ...] | None = None
         self._race_step: RaceStep | None = None
+        self._graph_collapsed: frozenset[int] | None = None
         self.curve_computations = 0  # counters let tests check what work a change caused
         self.point_computations = 0
         self.landscape_computations = 0
@@ -306,10 +308,12 @@ class ExplorerModel(QObject):
             descent = s.descent
             if descent.target != "x" and descent.target not in params:
                 descent = replace(descent, target="x")
-            self._commit(
-                replace(s, expression=text, draft=None, params=params, descent=descent),
-                frame=True,
-            )
+            new = replace(s, expression=text, draft=None, params=params, descent=descent)
+            if self._expression is not None and parsed != self._expression:
+                # another function is not the lesson's any more: its banner goes (undo brings
+                # the function and the banner back together)
+                new = replace(new, title="", note="")
+            self._commit(new, frame=True)
             return True
         if self._expression is None:  # nothing valid to keep showing: the text is all there is
             self._commit(replace(s, expression=text, draft=None))
@@ -411,8 +415,11 @@ class ExplorerModel(QObject):
         self.set_toggles(show_edge_labels=bool(on))
 
     def set_toggles(self, **changes: bool) -> None:
-        """Change toggles by name (show_derivative=True, ...)."""
-        self._commit(replace(self._state, toggles=replace(self._state.toggles, **changes)))
+        """Change toggles by name (show_derivative=True, ...). Showing or hiding the f′ or f″
+        curve frames the view again: a student turning f′ on must see it."""
+        toggles = replace(self._state.toggles, **changes)
+        frame = _plotted(toggles) != _plotted(self._state.toggles)
+        self._commit(replace(self._state, toggles=toggles), frame=frame)
 
     def set_descent_settings(
         self, *, target: str | None = None, lr: float | None = None, direction: int | None = None
@@ -568,6 +575,18 @@ class ExplorerModel(QObject):
             self._trail = None
             self.trailChanged.emit(None)
 
+    @property
+    def graph_collapsed(self) -> frozenset[int] | None:
+        """The subexpressions (trace node ids of their roots) the graph draws as one box each;
+        None: the graph view chooses what keeps its texts legible."""
+        return self._graph_collapsed
+
+    def set_graph_collapsed(self, roots: Iterable[int] | None) -> None:
+        chosen = None if roots is None else frozenset(int(r) for r in roots)
+        if chosen != self._graph_collapsed:
+            self._graph_collapsed = chosen
+            self.graphCollapsedChanged.emit(chosen)
+
     def start_stepping(self, mode: Mode) -> None:
         """Step through the backward or forward pass at the current point, from before the
         first step."""
@@ -675,6 +694,7 @@ class ExplorerModel(QObject):
         if changed & {"expression", "draft"}:
             self.textChanged.emit(new.text)
         if self._expression is not shown_expression:
+            self._graph_collapsed = None  # another graph: its boxes are chosen afresh
             self.expressionChanged.emit(self._expression)
         if self._error is not shown_error:
             self.errorChanged.emit(self._error)

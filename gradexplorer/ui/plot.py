@@ -12,9 +12,11 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QFont, QKeyEvent
+from PySide6.QtGui import QFocusEvent, QFont, QKeyEvent, QPaintEvent
 from PySide6.QtWidgets import QGraphicsItem, QWidget
 
+from gradexplorer import formatting
+from gradexplorer.ui.focus import paint_focus_frame
 from gradexplorer.ui.model import CurveData, ExplorerModel, PointData, Trail
 from gradexplorer.ui.plot_geometry import clip_line
 from gradexplorer.ui.theme import LIGHT, Theme
@@ -72,6 +74,10 @@ class PlotView(pg.PlotWidget):
         self.view_box.disableAutoRange()
         item.setLabel("bottom", "x")
         item.setLabel("left", "y")
+        for name in ("bottom", "left"):
+            # plain decimals always: pyqtgraph's "y (x0.001)" made students read 500 for 0.5
+            item.getAxis(name).enableAutoSIPrefix(False)
+        self._legend_scale = 1.0
         self._build_items(item)
         self.apply_theme(LIGHT)  # pens, brushes and the legend
         self._connect(model)
@@ -110,8 +116,13 @@ class PlotView(pg.PlotWidget):
         cached = [item.getAxis("bottom"), item.getAxis("left")]
         for it in (*cached, self.curve_item, self.d1_item, self.d2_item):
             it.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        self.legend = item.addLegend(offset=(10, 10), labelTextSize="10pt")
+        # The legend is a line above the view box, never over the data or the point.
         self._legend_items = [self.curve_item, self.tangent_item]
+        # Where the point is when the view does not show it: a note at the edge it lies beyond.
+        self.off_screen = pg.TextItem(anchor=(0.5, 0.5))
+        self.off_screen.setZValue(20)
+        self.off_screen.setVisible(False)
+        item.addItem(self.off_screen, ignoreBounds=True)
 
     def _connect(self, model: ExplorerModel) -> None:
         self.view_box.sigRangeChanged.connect(self._on_range_changed)
@@ -164,6 +175,7 @@ class PlotView(pg.PlotWidget):
             self.marker.setVisible(True)
         else:
             self.marker.setVisible(False)
+        self._show_off_screen(x, y)
         ends = clip_line(x, y, slope, self._model.view_range)
         if ends is None:
             self.tangent_item.setVisible(False)
@@ -171,6 +183,28 @@ class PlotView(pg.PlotWidget):
             (xa, ya), (xb, yb) = ends
             self.tangent_item.setData(np.array([xa, xb]), np.array([ya, yb]))
             self.tangent_item.setVisible(True)
+
+    def _show_off_screen(self, x: float, y: float) -> None:
+        """A note at the edge of the view the point lies beyond, with its coordinates: a lone
+        vertical tangent (1/x at x = −0.001) said nothing about where the point went."""
+        x0, x1, y0, y1 = self._model.view_range
+        inside = x0 <= x <= x1 and y0 <= y <= y1
+        if not (math.isfinite(x) and math.isfinite(y)) or inside:
+            self.off_screen.setVisible(False)
+            return
+        arrow = "◀" if x < x0 else "▶" if x > x1 else "▼" if y < y0 else "▲"
+        text = formatting.readout
+        self.off_screen.setText(f"{arrow} point off screen: x = {text(x, 4)}, f(x) = {text(y, 4)}")
+        w, h = x1 - x0, y1 - y0
+        # inside the edge it lies beyond, far enough that the whole note shows
+        px = min(max(x, x0 + 0.25 * w), x1 - 0.25 * w)
+        py = min(max(y, y0 + 0.06 * h), y1 - 0.06 * h)
+        self.off_screen.setPos(px, py)
+        self.off_screen.setVisible(True)
+
+    def off_screen_text(self) -> str:
+        """The off-screen note ("" when the point is in view), for tests and accessibility."""
+        return self.off_screen.toPlainText() if self.off_screen.isVisible() else ""
 
     # descent trail overlay (model.trail)
     def show_trail(self, trail: Trail | None) -> None:
@@ -262,9 +296,20 @@ class PlotView(pg.PlotWidget):
         self._rebuild_legend()
 
     def _rebuild_legend(self) -> None:
-        self.legend.clear()
+        self.getPlotItem().setTitle(self.legend_html(), size=f"{10 * self._legend_scale:.1f}pt")
+
+    def legend_html(self) -> str:
+        """The legend line: a stroke in each shown curve's colour and style, then its name."""
+        strokes = {Qt.PenStyle.DashLine: "╌╌", Qt.PenStyle.DotLine: "┈┈"}
+        parts = []
         for item in self._legend_items:
-            self.legend.addItem(item, item.name())
+            pen = item.opts["pen"]
+            glyph = strokes.get(pen.style(), "━━")
+            parts.append(
+                f"<span style='color:{pen.color().name()}'><b>{glyph}</b></span>&nbsp;"
+                f"<span style='color:{self.theme.plot.legend_text}'>{item.name()}</span>"
+            )
+        return "&nbsp;&nbsp;&nbsp;&nbsp;".join(parts)
 
     # plot → model
     def _on_range_changed(self, _vb: object, ranges: list[list[float]]) -> None:
@@ -320,11 +365,9 @@ class PlotView(pg.PlotWidget):
         self.marker._shape = None
         self.marker.prepareGeometryChange()
         self.marker.update()
-        legend_fill = pg.mkColor(t.legend_fill)
-        legend_fill.setAlpha(208)
-        self.legend.setBrush(pg.mkBrush(legend_fill))
-        self.legend.setLabelTextColor(t.legend_text)
-        self._rebuild_legend()  # labels take the new colour when their text is set again
+        self.off_screen.setColor(t.axis_text)
+        self.off_screen.fill = pg.mkBrush(t.legend_fill)
+        self._rebuild_legend()
         self._style_trail(theme)
 
     def _style_trail(self, theme: Theme) -> None:
@@ -350,7 +393,21 @@ class PlotView(pg.PlotWidget):
         for name in ("bottom", "left"):
             item.getAxis(name).setStyle(tickFont=font)
             item.getAxis(name).label.setFont(font)
-        self.legend.setLabelTextSize(f"{10 * scale:.1f}pt")
-        self._rebuild_legend()  # labels take the new size when their text is set again
+        self._legend_scale = scale
+        self.off_screen.setFont(font)
+        self._rebuild_legend()
         self._title_scale = scale
         self._label_slice()
+
+    # ----------------------------------------------------------------- focus
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        paint_focus_frame(self)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.viewport().update()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self.viewport().update()

@@ -33,6 +33,10 @@ def robust_y_range(ys: np.ndarray) -> tuple[float, float]:
     return lo - pad, hi + pad
 
 
+STEP_VISIBLE = 0.01  # a step smaller than this fraction of the view height is not worth a gap
+STEP_RATIO = 4.0  # how many times the change on either side a step must be
+
+
 def break_discontinuities(
     xs: np.ndarray,
     ys: np.ndarray,
@@ -44,8 +48,10 @@ def break_discontinuities(
 
     With connect="finite" a plotted line is only drawn between consecutive finite samples, so a
     pole that falls *between* two samples (tan at π/2, 1/x when 0 is not on the grid) would be
-    joined by a false vertical line. Candidates are neighbours whose values differ by more than
-    the visible height; each is bisected: on a continuous function the jump shrinks with the
+    joined by a false vertical line, and a step (relu′, the sign that |x|′ is) by a false
+    vertical segment. Candidates are neighbours whose values differ by more than the visible
+    height, or by a visible amount many times the change on either side (a step on a flat or
+    gently sloping curve); each is bisected: on a continuous function the jump shrinks with the
     interval (roughly halving each time), across a pole or step it does not. Only the confirmed
     ones get a NaN sample inserted between the neighbours.
     """
@@ -54,7 +60,8 @@ def break_discontinuities(
     finite = np.isfinite(ys)
     with np.errstate(invalid="ignore", over="ignore"):  # inf - inf is fine: it is masked
         dy = np.abs(np.diff(ys))
-        cand = np.nonzero(finite[:-1] & finite[1:] & (dy > span))[0]
+        step = (dy > STEP_VISIBLE * span) & (dy > STEP_RATIO * _change_around(dy))
+        cand = np.nonzero(finite[:-1] & finite[1:] & ((dy > span) | step))[0]
     if cand.size == 0:
         return xs, ys
     a, b = xs[cand].copy(), xs[cand + 1].copy()
@@ -75,13 +82,23 @@ def break_discontinuities(
             fb = np.where(upd & go_left, fm, fb)
             a = np.where(upd & ~go_left, m, a)
             fa = np.where(upd & ~go_left, fm, fa)
-        # A jump that stays large once the interval is tiny is a real break.
-        broken |= np.abs(fb - fa) > np.maximum(0.25 * start_jump, 0.5 * span)
+        # A jump that stays large once the interval is tiny is a real break: a continuous
+        # function's would have shrunk about 2^22 times.
+        broken |= np.abs(fb - fa) > 0.25 * start_jump
     idx = cand[broken]
     if idx.size == 0:
         return xs, ys
     mids = 0.5 * (xs[idx] + xs[idx + 1])
     return np.insert(xs, idx + 1, mids), np.insert(ys, idx + 1, np.nan)
+
+
+def _change_around(dy: np.ndarray) -> np.ndarray:
+    """The largest change two and three samples away on either side. The nearest neighbours
+    are skipped: a step that falls exactly on a sample (|x|′ at x = 0 on a symmetric grid) is
+    split over two equal changes side by side."""
+    padded = np.concatenate([np.zeros(3), np.nan_to_num(dy), np.zeros(3)])
+    n = dy.size
+    return np.max([padded[3 + k : 3 + k + n] for k in (-3, -2, 2, 3)], axis=0)
 
 
 def clip_for_drawing(ys: np.ndarray, y0: float, y1: float) -> np.ndarray:

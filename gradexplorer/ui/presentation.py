@@ -11,14 +11,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, QPropertyAnimation, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFileDialog,
+    QGraphicsOpacityEffect,
     QLabel,
     QMessageBox,
+    QWidget,
 )
 
 from gradexplorer.ui.commands import Command, Commands
@@ -28,7 +30,10 @@ from gradexplorer.ui.theme import DARK, LIGHT, THEMES, Theme, legend_html, prese
 if TYPE_CHECKING:
     from gradexplorer.ui.main_window import MainWindow
 
-PRESENTATION_ZOOM = 2.0  # at 1920×1080: body text 24 px high, readouts 35 px, graph boxes ~40 px
+PRESENTATION_ZOOM = 2.0
+LEAVE_HINT = "Presentation mode — Esc leaves"
+HINT_SECONDS = 3.0  # shown fully, then it fades out over FADE_MS
+FADE_MS = 800  # at 1920×1080: body text 24 px high, readouts 35 px, graph boxes ~40 px
 DOCK_SHARE = 0.2  # at most this much of the window height for the bottom panels when presenting
 PICTURE_FILTER = "PNG image (*.png);;SVG vector drawing (*.svg)"
 
@@ -42,6 +47,51 @@ def muted_colour(theme: Theme) -> QColor:
 
 def _command(id_: str, text: str, menu: str, keys: tuple[str, ...], handler: str, tip: str, **kw):
     return Command(id_, text, menu, keys, handler, tip, **kw)
+
+
+class FadingHint(QLabel):
+    """A short note over the window's centre that fades out (entering presentation mode hides
+    the menu bar: the note says how to leave). A child label, so it takes no layout room and
+    never resizes anything."""
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self.setObjectName("presentationHint")
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setStyleSheet(
+            "QLabel#presentationHint { background: rgba(20, 20, 20, 215); color: white;"
+            " border-radius: 10px; padding: 14px 26px; }"
+        )
+        self._opacity = QGraphicsOpacityEffect(self)
+        self.setGraphicsEffect(self._opacity)
+        self._fade = QPropertyAnimation(self._opacity, b"opacity", self)
+        self._fade.setDuration(FADE_MS)
+        self._fade.setStartValue(1.0)
+        self._fade.setEndValue(0.0)
+        self._fade.finished.connect(self.hide)
+        self._wait = QTimer(self, singleShot=True)
+        self._wait.timeout.connect(self._fade.start)
+        self.hide()
+
+    def show_for(self, text: str, seconds: float = HINT_SECONDS) -> None:
+        self.setText(text)
+        font = self.font()
+        font.setPointSizeF(max(12.0, QApplication.font().pointSizeF() * 2.0))
+        self.setFont(font)
+        self.adjustSize()
+        parent = self.parentWidget()
+        self.move((parent.width() - self.width()) // 2, (parent.height() - self.height()) // 3)
+        self._fade.stop()
+        self._opacity.setOpacity(1.0)
+        self.show()
+        self.raise_()
+        self._wait.start(round(seconds * 1000))
+
+    def hide_now(self) -> None:
+        self._wait.stop()
+        self._fade.stop()
+        self.hide()
 
 
 class Presentation(QObject):
@@ -101,7 +151,7 @@ class Presentation(QObject):
             "file.export.landscape",
             "&Landscape as PNG or SVG…",
             "file.export",
-            ("Ctrl+Alt+E",),
+            ("Ctrl+Alt+W",),
             "export_landscape_dialog",
             "Save the landscape of a function of two inputs as a picture",
         ),
@@ -135,7 +185,7 @@ class Presentation(QObject):
         self.base_theme = LIGHT  # the chosen light/dark theme; presentation uses its variant
         self.active = False
         self._current = LIGHT
-        self._saved: tuple[float, bool, bool, list[int]] | None = None
+        self._saved: tuple[float, bool, bool, list[int], list[int]] | None = None
         # controls.muted() coloured hint labels from the start-up palette; remember that grey
         # so a theme change can find those labels again and give them the new theme's grey
         self._muted = window.palette().color(QPalette.ColorRole.Mid).darker(130)
@@ -145,6 +195,7 @@ class Presentation(QObject):
         self._escape.setObjectName("leavePresentationShortcut")
         self._escape.activated.connect(lambda: self.set_presentation(False))
         self._escape.setEnabled(False)  # Escape belongs to the widgets outside presentation
+        self.hint = FadingHint(window)
         # The light theme from the start, not the platform's palette: its greys are chosen for
         # contrast (hints at 4.5:1), and a theme change later starts from known colours.
         self._apply(LIGHT)
@@ -218,25 +269,36 @@ class Presentation(QObject):
                     w.menuBar().isHidden(),
                     w.statusBar().isHidden(),
                     w.main_splitter.sizes(),
+                    w.right_splitter.sizes(),
                 )
                 self.active = True
                 w.menuBar().hide()
                 w.statusBar().hide()
                 self._apply(presentation_variant(self.base_theme))
                 w.set_zoom(max(w.zoom, PRESENTATION_ZOOM))
+                # the graph's texts are twice as tall: it gets half of the height, not 40 %
+                total = sum(w.right_splitter.sizes())
+                w.right_splitter.setSizes([total - total // 2, total // 2])
                 self._fit_docks()
             else:
-                zoom, menu_hidden, status_hidden, sizes = self._saved or (1.0, False, False, [])
+                saved = self._saved or (1.0, False, False, [], [])
+                zoom, menu_hidden, status_hidden, sizes, right = saved
                 self.active = False
                 self._apply(self.base_theme)
                 w.set_zoom(zoom)
                 if sizes:
                     w.main_splitter.setSizes(sizes)
+                if right:
+                    w.right_splitter.setSizes(right)
                 w.menuBar().setHidden(menu_hidden)
                 w.statusBar().setHidden(status_hidden)
                 self._restore_docks()  # once the bars took their height back
             self._escape.setEnabled(self.active)
             w.graph_view.fit()
+            if self.active:
+                self.hint.show_for(LEAVE_HINT)
+            else:
+                self.hint.hide_now()
         self.presentationChanged.emit(self.active)
 
     def _bottom_docks(self) -> list[QDockWidget]:
@@ -268,8 +330,12 @@ class Presentation(QObject):
             self.window.layout().activate()  # the bars and fonts changed: lay out now
             self.window.resizeDocks(docks, [saved[d] for d in docks], vertical)
             self.window.layout().activate()
-            # resizeDocks sizes a tabbed group including its tab bar: correct by what is off
-            self.window.resizeDocks(docks, [2 * saved[d] - d.height() for d in docks], vertical)
+            # resizeDocks sizes a tabbed group including its tab bar: correct by what is off,
+            # never below the dock's own minimum (a negative size made Qt warn)
+            corrected = [
+                max(d.minimumSizeHint().height(), 2 * saved[d] - d.height()) for d in docks
+            ]
+            self.window.resizeDocks(docks, corrected, vertical)
         self._dock_heights = {}
 
     # ----------------------------------------------------------------- export

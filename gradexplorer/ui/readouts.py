@@ -19,6 +19,11 @@ class Readouts(QGroupBox):
         self._form = QFormLayout(self)
         self._form.setContentsMargins(8, 6, 8, 6)
         self._form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        # Why a readout says "undefined", in words; below the numbers, empty when all are there.
+        self.reason_label = QLabel(objectName="undefinedReason")
+        self.reason_label.setWordWrap(True)
+        self.reason_label.setTextFormat(Qt.TextFormat.PlainText)
+        self._form.addRow(self.reason_label)
         self.value_label = self._add("valueLabel", "f(x)", "Value of the function at x")
         self.derivative_label = self._add(
             "derivativeLabel", "f′(x)", "Slope of the tangent: df/dx from autograd"
@@ -43,7 +48,7 @@ class Readouts(QGroupBox):
         cap = QLabel(caption, objectName=f"{name}Caption")
         cap.setFont(self._caption_font())
         cap.setToolTip(tip)
-        self._form.addRow(cap, label)
+        self._form.insertRow(self._form.rowCount() - 1, cap, label)  # the reason stays last
         return label
 
     def _caption_font(self) -> QFont:
@@ -90,6 +95,12 @@ class Readouts(QGroupBox):
             self.show_point(self._model.point)
 
     def show_point(self, point: PointData) -> None:
+        if point.reason:
+            self.reason_label.setText(f"f is undefined here: {point.reason}.")
+        elif point.derivative_reason:
+            self.reason_label.setText(f"f′ is undefined here: {point.derivative_reason}.")
+        else:
+            self.reason_label.setText("")
         self.value_label.setText(readout(point.value))
         self.derivative_label.setText(readout(point.derivative))
         self.second_label.setText(readout(point.second_derivative))

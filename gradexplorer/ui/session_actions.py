@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSettings, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence, QPalette
 from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox
 
@@ -50,6 +50,19 @@ _UNDO_KEYS = (Std.Undo, Std.Redo)
 
 def default_settings() -> QSettings:
     return QSettings(ORGANIZATION, APPLICATION)
+
+
+def documents_folder() -> Path:
+    """The user's documents folder (their home when the platform names none)."""
+    found = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return Path(found) if found else Path.home()
+
+
+def file_name(words: str) -> str:
+    """A file name from a lesson title or a function: letters, digits and dashes only."""
+    kept = "".join(c if c.isascii() and c.isalnum() else "-" for c in words.strip().lower())
+    name = "-".join(part for part in kept.split("-") if part)[:60].strip("-")
+    return name or "session"
 
 
 def _message(err: SessionError) -> str:
@@ -382,7 +395,7 @@ class SessionActions(QObject):
         return path
 
     def ask_save_path(self) -> str:
-        suggestion = str(self.path) if self.path else os.path.join(self._folder(), "session.json")
+        suggestion = str(self.path) if self.path else str(self.suggested_path())
         path, _ = QFileDialog.getSaveFileName(
             self.window, "Save the session", suggestion, FILE_FILTER
         )
@@ -391,7 +404,13 @@ class SessionActions(QObject):
         return path
 
     def _folder(self) -> str:
-        return str(self.path.parent) if self.path else os.getcwd()
+        return str(self.path.parent) if self.path else str(documents_folder())
+
+    def suggested_path(self) -> Path:
+        """Where Save proposes to write a session that has no file yet: the lesson's title (or
+        the function) as a file name, in the user's documents folder."""
+        name = file_name(self.title or self.model.state.expression)
+        return documents_folder() / f"{name}.json"
 
     def open_dialog(self) -> bool:
         path = self.ask_open_path()

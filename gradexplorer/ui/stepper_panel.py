@@ -8,16 +8,14 @@ the speed, and the explanation of the current step. Its commands are in ``COMMAN
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QFont, QKeyEvent
+from PySide6.QtCore import QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QFont, QFontMetrics, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
-    QScrollArea,
-    QSizePolicy,
     QSlider,
     QStyle,
     QToolButton,
@@ -43,6 +41,7 @@ __all__ = ["BACKWARD", "FORWARD", "StepperDock", "StepperPanel"]
 MODE_TITLES = {BACKWARD: "Backward pass (gradients)", FORWARD: "Forward pass (values)"}
 DEFAULT_SECONDS = 1.5
 MIN_SECONDS, MAX_SECONDS = 0.1, 10.0
+TEXT_SPACING = 4
 SPEED_FACTOR = 1.5
 
 
@@ -170,31 +169,51 @@ class StepperPanel(QWidget):
         row.addWidget(self.exit_button)
         return row
 
-    def _text_area(self) -> QScrollArea:
+    def _text_area(self) -> QWidget:
         self.formula_label = QLabel(objectName="stepperFormula")
         self.explanation_label = QLabel(objectName="stepperExplanation")
         for label in (self.formula_label, self.explanation_label):
             label.setTextFormat(Qt.TextFormat.PlainText)
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         # Only boldness is set, so the size still follows the window's zoom (projector).
         bold = QFont()
         bold.setBold(True)
         self.formula_label.setFont(bold)
-        self.explanation_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        text = QWidget()
+        # No scroll area: the panel is as tall as the longest explanation of this pass needs
+        # (text_height), so every step is read whole and the height does not jump per step.
+        text = QWidget(objectName="stepperText")
         t_layout = QVBoxLayout(text)
         t_layout.setContentsMargins(4, 2, 4, 2)
+        t_layout.setSpacing(TEXT_SPACING)
         t_layout.addWidget(self.formula_label)
         t_layout.addWidget(self.explanation_label, 1)
-        # A scroll area of fixed height: a long sum must not resize the plot at every step.
-        self.text_scroll = QScrollArea(objectName="stepperTextScroll")
-        self.text_scroll.setWidget(text)
-        self.text_scroll.setWidgetResizable(True)
-        self.text_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.text_scroll.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.text_scroll.setMinimumHeight(self.fontMetrics().lineSpacing() * 3 + 8)
-        return self.text_scroll
+        self.text_area = text
+        return text
+
+    def text_height(self, width: int | None = None) -> int:
+        """Height the formula and explanation of the longest step of this pass need at a
+        width (the labels' current one by default)."""
+        width = width or max(100, self.explanation_label.width())
+        texts = [(INTRO_FORMULA, INTRO_WORDS)]
+        through = self._model.step_through
+        if through is not None and through.stepper is not None:
+            texts += [(st.formula, st.explanation) for st in through.stepper.steps]
+            frame = self._model.step
+            if frame is not None:
+                texts.append((frame.formula, frame.explanation))  # the words before step 1
+        bold = QFontMetrics(self.formula_label.font())
+        plain = QFontMetrics(self.explanation_label.font())
+        flags = int(Qt.TextFlag.TextWordWrap)
+        box = QRect(0, 0, width, 100_000)
+        return max(
+            bold.boundingRect(box, flags, f).height()
+            + plain.boundingRect(box, flags, w).height()
+            + TEXT_SPACING
+            + 8
+            for f, w in texts
+        )
 
     def bind(self, commands: Commands) -> None:
         """Tooltips name the keys of the commands the buttons share."""
@@ -211,11 +230,19 @@ class StepperPanel(QWidget):
         self.mode_combo.setToolTip(f"{keys[0]}; {keys[1]}")
 
     def sizeHint(self) -> QSize:
-        # Room for a formula and a short explanation; a sum over three uses scrolls rather
-        # than taking the graph's height at every launch.
-        hint = super().sizeHint()
-        lines = self.fontMetrics().lineSpacing() * 7.5
-        return QSize(hint.width(), round(self.mode_combo.sizeHint().height() + lines + 24))
+        return QSize(super().sizeHint().width(), self._needed_height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(super().minimumSizeHint().width(), self._needed_height())
+
+    def _needed_height(self) -> int:
+        controls = max(self.mode_combo.sizeHint().height(), self.play_button.sizeHint().height())
+        return controls + self.text_height() + 16
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.oldSize().width() != event.size().width():
+            self.updateGeometry()  # at another width the text wraps to another height
 
     # ----------------------------------------------------------------- state
     @property
@@ -379,6 +406,8 @@ class StepperPanel(QWidget):
             self.pause()
 
     def _on_step(self, frame: StepFrame | None) -> None:
+        if frame is None or frame.position == -1:
+            self.updateGeometry()  # a new pass: its longest explanation sets the height
         # A new graph (the function changed) starts again before the first step: stop playing.
         restarted = frame is not None and frame.position < self._last_position
         if frame is None or (restarted and not self._moving):

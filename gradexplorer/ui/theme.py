@@ -170,6 +170,7 @@ LIGHT = Theme(
             "input": NodeStyle("#dcf2e1", "#2a8d3a", 2.2, False, "input (needs grad)"),
             "const": NodeStyle("#efefef", "#8c8c8c", 1.4, True, "constant"),
             "op": NodeStyle("#e6eefb", "#1f5fbf", 1.6, False, "operation"),
+            "group": NodeStyle("#f1e8fb", "#6a3fb5", 2.4, False, "subexpression"),
             "output": NodeStyle("#ffefd6", "#d06a00", 3.2, False, "output f"),
         },
         grad="#b0105a",
@@ -224,6 +225,7 @@ DARK = Theme(
             "input": NodeStyle("#1b3523", "#5fd47a", 2.2, False, "input (needs grad)", "#eaf6ec"),
             "const": NodeStyle("#2a2d33", "#8c939c", 1.4, True, "constant", "#e3e6ea"),
             "op": NodeStyle("#1a2740", "#6ea8ff", 1.6, False, "operation", "#e8effc"),
+            "group": NodeStyle("#2b1f40", "#b79cff", 2.4, False, "subexpression", "#f1eaff"),
             "output": NodeStyle("#3d2b0c", "#ffab40", 3.2, False, "output f", "#fff3e0"),
         },
         grad="#ff8cc6",
@@ -280,6 +282,7 @@ PRESENTATION = Theme(
             "input": NodeStyle("#d4f0da", "#006e1e", 2.2, False, "input (needs grad)", "#000000"),
             "const": NodeStyle("#ececec", "#505050", 1.4, True, "constant", "#000000"),
             "op": NodeStyle("#dde8fb", "#0038b8", 1.6, False, "operation", "#000000"),
+            "group": NodeStyle("#efe4fb", "#4b1fa0", 2.4, False, "subexpression", "#000000"),
             "output": NodeStyle("#ffe8c4", "#b05000", 3.2, False, "output f", "#000000"),
         },
         grad="#9a0048",
@@ -335,6 +338,7 @@ PRESENTATION_DARK = Theme(
             "input": NodeStyle("#0f2a17", "#66e08a", 2.2, False, "input (needs grad)", "#ffffff"),
             "const": NodeStyle("#222222", "#b0b0b0", 1.4, True, "constant", "#ffffff"),
             "op": NodeStyle("#0d1d38", "#5fa8ff", 1.6, False, "operation", "#ffffff"),
+            "group": NodeStyle("#24143d", "#c3a6ff", 2.4, False, "subexpression", "#ffffff"),
             "output": NodeStyle("#382400", "#ffb347", 3.2, False, "output f", "#ffffff"),
         },
         grad="#ff9ccf",
@@ -359,7 +363,7 @@ def presentation_variant(theme: Theme) -> Theme:
 def legend_html(theme: Theme) -> str:
     """The graph legend (a chip per node kind) in the theme's node colours."""
     chips = []
-    for key in ("input", "const", "op", "output"):
+    for key in ("input", "const", "op", "group", "output"):
         st = theme.graph.nodes[key]
         chips.append(
             f"<span style='background-color:{st.fill};color:{st.border};'>&nbsp;■&nbsp;</span>"

@@ -57,7 +57,7 @@ def test_canonical_text(text: str, expected: str) -> None:
 
 
 PRETTY = [
-    ("a x^2 + 3x", "ax² + 3x"),
+    ("a x^2 + 3x", "a x² + 3x"),  # never glued letters: "ax" would not type back
     ("sin^2(x)", "sin²(x)"),
     ("sin(x)^2 + cos(x)^3", "sin²(x) + cos³(x)"),
     ("x^-1", "x⁻¹"),
@@ -65,8 +65,8 @@ PRETTY = [
     ("x^0.5", "x^0.5"),
     ("-x", "−x"),
     ("x - 1", "x − 1"),
-    ("2 pi x", "2πx"),
-    ("alpha x + lambda", "αx + λ"),
+    ("2 pi x", "2π x"),
+    ("alpha x + lambda", "α x + λ"),
     ("|x - 3|", "|x − 3|"),
     ("sqrt(x)", "√x"),
     ("sqrt(x + 1)", "√(x + 1)"),
@@ -78,7 +78,7 @@ PRETTY = [
     # Glued, these would read as a name (xx) or as part of the function's argument (sin(ax)x).
     ("x*x + x", "x·x + x"),
     ("x^2 x", "x²·x"),
-    ("sin(a x) x", "sin(ax)·x"),
+    ("sin(a x) x", "sin(a x)·x"),
     ("sin(x)cos(x)", "sin(x)cos(x)"),
     ("(x+1)x", "(x + 1)x"),
     ("e^x", "e^x"),

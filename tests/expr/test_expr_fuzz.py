@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gradexplorer.expr import MAX_LENGTH, ExprError, Expression, parse
-from gradexplorer.expr.names import CONSTANTS, FUNCTIONS, GREEK, LETTERS, VARIABLE
+from gradexplorer.expr.names import CONSTANTS, FUNCTIONS, GREEK, GREEK_SYMBOLS, LETTERS, VARIABLE
 from gradexplorer.expr.nodes import BinOp, Call, Const, Neg, Node, Num, Param, Var, structure
 from gradexplorer.expr.parser import parse_tree
-from gradexplorer.expr.printers import canonical
+from gradexplorer.expr.printers import canonical, pretty
 
 FUZZ = settings(
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
@@ -110,6 +110,36 @@ def test_canonical_text_parses_back_to_the_same_tree(tree: Node) -> None:
     text = canonical(tree)
     assert structure(parse_tree(text)) == structure(tree), text
     _same_numbers(Expression(text, tree), parse(text))
+
+
+_TYPED = str.maketrans({"·": "*", "−": "-", "π": "pi", **{c: "" for c in "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"}})
+_SUPER = {c: d for c, d in zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-", strict=True)}
+
+
+def _as_typed(pretty_text: str) -> str:
+    """The pretty form as a student would type it: ^ for superscripts, names for symbols."""
+    out, run = [], ""
+    for ch in pretty_text + " ":
+        if ch in _SUPER:
+            run += _SUPER[ch]
+            continue
+        if run:
+            out.append(f"^({run})")
+            run = ""
+        out.append(ch)
+    text = "".join(out)[:-1]
+    for name, symbol in GREEK_SYMBOLS.items():
+        text = text.replace(symbol, f" {name} ")
+    return text.translate(_TYPED)
+
+
+@FUZZ
+@given(st.recursive(_leaves(), _extend, max_leaves=25))
+def test_the_pretty_form_never_glues_letters_and_types_back_to_the_same_tree(tree: Node) -> None:
+    """What the app shows under the function field can be typed back: no "wx" that the parser
+    would refuse as one unknown name."""
+    shown = pretty(tree)
+    assert structure(parse_tree(_as_typed(shown))) == structure(tree), (shown, _as_typed(shown))
 
 
 HOSTILE = [

@@ -373,3 +373,34 @@ def test_custom_log_scale() -> None:
         LogScale(0.0, 1.0)
     with pytest.raises(ValueError):
         LogScale(1.0, 1.0)
+
+
+def test_with_a_view_scale_it_stops_when_the_rest_is_invisible_and_says_where() -> None:
+    """x² + 3x from x = 2 at η = 0.1 in a 10 × 40 view: x_k = −1.5 + 3.5·0.8^k, so the step is
+    0.7·0.8^(k−1) and the slope 7·0.8^k. Converged at the first k where the step is under
+    1e-5 of the width and the tangent's rise over the width under 1e-3 of the height —
+    about 40 steps, not the 91 it took to reach |Δx| = 1e-9."""
+    from gradexplorer.lessons.descent import FLAT_FRACTION, STEP_FRACTION
+
+    width, height = 10.0, 40.0
+    d = Descent(
+        lambda x: (x * x + 3 * x, 2 * x + 3),
+        2.0,
+        0.1,
+        scale=(width, height),
+        curvature=lambda x: 2.0,
+    )
+    d.run(500)
+    k = next(
+        k
+        for k in range(1, 500)
+        if 0.7 * 0.8 ** (k - 1) <= STEP_FRACTION * width
+        and 7 * 0.8**k * width <= FLAT_FRACTION * height
+    )
+    assert d.status == CONVERGED and d.steps_taken == k
+    assert d.x == pytest.approx(-1.5 + 3.5 * 0.8**k, rel=1e-12)
+    assert "at the local minimum x = -1.5, f′ ≈ 0" in d.message
+    up = Descent(lambda x: (-x * x, -2 * x), 1.0, 0.1, direction=1, scale=(10, 10),
+                 curvature=lambda x: -2.0)  # fmt: skip
+    up.run(500)
+    assert up.status == CONVERGED and "local maximum x = 0" in up.message

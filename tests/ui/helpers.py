@@ -44,3 +44,10 @@ def joined_segments(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     """Mask of segments drawn with connect="finite": both end points finite."""
     ok = np.isfinite(xs) & np.isfinite(ys)
     return ok[:-1] & ok[1:]
+
+
+def activate(qtbot, window: MainWindow) -> None:
+    """Make the window the active one, so keyboard focus (and focus-dependent keys) work."""
+    window.activateWindow()
+    window.raise_()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)

@@ -233,3 +233,17 @@ def test_the_shortcut_help_lists_every_command_with_its_key(window):
 def test_every_command_has_an_object_name_from_its_id(window):
     for spec in window.commands.specs():
         assert window.findChild(QAction, f"action.{spec.id}") is window.commands[spec.id]
+
+
+def test_help_opens_the_shortcuts_and_the_syntax_reference(qtbot, window):
+    from PySide6.QtWidgets import QTextBrowser
+
+    from gradexplorer.expr.names import FUNCTIONS
+
+    window.commands["help.shortcuts"].trigger()
+    qtbot.waitUntil(lambda: window.findChild(QTextBrowser, "shortcutsText") is not None)
+    browser = window.findChild(QTextBrowser, "shortcutsText")
+    shown = browser.toPlainText()
+    assert all(f"{name}(" in shown for name in FUNCTIONS)
+    assert "Ctrl+B" in shown and "separate glued letters" in shown
+    browser.window().close()

@@ -327,3 +327,39 @@ def test_hint_text_is_readable_in_every_theme():
         window = QColor(theme.window)
         assert contrast(QColor(theme.mid), window) >= 4.5, theme.name
         assert contrast(muted_colour(theme), window) >= 4.5, theme.name
+
+
+def test_entering_presentation_says_how_to_leave_and_the_note_fades(qtbot, window):
+    hint = window.presentation.hint
+    assert not hint.isVisible()
+    window.presentation.set_presentation(True)
+    assert hint.isVisible() and "Esc leaves" in hint.text()
+    assert window.menuBar().isHidden()  # the menu that would have said it is gone
+    box = hint.geometry()
+    assert window.rect().contains(box) and box.width() < window.width()
+    hint._wait.timeout.emit()  # its seconds are up: it fades
+    qtbot.waitUntil(lambda: not hint.isVisible(), timeout=3000)
+    window.presentation.set_presentation(False)
+    assert not hint.isVisible()
+
+
+def test_leaving_presentation_after_docks_were_resized_warns_nothing(qtbot, window, qtlog):
+    window.commands["step.backward"].trigger()
+    window.commands["descent.panel"].trigger()
+    docks = [window.stepper_panel.dock, window.descent_panel.dock]
+    window.splitDockWidget(docks[0], docks[1], Qt.Orientation.Horizontal)
+    settle(qtbot, window)
+    window.resizeDocks(docks, [120, 120], Qt.Orientation.Vertical)
+    window.presentation.set_presentation(True)
+    settle(qtbot, window)
+    window.resizeDocks(docks, [400, 400], Qt.Orientation.Vertical)  # made taller meanwhile
+    settle(qtbot, window)
+    window.presentation.set_presentation(False)
+    settle(qtbot, window)
+    # a remembered height below what the dock can take now (its text grew, or it was dragged
+    # down to nothing): the correction must not go negative
+    window.presentation._dock_heights = {d: 5 for d in docks}
+    window.presentation._restore_docks()
+    warnings = [r.message for r in qtlog.records if "resizeDocks" in r.message]
+    assert warnings == []
+    assert all(d.height() > 0 for d in docks)

@@ -23,7 +23,7 @@ from gradexplorer.lessons.session import (
 )
 from gradexplorer.ui.model import DEFAULT_EXPRESSION
 
-from .helpers import make_window, type_function
+from .helpers import make_window, set_x, type_function
 
 PRESETS = list_presets()
 
@@ -413,3 +413,42 @@ def test_windows_without_persistence_write_no_settings(qtbot, tmp_path, monkeypa
     window = make_window(qtbot)
     window.close()
     assert calls == []
+
+
+def test_a_lesson_banner_goes_with_its_function_and_comes_back_with_undo(qtbot):
+    window = make_window(qtbot)
+    panel = window.sessions
+    seed = PRESETS[0]
+    panel.open_preset(seed)
+    banner = panel.note_label.text()
+    assert "f′(2) = 2·2 + 3 = 7" in seed.note and seed.title in banner
+    set_x(window, 1.0)  # moving x, a parameter or typing a broken text stays in the lesson
+    type_function(qtbot, window, "x^2 +")
+    assert seed.title in panel.note_label.text() and window.model.state.title == seed.title
+    type_function(qtbot, window, "x^3")  # another function: not the lesson's any more
+    assert window.model.state.title == "" and seed.title not in panel.note_label.text()
+    assert seed.title not in window.windowTitle()
+    window.commands["edit.undo"].trigger()
+    assert window.model.state.title == seed.title and panel.note_label.text() == banner
+    type_function(qtbot, window, "x^2 + 3x")  # the lesson's own function again: it stays
+    assert window.model.state.title == seed.title
+
+
+def test_save_proposes_the_lesson_title_in_the_documents_folder(qtbot, monkeypatch):
+    from PySide6.QtCore import QStandardPaths
+    from PySide6.QtWidgets import QFileDialog
+
+    window = make_window(qtbot)
+    asked = []
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda *a, **k: (asked.append(a[2]), ("", ""))[1]
+    )
+    window.sessions.open_preset(PRESETS[0])
+    window.commands["file.save"].trigger()
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    proposed = Path(asked[-1])
+    assert str(proposed.parent) == (documents or str(Path.home()))
+    assert proposed.name == "the-seed-example-y-x-3x-at-x-2.json"
+    window.commands["file.new"].trigger()
+    window.commands["file.save"].trigger()
+    assert Path(asked[-1]).name == "x-2-3x.json"  # no lesson: named after the function

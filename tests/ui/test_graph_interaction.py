@@ -1,0 +1,157 @@
+"""The graph as a teacher uses it: it opens fitted and re-fits for a new function (not for a
+moving x), Fit brings it back after zooming, a double-click collapses or opens a subexpression
+(model state, kept while x moves), and the step-through outlines the box a node is in."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+
+from .helpers import make_window, set_x, type_function
+
+BIG = "sin(a x) * exp(-x^2/4) + b x^3"
+
+
+def settle(qtbot) -> None:
+    qtbot.wait(250)
+
+
+def shown_rect(view):
+    return view.mapToScene(view.viewport().rect()).boundingRect()
+
+
+def all_in_view(view) -> bool:
+    rect = shown_rect(view)
+    return all(rect.contains(n.sceneBoundingRect()) for n in view._nodes)
+
+
+def wheel(view, steps: int) -> None:
+    centre = QPointF(view.viewport().rect().center())
+    ev = QWheelEvent(
+        centre,
+        QPointF(view.viewport().mapToGlobal(centre.toPoint())),
+        QPoint(0, 0),
+        QPoint(0, 120 * steps),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    view.wheelEvent(ev)
+
+
+def test_it_opens_fitted_and_refits_for_a_new_function_not_for_x(qtbot):
+    window = make_window(qtbot)
+    view = window.graph_view
+    settle(qtbot)
+    assert all_in_view(view)
+    wheel(view, 3)  # the teacher zooms in on a detail
+    zoomed = view.transform().m11()
+    set_x(window, -1.0)  # x moves: the zoom stays
+    assert view.transform().m11() == zoomed and view.rebuilds >= 1
+    type_function(qtbot, window, BIG)  # a new function opens fitted
+    settle(qtbot)
+    assert view.transform().m11() != zoomed and all_in_view(view)
+
+
+def test_fit_after_zooming_shows_everything_and_the_wheel_can_zoom_out_that_far(qtbot):
+    window = make_window(qtbot, expression=BIG)
+    view = window.graph_view
+    window.model.set_graph_collapsed(frozenset())  # everything open: too big to read whole
+    settle(qtbot)
+    wheel(view, 6)
+    assert not all_in_view(view)
+    window.commands["view.fit_graph"].trigger()
+    assert all_in_view(view)
+    fitted = view.transform().m11()
+    for _ in range(30):
+        wheel(view, -1)
+    assert view.transform().m11() <= fitted + 1e-9  # out at least as far as fitting needs
+
+
+def test_double_click_collapses_and_opens_a_box_and_it_stays_while_x_moves(qtbot):
+    window = make_window(qtbot, expression=BIG)
+    view, model = window.graph_view, window.model
+    model.set_graph_collapsed(frozenset())
+    settle(qtbot)
+    full = view.node_count()
+    (sin,) = [n for n in view._nodes if n.label == "sin"]
+    sin.on_double_click(sin)  # what a double-click does
+    assert model.graph_collapsed == frozenset({sin.box.key})
+    assert view.node_count() < full
+    (box,) = [n for n in view._nodes if n.style_key == "group"]
+    assert box.label == "sin(a × x)" and box.value_text.text().startswith("value")
+    set_x(window, 0.3)
+    assert model.graph_collapsed == frozenset({box.box.key})
+    (box,) = [n for n in view._nodes if n.style_key == "group"]
+    box.on_double_click(box)
+    assert model.graph_collapsed == frozenset() and view.node_count() == full
+    type_function(qtbot, window, "x^3 - x")  # another function: chosen afresh
+    assert model.graph_collapsed is None
+
+
+def test_the_commands_open_everything_and_collapse_back_to_what_fits(qtbot):
+    window = make_window(qtbot, expression=BIG)
+    view = window.graph_view
+    settle(qtbot)
+    automatic = view.node_count()
+    assert view.collapsed  # at 1280×800 the 16-node graph needs boxes to be legible
+    window.commands["view.expand_graph"].trigger()
+    assert not view.collapsed and view.node_count() > automatic
+    window.commands["view.collapse_graph"].trigger()
+    assert window.model.graph_collapsed is None and view.node_count() == automatic
+
+
+def test_stepping_into_a_collapsed_box_outlines_the_box(qtbot):
+    window = make_window(qtbot, expression=BIG)
+    view = window.graph_view
+    settle(qtbot)
+    assert view.collapsed
+    window.commands["step.backward"].trigger()
+    stepper = window.stepper_panel.stepper
+    inside = [s.index for s in stepper.steps if any(s.node.id in n.box.members and
+              n.style_key == "group" for n in view._nodes)]  # fmt: skip
+    assert inside
+    window.model.step_to(inside[0])
+    current = [n for n in view.node_summary() if n["current"]]
+    assert len(current) == 1 and current[0]["kind"] == "group"
+
+
+@pytest.mark.parametrize(("size", "present"), [((1280, 800), False), ((1920, 1080), True)])
+def test_every_step_explanation_is_read_whole(qtbot, size, present):
+    window = make_window(qtbot, expression=BIG, x=0.7)
+    window.resize(*size)
+    if present:
+        window.presentation.set_presentation(True)
+    window.commands["step.backward"].trigger()
+    settle(qtbot)
+    panel = window.stepper_panel
+    label, formula = panel.explanation_label, panel.formula_label
+    for k in range(-1, panel.step_count):
+        window.model.step_to(k)
+        qtbot.wait(5)
+        assert label.height() >= label.heightForWidth(label.width()), k
+        assert formula.height() >= formula.heightForWidth(formula.width()), k
+        assert (
+            label.visibleRegion().boundingRect().height() >= label.heightForWidth(label.width()) - 1
+        )
+
+
+def test_on_a_small_laptop_the_graph_stays_the_biggest_thing_while_stepping(qtbot):
+    window = make_window(qtbot, expression="x*x + x", x=2.0)
+    window.resize(1024, 600)
+    window.commands["step.backward"].trigger()
+    settle(qtbot)
+    graph, dock, plot = (
+        window.graph_view.height(),
+        window.stepper_panel.dock.height(),
+        window.plot.height(),
+    )
+    assert graph > plot and graph >= 0.95 * dock, (graph, dock, plot)
+    label = window.stepper_panel.explanation_label
+    window.model.step_to(window.stepper_panel.step_count - 1)  # the longest: x used 3 times
+    qtbot.wait(5)
+    assert label.height() >= label.heightForWidth(label.width())
+    window.commands["step.exit"].trigger()
+    assert window.plot.height() > plot  # the plot gets its room back

@@ -1,0 +1,77 @@
+"""The bar the graph must clear on a laptop and on a projector, checked on what is drawn: no
+two boxes overlap, no edge label overlaps a box or another label, and every text is at least
+11 px high on screen (20 px in presentation mode). Collapsing subexpressions is how a big
+function reaches it."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from PySide6.QtGui import QFontMetricsF
+
+from .helpers import make_window
+
+F65 = (
+    "sin(3x) e^(-x^2/4) + a x^2 + cos(2x)/(1+x^2) - b tanh(x/2) + sqrt(x^2+1) ln(1+e^x)"
+    " + |x-1| sigmoid(c x) + (x-2)^3/10 - softplus(x) relu(x-1)"
+)
+F150 = (
+    " + ".join(f"sin({k}x) cos(x/{k}) exp(-x^2/{k}) tanh(x - {k})" for k in range(1, 6))
+    + " + "
+    + " + ".join(f"sqrt(x^2 + {k}) ln(1 + x^2/{k})" for k in range(1, 5))
+)
+FUNCTIONS = {
+    "default": ("x^2 + 3x", 6),
+    "16 nodes": ("sin(a x) * exp(-x^2/4) + b x^3", 16),
+    "65 nodes": (F65, 65),
+    "150 nodes": (F150, 150),
+}
+
+
+def settle(qtbot, window) -> None:
+    qtbot.wait(250)  # the graph chooses its boxes once a resize has settled
+
+
+def drawn(window):
+    view = window.graph_view
+    scale = view.transform().m11()
+    boxes = [n.sceneBoundingRect() for n in view._nodes]
+    labels = [e.label_box.sceneBoundingRect() for e in view._edges if e.label_box.isVisible()]
+    heights = [QFontMetricsF(t.font()).height() * t.scale() * scale for t in view.text_items()]
+    return boxes, labels, heights
+
+
+def overlap(a, b) -> bool:
+    inter = a.intersected(b)
+    return inter.width() > 0.5 and inter.height() > 0.5
+
+
+@pytest.mark.parametrize("presenting", [False, True], ids=["1280x800", "presentation 1920x1080"])
+@pytest.mark.parametrize("name", list(FUNCTIONS))
+def test_the_graph_is_legible_and_nothing_overlaps(qtbot, name, presenting):
+    text, nodes = FUNCTIONS[name]
+    window = make_window(qtbot, expression=text, x=0.7)
+    if presenting:
+        window.resize(1920, 1080)
+        window.presentation.set_presentation(True)
+    settle(qtbot, window)
+    assert abs(len(window.model.point.trace.nodes) - nodes) <= 1
+    boxes, labels, heights = drawn(window)
+    assert boxes and heights
+    for a, b in itertools.combinations(boxes, 2):
+        assert not overlap(a, b), (a, b)
+    for label in labels:
+        assert not any(overlap(label, box) for box in boxes), label
+    for a, b in itertools.combinations(labels, 2):
+        assert not overlap(a, b), (a, b)
+    least = 20.0 if presenting else 11.0
+    assert min(heights) >= least, (min(heights), window.graph_view.collapsed)
+    # it is all in view: fitted to the panel
+    view = window.graph_view
+    shown = view.mapToScene(view.viewport().rect()).boundingRect()
+    for box in boxes:
+        assert shown.contains(box), (box, shown)
+    # the small function is not collapsed at all, and every box of a big one is legible
+    if name == "default":
+        assert not view.collapsed and view.node_count() == 6
