@@ -27,6 +27,7 @@ from gradexplorer.ui.landscape_data import (
     arrow_segments,
 )
 from gradexplorer.ui.model import ExplorerModel, RaceStep
+from gradexplorer.ui.plot import style_axes
 from gradexplorer.ui.theme import LIGHT, Theme
 
 COLORMAP = "viridis"
@@ -502,11 +503,7 @@ class LandscapeView(pg.PlotWidget):
         t = theme.plot
         self.theme = theme
         self.setBackground(t.background)
-        item = self.getPlotItem()
-        for name in ("bottom", "left"):
-            axis = item.getAxis(name)
-            axis.setPen(pg.mkPen(t.axis))
-            axis.setTextPen(pg.mkPen(t.axis_text))
+        style_axes(self.getPlotItem(), t)
         self.colorbar.axis.setPen(pg.mkPen(t.axis))
         self.colorbar.axis.setTextPen(pg.mkPen(t.axis_text))
         k = t.curve_width / 2.5  # presentation mode: thicker lines, bigger handles

@@ -19,7 +19,7 @@ from gradexplorer import formatting
 from gradexplorer.ui.focus import paint_focus_frame
 from gradexplorer.ui.model import CurveData, ExplorerModel, PointData, Trail
 from gradexplorer.ui.plot_geometry import clip_line
-from gradexplorer.ui.theme import LIGHT, Theme
+from gradexplorer.ui.theme import LIGHT, PlotTheme, Theme
 
 TRAIL_COLOR = "#7b2cbf"
 TRAIL_TANGENT_COLOR = "#9d4edd"
@@ -36,6 +36,14 @@ def _drop_cache(item: QGraphicsItem) -> None:
     mode = item.cacheMode()
     item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
     item.setCacheMode(mode)
+
+
+def style_axes(item: pg.PlotItem, t: PlotTheme) -> None:
+    """The axes' lines, tick labels and titles in a theme's colours (plot and landscape)."""
+    for name in ("bottom", "left"):
+        axis = item.getAxis(name)
+        axis.setPen(pg.mkPen(t.axis))
+        axis.setTextPen(pg.mkPen(t.axis_text))  # tick labels and the axis title
 
 
 class DragPoint(pg.TargetItem):
@@ -346,10 +354,7 @@ class PlotView(pg.PlotWidget):
         self.theme = theme
         self.setBackground(t.background)
         item = self.getPlotItem()
-        for name in ("bottom", "left"):
-            axis = item.getAxis(name)
-            axis.setPen(pg.mkPen(t.axis))
-            axis.setTextPen(pg.mkPen(t.axis_text))  # tick labels and the axis title
+        style_axes(item, t)
         item.showGrid(x=True, y=True, alpha=t.grid_alpha)
         for line in self.zero_lines:
             line.setPen(pg.mkPen(t.zero_line, width=max(1.0, t.curve_width / 2.5)))

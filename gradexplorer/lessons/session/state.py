@@ -12,13 +12,13 @@ untrusted text comes in (``codec.validate_expression``).
 from __future__ import annotations
 
 import math
-import numbers
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 from gradexplorer.errors import SessionError
+from gradexplorer.lessons.session.checks import finite, kind, short
 from gradexplorer.lessons.session.two_inputs import LandscapeSettings, RaceSettings
 
 FORMAT_NAME = "gradexplorer-session"
@@ -244,19 +244,6 @@ def _set(obj: object, name: str, value: Any) -> None:
     object.__setattr__(obj, name, value)
 
 
-def finite(value: Any, where: str) -> float:
-    """A finite float from a number (numpy scalars too; never a bool)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise SessionError(f"{where} must be a number, found {kind(value)}.")
-    try:
-        number = float(value)
-    except OverflowError:
-        raise SessionError(f"{where} is far too large a number.") from None
-    if not math.isfinite(number):
-        raise SessionError(f"{where} must be a finite number, found {number!r}.")
-    return number
-
-
 def number_tuple(value: Any, n: int, where: str) -> tuple[float, ...]:
     if not isinstance(value, tuple | list) or len(value) != n:
         raise SessionError(f"{where} must be a list of {n} numbers, found {kind(value)}.")
@@ -288,25 +275,3 @@ def text(value: Any, where: str, limit: int) -> str:
     if len(value) > limit:
         raise SessionError(f"{where} is too long ({len(value)} characters; at most {limit}).")
     return value
-
-
-def kind(value: Any) -> str:
-    """What a value is, in words, for messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, int | float):
-        return f"the number {value!r}"
-    if isinstance(value, str):
-        return f"the text {short(value)}"
-    if isinstance(value, list | tuple):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
-
-
-def short(value: Any, limit: int = 40) -> str:
-    shown = repr(value)
-    return shown if len(shown) <= limit else shown[: limit - 1] + "…"

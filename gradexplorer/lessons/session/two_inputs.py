@@ -11,6 +11,7 @@ from typing import Any
 from gradexplorer.errors import GradExplorerError, SessionError
 from gradexplorer.lessons.optimizers import RACERS, OptimizerSpec
 from gradexplorer.lessons.race import DEFAULT_TOL
+from gradexplorer.lessons.session.checks import finite
 
 ARROWS = ("gradient", "descent", "off")  # the arrow field shows ∇f, −∇f, or nothing
 MAX_RACERS = 8
@@ -19,15 +20,6 @@ DEFAULT_RACE_STEPS = 200
 DEFAULT_START = (-1.5, 1.5)
 DEFAULT_RACERS = (RACERS[0], RACERS[1], RACERS[5])  # plain descent, momentum, Adam
 Box = tuple[float, float, float, float]
-
-
-def _finite(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise SessionError(f"{where} must be a number, found {value!r}.")
-    number = float(value)
-    if not math.isfinite(number):
-        raise SessionError(f"{where} must be a finite number, found {number!r}.")
-    return number
 
 
 def normal_angle(degrees: float) -> float:
@@ -55,12 +47,12 @@ class LandscapeSettings:
         if self.box is not None:
             if not isinstance(self.box, tuple | list) or len(self.box) != 4:
                 raise SessionError("landscape.box must be a list of 4 numbers.")
-            box = tuple(_finite(v, f"landscape.box[{i}]") for i, v in enumerate(self.box))
+            box = tuple(finite(v, f"landscape.box[{i}]") for i, v in enumerate(self.box))
             for lo, hi, axis in ((box[0], box[1], "x"), (box[2], box[3], "y")):
                 if not (lo < hi and math.isfinite(hi - lo)):
                     raise SessionError(f"landscape.box ({axis}) must go from smaller to larger.")
             object.__setattr__(self, "box", box)
-        direction = _finite(self.direction, "landscape.direction")
+        direction = finite(self.direction, "landscape.direction")
         object.__setattr__(self, "direction", normal_angle(direction))
         if not isinstance(self.log_scale, bool):
             raise SessionError("landscape.log_scale must be true or false.")
@@ -100,7 +92,7 @@ class RaceSettings:
     def __post_init__(self) -> None:
         if not isinstance(self.start, tuple | list) or len(self.start) != 2:
             raise SessionError("race.start must be a list of 2 numbers.")
-        start = tuple(_finite(v, f"race.start[{i}]") for i, v in enumerate(self.start))
+        start = tuple(finite(v, f"race.start[{i}]") for i, v in enumerate(self.start))
         object.__setattr__(self, "start", start)
         optimizers = tuple(self.optimizers)
         if len(optimizers) > MAX_RACERS:
@@ -114,7 +106,7 @@ class RaceSettings:
                 raise SessionError(f"race.{name} must be a whole number, found {value!r}.")
         if not 1 <= self.steps <= MAX_RACE_STEPS:
             raise SessionError(f"race.steps must be from 1 to {MAX_RACE_STEPS}.")
-        tol = _finite(self.tol, "race.tol")
+        tol = finite(self.tol, "race.tol")
         if tol <= 0:
             raise SessionError("race.tol must be a positive number.")
         object.__setattr__(self, "tol", tol)
