@@ -277,8 +277,10 @@ class PlotView(pg.PlotWidget):
         """With two inputs the plot is the slice through the point: say along what."""
         e, item = self._model.expression, self.getPlotItem()
         if e is None or not e.two_inputs:
-            item.setLabel("bottom", "x")
-            item.setTitle(None)
+            if getattr(self, "_slice_title", None) is not None:  # relayout only on a change
+                item.setLabel("bottom", "x")
+                item.setTitle(None)
+                self._slice_title = None
             return
         direction = self._model.landscape_settings.direction
         ux, uy = self._model.landscape_settings.unit
@@ -286,7 +288,10 @@ class PlotView(pg.PlotWidget):
         where = f"along {axis}" if axis else f"along u = ({ux:.2f}, {uy:.2f})"
         item.setLabel("bottom", axis or "t, the position along u")
         size = f"{10 * getattr(self, '_title_scale', 1.0):.1f}pt"
-        item.setTitle(f"slice {where}: slope ∇f·u", size=size)
+        title = (f"slice {where}: slope ∇f·u", size)
+        if title != getattr(self, "_slice_title", None):
+            item.setTitle(title[0], size=size)
+            self._slice_title = title
 
     def tangent_slope(self) -> float:
         """Slope of the drawn tangent line, read back from its data (for tests)."""
