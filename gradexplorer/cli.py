@@ -5,6 +5,7 @@
     gradexplorer --install-desktop-entry | --uninstall-desktop-entry   (Linux application menu)
     gradexplorer eval EXPR --at X [--param NAME=VALUE ...] [--json]
     gradexplorer graph EXPR --at X [--param NAME=VALUE ...] [--format text|json|dot]
+                       [--algorithm topological|notebook|recursive]
     gradexplorer descend EXPR --from X,Y --optimizer adam [--lr LR] [--steps N] ... [--json]
     gradexplorer gui [EXPR] [app options]
 
@@ -24,14 +25,14 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from gradexplorer import __version__, cli_descend, desktop_entry
-from gradexplorer.autograd.trace import to_jsonable
-from gradexplorer.errors import ExprError, GradExplorerError
+from gradexplorer.autograd.trace import BackwardTrace, to_jsonable
+from gradexplorer.errors import ExprError, GradExplorerError, ReplayError
 from gradexplorer.expr import Expression, parse, parse_number
 from gradexplorer.formatting import UNDEFINED, exact
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
-_VALUE_OPTIONS = ("--at", "--param", "-p", "--format", *cli_descend.VALUE_OPTIONS)
+_VALUE_OPTIONS = ("--at", "--param", "-p", "--format", "--algorithm", *cli_descend.VALUE_OPTIONS)
 _COMMANDS = ("eval", "graph", "descend", "gui")
 _OPTION_WORD = re.compile(r"--[a-z][a-z-]+(=.*)?|-h")
 
@@ -76,12 +77,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         x = _point(expression, args.at, "--at")[expression.inputs[0]]
         if args.command == "eval":
             return _eval(expression, x, params, args.json)
+        if args.algorithm is not None:
+            return _replayed_graph(expression, x, params, args.format, args.algorithm)
         return _graph(expression, x, params, args.format)
     except ExprError as err:
         return _report_expr_error(err, getattr(args, "json", False))
     except (_UsageError, GradExplorerError) as err:
         print(f"gradexplorer: error: {err}", file=sys.stderr)
         return EXIT_USAGE
+    except ReplayError as err:
+        print(f"gradexplorer: error: {err}", file=sys.stderr)
+        return EXIT_FAILURE
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -130,6 +136,7 @@ def _build_parser() -> argparse.ArgumentParser:
     gr = sub.add_parser("graph", help="the backward trace at a point", allow_abbrev=False)
     point_options(gr)
     gr.add_argument("--format", choices=("text", "json", "dot"), default="text")
+    _algorithm_option(gr)
     cli_descend.add_parser(sub, "the start: X, or X,Y for two inputs (--from -1.2,1 works)")
     gui = sub.add_parser(
         "gui",
@@ -355,6 +362,106 @@ def _print_table(expression: Expression, where: str, trace: dict[str, Any], out:
     for e in trace["edges"]:
         line = f"  {e['src']} -> {e['dst']}: {_show(e['local'])}, {_show(e['contribution'])}"
         print(line, file=out)
+
+
+# ----- --algorithm: the backward passes students write, replayed over the engine's graph
+
+
+def _algorithm_option(parser: argparse.ArgumentParser) -> None:
+    from gradexplorer.lessons.replay import ALGORITHMS
+
+    parser.add_argument(
+        "--algorithm",
+        choices=ALGORITHMS,
+        help="replay a backward algorithm over the graph: topological (the engine's, correct), "
+        "notebook (recursive, re-seeds 1 at every node), recursive (pushes before all uses "
+        "arrive); adds the visits in order and every node's gradient under it",
+    )
+
+
+def _replayed_graph(
+    expression: Expression, x: float, params: dict[str, float], fmt: str, algorithm: str
+) -> int:
+    point = expression.at(x, params, trace=True)
+    assert point.trace is not None
+    data = _replay_dict(point.trace, algorithm)
+    if fmt == "json":
+        head = {
+            "expression": expression.canonical,
+            "x": to_jsonable(x),
+            "params": {p: to_jsonable(params.get(p, 1.0)) for p in expression.params},
+        }
+        print(json.dumps({**head, **data}, allow_nan=False))
+    elif fmt == "dot":
+        print(_dot(expression, data))
+    else:
+        _print_replay(expression, x, data, sys.stdout)
+    return EXIT_OK
+
+
+def _replay_dict(trace: BackwardTrace, algorithm: str) -> dict[str, Any]:
+    """The trace's JSON with the algorithm's visits, and each node's gradient under it
+    ("grad"), next to the engine's ("correct_grad") and the number of visits."""
+    from gradexplorer.lessons.replay import TOPOLOGICAL, replay
+
+    replayed = replay(trace, algorithm)
+    correct = replay(trace, TOPOLOGICAL)
+    data = trace.to_dict()
+    final, counts, right_counts = replayed.final, replayed.visit_counts, correct.visit_counts
+    for node in data["nodes"]:
+        k = node["id"]
+        node["correct_grad"] = node["grad"]
+        node["grad"] = to_jsonable(final[k])
+        node["visits"] = counts[k]
+        node["correct_visits"] = right_counts[k]
+        if k in trace.names:
+            node["name"] = trace.names[k]
+    data["algorithm"] = algorithm
+    seen: dict[int, int] = {}
+    data["visits"] = []
+    for i, node in enumerate(replayed.nodes):
+        seen[node] = seen.get(node, 0) + 1
+        data["visits"].append(
+            {
+                "node": node,
+                "count": seen[node],
+                "grad_before": to_jsonable(replayed.before[i]),
+                "grad": to_jsonable(replayed.after[i]),
+            }
+        )
+    data["correct_visits"] = len(correct)
+    return data
+
+
+def _print_replay(expression: Expression, x: float, data: dict[str, Any], out: TextIO) -> None:
+    algorithm = data["algorithm"]
+    rows = [("id", "label", "name", "kind", "grad", "correct grad", "visits", "correct visits")]
+    for n in data["nodes"]:
+        rows.append(
+            (
+                str(n["id"]),
+                n["label"],
+                n.get("name", "-"),
+                n["kind"],
+                _show(n["grad"]),
+                _show(n["correct_grad"]),
+                str(n["visits"]),
+                str(n["correct_visits"]),
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    print(
+        f"{algorithm} backward of f(x) = {expression.canonical} at x = {exact(x)}: "
+        f"{len(data['visits']):,} visits (the correct pass: {data['correct_visits']:,})",
+        file=out,
+    )
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip(), file=out)
+    labels = {n["id"]: n.get("name", n["label"]) for n in data["nodes"]}
+    print("visits in order (node: grad before -> grad after):", file=out)
+    for i, v in enumerate(data["visits"], 1):
+        before, after = _show(v["grad_before"]), _show(v["grad"])
+        print(f"  {i}. {labels[v['node']]} (#{v['count']}): {before} -> {after}", file=out)
 
 
 def _dot_escape(text: str) -> str:

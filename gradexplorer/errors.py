@@ -46,3 +46,8 @@ class ExprError(GradExplorerError):
 
 class SessionError(GradExplorerError):
     """A session or preset file that cannot be opened or saved."""
+
+
+class ReplayError(GradExplorerError):
+    """A backward algorithm that cannot be replayed on this graph (unknown, or too many
+    visits to run in reasonable time)."""

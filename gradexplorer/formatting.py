@@ -8,6 +8,8 @@ Three styles, each for one job:
   (f(x), f′(x), ∂f/∂a); plain ASCII minus, so the text parses back with float().
 - ``step``: fixed decimals in the everyday range and scientific outside it, for the
   step-through's arithmetic ("1.000 × 4.000 = 4.000"), where aligned decimals read best.
+- ``grouped``: whole numbers in full with thousands separators (visit counts, the gradient
+  2,345,233,639,424 a wrong backward pass builds), anything else as ``readout``.
 
 Qt-free (numpy only), so every layer uses the same words.
 """
@@ -81,3 +83,12 @@ def _step_scalar(v: float, digits: int) -> str:
     if lo <= abs(v) < hi:
         return f"{v:.{digits}f}"
     return f"{v:.{digits}e}"
+
+
+def grouped(value: Any, digits: int = 6) -> str:
+    """Whole numbers below 10^15 in full, grouped by thousands ("2,047", "2,345,233,639,424");
+    anything else as readout(value, digits). For counts and numbers a lesson promises exactly."""
+    v = None if value is None else _scalar(value)
+    if v is not None and math.isfinite(v) and v.is_integer() and abs(v) < 1e15:
+        return f"{int(v):,}"
+    return readout(value, digits)

@@ -7,6 +7,7 @@ structure; none of them reaches into engine internals.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -65,6 +66,9 @@ class BackwardTrace:
     edges: tuple[TraceEdge, ...]
     output: int
     _by_id: dict[int, TraceNode] = field(default_factory=dict, compare=False, repr=False)
+    # Display names that whoever built the graph gave some nodes (the expression language's
+    # definitions: u in "u = x + x; u^2 + 3u"), by node id. The engine itself names nothing.
+    names: Mapping[int, str] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         self._by_id.update({n.id: n for n in self.nodes})

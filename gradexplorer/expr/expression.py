@@ -2,6 +2,8 @@
 
 The tree is compiled once into a flat program (post-order instructions run on a value stack), so
 every slider step or redraw only runs engine ops: no re-parsing, no recursion, no tree walk.
+Definitions ("u = x + x; u^2 + 3u") run first: each value is built once, stored under its name,
+and every use pushes that same tensor, so the engine's graph has one node used several times.
 """
 
 from __future__ import annotations
@@ -18,15 +20,36 @@ import gradexplorer.autograd as ag
 from gradexplorer.autograd import BackwardTrace, Tensor, TraceEdge, TraceNode
 from gradexplorer.errors import ExprError
 from gradexplorer.expr import domain
-from gradexplorer.expr.names import CONSTANTS, FUNCTIONS, GREEK, GREEK_SYMBOLS, LETTERS
-from gradexplorer.expr.nodes import BinOp, Call, Const, Neg, Node, Num, Param, Var, structure, walk
-from gradexplorer.expr.parser import DEFAULT_INPUTS, parse_function
+from gradexplorer.expr.names import (
+    CONSTANTS,
+    FUNCTIONS,
+    GREEK,
+    GREEK_SYMBOLS,
+    LETTERS,
+    display_name,
+)
+from gradexplorer.expr.nodes import (
+    BinOp,
+    Call,
+    Const,
+    Definition,
+    Neg,
+    Node,
+    Num,
+    Param,
+    Ref,
+    Var,
+    program_structure,
+    walk,
+)
+from gradexplorer.expr.parser import DEFAULT_INPUTS, parse_program
 from gradexplorer.expr.points import GridSamples, Hessian, Point, Samples, SurfacePoint
 from gradexplorer.expr.printers import (
     canonical,
     pretty,
     pretty_labels,
     pytorch_source,
+    with_definitions,
 )
 from gradexplorer.expr.surface import (
     Slice,
@@ -52,11 +75,22 @@ _BINARY: dict[str, tuple[str, Callable[[Any, Any], Tensor]]] = {
 
 # Instructions: ("v", k) push input k; ("p", name) push a parameter; ("c", value, label) push a
 # constant; ("f", function, n_args, op_name, text) pop n_args, push the result; text names the
-# result when it is a constant (2π is one constant node labelled "2π" in the graph, not 6.28319).
+# result when it is a constant (2π is one constant node labelled "2π" in the graph, not 6.28319);
+# ("s", name) pop a definition's value and keep it; ("r", name) push a kept value again.
 Instruction = tuple[Any, ...]
 
 
-def _compile(tree: Node, inputs: tuple[str, ...]) -> list[Instruction]:
+def _compile_program(
+    definitions: tuple[Definition, ...], tree: Node, inputs: tuple[str, ...] = DEFAULT_INPUTS
+) -> list[Instruction]:
+    program: list[Instruction] = []
+    for d in definitions:
+        program += _compile(d.value, inputs)
+        program.append(("s", d.name))
+    return program + _compile(tree, inputs)
+
+
+def _compile(tree: Node, inputs: tuple[str, ...] = DEFAULT_INPUTS) -> list[Instruction]:
     labels = pretty_labels(tree)
     program: list[Instruction] = []
     stack: list[tuple[Node, bool]] = [(tree, False)]
@@ -70,6 +104,8 @@ def _compile(tree: Node, inputs: tuple[str, ...]) -> list[Instruction]:
             program.append(("v", inputs.index(node.name)))
         elif isinstance(node, Param):
             program.append(("p", node.name))
+        elif isinstance(node, Ref):
+            program.append(("r", node.name))
         elif isinstance(node, Num):
             program.append(("c", node.value, exact(node.value)))
         elif isinstance(node, Const):
@@ -108,19 +144,34 @@ def _param_order(name: str) -> tuple[int, int, str]:
 
 
 class Expression:
-    """A parsed expression. Build one with parse(text)."""
+    """A parsed expression. Build one with parse(text). ``definitions``: the named values
+    before the expression, in order (every one is used)."""
 
-    def __init__(self, text: str, tree: Node, inputs: tuple[str, ...] = DEFAULT_INPUTS) -> None:
+    def __init__(
+        self,
+        text: str,
+        tree: Node,
+        definitions: tuple[Definition, ...] = (),
+        inputs: tuple[str, ...] = DEFAULT_INPUTS,
+    ) -> None:
         self.text = text
         self.tree = tree
+        self.definitions = tuple(definitions)
         self.inputs: tuple[str, ...] = inputs  # ("x",), or what a signature declares
-        body = canonical(tree)
-        self.canonical = body if inputs == DEFAULT_INPUTS else f"f({', '.join(inputs)}) = {body}"
-        self.pretty = pretty(tree)
-        found = {n.name for n in walk(tree) if isinstance(n, Param)}
+        self.canonical = with_definitions(self.definitions, tree, canonical)
+        if inputs != DEFAULT_INPUTS:  # the signature reads back, after the definitions
+            head, _, last = self.canonical.rpartition("; ")
+            head = f"{head}; " if self.definitions and head else ""
+            last = last if self.definitions else self.canonical
+            self.canonical = f"{head}f({', '.join(inputs)}) = {last}"
+        self.pretty = with_definitions(self.definitions, tree, pretty, display_name)
+        everything = [
+            n for root in (*(d.value for d in self.definitions), tree) for n in walk(root)
+        ]
+        found = {n.name for n in everything if isinstance(n, Param)}
         self.params: tuple[str, ...] = tuple(sorted(found, key=_param_order))
-        self.uses_x = any(isinstance(n, Var) for n in walk(tree))  # uses an input at all
-        self._program = _compile(tree, inputs)
+        self.uses_x = any(isinstance(n, Var) for n in everything)  # uses an input at all
+        self._program = _compile_program(self.definitions, tree, inputs)
         self._sweep: ReverseSweep | None = None
 
     def __repr__(self) -> str:
@@ -129,15 +180,16 @@ class Expression:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Expression):
             return NotImplemented
-        return self.inputs == other.inputs and structure(self.tree) == structure(other.tree)
+        return self.inputs == other.inputs and self.structure == other.structure
 
     def __hash__(self) -> int:
         return hash(self.canonical)
 
     @property
     def structure(self) -> tuple[tuple[Any, ...], ...]:
-        """The tree as a flat comparable tuple (spans and spelling left out)."""
-        return structure(self.tree)
+        """The definitions and the tree as a flat comparable tuple (spans and spelling left
+        out)."""
+        return program_structure(self.definitions, self.tree)
 
     @property
     def two_inputs(self) -> bool:
@@ -177,6 +229,7 @@ class Expression:
         self, inputs: Sequence[Tensor], env: Mapping[str, Tensor], record: list[Any] | None = None
     ) -> list:
         stack: list[Tensor] = []
+        kept: dict[str, Tensor] = {}
         for ins in self._program:
             kind = ins[0]
             if kind == "v":
@@ -185,6 +238,13 @@ class Expression:
                 stack.append(env[ins[1]])
             elif kind == "c":
                 stack.append(Tensor(ins[1], name=ins[2]))
+            elif kind == "s":
+                kept[ins[1]] = stack.pop()
+                if record is not None:
+                    record.append(kept[ins[1]])
+                continue
+            elif kind == "r":
+                stack.append(kept[ins[1]])
             else:
                 n = ins[2]
                 args = stack[-n:]
@@ -198,33 +258,38 @@ class Expression:
         return stack
 
     def _evaluate(
-        self, inputs: Sequence[Tensor], env: Mapping[str, Tensor]
+        self, xt: Sequence[Tensor], env: Mapping[str, Tensor]
     ) -> tuple[Tensor, Any, tuple[str, str, list[float]] | None]:
         """The output, its undefined mask (domain.py), and (op, label, input values) of the
         first node that is undefined by itself (for the reason)."""
         stack: list[Tensor] = []
         masks: list[Any] = []
         first = None
+        kept: dict[str, tuple[Tensor, Any]] = {}  # a definition's value and mask, by name
         for ins in self._program:
             kind = ins[0]
+            if kind == "s":
+                kept[ins[1]] = (stack.pop(), masks.pop())
+                continue
+            if kind == "r":
+                stack.append(kept[ins[1]][0])
+                masks.append(kept[ins[1]][1])
+                continue
             if kind != "f":
-                if kind == "v":
-                    stack.append(inputs[ins[1]])
-                elif kind == "p":
-                    stack.append(env[ins[1]])
-                else:
-                    stack.append(Tensor(ins[1], name=ins[2]))
+                stack.append(xt[ins[1]] if kind == "v" else env[ins[1]] if kind == "p" else None)
+                if kind == "c":
+                    stack[-1] = Tensor(ins[1], name=ins[2])
                 masks.append(False)
                 continue
             n = ins[2]
-            args, from_inputs = stack[-n:], masks[-n:]
+            args, inputs = stack[-n:], masks[-n:]
             del stack[-n:], masks[-n:]
             out = ins[1](*args)
             if not out.requires_grad:
                 out.name = ins[4]
             data = [a.data for a in args]
-            mask = domain.undefined(ins[3], data, out.data, from_inputs)
-            if first is None and _anywhere(mask) and not any(_anywhere(m) for m in from_inputs):
+            mask = domain.undefined(ins[3], data, out.data, inputs)
+            if first is None and _anywhere(mask) and not any(_anywhere(m) for m in inputs):
                 first = (ins[3], ag.OPS[ins[3]].label, [_first(d, mask) for d in data])
             stack.append(out)
             masks.append(mask)
@@ -282,6 +347,7 @@ class Expression:
         if trace:
             # One recorded pass gives the trace and the first derivatives (as graphs, for f'').
             tr = y.backward(create_graph=True, trace=True)
+            tr = dataclasses.replace(tr, names=self._names(tr)) if self.definitions else tr
             grads = [leaf.grad for leaf in leaves]
         else:
             tr = None
@@ -367,8 +433,17 @@ class Expression:
         stack_ids: list[int] = []
         nodes: list[TraceNode] = []
         edges: list[TraceEdge] = []
+        kept: dict[str, int] = {}
+        names: dict[int, str] = {}
         for ins, tensor in zip(self._program, self._record(xt, env, record), strict=True):
             kind = ins[0]
+            if kind == "s":
+                kept[ins[1]] = stack_ids.pop()
+                names.setdefault(kept[ins[1]], display_name(ins[1]))
+                continue
+            if kind == "r":
+                stack_ids.append(kept[ins[1]])
+                continue
             if kind == "f":
                 n = ins[2]
                 parents = tuple(stack_ids[-n:])
@@ -388,7 +463,53 @@ class Expression:
             stack_ids.append(node_id)
         out = stack_ids[-1]
         nodes[out] = dataclasses.replace(nodes[out], is_output=True)
-        return BackwardTrace(nodes=tuple(nodes), edges=tuple(edges), output=out)
+        return BackwardTrace(nodes=tuple(nodes), edges=tuple(edges), output=out, names=names)
+
+    def _names(self, trace: BackwardTrace) -> dict[int, str]:
+        """The trace ids of the defined values (u in "u = x + x; ..."), by display name.
+
+        The engine numbers a trace's nodes in creation order, and this program created them:
+        x, the parameters, then one tensor per constant or op instruction. Replaying the program
+        on creation numbers instead of tensors finds each definition's node; if the trace does
+        not match that replay, no names are given rather than wrong ones."""
+        # (op, inputs, needs grad) per created tensor; a result of constants only is a leaf
+        n = len(self.inputs)
+        created: list[tuple[str, tuple[int, ...], bool]] = [("leaf", (), True)] * (
+            n + len(self.params)
+        )
+        index = {p: n + i for i, p in enumerate(self.params)}
+        stack: list[int] = []
+        kept: dict[str, int] = {}
+        for ins in self._program:
+            kind = ins[0]
+            if kind in ("c", "f"):
+                n = ins[2] if kind == "f" else 0
+                args = tuple(stack[len(stack) - n :])
+                del stack[len(stack) - n :]
+                grad = any(created[a][2] for a in args)
+                created.append((ins[3], args, True) if grad else ("leaf", (), False))
+                stack.append(len(created) - 1)
+            elif kind == "s":
+                kept[ins[1]] = stack.pop()
+            else:
+                slot = ins[1] if kind == "v" else index[ins[1]] if kind == "p" else kept[ins[1]]
+                stack.append(slot)
+        reachable, todo = set(), [stack[-1]]
+        while todo:
+            k = todo.pop()
+            if k not in reachable:
+                reachable.add(k)
+                todo.extend(created[k][1])
+        order = {k: i for i, k in enumerate(sorted(reachable))}
+        if len(order) != len(trace.nodes) or any(
+            trace.nodes[i].op != created[k][0] for k, i in order.items()
+        ):
+            return {}
+        names: dict[int, str] = {}
+        for name, k in kept.items():
+            if k in order and trace.nodes[order[k]].kind != "input":
+                names.setdefault(order[k], display_name(name))
+        return names
 
     def _record(
         self, xt: Sequence[Tensor], env: Mapping[str, Tensor], record: list[Tensor]
@@ -397,13 +518,27 @@ class Expression:
         return record
 
     def to_pytorch(
-        self, x: float | Mapping[str, float] = 2.0, params: Mapping[str, float] | None = None
+        self,
+        x: float | Mapping[str, float] = 2.0,
+        params: Mapping[str, float] | None = None,
+        *,
+        tail: list[str] | None = None,
     ) -> str:
         """Equivalent PyTorch source, as text for students to copy. Never executed here.
-
-        x is the point: a number for one input, {name: value} for any number of inputs."""
+        x is the point: a number for one input, {name: value} for any number of inputs.
+        Definitions are lines of f; ``tail`` replaces the lines after ``y = f(...)``."""
         point = dict(x) if isinstance(x, Mapping) else {self.inputs[0]: float(x)}
-        return pytorch_source(self.tree, self.inputs, self.params, point, params)
+        return pytorch_source(
+            self.tree,
+            self.params,
+            point[self.inputs[0]],
+            params,
+            self.definitions,
+            uses_x=self.uses_x,
+            tail=tail,
+            inputs=self.inputs,
+            point=point,
+        )
 
 
 def _undefined_gradients(trace: BackwardTrace) -> BackwardTrace:
@@ -425,7 +560,7 @@ def _undefined_gradients(trace: BackwardTrace) -> BackwardTrace:
         )
         for e in trace.edges
     )
-    return BackwardTrace(nodes=nodes, edges=edges, output=trace.output)
+    return BackwardTrace(nodes=nodes, edges=edges, output=trace.output, names=trace.names)
 
 
 def _anywhere(mask: Any) -> bool:
@@ -469,8 +604,8 @@ def parse_number(text: str) -> float:
 
 def parse(text: str) -> Expression:
     """Parse typed text. Raises ExprError (message, start, end, hint, text) on bad input."""
-    tree, inputs = parse_function(text)
-    return Expression(text, tree, inputs)
+    program = parse_program(text)
+    return Expression(text, program.tree, program.definitions, program.inputs)
 
 
 __all__ = [

@@ -3,10 +3,15 @@
 Unicode a student pastes is mapped here (− × ÷ · π ² ³ √, non-breaking space); any other
 non-ASCII character is refused by name. A function, constant or Greek name glued to what follows
 is split as on a board ("sinx" is sin x, "pix" is pi·x); any other unknown word is an error.
+
+Definitions ("u = x + x; u^2 + 3u") bring ';' and line breaks (tokens ";" and "nl"; the parser's
+statement step decides which line breaks end a statement) and subscripted names: u_1 or u₁,
+a single letter other than x and e, or a Greek name, then '_' and digits.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -17,14 +22,16 @@ from gradexplorer.expr.names import (
     KNOWN,
     LETTERS,
     MULTI_LETTER,
+    SUBSCRIPT_DIGITS,
     did_you_mean,
     mistake_for,
+    subscript_problem,
 )
 
 MAX_LENGTH = 500
 
-# Token kinds: "num", "name", "op" (value one of + - * / ^), "(", ")", "|", ",", "=",
-# "sup" (a run of superscript digits, value the exponent), "eof".
+# Token kinds: "num", "name", "op" (value one of + - * / ^), "(", ")", "|", ",", "=", ";",
+# "nl" (a line break), "sup" (a run of superscript digits, value the exponent), "eof".
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +43,7 @@ class Token:
     number: float = 0.0  # for "num" and "sup"
 
 
-_SPACE = frozenset(" \t\n\r\f\v\u00a0\u2009\u202f")
+_SPACE = frozenset(" \t\r\f\v\u00a0\u2009\u202f")
 _OPERATORS = {
     "+": "+",
     "-": "-",
@@ -49,13 +56,16 @@ _OPERATORS = {
     "÷": "/",
     "^": "^",
 }
-_PUNCT = {"(": "(", ")": ")", "|": "|", ",": ",", "=": "="}
+_PUNCT = {"(": "(", ")": ")", "|": "|", ",": ",", "=": "=", ";": ";"}
 _SUPERSCRIPTS = {"²": 2, "³": 3}
 # A constant pasted as its symbol (π) is read as its name.
 _CONSTANT_SYMBOLS = {c.symbol: name for name, c in CONSTANTS.items() if not c.symbol.isascii()}
 _DIGITS = frozenset("0123456789")
 _WORD_START = frozenset(LETTERS + LETTERS.upper() + "_")
-_WORD_CHARS = _WORD_START | _DIGITS
+_WORD_CHARS = _WORD_START | _DIGITS | frozenset(SUBSCRIPT_DIGITS)
+# u₁ is typed u_1: a word's subscript digits become "_" and the digits.
+_FROM_SUBSCRIPT = {c: str(i) for i, c in enumerate(SUBSCRIPT_DIGITS)}
+_GLUED_SUBSCRIPT = re.compile(r"[a-z]+_\d+")
 
 _REFUSED_ASCII = {
     "'": ("text in quotes is not allowed", None),
@@ -67,7 +77,6 @@ _REFUSED_ASCII = {
     "<": ("comparisons are not supported", None),
     ">": ("comparisons are not supported", None),
     "!": ("'!' is not supported (no factorials or comparisons)", None),
-    ";": ("only one expression at a time", "remove the ';'"),
     ":": ("':' is not allowed", None),
     "%": ("'%' is not supported", "for a percentage write /100"),
     "\\": ("backslashes are not allowed", "write sqrt(x), not \\sqrt{x}"),
@@ -90,6 +99,9 @@ def tokenize(text: str) -> list[Token]:
     while i < n:
         c = text[i]
         if c in _SPACE:
+            i += 1
+        elif c == "\n":
+            tokens.append(Token("nl", c, i, i + 1))
             i += 1
         elif c in _DIGITS or (c == "." and i + 1 < n and text[i + 1] in _DIGITS):
             i = _number(text, i, tokens)
@@ -163,10 +175,28 @@ def _number(text: str, i: int, tokens: list[Token]) -> int:
     return j
 
 
+def _subscripted(word: str) -> str:
+    """u₁ -> u_1 (a word with subscript digits is written with '_' and digits)."""
+    out, in_subscript = [], False
+    for c in word:
+        digit = _FROM_SUBSCRIPT.get(c)
+        if digit is not None and not in_subscript:
+            out.append("_")
+        in_subscript = digit is not None
+        out.append(c if digit is None else digit)
+    return "".join(out)
+
+
 def _split_word(text: str, start: int, end: int) -> list[Token]:
-    word = text[start:end]
+    word = _subscripted(text[start:end])
     if word in KNOWN:
         return [Token("name", word, start, end)]
+    if "_" in word:
+        problem = subscript_problem(word)
+        if problem is None:
+            return [Token("name", word, start, end)]
+        if problem[0] is not None:
+            raise ExprError(problem[0], start, end, text=text, hint=problem[1])
     if word.islower():
         hint = mistake_for(word)
         if hint is not None:
@@ -222,8 +252,11 @@ def _unknown(word: str, text: str, start: int, end: int) -> ExprError:
         )
     if guess is not None:
         return ExprError(f"unknown name {word}, did you mean {guess}?", start, end, text=text)
-    if "_" in word:
-        hint = "names are letters only: no underscores"
+    glued = _GLUED_SUBSCRIPT.match(word)
+    if glued is not None and glued.end() < len(word):
+        hint = f"to multiply, separate the names: {glued.group(0)} {word[glued.end() :]}"
+    elif "_" in word:
+        hint = "a subscripted name is one letter or Greek name, '_' and digits, as in u_1"
     else:
         hint = "the variable is x; other single letters and Greek names become parameters"
     return ExprError(f"unknown name {word}", start, end, text=text, hint=hint)

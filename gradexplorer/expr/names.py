@@ -133,6 +133,64 @@ MISTAKES: dict[str, str] = {
 
 _LOG_BASE = re.compile(r"log_?(\d+)")
 
+# ----- names a student defines (u = x + x; u^2 + 3u)
+
+SUBSCRIPT_DIGITS = "₀₁₂₃₄₅₆₇₈₉"
+_TO_SUBSCRIPT = str.maketrans("0123456789", SUBSCRIPT_DIGITS)
+_SUBSCRIPTED = re.compile(r"([A-Za-z]+)_(\d+)")
+_NAME_EXAMPLES = "u_1, b_2 or alpha_1"
+
+
+def can_take_subscript(base: str) -> bool:
+    """A letter other than x and e, or a Greek name: what may carry a subscript (u_1)."""
+    return base in GREEK or (len(base) == 1 and base in LETTERS and base not in (VARIABLE, "e"))
+
+
+def subscript_problem(word: str) -> tuple[str | None, str | None] | None:
+    """None for a well-formed subscripted name (u_1); (message, hint) for a word that tries to
+    be one and is not (x_1, sin_1); (None, None) for a word that is no such attempt (foo_bar),
+    which the lexer reports its usual way."""
+    m = _SUBSCRIPTED.fullmatch(word)
+    if m is None:
+        return (None, None)
+    base = m.group(1)
+    if can_take_subscript(base):
+        return None
+    if base.lower() != base and can_take_subscript(base.lower()):
+        return (f"unknown name {word}", f"names are lowercase: {base.lower()}_{m.group(2)}")
+    if base == VARIABLE:
+        why = "x is the variable"
+    elif base in CONSTANTS:
+        why = f"{base} is a constant"
+    elif base in FUNCTIONS:
+        why = f"{base} is a function"
+    else:
+        return (
+            f"unknown name {word}",
+            f"a subscripted name is one letter or Greek name: {_NAME_EXAMPLES}",
+        )
+    return (f"{why}: it cannot take a subscript", f"name your value {_NAME_EXAMPLES}")
+
+
+def display_name(name: str) -> str:
+    """How a name is shown: u_12 -> u₁₂, alpha_1 -> α₁, lambda -> λ."""
+    base, _, digits = name.partition("_")
+    return GREEK_SYMBOLS.get(base, base) + digits.translate(_TO_SUBSCRIPT)
+
+
+def definition_problem(name: str) -> tuple[str, str] | None:
+    """Why a name cannot be defined ("x = ...", "pi = ...", "sin = ..."), or None."""
+    if name == VARIABLE:
+        return ("x is the variable: it cannot be defined", "name your value u, v, u_1 or alpha")
+    if name in CONSTANTS:
+        return (
+            f"{name} is a constant ({CONSTANTS[name].value:.6g}): it cannot be defined",
+            "name your value u, v or u_1",
+        )
+    if name in FUNCTIONS:
+        return (f"{name} is a function: it cannot be defined", "name your value u, v or u_1")
+    return None
+
 
 def mistake_for(word: str) -> str | None:
     """The hint for a word that is a known mistake (or starts with one), else None."""

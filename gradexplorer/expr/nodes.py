@@ -64,6 +64,26 @@ class Param(Node):
 
 
 @dataclass(frozen=True, eq=False, slots=True)
+class Ref(Node):
+    """A use of a defined name (u in "u = x + x; u^2 + 3u"): it stands for the definition's
+    value, which is built once, so every use is the same node of the engine's graph."""
+
+    name: str  # as typed in canonical form: "u", "u_1", "alpha_2"
+
+    def key(self) -> tuple[Any, ...]:
+        return ("Ref", self.name)
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Definition:
+    """One statement before the expression: name = value. span: where the name is."""
+
+    name: str
+    value: Node
+    span: Span = (0, 0)
+
+
+@dataclass(frozen=True, eq=False, slots=True)
 class Neg(Node):
     operand: Node
 
@@ -131,3 +151,12 @@ def walk(root: Node) -> Iterator[Node]:
 def structure(root: Node) -> tuple[tuple[Any, ...], ...]:
     """A flat, comparable description of the tree (pre-order keys; arities are implied)."""
     return tuple(n.key() for n in walk(root))
+
+
+def program_structure(
+    definitions: tuple[Definition, ...], root: Node
+) -> tuple[tuple[Any, ...], ...]:
+    """structure() of the definitions, in order, then of the expression (the expression's
+    alone when there are no definitions)."""
+    head = tuple(k for d in definitions for k in (("Def", d.name), *structure(d.value)))
+    return head + structure(root)

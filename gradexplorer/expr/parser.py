@@ -12,15 +12,23 @@ not describe is an ExprError with a span and, where it helps, a hint.
     argument   := ("-" | "+")* power power*                  sin 2x = sin(2x); stops at a function
 
 Nesting (parentheses, bars, calls, unary signs, exponents) is limited to MAX_DEPTH, which also
-bounds the recursion of this parser.
+bounds the recursion of this parser; a defined name counts with the nesting of its value, so the
+limit holds for the whole text.
+
+Before any of this, the statements step (statements.py) cuts the text into definitions and the
+expression: "u = x + x; u^2 + 3u". Then ``_drop_definition`` drops a board-style "y =" or
+"f(x) =" in front of the expression.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from gradexplorer.errors import ExprError
+from gradexplorer.expr import statements
 from gradexplorer.expr.lexer import Token, tokenize
-from gradexplorer.expr.names import CONSTANTS, FUNCTIONS, VARIABLE
-from gradexplorer.expr.nodes import BinOp, Call, Const, Neg, Node, Num, Param, Var
+from gradexplorer.expr.names import CONSTANTS, FUNCTIONS, VARIABLE, definition_problem
+from gradexplorer.expr.nodes import BinOp, Call, Const, Definition, Neg, Node, Num, Param, Var
 
 MAX_DEPTH = 64
 
@@ -32,21 +40,80 @@ _COUNT = {2: "two"}
 DEFAULT_INPUTS = (VARIABLE,)
 
 
+@dataclass(frozen=True)
+class Program:
+    """What a text says: its definitions, in order, the expression (which uses them) and the
+    inputs the expression's signature declares (("x",) without one)."""
+
+    definitions: tuple[Definition, ...]
+    tree: Node
+    inputs: tuple[str, ...] = DEFAULT_INPUTS
+
+
+def parse_program(text: str) -> Program:
+    """Parse text into definitions and a syntax tree. Raises ExprError (and nothing else)."""
+    if not isinstance(text, str):
+        raise ExprError("the expression must be text", 0, 0, text="")
+    pieces = statements.split(tokenize(text))
+    heads = statements.check_heads(text, pieces)
+    statements.check_body(text, pieces)
+    scope = statements.Scope(text, MAX_DEPTH, later=heads)
+    # the signature stands before the expression but names the inputs of the definitions too
+    inputs, body = _drop_definition(pieces[-1].tokens, text)
+    definitions = []
+    for piece in pieces[:-1]:
+        name = piece.tokens[0]
+        scope.begin(name.value)
+        parser = _Parser(text, piece.tokens[2:], scope, inputs)
+        value = parser.parse()
+        scope.define(name.value, parser.deepest)
+        definitions.append(Definition(name.value, value, (name.start, name.end)))
+    tree = _parse_expression(text, pieces[-1].tokens, body, scope, inputs)
+    statements.check_used(text, scope, heads)
+    return Program(tuple(definitions), tree, inputs)
+
+
 def parse_tree(text: str) -> Node:
-    """Parse text into a syntax tree. Raises ExprError (and nothing else) for bad input."""
-    return parse_function(text)[0]
+    """Parse text into a syntax tree (the expression; see parse_program for its definitions)."""
+    return parse_program(text).tree
 
 
 def parse_function(text: str) -> tuple[Node, tuple[str, ...]]:
     """The syntax tree and the inputs its signature declares (("x",) without one)."""
-    if not isinstance(text, str):
-        raise ExprError("the expression must be text", 0, 0, text="")
-    tokens = tokenize(text)
-    inputs, body = _drop_definition(tokens, text)
+    program = parse_program(text)
+    return program.tree, program.inputs
+
+
+def _parse_expression(
+    text: str,
+    tokens: list[Token],
+    body: list[Token],
+    scope: statements.Scope,
+    inputs: tuple[str, ...],
+) -> Node:
     if len(body) < len(tokens) and body[0].kind == "eof":
         eq = tokens[len(tokens) - len(body) - 1]
         raise ExprError("nothing after '='", eq.start, eq.end, text=text, hint="write y = x^2")
-    return _Parser(text, body, inputs).parse(), inputs
+    if len(body) == len(tokens) and _lone_definition(tokens):
+        name = tokens[0]
+        raise ExprError(
+            f"{name.value} = … defines {name.value}, but no expression follows",
+            tokens[1].start,
+            tokens[1].end,
+            text=text,
+            hint=f"write the function after a ';', as in {name.value} = x + x; {name.value}^2",
+        )
+    return _Parser(text, body, scope, inputs).parse()
+
+
+def _lone_definition(tokens: list[Token]) -> bool:
+    """ "u = x + x" alone: a definition with nothing after it (x = 3 is not one)."""
+    return (
+        len(tokens) > 3
+        and tokens[0].kind == "name"
+        and tokens[1].kind == "="
+        and definition_problem(tokens[0].value) is None
+    )
 
 
 def _drop_definition(tokens: list[Token], text: str) -> tuple[tuple[str, ...], list[Token]]:
@@ -143,12 +210,20 @@ def _starts_operand(tok: Token) -> bool:
 
 
 class _Parser:
-    def __init__(self, text: str, tokens: list[Token], inputs: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        text: str,
+        tokens: list[Token],
+        scope: statements.Scope | None = None,
+        inputs: tuple[str, ...] = DEFAULT_INPUTS,
+    ) -> None:
         self.text = text
         self.tokens = tokens
+        self.scope = scope or statements.Scope(text, MAX_DEPTH)
         self.inputs = inputs
         self.pos = 0
         self.depth = 0
+        self.deepest = 0
         # How many "|" bars are open in the current parenthesis level: inside one, a "|" in
         # operator position closes it instead of starting an implicit product.
         self.open_bars = 0
@@ -172,6 +247,7 @@ class _Parser:
 
     def enter(self, tok: Token) -> None:
         self.depth += 1
+        self.deepest = max(self.deepest, self.depth)
         if self.depth > MAX_DEPTH:
             raise self.error(
                 f"the expression is nested too deeply (more than {MAX_DEPTH} levels)",
@@ -289,7 +365,8 @@ class _Parser:
                 return Const(tok.value, span=span)
             if tok.value in FUNCTIONS:
                 return self.call(tok)
-            return Param(tok.value, span=span)
+            ref = self.scope.use(tok, self.depth)
+            return ref if ref is not None else Param(tok.value, span=span)
         if tok.kind == "(":
             self.advance()
             self.enter(tok)

@@ -1,13 +1,33 @@
 """Three ways to write a syntax tree: canonical text (fully explicit, parses back to the same
-tree), pretty Unicode for display, and PyTorch source for students to copy (never executed)."""
+tree), pretty Unicode for display, and PyTorch source for students to copy (never executed).
+Definitions come first in each ("u = x + x; u^2 + 3*u"; in PyTorch, one line each)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from gradexplorer.expr.names import CONSTANTS, FUNCTIONS, GREEK_SYMBOLS
-from gradexplorer.expr.nodes import BinOp, Call, Const, Neg, Node, Num, Param, Var, fold
+from gradexplorer.expr.names import (
+    CONSTANTS,
+    FUNCTIONS,
+    GREEK_SYMBOLS,
+    SUBSCRIPT_DIGITS,
+    VARIABLE,
+    display_name,
+)
+from gradexplorer.expr.nodes import (
+    BinOp,
+    Call,
+    Const,
+    Definition,
+    Neg,
+    Node,
+    Num,
+    Param,
+    Ref,
+    Var,
+    fold,
+)
 from gradexplorer.formatting import exact
 
 # Precedence levels, loosest first.
@@ -30,8 +50,19 @@ def _wrap(frag: _Frag, tighter_than: int) -> str:
 # ----- canonical ---------------------------------------------------------------------------
 
 
+STATEMENT_SEPARATOR = "; "
+
+
 def canonical(tree: Node) -> str:
     return fold(tree, _canonical).text
+
+
+def with_definitions(
+    definitions: Sequence[Definition], tree: Node, form: Callable[[Node], str], name=str
+) -> str:
+    """ "u = x + x; u^2 + 3*u": each definition, then the expression, in one printed form."""
+    heads = [f"{name(d.name)} = {form(d.value)}" for d in definitions]
+    return STATEMENT_SEPARATOR.join([*heads, form(tree)])
 
 
 def _canonical(node: Node, kids: list[_Frag]) -> _Frag:
@@ -39,7 +70,7 @@ def _canonical(node: Node, kids: list[_Frag]) -> _Frag:
         return _Frag(exact(node.value), ATOM, node)
     if isinstance(node, Var):
         return _Frag(node.name, ATOM, node)
-    if isinstance(node, Const | Param):
+    if isinstance(node, Const | Param | Ref):
         return _Frag(node.name, ATOM, node)
     if isinstance(node, Neg):
         return _Frag("-" + _wrap(kids[0], UNARY), UNARY, node)
@@ -97,6 +128,8 @@ def _pretty(node: Node, kids: list[_Frag]) -> _Frag:
         return _Frag(CONSTANTS[node.name].symbol, ATOM, node)
     if isinstance(node, Param):
         return _Frag(GREEK_SYMBOLS.get(node.name, node.name), ATOM, node)
+    if isinstance(node, Ref):
+        return _Frag(display_name(node.name), ATOM, node)
     if isinstance(node, Neg):
         return _Frag("−" + _wrap(kids[0], UNARY), UNARY, node)
     if isinstance(node, Call):
@@ -131,6 +164,8 @@ def _pretty(node: Node, kids: list[_Frag]) -> _Frag:
     last = lt.rstrip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻")[-1]
     if first.isdigit() or first in ".−" or _ends_with_bare_root(left.node):
         return _Frag(f"{lt}·{rt}", PRODUCT, node)  # √x·(x+1): glued, √ would take it all
+    if _subscript_clash(lt, rt):
+        return _Frag(f"{lt} {rt}", PRODUCT, node)  # u₁ x: glued, u₁x would read as one word
     # x·x, x²·x and sin(ax)·x: these would read as a name or as a function's argument.
     glued_badly = last == first or _ends_with_call(left.node)
     if first.isalpha() and glued_badly and not _starts_with_function(right.node):
@@ -138,6 +173,22 @@ def _pretty(node: Node, kids: list[_Frag]) -> _Frag:
     if lt[-1].isalpha() and first.isalpha():
         return _Frag(f"{lt} {rt}", PRODUCT, node)
     return _Frag(lt + rt, PRODUCT, node)
+
+
+def _subscript_clash(left: str, right: str) -> bool:
+    """u₁ glued to a letter reads as one unknown word (u₁x, au₁): those need a '·'."""
+    if not right[:1].isalpha():
+        return False
+    head = right[: next((i for i, c in enumerate(right) if not _word_char(c)), len(right))]
+    end = len(left)
+    while end > 0 and _word_char(left[end - 1]):
+        end -= 1
+    tail = left[end:]
+    return bool(tail) and any(c in SUBSCRIPT_DIGITS for c in head + tail)
+
+
+def _word_char(c: str) -> bool:
+    return c.isalpha() or c in SUBSCRIPT_DIGITS
 
 
 def _is_division(node: Node) -> bool:
@@ -175,8 +226,18 @@ def python_name(param: str) -> str:
     return param + "_" if param == "lambda" else param
 
 
-def torch_expression(tree: Node) -> str:
-    return fold(tree, _torch).text
+def torch_expression(tree: Node, constant_names: frozenset[str] = frozenset()) -> str:
+    """The tree as Python over torch; constant_names: defined names that hold plain numbers."""
+    return _torch_fragment(tree, constant_names).text
+
+
+def _torch_fragment(tree: Node, constant_names: frozenset[str]) -> _Frag:
+    def combine(node: Node, kids: list[_Frag]) -> _Frag:
+        if isinstance(node, Ref):
+            return _Frag(python_name(node.name), ATOM, node, const=node.name in constant_names)
+        return _torch(node, kids)
+
+    return fold(tree, combine)
 
 
 def _torch(node: Node, kids: list[_Frag]) -> _Frag:
@@ -208,49 +269,67 @@ def _torch(node: Node, kids: list[_Frag]) -> _Frag:
     return _Frag(f"{_wrap(left, ATOM)}**{_wrap(right, UNARY)}", POWER, node, const)
 
 
-def pytorch_function(tree: Node, inputs: tuple[str, ...], params: tuple[str, ...]) -> list[str]:
-    """The lines of `def f(inputs..., params...): return ...` in PyTorch."""
-    body = torch_expression(tree)
-    uses_input = fold(tree, lambda n, k: isinstance(n, Var) or any(k))
-    first = python_name(inputs[0])
-    if not uses_input:
-        words = "its input" if len(inputs) == 1 else "its inputs"
-        body = f"{body} + 0 * {first}  # the function does not depend on {words}"
+def pytorch_function(
+    tree: Node,
+    inputs: tuple[str, ...],
+    params: tuple[str, ...],
+    definitions: Sequence[Definition] = (),
+    *,
+    uses_x: bool | None = None,
+) -> list[str]:
+    """The lines of `def f(inputs..., params...):` in PyTorch: a line per definition, then the
+    return."""
+    constants: set[str] = set()
+    steps = []
+    for d in definitions:
+        frag = _torch_fragment(d.value, frozenset(constants))
+        if frag.const:
+            constants.add(d.name)
+        steps.append(f"    {python_name(d.name)} = {frag.text}")
+    body = torch_expression(tree, frozenset(constants))
+    if uses_x is None:
+        uses_x = fold(tree, lambda n, k: isinstance(n, Var) or any(k))
+    if not uses_x:
+        words = "x" if inputs == (VARIABLE,) else "its inputs"
+        body = f"{body} + 0 * {python_name(inputs[0])}  # the function does not depend on {words}"
     signature = ", ".join(python_name(n) for n in (*inputs, *params))
-    return [f"def f({signature}):", f"    return {body}"]
+    return [f"def f({signature}):", *steps, f"    return {body}"]
 
 
 def pytorch_source(
     tree: Node,
-    inputs: tuple[str, ...],
     params: tuple[str, ...],
-    point: Mapping[str, float],
+    x: float = 2.0,
     values: Mapping[str, float] | None = None,
+    definitions: Sequence[Definition] = (),
+    *,
+    uses_x: bool | None = None,
+    tail: Sequence[str] | None = None,
+    inputs: tuple[str, ...] = (VARIABLE,),
+    point: Mapping[str, float] | None = None,
 ) -> str:
     """A small, runnable PyTorch program that computes the function and its gradient, at the
-    point (a value for each input) and the given parameter values (1.0 for those not given,
-    as everywhere)."""
+    point (x, or a value for each input) and the given parameter values (1.0 for those not
+    given, as everywhere). Definitions are lines of f. ``tail`` replaces what follows
+    ``y = f(...)`` (the backward call and prints); with an input called y the result is
+    ``out``."""
     values = values or {}
+    point = dict(point) if point is not None else {inputs[0]: float(x)}
     names = [python_name(n) for n in (*inputs, *params)]
-    lines = ["import math", "", "import torch", "", "", *pytorch_function(tree, inputs, params)]
+    lines = ["import math", "", "import torch", "", ""]
+    lines += pytorch_function(tree, inputs, params, definitions, uses_x=uses_x)
     lines += ["", ""]
-    for name in inputs:
-        value = float(point.get(name, 0.0))
+    for name in (*inputs, *params):
+        value = float(point.get(name, 0.0)) if name in inputs else float(values.get(name, 1.0))
         lines.append(
             f"{python_name(name)} = torch.tensor({value!r}, dtype=torch.float64, "
             "requires_grad=True)"
         )
-    for param in params:
-        value = float(values.get(param, 1.0))
-        lines.append(
-            f"{python_name(param)} = torch.tensor({value!r}, dtype=torch.float64, "
-            "requires_grad=True)"
-        )
-    call = f"f({', '.join(names)})"
-    lines.append(f"out = {call}")  # not y: y may be an input
-    lines.append("out.backward()")
-    shown = ", ".join(inputs)
-    lines.append(f'print("f({shown}) =", out.item())')
-    for name in names:
-        lines.append(f'print("df/d{name} =", {name}.grad.item())')
+    result = "out" if "y" in inputs else "y"
+    lines.append(f"{result} = f({', '.join(names)})")
+    if tail is None:
+        shown = ", ".join(inputs)
+        tail = [f"{result}.backward()", f'print("f({shown}) =", {result}.item())']
+        tail += [f'print("df/d{name} =", {name}.grad.item())' for name in names]
+    lines.extend(tail)
     return "\n".join(lines) + "\n"

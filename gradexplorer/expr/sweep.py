@@ -40,8 +40,17 @@ class ReverseSweep:
         self.steps: list[tuple[str, Any, tuple[int, ...]]] = []
         active: list[bool] = []  # does the slot depend on an input?
         stack: list[int] = []
+        kept: dict[str, int] = {}  # a definition's slot, by name ("u = x + x; u^2")
         for slot, ins in enumerate(program):
             kind = ins[0]
+            if kind in ("s", "r"):  # no value of their own: they move a slot on the stack
+                if kind == "s":
+                    kept[ins[1]] = stack.pop()
+                else:
+                    stack.append(kept[ins[1]])
+                self.steps.append((kind, None, ()))
+                active.append(False)
+                continue
             if kind == "f":
                 n = ins[2]
                 args = tuple(stack[-n:])
@@ -107,8 +116,10 @@ class ReverseSweep:
                 values.append(coords[payload])
             elif kind == "p":
                 values.append(np.float64(params.get(payload, DEFAULT_PARAM)))
-            else:
+            elif kind == "c":
                 values.append(np.float64(payload))
+            else:  # "s" / "r": placeholders, the stack moved slots instead
+                values.append(None)
             masks.append(False)
         return values, masks[self.output]
 

@@ -4,8 +4,16 @@ a title, a one-line teaching note and the values they promise.
 A preset is a session JSON (see :mod:`gradexplorer.lessons.session`) with one extra top-level
 block, ``"expect": {"value": f(x), "derivative": f'(x), "gradient": {"a": ∂f/∂a}}``, computed
 independently when the preset was written so the tests (and a teacher) can check the app shows
-the right numbers. For a function of two inputs "derivative" is the slope of the slice the plot
-shows (∇f·u), "gradient" may name the inputs too, and "hessian" gives the 2×2 Hessian.
+the right numbers.
+
+Lessons on wrong backward passes promise more, all optional:
+``"replays": {"notebook": {"visits": 7, "grad": {"x": 16, "3": 5}}}`` (per algorithm of
+lessons.replay: its number of visits and the final gradient of nodes named by label or defined
+name) and ``"backward_runs": {"retain_graph": [7, 14, 21], "second_raises": true}`` (x.grad after
+each backward on one graph, and whether a second one without retain_graph raises). A lesson may
+also name the backward algorithm the step-through starts with: top-level ``"algorithm"``.
+For a function of two inputs "derivative" is the slope of the slice the plot shows (∇f·u),
+"gradient" may name the inputs too, and "hessian" gives the 2×2 Hessian.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from typing import Any
 
 from gradexplorer import resources
 from gradexplorer.errors import SessionError
+from gradexplorer.lessons.replay import ALGORITHMS
 from gradexplorer.lessons.session import (
     SessionState,
     decode_json,
@@ -31,13 +40,34 @@ _NUMBERED = re.compile(r"^\d+[-_]")
 
 
 @dataclass(frozen=True)
+class ReplayPromise:
+    """What a replayed backward algorithm gives: its visits, and some nodes' final gradients
+    (by label: x, a parameter, a constant such as "3"; or by defined name: u, b_10)."""
+
+    visits: int
+    grad: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunsPromise:
+    """Backward run again and again on one graph: x.grad after each run with retain_graph,
+    and whether the second run without it raises PyTorch's error."""
+
+    retain_graph: tuple[float, ...] = ()
+    second_raises: bool = True
+
+
+@dataclass(frozen=True)
 class Expectation:
-    """What the preset's state must show: f(x), f'(x) and ∂f/∂p for some parameters."""
+    """What the preset's state must show: f(x), f'(x) and ∂f/∂p for some parameters, and for
+    the lessons on wrong backward passes their replays and backward runs."""
 
     value: float
     derivative: float
     gradient: dict[str, float] = field(default_factory=dict)
     hessian: tuple[tuple[float, float], tuple[float, float]] | None = None
+    replays: dict[str, ReplayPromise] = field(default_factory=dict)
+    backward_runs: RunsPromise | None = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +76,7 @@ class Preset:
     state: SessionState
     expect: Expectation
     path: Path
+    algorithm: str | None = None  # the backward algorithm its step-through starts with
 
     @property
     def title(self) -> str:
@@ -79,11 +110,12 @@ def read_preset(path: str | os.PathLike[str], *, check_expression: bool = True) 
         data = decode_json(read_session_bytes(p))
         state = session_from_dict(data, check_expression=check_expression)
         expect = _read_expect(data.get("expect"), state)
+        algorithm = _read_algorithm(data.get("algorithm"))
     except SessionError as exc:
         raise SessionError(f"Lesson {p.name}: {exc.message}", hint=exc.hint) from None
     if not state.title.strip() or not state.note.strip():
         raise SessionError(f"Lesson {p.name} needs a title and a teaching note.")
-    return Preset(name=p.stem, state=state, expect=expect, path=p)
+    return Preset(name=p.stem, state=state, expect=expect, path=p, algorithm=algorithm)
 
 
 def list_presets(directory: str | os.PathLike[str] | None = None) -> list[Preset]:
@@ -138,7 +170,8 @@ def _bare(stem: str) -> str:
 def _read_expect(raw: Any, state: SessionState) -> Expectation:
     if not isinstance(raw, dict):
         raise SessionError('the "expect" block is missing or not an object.')
-    unknown = sorted(set(raw) - {"value", "derivative", "gradient", "hessian"})
+    known = {"value", "derivative", "gradient", "hessian", "replays", "backward_runs"}
+    unknown = sorted(set(raw) - known)
     if unknown:
         raise SessionError(f"expect has unknown fields: {', '.join(unknown)}.")
     gradient_raw = raw.get("gradient", {})
@@ -157,6 +190,8 @@ def _read_expect(raw: Any, state: SessionState) -> Expectation:
         derivative=_number(raw.get("derivative"), "expect.derivative"),
         gradient=gradient,
         hessian=_hessian(raw.get("hessian")),
+        replays=_read_replays(raw.get("replays", {})),
+        backward_runs=_read_runs(raw.get("backward_runs")),
     )
 
 
@@ -176,6 +211,48 @@ def _inputs(expression: str) -> tuple[str, ...]:
     from gradexplorer.expr import parse
 
     return parse(expression).inputs
+
+
+def _read_algorithm(raw: Any) -> str | None:
+    if raw is None or raw in ALGORITHMS:
+        return raw
+    raise SessionError(f"algorithm must be one of {', '.join(ALGORITHMS)}.")
+
+
+def _read_replays(raw: Any) -> dict[str, ReplayPromise]:
+    if not isinstance(raw, dict):
+        raise SessionError("expect.replays must be an object.")
+    replays = {}
+    for algorithm, promise in raw.items():
+        where = f"expect.replays.{algorithm}"
+        if algorithm not in ALGORITHMS:
+            raise SessionError(f"{where}: the algorithms are {', '.join(ALGORITHMS)}.")
+        if not isinstance(promise, dict) or set(promise) - {"visits", "grad"}:
+            raise SessionError(f"{where} must be an object with visits and grad.")
+        visits = promise.get("visits")
+        if isinstance(visits, bool) or not isinstance(visits, int) or visits < 0:
+            raise SessionError(f"{where}.visits must be a whole number.")
+        grads = promise.get("grad", {})
+        if not isinstance(grads, dict):
+            raise SessionError(f"{where}.grad must be an object.")
+        grad = {str(k): _number(v, f"{where}.grad.{k}") for k, v in grads.items()}
+        replays[algorithm] = ReplayPromise(visits, grad)
+    return replays
+
+
+def _read_runs(raw: Any) -> RunsPromise | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or set(raw) - {"retain_graph", "second_raises"}:
+        raise SessionError("expect.backward_runs must be an object with retain_graph.")
+    values = raw.get("retain_graph", [])
+    if not isinstance(values, list):
+        raise SessionError("expect.backward_runs.retain_graph must be a list of numbers.")
+    raises = raw.get("second_raises", True)
+    if not isinstance(raises, bool):
+        raise SessionError("expect.backward_runs.second_raises must be true or false.")
+    numbers = tuple(_number(v, "expect.backward_runs.retain_graph") for v in values)
+    return RunsPromise(numbers, raises)
 
 
 def _number(v: Any, where: str) -> float:

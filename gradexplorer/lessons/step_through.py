@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 
 from gradexplorer.autograd.trace import BackwardTrace
-from gradexplorer.lessons.stepper import BackwardStepper, ForwardStepper
+from gradexplorer.lessons.stepper import BackwardStep, BackwardStepper, ForwardStep, ForwardStepper
 
 Mode = Literal["backward", "forward"]
 BACKWARD: Mode = "backward"
@@ -100,10 +100,14 @@ class StepThrough:
         shape = structure(trace)
         same = keep_position and shape == self._structure
         self._structure = shape
-        self.stepper = BackwardStepper(trace) if self.mode == BACKWARD else ForwardStepper(trace)
-        if same:
+        self.stepper = self._new_stepper(trace)
+        if same and self.stepper is not None:
             self.stepper.seek(old)
         return same
+
+    def _new_stepper(self, trace: BackwardTrace) -> BackwardStepper | ForwardStepper | None:
+        """The steps of this pass over a trace (a replay of another algorithm overrides it)."""
+        return BackwardStepper(trace) if self.mode == BACKWARD else ForwardStepper(trace)
 
     def seek(self, position: int) -> None:
         if self.stepper is not None:
@@ -135,10 +139,20 @@ class StepThrough:
             explanation=words,
         )
 
+    def texts(self) -> list[tuple[str, str]]:
+        """The headline and explanation of every position of this pass, before step 1
+        included: a panel that fits the longest never changes height while stepping."""
+        st = self.stepper
+        if st is None or not len(st):
+            return [self._words()]
+        last = len(st) - 1
+        return [self._words_for(None)] + [
+            self._words_for(step, at_end=i == last) for i, step in enumerate(st.steps)
+        ]
+
     def _words(self) -> tuple[str, str]:
         """The headline and the explanation of the current step."""
         st = self.stepper
-        backward = self.mode == BACKWARD
         if st is None:
             return (
                 "Nothing to step through here.",
@@ -149,22 +163,28 @@ class StepThrough:
                 "Nothing to step through: f is a constant.",
                 "No input needs a gradient, so backward has no node to visit.",
             )
-        step = st.current
+        return self._words_for(st.current, at_end=st.at_end)
+
+    def _words_for(
+        self, step: BackwardStep | ForwardStep | None, at_end: bool = False
+    ) -> tuple[str, str]:
+        n = len(self.stepper)
+        backward = self.mode == BACKWARD
         if step is None and backward:
             return (
                 "Backward pass: no gradient computed yet.",
-                f"The forward pass is done: every value is known. Backward visits {len(st)} "
+                f"The forward pass is done: every value is known. Backward visits {n} "
                 "nodes, from the output back to the inputs; each gradient says 'not computed "
                 "yet' until its step. Press Next or Play.",
             )
         if step is None:
             return (
                 "Forward pass: no value computed yet.",
-                f"Values appear from the inputs to the output, {len(st)} steps. No gradient "
+                f"Values appear from the inputs to the output, {n} steps. No gradient "
                 "exists before the backward pass. Press Next or Play.",
             )
         words = step.explanation
-        if st.at_end:
+        if at_end:
             words += (
                 "\nBackward pass complete: these are the gradients autograd returns."
                 if backward

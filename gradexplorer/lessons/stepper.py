@@ -34,22 +34,29 @@ def _wrap_negative(text: str) -> str:
 
 class NodeNames:
     """Short names for the nodes of a trace: inputs and constants keep their label, the output
-    is y, intermediate results are u₁, u₂, … in forward order."""
+    is y, a value the student named (``trace.names``: u in "u = x + x; ...") keeps that name,
+    other intermediate results are u₁, u₂, … in forward order (v₁, v₂, … if the student's
+    names use u)."""
 
     def __init__(self, trace: BackwardTrace) -> None:
         self._trace = trace
-        labels = {n.label for n in trace.nodes if n.kind != "op"}
+        defined = dict(getattr(trace, "names", {}) or {})
+        labels = {n.label for n in trace.nodes if n.kind != "op"} | set(defined.values())
         output_name = next(c for c in ("y", "f", "out", "result") if c not in labels)
+        taken = {name.rstrip("₀₁₂₃₄₅₆₇₈₉") for name in defined.values()}
+        prefix = next((c for c in "uvwtsqrpk" if c not in taken), "n")
         self._names: dict[int, str] = {}
         counter = 0
         for node in sorted(trace.nodes, key=lambda n: n.forward_order):
             if node.id == trace.output:
                 self._names[node.id] = node.label if node.kind != "op" else output_name
+            elif node.id in defined:
+                self._names[node.id] = defined[node.id]
             elif node.kind != "op":
                 self._names[node.id] = node.label
             else:
                 counter += 1
-                self._names[node.id] = "u" + str(counter).translate(_SUBSCRIPTS)
+                self._names[node.id] = prefix + str(counter).translate(_SUBSCRIPTS)
         self.output = self._names[trace.output]
 
     def __getitem__(self, node_id: int) -> str:

@@ -254,7 +254,7 @@ class Commands(Mapping[str, QAction]):
                 name = c.text.replace("&&", "\0").replace("&", "").replace("\0", "&")
                 rows.append(
                     f"<tr><td><b>{html.escape(keys)}</b>&nbsp;&nbsp;</td>"
-                    f"<td>{html.escape(name)}</td></tr>"
+                    f"<td>{html.escape(name, quote=False)}</td></tr>"
                 )
         rows.append("<tr><th colspan=2 align=left><br>In a focused panel</th></tr>")
         for where, keys, what in WIDGET_KEYS:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -70,7 +70,7 @@ class ValueControl(QWidget):
         )
         self.slider.setAccessibleName(f"{name} slider")
         self.spin = _spin(f"{name}SpinBox{suffix}", f"Exact value of {name}", f"{name} value")
-        self.spin.setMinimumWidth(90)
+        self._fit_spin()
         self.min_spin = _spin(
             f"{name}MinSpinBox{suffix}", f"Lowest value of the {name} slider", f"{name} minimum"
         )
@@ -105,6 +105,17 @@ class ValueControl(QWidget):
         self.spin.valueChanged.connect(self._spin_changed)
         self.min_spin.editingFinished.connect(self._range_edited)
         self.max_spin.editingFinished.connect(self._range_edited)
+
+    def _fit_spin(self) -> None:
+        """Wide enough for a typical value at the current font (a projector's font is larger:
+        a fixed width cut "0.7000" to "0.700")."""
+        digits = self.spin.fontMetrics().horizontalAdvance("-00.0000")
+        self.spin.setMinimumWidth(max(90, digits + 36))  # + the arrows and the frame
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit_spin()
 
     # model → widget
     def set_range(self, lo: float, hi: float) -> None:

@@ -285,8 +285,14 @@ _INFIX = {"add", "sub", "mul", "div", "pow"}
 _TIGHT = {"mul": 2, "div": 2, "add": 1, "sub": 1, "pow": 3}
 
 
+# A node used twice appears twice in its consumers' formulas, so with definitions (b = b + b
+# 28 times fits in 500 characters) the text would double per level: it is cut beyond this.
+FORMULA_CAP = 400
+
+
 def formula(trace: BackwardTrace, root: int) -> str:
-    """The subexpression under a node as a formula of the trace's labels: "sin(a × x)"."""
+    """The subexpression under a node as a formula of the trace's labels: "sin(a × x)" (cut
+    with "…" after FORMULA_CAP characters)."""
     by_id = {n.id: n for n in trace.nodes}
     texts: dict[int, tuple[str, int]] = {}  # node id -> (text, precedence)
     for n in sorted(trace.nodes, key=lambda n: n.forward_order):
@@ -308,6 +314,8 @@ def formula(trace: BackwardTrace, root: int) -> str:
             texts[n.id] = (f"|{args[0][0]}|", 9)
         else:
             texts[n.id] = (f"{n.label}({', '.join(a for a, _ in args)})", 9)
+        if len(texts[n.id][0]) > FORMULA_CAP:
+            texts[n.id] = (texts[n.id][0][: FORMULA_CAP - 1] + "…", 9)
     return texts[root][0] if root in by_id else ""
 
 

@@ -44,7 +44,10 @@ def make_fonts(base: QFont, scale: float) -> dict[str, QFont]:
     pending = QFont(body)
     pending.setPointSizeF(9.5 * scale)
     pending.setItalic(True)
-    return {"title": title, "body": body, "small": small, "pending": pending}
+    # a wrong number is bold as well as red: red alone is close to the gradients' own colour
+    wrong = QFont(body)
+    wrong.setBold(True)
+    return {"title": title, "body": body, "small": small, "pending": pending, "wrong": wrong}
 
 
 def box_size(title: str, kind: str, fonts: dict[str, QFont]) -> tuple[float, float]:
@@ -159,7 +162,8 @@ class NodeItem(QGraphicsPathItem):
             (self.grad_text, f"{caption}  ", second, second_colour),
         ):
             item.setText(words + (NOT_COMPUTED if text is None else text))
-            item.setFont(self._fonts["pending" if text is None else "body"])
+            body = "wrong" if wrong and item is self.grad_text else "body"
+            item.setFont(self._fonts["pending" if text is None else body])
             item.setBrush(QBrush(QColor(PENDING_COLOR if text is None else colour)))
         show_tag = name not in ("", self.label)
         self.tag.setText(name if show_tag else "")

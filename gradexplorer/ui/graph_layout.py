@@ -1,8 +1,9 @@
 """Layered layout of a backward trace: inputs on the left, the output on the right.
 
 A small Sugiyama pipeline, Qt-free so it is testable on its own:
-1. layers: every op one column right of its deepest argument; inputs in column 0; constants
-   just left of their first consumer (so `2` sits next to its `×`, not far off in column 0);
+1. layers: every op as far right as its consumers allow (a long sum's terms beside their +);
+   inputs in column 0; constants and per-use drawings of an input just left of their consumer
+   (so `2` sits next to its `×`, not far off in column 0);
 2. long edges are split by dummy nodes, one per column crossed;
 3. crossing reduction: barycentric sweeps left→right and right→left, keeping the best order;
 4. coordinates: each node pulled towards the mean row of its neighbours, keeping order and
@@ -62,19 +63,30 @@ def layout_graph(
 
 
 def _layers(n_nodes: int, edges: Sequence[tuple[int, int, int]], kinds: Sequence[str]) -> list:
-    """1. Every op one column right of its deepest argument; constants just left of their first
-    consumer."""
+    """1. Columns counted back from the output: every op as far right as its consumers allow
+    (as late as possible), so a term of a long sum sits beside the + it feeds instead of every
+    leaf-level op piling up in column 1. Inputs take the first column; constants and the
+    per-use drawings of a busy input ("copy") sit just left of their consumer."""
     preds: list[list[int]] = [[] for _ in range(n_nodes)]
     succs: list[list[int]] = [[] for _ in range(n_nodes)]
     for s, d, _ in edges:
         preds[d].append(s)
         succs[s].append(d)
-    layer = [0] * n_nodes
-    for v in range(n_nodes):  # topological order: parents come first
-        if preds[v]:
-            layer[v] = 1 + max(layer[p] for p in preds[v])
+    back = [0] * n_nodes  # columns from the right
+    for v in range(n_nodes - 1, -1, -1):  # reverse topological order: consumers first
+        if succs[v]:
+            back[v] = 1 + max(back[d] for d in succs[v])
+    deepest = max(back, default=0)
+    layer = [deepest - b for b in back]
+    for v in range(n_nodes):  # an op must stay right of every input it has
+        for p in preds[v]:
+            layer[v] = max(layer[v], layer[p] + 1)
     for v in range(n_nodes):
-        if kinds[v] == "const" and not preds[v] and succs[v]:
+        if preds[v] or not succs[v]:
+            continue
+        if kinds[v] == "input":  # the inputs, every one, in the first column
+            layer[v] = 0
+        else:  # a constant, or one drawing of an input used many times
             layer[v] = max(0, min(layer[d] for d in succs[v]) - 1)
     return layer
 

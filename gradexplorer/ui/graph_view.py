@@ -128,6 +128,8 @@ class GraphView(QGraphicsView):
         self._fit_scale = 1.0
         self.layout_result: GraphLayout | None = None
         self._step: StepFrame | None = None
+        # Backward run again on the same graph (accumulated .grad), drawn when not stepping.
+        self._runs: StepFrame | None = None
         self.rebuilds = 0
         # A window being resized sends many resizes: choose what to collapse once it settles.
         self._resized = QTimer(self, singleShot=True, interval=RESIZE_SETTLE_MS)
@@ -136,6 +138,9 @@ class GraphView(QGraphicsView):
         if model is not None:
             model.pointChanged.connect(lambda p: self.set_trace(p.trace))
             model.stepChanged.connect(self.show_step)
+            model.backwardRunsChanged.connect(
+                lambda state: self.show_runs(None if state is None else state.frame)
+            )
             model.togglesChanged.connect(lambda: self.set_show_edge_labels(model.show_edge_labels))
             model.graphCollapsedChanged.connect(lambda _c: self._restructure())
             self.set_show_edge_labels(model.show_edge_labels)
@@ -289,7 +294,7 @@ class GraphView(QGraphicsView):
         lay = layout_graph(
             len(display.nodes),
             edges,
-            [n.kind for n in display.nodes],
+            ["copy" if n.copies > 1 else n.kind for n in display.nodes],
             [h + ROW_GAP for _, h in sizes],
             DUMMY_H + ROW_GAP / 2,
         )
@@ -327,7 +332,13 @@ class GraphView(QGraphicsView):
                 port[k] = (rank - (len(group) - 1) / 2) * PORT_SPREAD
         out = []
         for k, ((s, d, _), pts) in enumerate(zip(edges, lay.edge_points, strict=True)):
-            middle = [QPointF(lefts[int(c)] + widths[int(c)] / 2, r) for c, r in pts[1:-1]]
+            # through a column it only crosses, straight at its own row from the column's left
+            # to its right edge: the bends stay in the gaps, clear of the boxes of that column
+            middle = [
+                QPointF(lefts[int(c)] + side * widths[int(c)], r)
+                for c, r in pts[1:-1]
+                for side in (0.0, 1.0)
+            ]
             start = QPointF(rects[s].right(), rects[s].center().y())
             end = QPointF(rects[d].left() - 1, rects[d].center().y() + port[k])
             out.append((start, *middle, end))
@@ -449,9 +460,26 @@ class GraphView(QGraphicsView):
             item.clear_step()
         for edge in self._edges:
             edge.set_highlight(None)
+        self._apply_step()  # backward runs, if any, show again
+
+    def show_runs(self, frame: StepFrame | None) -> None:
+        """Backward run again on one graph: the leaves' accumulated .grad (None: one pass's
+        numbers again). A step-through in progress is drawn instead, until it ends."""
+        self._runs = frame
+        if self._step is not None:
+            return
+        if frame is None:
+            for item in self._nodes:
+                item.clear_step()
+        else:
+            self._apply_step()
+
+    @property
+    def showing_runs(self) -> bool:
+        return self._runs is not None and self._step is None
 
     def _apply_step(self, force: bool = False) -> None:
-        st, g = self._step, self._geometry
+        st, g = self._step or self._runs, self._geometry
         if st is None or g is None:
             return
         grads, values = st.known_grads, st.known_values

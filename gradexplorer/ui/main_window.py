@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from gradexplorer import __version__, formatting
 from gradexplorer.expr import reference
+from gradexplorer.ui.backward_runs_panel import BackwardRunsPanel
 from gradexplorer.ui.commands import Command, Commands, key_text
 from gradexplorer.ui.controls import ParamPanel, XControl, YControl
 from gradexplorer.ui.descent_panel import DescentPanel
@@ -194,6 +195,7 @@ class MainWindow(QMainWindow):
     plot_splitter: QSplitter
     sessions: SessionActions
     stepper_panel: StepperPanel
+    backward_runs_panel: BackwardRunsPanel
     descent_panel: DescentPanel
     race_panel: RacePanel
     param_animator: ParamAnimator
@@ -231,6 +233,7 @@ class MainWindow(QMainWindow):
         # the classroom features, each declared here and nowhere else
         self.sessions = SessionActions(self)
         self.stepper_panel = StepperPanel(self.model)
+        self.backward_runs_panel = BackwardRunsPanel(self.model)
         self.descent_panel = DescentPanel(self.model)
         self.race_panel = RacePanel(self.model)
         self.param_animator = ParamAnimator(self.model, self.param_panel, parent=self)
@@ -242,6 +245,7 @@ class MainWindow(QMainWindow):
                 self,
                 self.sessions,
                 self.stepper_panel,
+                self.backward_runs_panel,
                 self.descent_panel,
                 self.race_panel,
                 self.landscape,
@@ -249,14 +253,14 @@ class MainWindow(QMainWindow):
                 self.presentation,
             ],
         )
-        features = (
+        for feature in (
             self.sessions,
             self.stepper_panel,
-            self.descent_panel,
+            self.backward_runs_panel,
             self.race_panel,
+            self.descent_panel,
             self.presentation,
-        )
-        for feature in features:
+        ):
             feature.bind(self.commands)
         self.function_input.fix_key = key_text(self.commands.spec("edit.apply_fix"))
         self._connect()
@@ -364,12 +368,19 @@ class MainWindow(QMainWindow):
 
     def _add_docks(self) -> None:
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea
-        for dock in (self.stepper_panel.dock, self.descent_panel.dock, self.race_panel.dock):
+        docks = (
+            self.stepper_panel.dock,
+            self.backward_runs_panel.dock,
+            self.descent_panel.dock,
+            self.race_panel.dock,
+        )
+        for dock in docks:
             dock.setParent(self)
             dock.setAllowedAreas(bottom | Qt.DockWidgetArea.LeftDockWidgetArea)
             self.addDockWidget(bottom, dock)
             dock.hide()  # until asked for: open, a dock would take a third of a laptop's plot
         # share the bottom strip as tabs rather than squeezing side by side
+        self.tabifyDockWidget(self.stepper_panel.dock, self.backward_runs_panel.dock)
         self.tabifyDockWidget(self.stepper_panel.dock, self.descent_panel.dock)
         self.tabifyDockWidget(self.descent_panel.dock, self.race_panel.dock)
 

@@ -9,7 +9,10 @@ slot while signals are going out is applied at once and announced after the curr
 no view ever receives an older value after a newer one.
 
 Besides the session, the model owns the overlays features draw on the views: the descent trail
-(``trail``), the step-through (``step``) and the race's step mode (``race_step``).
+(``trail``), the step-through (``step``; backward with the chosen ``backward_algorithm``: the
+engine's, or a replay of a wrong one) and backward run again on the same graph
+(``backward_runs``: the accumulated .grad, or PyTorch's error), and the race's step mode
+(``race_step``).
 
 A function of two inputs adds derived data: the landscape over its visible box
 (``landscape``), the point's gradient, Hessian and verdict (``surface``) and the optimizers'
@@ -27,7 +30,10 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from gradexplorer.errors import ExprError
 from gradexplorer.expr import Expression, parse
+from gradexplorer.lessons.backward_runs import BackwardRuns, RunsState
 from gradexplorer.lessons.race import Run, Update, update_at
+from gradexplorer.lessons.replay import ALGORITHMS, TOPOLOGICAL
+from gradexplorer.lessons.replay_stepper import ReplayThrough
 from gradexplorer.lessons.session import (
     DEFAULT_EXPRESSION,
     DEFAULT_PARAM_VALUE,
@@ -39,7 +45,7 @@ from gradexplorer.lessons.session import (
     Toggles,
 )
 from gradexplorer.lessons.session.two_inputs import LandscapeSettings, RaceSettings
-from gradexplorer.lessons.step_through import Mode, StepFrame, StepThrough
+from gradexplorer.lessons.step_through import BACKWARD, Mode, StepFrame, StepThrough
 from gradexplorer.ui.derived import CurveData, PointData, evaluate_point, sample_curve
 from gradexplorer.ui.landscape_data import (
     LandscapeData,
@@ -111,6 +117,8 @@ class ExplorerModel(QObject):
     surfaceChanged = Signal(object)  # SurfacePointData | None
     raceChanged = Signal(object)  # tuple[Run, ...] | None
     raceStepChanged = Signal(object)  # RaceStep | None
+    backwardAlgorithmChanged = Signal(str)  # one of lessons.replay.ALGORITHMS
+    backwardRunsChanged = Signal(object)  # RunsState | None
     graphCollapsedChanged = Signal(object)  # frozenset of trace node ids, or None (automatic)
 
     def __init__(
@@ -135,12 +143,16 @@ class ExplorerModel(QObject):
         self._curve: CurveData | None = None
         self._point: PointData | None = None
         self._trail: Trail | None = None
-        self._stepping: StepThrough | None = None
+        self._stepping: StepThrough | ReplayThrough | None = None
         self._step: StepFrame | None = None
         self._landscape: LandscapeData | None = None
         self._surface: SurfacePointData | None = None
         self._race: tuple[Run, ...] | None = None
         self._race_step: RaceStep | None = None
+        self._algorithm = TOPOLOGICAL
+        self._runs: BackwardRuns | None = None
+        self._runs_state: RunsState | None = None
+        self._retain_graph = False
         self._graph_collapsed: frozenset[int] | None = None
         self.curve_computations = 0  # counters let tests check what work a change caused
         self.point_computations = 0
@@ -270,9 +282,24 @@ class ExplorerModel(QObject):
         return self._race_step
 
     @property
-    def step_through(self) -> StepThrough | None:
+    def step_through(self) -> StepThrough | ReplayThrough | None:
         """The step-through in progress (read it; change it with the step methods)."""
         return self._stepping
+
+    @property
+    def backward_algorithm(self) -> str:
+        """The backward pass a backward step-through replays (lessons.replay.ALGORITHMS)."""
+        return self._algorithm
+
+    @property
+    def backward_runs(self) -> RunsState | None:
+        """Backward run again on the current graph, None until asked for (and after x, a
+        parameter or the function changes: that is a new forward pass, a new graph)."""
+        return self._runs_state
+
+    @property
+    def retain_graph(self) -> bool:
+        return self._retain_graph
 
     # ----------------------------------------------------------------- the whole state
     def set_state(self, state: SessionState) -> None:
@@ -589,9 +616,74 @@ class ExplorerModel(QObject):
 
     def start_stepping(self, mode: Mode) -> None:
         """Step through the backward or forward pass at the current point, from before the
-        first step."""
-        self._stepping = StepThrough(mode, self._point.trace if self._point else None)
+        first step (backward: with the chosen algorithm)."""
+        trace = self._point.trace if self._point else None
+        if mode == BACKWARD and self._algorithm != TOPOLOGICAL:
+            self._stepping = ReplayThrough(self._algorithm, trace)
+        else:
+            self._stepping = StepThrough(mode, trace)
         self._emit_step()
+
+    def set_backward_algorithm(self, algorithm: str) -> None:
+        """Which backward pass a backward step-through shows; one in progress starts again."""
+        if algorithm not in ALGORITHMS:
+            raise ValueError(f"unknown backward algorithm {algorithm!r}")
+        if algorithm == self._algorithm:
+            return
+        self._algorithm = algorithm
+        self.backwardAlgorithmChanged.emit(algorithm)
+        if self._stepping is not None and self._stepping.mode == BACKWARD:
+            self.start_stepping(BACKWARD)
+
+    # ----------------------------------------------------------------- backward again
+    def run_backward_again(self) -> None:
+        """One more backward on the same graph: PyTorch's error without retain graph, the
+        leaves' .grad accumulating with it."""
+        if self._runs is None:
+            self._runs = self._new_runs()
+            if self._runs is None:
+                return
+        self._emit_runs(self._runs.again())
+
+    def set_retain_graph(self, on: bool) -> None:
+        """retain_graph for the backward runs; a change starts over on a new forward pass (the
+        graph's saved values may already be gone)."""
+        on = bool(on)
+        if on == self._retain_graph:
+            return
+        self._retain_graph = on
+        if self._runs is not None:
+            self._runs = self._new_runs()
+            self._emit_runs(None if self._runs is None else self._runs.state())
+
+    def zero_grad(self) -> None:
+        if self._runs is None:
+            self._runs = self._new_runs()
+            if self._runs is None:
+                return
+        self._emit_runs(self._runs.zero_grad())
+
+    def clear_backward_runs(self) -> None:
+        """Back to the graph of one backward pass."""
+        if self._runs is not None or self._runs_state is not None:
+            self._runs = None
+            self._emit_runs(None)
+
+    def _new_runs(self) -> BackwardRuns | None:
+        if self._expression is None:
+            return None
+        s = self._state
+        trace = self._point.trace if self._point is not None else None
+        try:
+            return BackwardRuns(
+                self._expression, s.x, s.param_values(), trace, retain_graph=self._retain_graph
+            )
+        except Exception:  # an engine failure must not reach a slot: nothing to run on
+            return None
+
+    def _emit_runs(self, state: RunsState | None) -> None:
+        self._runs_state = state
+        self.backwardRunsChanged.emit(state)
 
     def step_to(self, position: int) -> None:
         """Go to a step (clamped to -1 .. count - 1); nothing when not stepping."""
@@ -835,6 +927,7 @@ class ExplorerModel(QObject):
         assert self._expression is not None
         self.point_computations += 1
         s = self._state
+        self.clear_backward_runs()  # a new point is a new forward pass: a new graph
         if self._expression.two_inputs:
             unit = s.landscape.unit
             typical = self._landscape.typical_grad if self._landscape is not None else 1.0

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gradexplorer.lessons.pytorch_code import lesson_code
 from gradexplorer.ui.commands import Command, Commands
 from gradexplorer.ui.export import ExportError, export_scene, export_view, view_image
 from gradexplorer.ui.theme import DARK, LIGHT, THEMES, Theme, legend_html, presentation_variant
@@ -416,7 +417,15 @@ class Presentation(QObject):
             QApplication.clipboard().setText(m.expression.to_pytorch(point, m.param_values()))
             self.window.statusBar().showMessage(f"Copied PyTorch code for {m.expression.canonical}")
             return
-        QApplication.clipboard().setText(m.expression.to_pytorch(m.x, m.param_values()))
+        code = lesson_code(
+            m.expression,
+            m.x,
+            m.param_values(),
+            runs=m.backward_runs,
+            algorithm=m.backward_algorithm,
+            trace=m.point.trace if m.point is not None else None,
+        )
+        QApplication.clipboard().setText(code)
         values = ", ".join(f"{k} = {v:g}" for k, v in m.param_values().items())
         note = f", {values}" if values else ""
         self.window.statusBar().showMessage(

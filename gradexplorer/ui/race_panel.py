@@ -37,10 +37,10 @@ from PySide6.QtWidgets import (
 from gradexplorer.errors import GradExplorerError
 from gradexplorer.formatting import readout
 from gradexplorer.lessons.optimizers import DEFAULTS, RACERS, OptimizerSpec
-from gradexplorer.lessons.pytorch_code import training_loop
 from gradexplorer.lessons.race import Run, explain
 from gradexplorer.lessons.schedules import SCHEDULES, Schedule
 from gradexplorer.lessons.session.two_inputs import MAX_RACE_STEPS, MAX_RACERS
+from gradexplorer.lessons.training_loop import training_loop
 from gradexplorer.ui.commands import Command, Commands
 from gradexplorer.ui.controls import muted
 from gradexplorer.ui.landscape_view import RACE_COLORS

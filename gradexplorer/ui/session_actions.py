@@ -25,7 +25,8 @@ from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence, QPa
 from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox
 
 from gradexplorer.errors import SessionError
-from gradexplorer.lessons.presets import Preset, list_presets
+from gradexplorer.lessons.presets import Preset, list_presets, read_preset
+from gradexplorer.lessons.replay import TOPOLOGICAL
 from gradexplorer.lessons.session import (
     SessionState,
     load_session,
@@ -293,6 +294,9 @@ class SessionActions(QObject):
         self._update_title()
         if path is not None:
             self.undo.stack.setClean()
+            algorithm = _lesson_algorithm(path)
+            if algorithm is not None:  # a lesson file opened by hand, as from the Lessons menu
+                self.model.set_backward_algorithm(algorithm)
         self.sessionApplied.emit(session)
 
     def _restore_path(self, path: Path | None) -> None:
@@ -334,6 +338,8 @@ class SessionActions(QObject):
     def open_preset(self, preset: Preset) -> None:
         self.apply_session(preset.state, what=f"open lesson {preset.title}")
         self._lesson_index = self.presets.index(preset) if preset in self.presets else -1
+        # a lesson on a wrong backward pass steps through that pass; any other, the right one
+        self.model.set_backward_algorithm(preset.algorithm or TOPOLOGICAL)
 
     def next_lesson(self) -> None:
         self.step_lesson(1)
@@ -522,6 +528,16 @@ class SessionActions(QObject):
             event.ignore()
             return True
         return False
+
+
+def _lesson_algorithm(path: Path) -> str | None:
+    """The backward algorithm of a lesson file (the correct one for a lesson that names
+    none); None for a file that is not a lesson."""
+    try:
+        preset = read_preset(path)
+    except SessionError:
+        return None
+    return preset.algorithm or TOPOLOGICAL
 
 
 def apply_cli_overrides(window: MainWindow, x: float | None, params: dict[str, float]) -> None:

@@ -8,8 +8,8 @@ the speed, and the explanation of the current step. Its commands are in ``COMMAN
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QFont, QFontMetrics, QKeyEvent, QResizeEvent
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QFont, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gradexplorer.lessons.replay import ALGORITHMS, NOTEBOOK, RECURSIVE, TITLES, TOPOLOGICAL
 from gradexplorer.lessons.step_through import (
     BACKWARD,
     FORWARD,
@@ -34,6 +35,7 @@ from gradexplorer.lessons.step_through import (
 )
 from gradexplorer.lessons.stepper import BackwardStepper, ForwardStepper
 from gradexplorer.ui.commands import Command, Commands
+from gradexplorer.ui.comparison_table import ComparisonTable
 from gradexplorer.ui.model import ExplorerModel
 
 __all__ = ["BACKWARD", "FORWARD", "StepperDock", "StepperPanel"]
@@ -47,6 +49,22 @@ SPEED_FACTOR = 1.5
 
 def _step(id_: str, text: str, handler: str, keys: tuple[str, ...], tip: str, section: int):
     return Command(f"step.{id_}", text, "step", keys, handler, tip, section)
+
+
+def _algorithm(name: str, text: str, key: str, tip: str) -> Command:
+    """A choice of the backward pass the step-through replays (one of a radio group)."""
+    return Command(
+        f"step.algorithm.{name}",
+        text,
+        "step",
+        (key,),
+        f"use_{name}",
+        tip,
+        5,
+        checkable=True,
+        checked=f"{name}_chosen",
+        group="backward_algorithm",
+    )
 
 
 class StepperPanel(QWidget):
@@ -68,6 +86,24 @@ class StepperPanel(QWidget):
             ("Ctrl+F",),
             "Replay forward node by node: values from the inputs to the output",
             0,
+        ),
+        _algorithm(
+            TOPOLOGICAL,
+            "Backward: &correct (topological)",
+            "Alt+1",
+            "Each node once, after all its uses: what autograd (and PyTorch) does",
+        ),
+        _algorithm(
+            NOTEBOOK,
+            "Backward: the notebook's &recursive backward",
+            "Alt+2",
+            "A recursion that adds a fresh 1 at every node it enters (dy/dx = 16 for x² + 3x)",
+        ),
+        _algorithm(
+            RECURSIVE,
+            "Backward: recursive &without waiting",
+            "Alt+3",
+            "micrograd before its fix: a node pushes before all its uses have arrived",
         ),
         _step("next", "&Next step", "step_forward", ("Ctrl+Right",), "One step forward", 10),
         _step("back", "Pre&vious step", "step_back", ("Ctrl+Left",), "One step back", 10),
@@ -100,6 +136,7 @@ class StepperPanel(QWidget):
         self.set_speed(DEFAULT_SECONDS)
         self.dock = StepperDock(self)
         model.stepChanged.connect(self._on_step)
+        model.backwardAlgorithmChanged.connect(self._show_algorithm)
         self._refresh()
 
     # ----------------------------------------------------------------- widgets
@@ -112,6 +149,8 @@ class StepperPanel(QWidget):
         self.mode_combo.currentIndexChanged.connect(
             lambda i: self.start(self.mode_combo.itemData(i))
         )
+        self.algorithm_combo = self._algorithm_combo()
+        self.comparison = ComparisonTable()
         self.buttons: dict[str, QToolButton] = {}
         for name, text, icon, slot in (
             ("start", "Start", sp.SP_MediaSkipBackward, self.to_start),
@@ -153,12 +192,16 @@ class StepperPanel(QWidget):
         layout.setContentsMargins(6, 4, 6, 4)
         layout.setSpacing(4)
         layout.addLayout(self._transport_row())
-        layout.addWidget(self._text_area(), 1)
+        text_row = QHBoxLayout()
+        text_row.addWidget(self._text_area(), 3)
+        text_row.addWidget(self.comparison, 2)
+        layout.addLayout(text_row, 1)
 
     def _transport_row(self) -> QHBoxLayout:
         row = QHBoxLayout()
         row.setSpacing(4)
         row.addWidget(self.mode_combo)
+        row.addWidget(self.algorithm_combo)
         for name in ("start", "back", "play", "next", "end"):
             row.addWidget(self.buttons[name])
         row.addSpacing(8)
@@ -190,30 +233,34 @@ class StepperPanel(QWidget):
         t_layout.addWidget(self.formula_label)
         t_layout.addWidget(self.explanation_label, 1)
         self.text_area = text
+        # A label that is never shown, wrapping like the two above: it measures every step's text.
+        self._measure = QLabel()
+        self._measure.setWordWrap(True)
+        self._measure.setTextFormat(Qt.TextFormat.PlainText)
+        self._measured: tuple[tuple, int] = ((), 0)
         return text
 
     def text_height(self, width: int | None = None) -> int:
         """Height the formula and explanation of the longest step of this pass need at a
-        width (the labels' current one by default)."""
+        width (the labels' current one by default), measured the way the labels wrap."""
         width = width or max(100, self.explanation_label.width())
         texts = [(INTRO_FORMULA, INTRO_WORDS)]
         through = self._model.step_through
-        if through is not None and through.stepper is not None:
-            texts += [(st.formula, st.explanation) for st in through.stepper.steps]
-            frame = self._model.step
-            if frame is not None:
-                texts.append((frame.formula, frame.explanation))  # the words before step 1
-        bold = QFontMetrics(self.formula_label.font())
-        plain = QFontMetrics(self.explanation_label.font())
-        flags = int(Qt.TextFlag.TextWordWrap)
-        box = QRect(0, 0, width, 100_000)
-        return max(
-            bold.boundingRect(box, flags, f).height()
-            + plain.boundingRect(box, flags, w).height()
-            + TEXT_SPACING
-            + 8
-            for f, w in texts
-        )
+        if through is not None:
+            texts += through.texts()  # every position, the closing words of the last included
+        key = (tuple(texts), width, self.formula_label.font().key())
+        if key != self._measured[0]:
+            measure = self._measure
+            heights = []
+            for formula, words in texts:
+                total = TEXT_SPACING + 8
+                for font, text in ((self.formula_label.font(), formula), (self.font(), words)):
+                    measure.setFont(font)
+                    measure.setText(text)
+                    total += measure.heightForWidth(width)
+                heights.append(total)
+            self._measured = (key, max(heights))
+        return self._measured[1]
 
     def bind(self, commands: Commands) -> None:
         """Tooltips name the keys of the commands the buttons share."""
@@ -228,6 +275,11 @@ class StepperPanel(QWidget):
             self.buttons[name].setToolTip(commands.tooltip(command))
         keys = (commands.tooltip("step.backward"), commands.tooltip("step.forward"))
         self.mode_combo.setToolTip(f"{keys[0]}; {keys[1]}")
+        self.algorithm_combo.setToolTip(
+            "Which backward pass to step through:\n"
+            + "\n".join(commands.tooltip(f"step.algorithm.{a}") for a in ALGORITHMS)
+        )
+        self._model.backwardAlgorithmChanged.connect(lambda *_: commands.refresh())
 
     def sizeHint(self) -> QSize:
         return QSize(super().sizeHint().width(), self._needed_height())
@@ -237,7 +289,8 @@ class StepperPanel(QWidget):
 
     def _needed_height(self) -> int:
         controls = max(self.mode_combo.sizeHint().height(), self.play_button.sizeHint().height())
-        return controls + self.text_height() + 16
+        table = 0 if self.comparison.isHidden() else self.comparison.needed_height()
+        return controls + max(self.text_height(), table) + 16
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -277,6 +330,55 @@ class StepperPanel(QWidget):
     @property
     def seconds_per_step(self) -> float:
         return self._timer.interval() / 1000.0
+
+    # ----------------------------------------------------------------- the backward algorithm
+    def _algorithm_combo(self) -> QComboBox:
+        combo = QComboBox(objectName="stepperAlgorithm")
+        for algorithm in ALGORITHMS:
+            combo.addItem(TITLES[algorithm][0].upper() + TITLES[algorithm][1:], algorithm)
+        combo.setAccessibleName("Backward algorithm")
+        combo.currentIndexChanged.connect(lambda i: self.use_algorithm(combo.itemData(i)))
+        return combo
+
+    @property
+    def algorithm(self) -> str:
+        return self._model.backward_algorithm
+
+    def use_algorithm(self, algorithm: str) -> None:
+        """Step through backward with this algorithm, from the start."""
+        self._model.set_backward_algorithm(str(algorithm))  # restarts a backward step-through
+        if self.active and self._mode == BACKWARD:
+            self._show_dock()
+        else:
+            self.start(BACKWARD)
+
+    def use_topological(self, _checked: bool = True) -> None:
+        self.use_algorithm(TOPOLOGICAL)
+
+    def use_notebook(self, _checked: bool = True) -> None:
+        self.use_algorithm(NOTEBOOK)
+
+    def use_recursive(self, _checked: bool = True) -> None:
+        self.use_algorithm(RECURSIVE)
+
+    @property
+    def topological_chosen(self) -> bool:
+        return self.algorithm == TOPOLOGICAL
+
+    @property
+    def notebook_chosen(self) -> bool:
+        return self.algorithm == NOTEBOOK
+
+    @property
+    def recursive_chosen(self) -> bool:
+        return self.algorithm == RECURSIVE
+
+    def _show_algorithm(self, algorithm: str) -> None:
+        i = self.algorithm_combo.findData(algorithm)
+        if self.algorithm_combo.currentIndex() != i:
+            self.algorithm_combo.blockSignals(True)
+            self.algorithm_combo.setCurrentIndex(i)
+            self.algorithm_combo.blockSignals(False)
 
     # ----------------------------------------------------------------- commands
     def start(self, mode: str | None = None) -> None:
@@ -444,6 +546,11 @@ class StepperPanel(QWidget):
         else:
             self.formula_label.setText(frame.formula)
             self.explanation_label.setText(frame.explanation)
+        shown = (self.comparison.isHidden(), self.comparison.table.rowCount())
+        self.comparison.show_frame(frame)
+        if shown != (self.comparison.isHidden(), self.comparison.table.rowCount()):
+            self.updateGeometry()  # the table came, went or has other rows: another height
+        self.algorithm_combo.setEnabled(self._mode == BACKWARD)
 
 
 class StepperDock(QDockWidget):

@@ -51,6 +51,10 @@ ORACLES: dict[str, Callable[[float, dict[str, float]], float]] = {
     "chain-rule": lambda x, p: math.sin(x**2),
     "animated-wave": lambda x, p: p["a"] * math.sin(p["b"] * x),
     "sqrt": lambda x, p: math.sqrt(x),
+    "notebook-16": lambda x, p: x**2 + 3 * x,
+    "reused-intermediate": lambda x, p: (x + x) ** 2 + 3 * (x + x),
+    "exponential-revisits": lambda x, p: 2**10 * x,
+    "backward-twice": lambda x, p: x**2 + 3 * x,
 }
 # Points where the function has a kink: the promised slope follows PyTorch's convention
 # (0 at the kink) instead of a finite difference.

@@ -331,3 +331,24 @@ def test_a_lesson_brings_its_descent_settings_and_saving_keeps_the_panels(qtbot,
     assert w.sessions.save_file(path)
     saved = load_session(path).descent
     assert (saved.target, saved.lr, saved.direction) == (panel.target, pytest.approx(0.02), 1)
+
+
+def test_the_ready_text_always_describes_the_next_step(qtbot):
+    """It said "from x = 1 with η = 0.1" after the seed lesson put x at 2, after File > New,
+    and after η = 1.1 was typed."""
+    from gradexplorer.lessons.presets import list_presets
+
+    window = make_window(qtbot)
+    panel = window.descent_panel
+    seed = list_presets()[0]
+    window.sessions.open_preset(seed)
+    assert (
+        f"from x = {seed.state.x:g} with η = {seed.state.descent.lr:g}"
+        in status_label(window).text()
+    )
+    panel.lr_spin.setValue(1.1)
+    assert "η = 1.1" in status_label(window).text()
+    window.commands["file.new"].trigger()
+    assert "from x = 1 with η = 0.1" in status_label(window).text()
+    window.model.set_x(-2.5)
+    assert "from x = -2.5" in status_label(window).text()

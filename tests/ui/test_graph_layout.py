@@ -90,3 +90,23 @@ def test_reported_crossings_match_a_brute_force_count_on_random_graphs():
             if p1[0] == p2[0] and (p1[1] - p2[1]) * (q1[1] - q2[1]) < 0
         )
         assert lay.crossings == brute
+
+
+def test_a_long_sum_is_no_staircase():
+    """x + sin(2x) + sin(3x) + … : each + one column right of the last. Rows that drift a
+    little per column made a diagonal staircase far taller than any column; now every column
+    stays in the band the tallest one needs."""
+    from gradexplorer.expr import parse
+    from gradexplorer.ui import graph_groups
+
+    text = " + ".join(f"sin({k} x)" for k in range(1, 25))
+    g = graph_groups.build(parse(text).at(0.3, trace=True).trace)
+    edges = [(e.src, e.dst, e.arg_index) for e in g.edges]
+    lay = layout_graph(len(g.nodes), edges, ["copy" if n.copies > 1 else n.kind for n in g.nodes])
+    per_layer: dict[int, int] = {}
+    for layer in lay.layer:
+        per_layer[layer] = per_layer.get(layer, 0) + 1
+    tallest = max(per_layer.values())
+    height = max(lay.row) - min(lay.row) + 1
+    assert lay.n_layers > 20  # a long chain indeed
+    assert height <= tallest + 1, (height, tallest)

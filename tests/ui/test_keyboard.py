@@ -112,7 +112,12 @@ def press(qtbot, window, seq: QKeySequence) -> None:
 
 # Panels that open with the command that uses them rather than with a show/hide entry: the
 # step-through dock appears when a step-through starts (and closing it ends the step-through).
-OPENED_BY = {"stepperDock": "Ctrl+B", "descentDock": "Ctrl+Shift+G", "raceDock": "Ctrl+Shift+O"}
+OPENED_BY = {
+    "stepperDock": "Ctrl+B",
+    "descentDock": "Ctrl+Shift+G",
+    "backwardRunsDock": "Ctrl+Alt+R",  # Run backward again
+    "raceDock": "Ctrl+Shift+O",
+}
 
 
 def test_every_panel_comes_back_from_the_keyboard(qtbot, window):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPalette
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QLineEdit
 
 from gradexplorer.ui.theme import DARK, LIGHT, PRESENTATION, PRESENTATION_DARK, THEMES
 
@@ -163,6 +163,18 @@ def test_presentation_is_readable_at_1920x1080(qtbot, window, tmp_path):
     dark_ink = (rgb.max(axis=2) < 60).mean()
     assert 0.003 < dark_ink < 0.2  # there is black text/lines, on a light screen
     assert mean_luminance(shot) > 0.7
+
+
+@pytest.mark.parametrize("present", [False, True])
+def test_every_number_box_shows_its_whole_value(qtbot, window, present):
+    window.presentation.set_presentation(present)
+    settle(qtbot, window)
+    for spin in window.findChildren(QDoubleSpinBox):
+        if not spin.isVisible():
+            continue
+        edit = spin.findChild(QLineEdit)
+        need = edit.fontMetrics().horizontalAdvance(spin.text())
+        assert edit.width() >= need, (spin.objectName(), spin.text(), edit.width(), need)
 
 
 # ----------------------------------------------------------------------- themes

@@ -355,11 +355,12 @@ def test_mouse_drag_of_the_point_moves_x_along_the_curve(qtbot, window):
     set_x(window, 1.0)
     plot = window.plot
 
-    def marker_placed() -> bool:  # pyqtgraph places the marker on the next paint
-        want = plot.view_box.mapViewToScene(QPointF(plot.marker.pos()))
-        return (plot.marker.scenePos() - want).manhattanLength() < 0.5
+    def settled() -> bool:
+        # pyqtgraph moves the point after the axes have found their width: wait for that
+        where = plot.view_box.mapViewToScene(QPointF(1.0, 4.0))
+        return (plot.marker.scenePos() - where).manhattanLength() < 0.5
 
-    qtbot.waitUntil(marker_placed, timeout=3000)
+    qtbot.waitUntil(settled, timeout=3000)
     start = QPointF(plot.mapFromScene(plot.marker.scenePos()))
     end_x = plot.mapFromScene(plot.view_box.mapViewToScene(QPointF(-2.0, 0.0))).x()
     end = QPointF(end_x, start.y() - 40)  # the mouse wanders off the curve vertically
@@ -434,3 +435,28 @@ def test_a_bad_start_shows_no_point(qtbot):
     assert w.model.point is None and not w.plot.marker.isVisible()
     type_function(qtbot, w, "x^2")
     assert w.plot.marker.isVisible()
+
+
+@pytest.mark.parametrize(
+    ("text", "x", "words"),
+    [
+        ("ln(x)", -2.0, "f is undefined here: ln needs a positive argument (ln(-2))."),
+        ("1/x", 0.0, "f is undefined here: division by zero: a pole at x = 0."),
+        ("sqrt(x)", 0.0, "f′ is undefined here: vertical tangent: f′ is infinite."),
+    ],
+)
+def test_undefined_says_why(qtbot, window, text, x, words):
+    type_function(qtbot, window, text)
+    set_x(window, x)
+    assert window.findChild(QLabel, "undefinedReason").text() == words
+    set_x(window, 1.0)
+    assert window.findChild(QLabel, "undefinedReason").text() == ""
+
+
+def test_box_texts_never_overflow_their_boxes(qtbot, window):
+    type_function(qtbot, window, "1e5 exp(x) * 3e9 x - 2.7e5")
+    set_x(window, 3.0)
+    for node in window.graph_view._nodes:
+        box = node.sceneBoundingRect()
+        for text in node.texts():
+            assert box.contains(text.sceneBoundingRect()), (node.label, text.text())

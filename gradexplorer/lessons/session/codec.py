@@ -55,7 +55,8 @@ _TOP_KEYS = (
     "descent",
 )
 _TWO_INPUT_KEYS = ("y", "y_range", "landscape", "race")  # since version 3
-_OPTIONAL_KEYS = ("expect",)  # a preset's promised values (presets.py)
+# a preset's promised values and the backward algorithm its step-through starts with
+_OPTIONAL_KEYS = ("expect", "algorithm")
 _TOGGLES = tuple(f.name for f in fields(Toggles))
 _VERSION_1_TOGGLES = ("show_tangent", "show_graph")  # saved by version 1, never read
 

@@ -22,9 +22,9 @@ import gradexplorer.autograd as ag
 from gradexplorer.autograd import Tensor
 from gradexplorer.expr import parse
 from gradexplorer.lessons.optimizers import make
-from gradexplorer.lessons.pytorch_code import training_loop
 from gradexplorer.lessons.race import engine_objective, race
 from gradexplorer.lessons.schedules import Schedule
+from gradexplorer.lessons.training_loop import training_loop
 
 
 class _Optimizer:
