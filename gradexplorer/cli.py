@@ -82,12 +82,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _graph(expression, x, params, args.format)
     except ExprError as err:
         return _report_expr_error(err, getattr(args, "json", False))
-    except (_UsageError, GradExplorerError) as err:
-        print(f"gradexplorer: error: {err}", file=sys.stderr)
-        return EXIT_USAGE
     except ReplayError as err:
         print(f"gradexplorer: error: {err}", file=sys.stderr)
         return EXIT_FAILURE
+    except (_UsageError, GradExplorerError) as err:  # bad optimizer settings among them
+        print(f"gradexplorer: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 def _build_parser() -> argparse.ArgumentParser:

@@ -145,7 +145,7 @@ class LandscapeView(pg.PlotWidget):
         _view(
             "along_gradient",
             "Slice along the &gradient",
-            ("Ctrl+Alt+G",),
+            ("Ctrl+Alt+U",),
             "slice_along_gradient",
             "The steepest direction: the slice's slope is |∇f|",
             section=10,

@@ -99,7 +99,7 @@ class RacePanel(QWidget):
         _race(
             "next_optimizer",
             "Select the ne&xt optimizer",
-            ("Ctrl+Alt+O",),
+            ("Ctrl+Alt+J",),
             "select_next",
             "The selected one is explained in step mode and copied as code",
             section=10,
