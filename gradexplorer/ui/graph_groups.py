@@ -292,8 +292,10 @@ FORMULA_CAP = 400
 
 def formula(trace: BackwardTrace, root: int) -> str:
     """The subexpression under a node as a formula of the trace's labels: "sin(a × x)" (cut
-    with "…" after FORMULA_CAP characters)."""
+    with "…" after FORMULA_CAP characters); a value the function defined by name reads as
+    that name, and a defined root as its definition: "u = x + x"."""
     by_id = {n.id: n for n in trace.nodes}
+    names = trace.names
     texts: dict[int, tuple[str, int]] = {}  # node id -> (text, precedence)
     for n in sorted(trace.nodes, key=lambda n: n.forward_order):
         if not n.parents:
@@ -316,7 +318,12 @@ def formula(trace: BackwardTrace, root: int) -> str:
             texts[n.id] = (f"{n.label}({', '.join(a for a, _ in args)})", 9)
         if len(texts[n.id][0]) > FORMULA_CAP:
             texts[n.id] = (texts[n.id][0][: FORMULA_CAP - 1] + "…", 9)
-    return texts[root][0] if root in by_id else ""
+        if n.id != root and n.id in names:
+            texts[n.id] = (names[n.id], 9)  # a defined value reads as its name, as it was typed
+    if root not in by_id:
+        return ""
+    text = texts[root][0]
+    return f"{names[root]} = {text}" if root in names else text
 
 
 def elide(text: str, limit: int = MAX_TITLE) -> str:

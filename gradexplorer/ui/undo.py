@@ -66,18 +66,28 @@ class _Command(QUndoCommand):
         return _MERGING.get(self.kind, -1)
 
     def mergeWith(self, other: QUndoCommand) -> bool:
-        if not isinstance(other, _Command) or self.undone:
+        if not isinstance(other, _Command) or not self.absorbs(other.kind, other.key, other.stamp):
             return False
-        if (other.kind, other.key) != (self.kind, self.key):
-            return False
-        if other.stamp - self.stamp > MERGE_SECONDS:
-            return False
-        self.stamp = other.stamp  # a long drag stays one command: the gap counts, not the total
-        self.after = other.after
-        self.names = self.names | other.names
+        self.extend(other.after, other.names, other.stamp)
         # moved away and back again: nothing to undo, so the stack drops the command
-        self.setObsolete(_patch(self.after, self.before, self.names) == self.after)
+        self.setObsolete(self.is_no_op())
         return True
+
+    def absorbs(self, kind: str, key: str, stamp: float) -> bool:
+        """Whether a change of this kind, made at `stamp`, continues this command."""
+        return (
+            not self.undone
+            and (kind, key) == (self.kind, self.key)
+            and (stamp - self.stamp <= MERGE_SECONDS)
+        )
+
+    def extend(self, after: SessionState, names: frozenset[str], stamp: float) -> None:
+        self.stamp = stamp  # a long drag stays one command: the gap counts, not the total
+        self.after = after
+        self.names = self.names | names
+
+    def is_no_op(self) -> bool:
+        return _patch(self.after, self.before, self.names) == self.after
 
     def redo(self) -> None:
         if not self._pushed:  # QUndoStack.push calls redo; the change has already happened
@@ -147,18 +157,35 @@ class UndoRecorder(QObject):
         if not names:
             return  # a pan, a toggle: shown, carried along, not an undo step of its own
         if names & {"expression", "draft"}:
-            self.stack.push(_Command(self, "state", "", old, new, "edit of the function"))
+            self._push("state", "", old, new, "edit of the function")
         elif names <= _POINT:
             what = "move of x" if names <= {"x", "x_range"} else "move of the point"
-            self.stack.push(_Command(self, "x", "", old, new, what))
+            self._push("x", "", old, new, what)
         elif names == {"race"}:
             # a drag of the start merges into one step, as a drag of x does
             key = "start" if old.race.start != new.race.start else "settings"
-            self.stack.push(_Command(self, "race", key, old, new, "change of the race"))
+            self._push("race", key, old, new, "change of the race")
         else:
             moved = [n for n in new.params if old.params.get(n) != new.params[n]]
             key = moved[0] if len(moved) == 1 and tuple(old.params) == tuple(new.params) else ""
             kind = "param" if key and names == {"params"} else "state"
-            self.stack.push(
-                _Command(self, kind, key, old, new, f"change of {key}" if key else "change")
-            )
+            self._push(kind, key, old, new, f"change of {key}" if key else "change")
+
+    def _push(self, kind: str, key: str, old: SessionState, new: SessionState, text: str) -> None:
+        """A new command, or the current one continued (a drag). QUndoStack can merge too, but
+        PySide then keeps the Python side of every merged command alive: one per slider tick."""
+        stack, stamp = self.stack, self.clock()
+        top = stack.command(stack.index() - 1) if stack.index() > 0 else None
+        if (
+            isinstance(top, _Command)
+            and kind in _MERGING
+            and stack.index() == stack.count()  # nothing to redo that a push would drop
+            and stack.index() != stack.cleanIndex()  # the saved state stays a state of its own
+            and top.absorbs(kind, key, stamp)
+        ):
+            before = top.after
+            top.extend(new, _changed(old, new), stamp)
+            if not top.is_no_op():
+                return
+            top.extend(before, top.names, stamp)  # back where it began: let the stack drop it
+        stack.push(_Command(self, kind, key, old, new, text))

@@ -126,3 +126,19 @@ def test_an_input_used_by_many_boxes_is_drawn_once_per_use():
     few = gg.build(trace_of("x*x + x"))  # two boxes use x: it stays one box
     assert [n.kind for n in few.nodes].count("input") == 1
     assert np.isfinite(float(tr.node(tr.output).grad))
+
+
+def test_a_formula_reads_defined_values_by_their_names():
+    tr = trace_of("u = x + x; v = u * u; sin(v) + v")
+    names = {v: k for k, v in tr.names.items()}
+    sin = by_label(tr, "sin")
+    assert gg.formula(tr, sin) == "sin(v)"
+    assert gg.formula(tr, names["v"]) == "v = u × u"
+    assert gg.formula(tr, names["u"]) == "u = x + x"
+
+
+def test_the_formula_of_repeated_doublings_stays_short():
+    text = "b_0 = x + x; " + "; ".join(f"b_{k} = b_{k - 1} + b_{k - 1}" for k in range(1, 20))
+    tr = trace_of(text + "; b_19")
+    top = tr.output
+    assert len(gg.formula(tr, top)) < 40  # written out, it would double with every name

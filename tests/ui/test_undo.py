@@ -244,3 +244,47 @@ def test_undoing_a_lesson_takes_its_note_and_title_away(qtbot, window, tmp_path)
     assert panel.path is None
     undo(window)
     assert panel.path == path.resolve()
+
+
+def test_a_long_drag_keeps_one_command_alive(window):
+    """PySide keeps the Python side of every command QUndoStack merges away: a drag of
+    thousands of ticks must not leave thousands behind."""
+    import gc
+
+    x0 = window.model.x
+    for i in range(600):
+        set_x(window, x0 + 0.5 + 0.005 * i)  # never back at x0 (that drops the command)
+        window.clock.now += 0.02
+    gc.collect()
+    recorder = window.sessions.undo
+    alive = [
+        o
+        for o in gc.get_objects()
+        if isinstance(o, undo_module._Command) and o.recorder is recorder
+    ]
+    assert stack(window).count() == 1 and len(alive) == 1
+    undo(window)
+    assert window.model.x == x0
+
+
+def test_a_move_after_saving_is_a_step_of_its_own(window, tmp_path):
+    set_x(window, 0.25)
+    window.clock.now += 0.1
+    assert window.sessions.save_file(tmp_path / "s.json")
+    assert stack(window).isClean()
+    set_x(window, 1.5)  # within the merge window, but the saved state must stay reachable
+    assert stack(window).count() == 2 and not stack(window).isClean()
+    undo(window)
+    assert window.model.x == 0.25 and stack(window).isClean()
+
+
+def test_a_drag_after_undo_drops_what_could_be_redone(window):
+    set_x(window, 0.25)
+    window.clock.now += 5
+    set_x(window, 2.0)
+    undo(window)
+    window.clock.now += 0.1  # close to the move that was undone
+    set_x(window, 3.0)
+    assert stack(window).count() == 2 and not stack(window).canRedo()
+    undo(window)
+    assert window.model.x == 0.25
