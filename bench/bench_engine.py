@@ -6,6 +6,11 @@ Targets (issue 2): f and f' over 2,000 points <= 1.5x hand-written numpy; over 1
 <= 1.3x; a 20-node scalar graph forward+backward no slower than micrograd (ratio <= 1.0);
 backward on a 100k-node chain vs a 10k chain between 8 and 12 (linear).
 
+Forward mode (issue 11): the same f and f' by jvp, seeded with a tangent of ones (an input, made
+once like the xs themselves), within the same ratios to numpy; a 100k-node chain in forward mode
+vs 10k between 8 and 12 (CPU time, without tracing), with a peak of traced memory that does not grow
+with the chain (forward mode keeps no graph).
+
 At 1,000,000 points most of what remains is not arithmetic: the graph keeps its intermediates
 alive, so each run frees some 15 arrays of 8 MB at once, glibc hands that memory back to the
 kernel and the next run has it zeroed and faulted in again. Backward therefore adds a big tensor's
@@ -17,11 +22,12 @@ from __future__ import annotations
 
 import sys
 import time
+import tracemalloc
 from collections.abc import Callable
 
 import numpy as np
 
-from gradexplorer.autograd import Tensor, exp, sin
+from gradexplorer.autograd import Tensor, exp, jvp, sin
 
 
 def compare(
@@ -54,15 +60,26 @@ def engine(xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return y.data, x.grad.data
 
 
-def curve(n: int, repeat: int, number: int) -> float:
+def damped(x: Tensor) -> Tensor:
+    return sin(x) * exp(-x / 5) + x**2
+
+
+def forward_engine(xs: np.ndarray, seed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    y, dy = jvp(damped, (Tensor(xs),), (Tensor(seed),))
+    return y.data, dy.data
+
+
+def curve(n: int, repeat: int, number: int, mode: str = "reverse") -> float:
     xs = np.linspace(-10, 10, n)
+    seed = np.ones_like(xs)
+    ours = engine if mode == "reverse" else lambda xs: forward_engine(xs, seed)
     f0, d0 = hand_numpy(xs)
-    f1, d1 = engine(xs)
+    f1, d1 = ours(xs)
     assert np.allclose(f0, f1) and np.allclose(d0, d1), "engine disagrees with numpy"
-    t_np, t_ag = compare(lambda: hand_numpy(xs), lambda: engine(xs), repeat, number)
+    t_np, t_ag = compare(lambda: hand_numpy(xs), lambda: ours(xs), repeat, number)
     ratio = t_ag / t_np
     print(
-        f"f and f' over {n:>9,} points: numpy {t_np * 1e6:9.1f} us, gradexplorer "
+        f"{mode:>7}: f and f' over {n:>9,} points: numpy {t_np * 1e6:9.1f} us, gradexplorer "
         f"{t_ag * 1e6:9.1f} us, ratio {ratio:.2f}"
     )
     return ratio
@@ -124,13 +141,53 @@ def chain_ratio() -> float:
     return ratio
 
 
+def forward_chain(n: int, traced: bool) -> float:
+    """Seconds (traced=False) or peak traced bytes (traced=True) of a forward-mode pass
+    through an n-node chain."""
+
+    def chain_of(x: Tensor) -> Tensor:
+        y = x
+        for _ in range(n):
+            y = y * 1.0000001
+        return y
+
+    if traced:
+        tracemalloc.start()
+    # CPU time: on a shared machine a long wall-clock run is preempted more often than a short one
+    t0 = time.process_time()
+    _, dy = jvp(chain_of, (Tensor(1.0),), (Tensor(1.0),))
+    seconds = time.process_time() - t0
+    peak = tracemalloc.get_traced_memory()[1] if traced else 0
+    if traced:
+        tracemalloc.stop()
+    assert abs(dy.item() - 1.0000001**n) < 1e-9 * 1.0000001**n
+    return peak if traced else seconds
+
+
+def forward_chain_ratio() -> tuple[float, float]:
+    t10 = min(forward_chain(10_000, False) for _ in range(5))
+    t100 = min(forward_chain(100_000, False) for _ in range(3))
+    m10, m100 = forward_chain(10_000, True), forward_chain(100_000, True)
+    ratio, memory = t100 / t10, m100 / m10
+    print(
+        f"forward, 100k-node chain {t100 * 1e3:.1f} ms vs 10k {t10 * 1e3:.1f} ms: ratio "
+        f"{ratio:.1f} (linear = 10); peak memory {m100 / 1024:.1f} KiB vs {m10 / 1024:.1f} KiB "
+        f"(ratio {memory:.2f}, constant = 1)"
+    )
+    return ratio, memory
+
+
 def main() -> int:
     print(f"numpy {np.__version__}, python {sys.version.split()[0]}")
     r2k = curve(2_000, 25, 200)
     r1m = curve(1_000_000, 7, 3)
     rmg = scalar_graph()
     rch = chain_ratio()
+    f2k = curve(2_000, 25, 200, mode="forward")
+    f1m = curve(1_000_000, 7, 3, mode="forward")
+    fch, fmem = forward_chain_ratio()
     ok = r2k <= 1.5 and r1m <= 1.3 and (rmg is None or rmg <= 1.0) and 8 <= rch <= 12
+    ok = ok and f2k <= 1.5 and f1m <= 1.3 and 8 <= fch <= 12 and fmem < 1.5
     print("targets met" if ok else "some targets missed")
     return 0
 

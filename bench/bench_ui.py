@@ -81,6 +81,7 @@ def step_latency() -> None:
     from PySide6.QtWidgets import QApplication
 
     from gradexplorer.ui import MainWindow
+    from gradexplorer.ui.app import freeze_startup_objects
 
     app = QApplication.instance() or QApplication([])
     results = {}
@@ -91,6 +92,7 @@ def step_latency() -> None:
         settled = time.perf_counter() + 0.4  # the graph chooses its boxes once sizes settle
         while time.perf_counter() < settled:
             app.processEvents()
+        freeze_startup_objects()  # as the app does once its window is up
         wait = _paint_waiter(app, [win.plot.viewport(), win.graph_view.viewport()])
         slider = win.x_control.slider
         curves = win.model.curve_computations

@@ -3,11 +3,16 @@
     gradexplorer                                      open the app
     gradexplorer --version
     gradexplorer --install-desktop-entry | --uninstall-desktop-entry   (Linux application menu)
-    gradexplorer eval EXPR --at X [--param NAME=VALUE ...] [--json]
-    gradexplorer graph EXPR --at X [--param NAME=VALUE ...] [--format text|json|dot]
+    gradexplorer eval EXPR --at X [--param NAME=VALUE ...] [--mode reverse|forward|both] [--json]
+    gradexplorer graph EXPR --at X [--param NAME=VALUE ...] [--mode reverse|forward]
+                       [--seed NAME] [--format text|json|dot | --json]
                        [--algorithm topological|notebook|recursive]
     gradexplorer descend EXPR --from X,Y --optimizer adam [--lr LR] [--steps N] ... [--json]
     gradexplorer gui [EXPR] [app options]
+
+graph --mode forward gives the trace of one forward-mode pass, seeded on x or --seed NAME; eval
+--mode says which mode computed each number (reverse: one backward pass for every partial;
+forward: one pass per input; both: side by side).
 
 eval, graph and descend never import Qt; gui imports the app only when asked for.
 """
@@ -32,7 +37,16 @@ from gradexplorer.formatting import UNDEFINED, exact
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
-_VALUE_OPTIONS = ("--at", "--param", "-p", "--format", "--algorithm", *cli_descend.VALUE_OPTIONS)
+_VALUE_OPTIONS = (
+    "--at",
+    "--param",
+    "-p",
+    "--format",
+    "--mode",
+    "--seed",
+    "--algorithm",
+    *cli_descend.VALUE_OPTIONS,
+)
 _COMMANDS = ("eval", "graph", "descend", "gui")
 _OPTION_WORD = re.compile(r"--[a-z][a-z-]+(=.*)?|-h")
 
@@ -69,17 +83,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "descend":
             start = _point(expression, args.start, "--from")
             return cli_descend.run(args, expression, start, params, _constant)
+        fmt = "json" if getattr(args, "json", False) else getattr(args, "format", "text")
         if expression.two_inputs:
             point = _point(expression, args.at, "--at")
+            if args.mode not in (None, "reverse") or getattr(args, "seed", None) is not None:
+                raise _UsageError(
+                    "--mode forward and --seed are for functions of one input for now "
+                    f"({expression.canonical} has two)"
+                )
             if args.command == "eval":
                 return _eval_point(expression, point, params, args.json)
-            return _graph_point(expression, point, params, args.format)
+            return _graph_point(expression, point, params, fmt)
         x = _point(expression, args.at, "--at")[expression.inputs[0]]
         if args.command == "eval":
+            if args.mode is not None:
+                return _eval_modes(expression, x, params, args.mode, args.json)
             return _eval(expression, x, params, args.json)
+        seed = _seed(expression, args.mode, args.seed)
+        if args.mode == "forward":
+            if args.algorithm is not None:
+                raise _UsageError("--algorithm is for --mode reverse (it names a backward pass)")
+            return _forward_graph(expression, x, params, seed, fmt)
         if args.algorithm is not None:
-            return _replayed_graph(expression, x, params, args.format, args.algorithm)
-        return _graph(expression, x, params, args.format)
+            return _replayed_graph(expression, x, params, fmt, args.algorithm)
+        return _graph(expression, x, params, fmt)
     except ExprError as err:
         return _report_expr_error(err, getattr(args, "json", False))
     except ReplayError as err:
@@ -133,9 +160,29 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     point_options(ev)
     ev.add_argument("--json", action="store_true", help="print one JSON object")
-    gr = sub.add_parser("graph", help="the backward trace at a point", allow_abbrev=False)
+    ev.add_argument(
+        "--mode",
+        choices=("reverse", "forward", "both"),
+        help="say which mode of autodiff computed each number (both: side by side)",
+    )
+    gr = sub.add_parser(
+        "graph", help="the backward (or forward-mode) trace at a point", allow_abbrev=False
+    )
     point_options(gr)
-    gr.add_argument("--format", choices=("text", "json", "dot"), default="text")
+    gr.add_argument(
+        "--mode",
+        choices=("reverse", "forward"),
+        default="reverse",
+        help="reverse: the backward pass's gradients; forward: one forward pass's tangents",
+    )
+    gr.add_argument(
+        "--seed",
+        metavar="NAME",
+        help="with --mode forward: the input whose tangent is 1 (x or a parameter; default x)",
+    )
+    out = gr.add_mutually_exclusive_group()
+    out.add_argument("--format", choices=("text", "json", "dot"), default="text")
+    out.add_argument("--json", action="store_true", help="the same as --format json")
     _algorithm_option(gr)
     cli_descend.add_parser(sub, "the start: X, or X,Y for two inputs (--from -1.2,1 works)")
     gui = sub.add_parser(
@@ -259,6 +306,17 @@ def _number(value: float, why: str | None) -> str:
     return f"{UNDEFINED} ({why})" if why else UNDEFINED
 
 
+def _seed(expression: Expression, mode: str, seed: str | None) -> str:
+    if seed is None:
+        return "x"
+    if mode != "forward":
+        raise _UsageError("--seed is for --mode forward (a backward pass has no seed)")
+    if seed != "x" and seed not in expression.params:
+        have = ", ".join(["x", *expression.params])
+        raise _UsageError(f"--seed {seed}: not an input of the expression (its inputs: {have})")
+    return seed
+
+
 def _eval_point(
     expression: Expression, point: dict[str, float], params: dict[str, float], as_json: bool
 ) -> int:
@@ -317,6 +375,7 @@ def _print_trace(
             "expression": expression.canonical,
             **{k: to_jsonable(v) for k, v in point.items()},
             "params": {p: to_jsonable(params.get(p, 1.0)) for p in expression.params},
+            "mode": "reverse",
             **trace.to_dict(),
         }
         print(json.dumps(out, allow_nan=False))
@@ -325,6 +384,165 @@ def _print_trace(
     else:
         _print_table(expression, where, trace.to_dict(), sys.stdout)
     return EXIT_OK
+
+
+def _forward_graph(
+    expression: Expression, x: float, params: dict[str, float], seed: str, fmt: str
+) -> int:
+    trace = expression.forward(x, params, seed, trace=True).trace
+    assert trace is not None
+    data = trace.to_dict()
+    if fmt == "json":
+        out = {
+            "expression": expression.canonical,
+            "x": to_jsonable(x),
+            "params": {p: to_jsonable(params.get(p, 1.0)) for p in expression.params},
+            **data,
+        }
+        print(json.dumps(out, allow_nan=False))
+    elif fmt == "dot":
+        print(_dot(expression, data, forward=True))
+    else:
+        _print_forward_table(expression, x, seed, data, sys.stdout)
+    return EXIT_OK
+
+
+def _print_forward_table(
+    expression: Expression, x: float, seed: str, trace: dict[str, Any], out: TextIO
+) -> None:
+    title = f"forward-mode trace of f(x) = {expression.canonical} at x = {exact(x)}"
+    print(f"{title}, seeded on {seed} (tangent 1; every other input 0)", file=out)
+    _print_rows(_node_rows(trace, "tangent"), out)
+    print("edges (src -> dst: local derivative, local × tangent of src):", file=out)
+    _print_edges(trace, out)
+
+
+def _node_rows(trace: dict[str, Any], second: str) -> list[tuple[str, ...]]:
+    """The nodes as table rows; second: "grad" (with the backward order) or "tangent"."""
+    backward = second == "grad"
+    rows = [("id", "op", "label", "kind", "value", second, "parents")]
+    rows[0] += ("backward",) if backward else ()
+    for n in trace["nodes"]:
+        row = (
+            str(n["id"]),
+            n["op"],
+            n["label"],
+            n["kind"],
+            _show(n["value"]),
+            _show(n[second]),
+            ",".join(map(str, n["parents"])) or "-",
+        )
+        if backward:
+            order = n["backward_order"]
+            row += ("-" if order is None else str(order),)
+        rows.append(row)
+    return rows
+
+
+def _print_edges(trace: dict[str, Any], out: TextIO) -> None:
+    for e in trace["edges"]:
+        line = f"  {e['src']} -> {e['dst']}: {_show(e['local'])}, {_show(e['contribution'])}"
+        print(line, file=out)
+
+
+def _print_rows(rows: list[tuple[str, ...]], out: TextIO) -> None:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip(), file=out)
+
+
+def _eval_modes(
+    expression: Expression, x: float, params: dict[str, float], mode: str, as_json: bool
+) -> int:
+    """eval --mode: the numbers with what computed each; both modes side by side."""
+    blocks = {m: _mode_block(expression, x, params, m) for m in _modes(mode)}
+    point = expression.at(x, params)
+    inputs = ["x", *expression.params]
+    if as_json:
+        out: dict[str, Any] = {
+            "expression": expression.canonical,
+            "x": to_jsonable(x),
+            "value": to_jsonable(point.value),
+            "mode": mode,
+        }
+        if mode == "both":
+            out.update({m: _jsonable_block(b) for m, b in blocks.items()})
+            out["agree"] = _agree(blocks["reverse"], blocks["forward"])
+        else:
+            out.update(_jsonable_block(blocks[mode]))
+        # why a number is null, in the app's words (both modes are undefined at the same points)
+        out.update(reason=point.reason, derivative_reason=point.derivative_reason)
+        print(json.dumps(out, allow_nan=False, ensure_ascii=False))
+        return EXIT_OK
+    values = {p: params.get(p, 1.0) for p in expression.params}
+    lines = [f"f(x) = {expression.canonical}"]
+    lines.append("at x = " + exact(x) + "".join(f", {p} = {exact(v)}" for p, v in values.items()))
+    lines.append(f"f = {_number(point.value, point.reason)}   (the forward pass)")
+    rows = [("", *(f"{m} mode" for m in blocks))]
+    for name in inputs:
+        rows.append((f"df/d{name}", *(_number(b["gradient"][name], None) for b in blocks.values())))
+    rows.append(("passes", *(_passes(b["passes"], len(inputs)) for b in blocks.values())))
+    rows.append(("f''", *(_number(b["second_derivative"], None) for b in blocks.values())))
+    rows.append(("f'' by", *(b["computed_by"]["second_derivative"] for b in blocks.values())))
+    print("\n".join(lines))
+    _print_rows(rows, sys.stdout)
+    return EXIT_OK
+
+
+def _modes(mode: str) -> tuple[str, ...]:
+    return ("reverse", "forward") if mode == "both" else (mode,)
+
+
+def _mode_block(
+    expression: Expression, x: float, params: dict[str, float], mode: str
+) -> dict[str, Any]:
+    inputs = ["x", *expression.params]
+    if mode == "reverse":
+        point = expression.at(x, params)
+        gradient, second = dict(point.gradient), point.second_derivative
+        by = {name: "reverse mode: the one backward pass" for name in inputs}
+        second_by, passes = "reverse over reverse", 1
+    else:
+        gradient = expression.forward_partials(x, params)
+        second = expression.forward_over_reverse(x, params)
+        by = {name: f"forward mode: the pass seeded on {name}" for name in inputs}
+        second_by, passes = "forward over reverse", len(inputs)
+    return {
+        "derivative": gradient["x"],
+        "second_derivative": second,
+        "gradient": gradient,
+        "passes": passes,
+        "computed_by": {
+            "derivative": by["x"],
+            "second_derivative": second_by,
+            "gradient": by,
+        },
+    }
+
+
+def _jsonable_block(block: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **block,
+        "derivative": to_jsonable(block["derivative"]),
+        "second_derivative": to_jsonable(block["second_derivative"]),
+        "gradient": {k: to_jsonable(v) for k, v in block["gradient"].items()},
+    }
+
+
+def _agree(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Both modes gave the same numbers (to 1e-12 relative; undefined where both are)."""
+    pairs = [(a["second_derivative"], b["second_derivative"])]
+    pairs += [(a["gradient"][k], b["gradient"][k]) for k in a["gradient"]]
+    return all(
+        (math.isnan(u) and math.isnan(v)) or u == v or abs(u - v) <= 1e-12 * max(abs(u), abs(v))
+        for u, v in pairs
+    )
+
+
+def _passes(n: int, inputs: int) -> str:
+    if n == 1 and inputs > 1:
+        return f"1 for all {inputs} partials"
+    return f"{n}, one per input" if n > 1 else "1"
 
 
 def _show(v: Any) -> str:
@@ -338,30 +556,11 @@ def _show(v: Any) -> str:
 
 
 def _print_table(expression: Expression, where: str, trace: dict[str, Any], out: TextIO) -> None:
-    rows = [("id", "op", "label", "kind", "value", "grad", "parents", "backward")]
-    for n in trace["nodes"]:
-        order = n["backward_order"]
-        rows.append(
-            (
-                str(n["id"]),
-                n["op"],
-                n["label"],
-                n["kind"],
-                _show(n["value"]),
-                _show(n["grad"]),
-                ",".join(map(str, n["parents"])) or "-",
-                "-" if order is None else str(order),
-            )
-        )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     name = expression.canonical if expression.two_inputs else f"f(x) = {expression.canonical}"
     print(f"backward trace of {name} at {where}", file=out)
-    for r in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip(), file=out)
+    _print_rows(_node_rows(trace, "grad"), out)
     print("edges (src -> dst: local derivative, contribution to grad of src):", file=out)
-    for e in trace["edges"]:
-        line = f"  {e['src']} -> {e['dst']}: {_show(e['local'])}, {_show(e['contribution'])}"
-        print(line, file=out)
+    _print_edges(trace, out)
 
 
 # ----- --algorithm: the backward passes students write, replayed over the engine's graph
@@ -390,6 +589,7 @@ def _replayed_graph(
             "expression": expression.canonical,
             "x": to_jsonable(x),
             "params": {p: to_jsonable(params.get(p, 1.0)) for p in expression.params},
+            "mode": "reverse",
         }
         print(json.dumps({**head, **data}, allow_nan=False))
     elif fmt == "dot":
@@ -468,16 +668,17 @@ def _dot_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def _dot(expression: Expression, trace: dict[str, Any]) -> str:
+def _dot(expression: Expression, trace: dict[str, Any], *, forward: bool = False) -> str:
     lines = [
-        "digraph backward {",
+        "digraph forward {" if forward else "digraph backward {",
         "  rankdir=LR;",
         f'  label="{_dot_escape(expression.canonical)}";',
         '  node [fontname="Helvetica"];',
     ]
     for n in trace["nodes"]:
-        text = f"{n['label']}\\nvalue {_show(n['value'])}\\ngrad {_show(n['grad'])}"
-        if n["backward_order"] is not None:
+        second = f"tangent {_show(n['tangent'])}" if forward else f"grad {_show(n['grad'])}"
+        text = f"{n['label']}\\nvalue {_show(n['value'])}\\n{second}"
+        if not forward and n["backward_order"] is not None:
             text += f"\\nstep {n['backward_order']}"
         shape = {"input": "ellipse", "const": "plaintext"}.get(n["kind"], "box")
         extra = ", peripheries=2" if n["is_output"] else ""

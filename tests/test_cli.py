@@ -246,6 +246,91 @@ def test_argument_orders(argv: list[str], value: float, capsys) -> None:
     assert json.loads(capsys.readouterr().out)["value"] == pytest.approx(value)
 
 
+# ----------------------------------------------------------------------------- forward mode
+
+
+@pytest.mark.parametrize("as_json", [["--json"], ["--format", "json"]], ids=["--json", "--format"])
+def test_graph_forward_mode_json(as_json: list[str]) -> None:
+    r = run("graph", "a x^2 + 3x", "--at", "2", "-p", "a=1.5", "--mode", "forward", "--seed",
+            "a", *as_json)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert (out["mode"], out["seed"], out["params"]) == ("forward", "a", {"a": 1.5})
+    nodes = {n["id"]: n for n in out["nodes"]}
+    by_label = {n["label"]: n for n in nodes.values() if n["kind"] != "op"}
+    assert by_label["a"]["tangent"] == 1.0 and by_label["x"]["tangent"] == 0.0
+    assert by_label["2"]["tangent"] is None and by_label["2"]["kind"] == "const"
+    root = nodes[out["output"]]
+    assert root["is_output"] and root["value"] == 12.0 and root["tangent"] == 4.0  # ∂f/∂a = x²
+    for edge in out["edges"]:  # contribution = local × tangent of src
+        src = nodes[edge["src"]]
+        if src["tangent"] is None:
+            assert edge["local"] is None and edge["contribution"] is None
+        else:
+            assert edge["contribution"] == pytest.approx(edge["local"] * src["tangent"])
+    # the same graph as the backward trace's
+    back = json.loads(run("graph", "a x^2 + 3x", "--at", "2", "--json").stdout)
+    assert back["mode"] == "reverse"
+    assert [(n["label"], n["parents"]) for n in back["nodes"]] == [
+        (n["label"], n["parents"]) for n in out["nodes"]
+    ]
+
+
+def test_graph_forward_mode_text_dot_and_default_seed() -> None:
+    r = run("graph", "x*x", "--at", "3", "--mode", "forward")
+    assert r.returncode == 0
+    assert r.stdout.startswith("forward-mode trace of f(x) = x*x at x = 3, seeded on x")
+    assert "local × tangent of src" in r.stdout and "  0 -> 1: 3, 3" in r.stdout
+    r = run("graph", "x*x", "--at", "3", "--mode", "forward", "--format", "dot")
+    assert r.stdout.startswith("digraph forward {") and "tangent 6" in r.stdout
+    if shutil.which("dot"):
+        check = subprocess.run(["dot", "-Tsvg"], input=r.stdout, capture_output=True, text=True)
+        assert check.returncode == 0
+
+
+def test_graph_forward_mode_bad_options_exit_2() -> None:
+    r = run("graph", "a x", "--at", "1", "--mode", "forward", "--seed", "q")
+    assert r.returncode == 2 and "not an input of the expression (its inputs: x, a)" in r.stderr
+    r = run("graph", "a x", "--at", "1", "--seed", "a")
+    assert r.returncode == 2 and "--seed is for --mode forward" in r.stderr
+    assert run("graph", "x", "--at", "1", "--mode", "sideways").returncode == 2
+    assert run("graph", "x", "--at", "1", "--json", "--format", "dot").returncode == 2
+
+
+def test_eval_reports_which_mode_computed_each_number() -> None:
+    r = run("eval", "a x^2 + 3x", "--at", "2", "-p", "a=1.5", "--mode", "forward", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert (out["value"], out["derivative"], out["second_derivative"]) == (12.0, 9.0, 3.0)
+    assert out["gradient"] == {"x": 9.0, "a": 4.0} and out["passes"] == 2
+    assert out["computed_by"]["gradient"]["a"] == "forward mode: the pass seeded on a"
+    assert out["computed_by"]["second_derivative"] == "forward over reverse"
+    r = run("eval", "a x^2 + 3x", "--at", "2", "-p", "a=1.5", "--mode", "reverse", "--json")
+    out = json.loads(r.stdout)
+    assert out["passes"] == 1 and out["computed_by"]["derivative"].startswith("reverse mode")
+    assert out["computed_by"]["second_derivative"] == "reverse over reverse"
+
+
+def test_eval_both_modes_side_by_side() -> None:
+    r = run("eval", "x w + sin(x w)", "--at", "7", "-p", "w=2", "--mode", "both", "--json")
+    out = json.loads(r.stdout)
+    assert out["agree"] is True and out["mode"] == "both"
+    assert out["reverse"]["passes"] == 1 and out["forward"]["passes"] == 2
+    for block in (out["reverse"], out["forward"]):
+        assert block["gradient"]["x"] == pytest.approx(2 + 2 * math.cos(14), rel=1e-14)
+        assert block["gradient"]["w"] == pytest.approx(7 + 7 * math.cos(14), rel=1e-14)
+    r = run("eval", "a x^2 + b x + c", "--at", "2", "--mode", "both")
+    lines = r.stdout.splitlines()
+    assert lines[3].split() == ["reverse", "mode", "forward", "mode"]
+    assert "1 for all 4 partials" in r.stdout and "4, one per input" in r.stdout
+    r = run("eval", "ln(x)", "--at", "-1", "--mode", "both", "--json")
+    out = json.loads(r.stdout)
+    assert out["forward"]["derivative"] is None and out["reverse"]["derivative"] is None
+    assert out["agree"] is True and out["reason"].startswith("ln needs a positive argument")
+    r = run("eval", "1/x", "--at", "0", "--mode", "forward")  # a pole: undefined in both modes
+    assert "df/dx   undefined" in r.stdout and "f = undefined (" in r.stdout
+
+
 def test_no_arguments_open_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
     # What a desktop user types: the program's name alone.
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")

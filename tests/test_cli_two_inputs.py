@@ -91,6 +91,18 @@ def test_graph_of_a_two_input_function(capsys: pytest.CaptureFixture[str]) -> No
     assert grads == {"x": 3.0, "y": 3.0}
 
 
+def test_graph_json_flag_and_forward_mode_for_two_inputs(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = main(capsys, "graph", "f(x, y) = x y + y", "--at", "2,3", "--json")
+    assert code == 0 and json.loads(out)["mode"] == "reverse"
+    for extra in (["--mode", "forward"], ["--seed", "x"]):
+        code, out, err = main(capsys, "graph", "f(x, y) = x y", "--at", "2,3", *extra)
+        assert code == 2 and out == "" and "functions of one input" in err
+    code, _, err = main(capsys, "eval", "f(x, y) = x y", "--at", "2,3", "--mode", "both")
+    assert code == 2 and "functions of one input" in err
+
+
 def test_a_negative_first_coordinate_works_in_a_real_process() -> None:
     r = subprocess.run(
         [sys.executable, "-m", "gradexplorer", "eval", "f(x, y) = x^2 + 3y^2", "--at", "-1.2,1"],

@@ -18,7 +18,7 @@ import numpy as np
 
 from gradexplorer.autograd._ieee import IGNORE_FP_ERRORS, errstate_var
 from gradexplorer.autograd.ops import NUMPY_NS, TENSOR_NS
-from gradexplorer.autograd.tensor import Tensor, _GradMode, _make
+from gradexplorer.autograd.tensor import Tensor, _ForwardMode, _GradMode, _make
 from gradexplorer.autograd.trace import BackwardTrace, TraceEdge, TraceNode
 
 _by_seq = attrgetter("_seq")
@@ -151,18 +151,32 @@ def _run(
     accumulate = capture is None
     capture_ids = {id(t) for t in capture} if capture else set()
     captured: dict[int, Any] = {}
-    F = TENSOR_NS if create_graph else NUMPY_NS
+    # With create_graph the rules run on Tensors in grad mode, so backward is itself recorded.
+    # Inside a dual level they run on Tensors too, as ops that carry tangents (forward over
+    # reverse: the gradient's tangent is a Hessian-vector product), but build no graph unless
+    # create_graph asks for one.
+    tensors = create_graph or _ForwardMode.level is not None
+    F = TENSOR_NS if tensors else NUMPY_NS
 
     recorder = _Recorder(roots) if trace else None
     for root, seed in zip(roots, seeds, strict=True):
-        g = Tensor(seed) if create_graph else seed
+        g = Tensor(seed) if tensors else seed
         root._pending = g if root._pending is None else root._pending + g
-    # With create_graph the rules run on Tensors in grad mode, so backward is itself recorded.
     previous_mode = _GradMode.enabled
     _GradMode.enabled = create_graph
     token = errstate_var.set(IGNORE_FP_ERRORS)  # IEEE: inf and nan are answers, not warnings
     try:
-        _walk(roots, F, create_graph, retain_graph, accumulate, capture_ids, captured, recorder)
+        _walk(
+            roots,
+            F,
+            tensors,
+            create_graph,
+            retain_graph,
+            accumulate,
+            capture_ids,
+            captured,
+            recorder,
+        )
     except BaseException:
         for t in _reachable(roots, only_requiring_grad=True):
             t._pending = None  # leave no half-summed gradient behind for the next pass
@@ -176,6 +190,7 @@ def _run(
 def _walk(
     roots: Sequence[Tensor],
     F: Any,
+    tensors: bool,
     create_graph: bool,
     retain_graph: bool,
     accumulate: bool,
@@ -217,7 +232,7 @@ def _walk(
             raise RuntimeError(_SECOND_BACKWARD)
         parents = t._parents
         kwargs = t._kwargs
-        if create_graph:
+        if tensors:
             out, args = t, parents
         elif len(parents) == 2:
             out, args = t.data, (parents[0].data, parents[1].data)

@@ -18,14 +18,22 @@ with every op that has a public function (``F.cos``, ``F.sigmoid``) and a few he
 - with ``create_graph=True`` they are Tensors and F calls the ops' differentiable functions, so
   the backward pass is itself recorded and can be differentiated again.
 
-Writing each rule once for both keeps one place per op. A row has room for forward mode too:
-``jvp`` (one tangent rule per input) sits beside the reverse rules; nothing reads it yet.
+Writing each rule once for both keeps one place per op.
+
+Forward mode (forward_ad.py) reads the row's tangent rules, ``jvp``: one per input, of the form
+``rule(F, t, out, *inputs, **options)``, returning what input k's tangent ``t`` contributes to the
+tangent of ``out``; the op's tangent is the sum over its inputs (the sum rule, v̇ = Σ local × input
+v̇). An elementwise op (``elementwise=True``) has a diagonal Jacobian, so J·t and Jᵀ·g are the same
+formula: its reverse rules are its tangent rules. Tangent rules run against ``F`` too, on numpy
+arrays, or on Tensors when something needs the tangent's own gradient (reverse over forward), so
+they are themselves differentiable. An op without tangent rules refuses forward mode with
+PyTorch's NotImplementedError.
 """
 
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -33,9 +41,18 @@ from typing import Any
 import numpy as np
 
 from gradexplorer.autograd._ieee import IGNORE_FP_ERRORS, errstate_var
-from gradexplorer.autograd.tensor import _NO_KWARGS, BackwardNode, Tensor, _GradMode, _make
+from gradexplorer.autograd.tensor import (
+    _NO_KWARGS,
+    BackwardNode,
+    Tensor,
+    _ForwardMode,
+    _GradMode,
+    _make,
+)
 
 Rule = Callable[..., Any]
+_ndarray = np.ndarray
+_IN_PLACE_MIN = 1 << 16  # below this, allocating is cheaper than the checks
 
 
 @dataclass(frozen=True)
@@ -56,7 +73,8 @@ class Op:
     words: tuple[str, ...] = ()  # spellings in the expression language
     torch: str = ""  # what the language prints for PyTorch: a function ("" is torch.<name>)
     # or a template over the arguments' texts, as "torch.pow({0}, 3)"
-    jvp: tuple[Rule, ...] = ()  # forward mode, for later: one tangent rule per input
+    jvp: tuple[Rule, ...] = ()  # forward mode: one tangent rule per input
+    elementwise: bool = False  # True: the reverse rules serve as the tangent rules (see above)
     node_class: type[BackwardNode] = field(init=False, repr=False)
     call: Callable[..., Tensor] = field(init=False, repr=False)  # the op as a Python function
 
@@ -66,6 +84,10 @@ class Op:
         object.__setattr__(self, "node_class", cls)
         object.__setattr__(self, "torch", self.torch or f"torch.{self.name}")
         object.__setattr__(self, "call", _function(self))
+        if self.elementwise and not self.jvp:
+            object.__setattr__(self, "jvp", self.rules)
+        if self.jvp and len(self.jvp) != len(self.rules):
+            raise ValueError(f"op {self.name}: one tangent rule per input ({len(self.rules)})")
 
     @property
     def arity(self) -> int:
@@ -82,7 +104,7 @@ def define_op(name: str, label: str, forward: Callable[..., Any], *rules: Rule, 
     operators, and (through on_change) its words in the expression language.
 
     ``how`` takes the other fields of Op (saves, function, method, operators, options, words,
-    torch, jvp). Raises ValueError if a name is taken. remove_op(name) undoes it.
+    torch, jvp, elementwise). Raises ValueError if a name is taken. remove_op(name) undoes it.
     """
     op = Op(name, label, forward, rules, **how)
     _check_free(op)
@@ -152,17 +174,174 @@ def _publish(op: Op) -> None:
 
 
 def apply(op: Op, *inputs: Tensor, **kwargs: Any) -> Tensor:
-    """Run op forward on tensors; record the op when grad mode is on and an input needs grad."""
+    """Run op forward on tensors; record the op when grad mode is on and an input needs grad,
+    and carry the tangents along inside a dual level."""
     token = errstate_var.set(IGNORE_FP_ERRORS)
     try:
         data = op.forward(*[t.data for t in inputs], **kwargs)
+        out = None
+        if _GradMode.enabled:
+            for t in inputs:
+                if t.requires_grad:
+                    out = _make(data, op, inputs, kwargs or _NO_KWARGS)
+                    break
+        if out is None:
+            out = _make(data)
+        if _ForwardMode.level is not None:
+            propagate(op, out, inputs, kwargs)
     finally:
         errstate_var.reset(token)
-    if _GradMode.enabled:
-        for t in inputs:
-            if t.requires_grad:
-                return _make(data, op, inputs, kwargs or _NO_KWARGS)
-    return _make(data)
+    return out
+
+
+def propagate(op: Op, out: Tensor, inputs: Sequence[Tensor], kwargs: dict[str, Any]) -> None:
+    """Forward mode: give out its tangent, Σ over the inputs that carry one of rule_k(t_k).
+
+    The rules see the primals only. They run on numpy arrays, or, in grad mode when an input or
+    a tangent needs gradients, on Tensors with the level lifted (so a tangent never gets a
+    tangent of its own), so that the tangent can be differentiated again. A tangent is kept as
+    a numpy array, or as a Tensor when it needs gradients itself. Called with numpy's error
+    state already set to ignore (IEEE answers, as every op's forward runs).
+    """
+    level = _ForwardMode.level
+    grad_mode = _GradMode.enabled
+    if len(inputs) == 1 and op.elementwise and not (grad_mode and inputs[0].requires_grad):
+        # The commonest case in a few lines: one input, a plain array tangent, same shape.
+        held = inputs[0]._tangent
+        if held is None or held[0] is not level:
+            return
+        tangent = held[1]
+        if type(tangent) is not Tensor:
+            total = op.jvp[0](NUMPY_NS, tangent, out.data, inputs[0].data)
+            if total.dtype is not out.data.dtype and total.dtype != out.data.dtype:
+                total = total.astype(out.data.dtype)
+            out._tangent = (level, total)
+            if _ForwardMode.recorder is not None:
+                _ForwardMode.recorder.op(op, out, inputs, kwargs, [tangent], (total,))
+            return
+    tangents = []
+    found = differentiable = False
+    for t in inputs:
+        held = t._tangent
+        if held is not None and held[0] is level:
+            tangent = held[1]
+            found = True
+            if grad_mode and type(tangent) is Tensor and tangent.requires_grad:
+                differentiable = True
+        else:
+            tangent = None
+        if grad_mode and t.requires_grad:
+            differentiable = True
+        tangents.append(tangent)
+    if not found:
+        return  # no input depends on the seed: out's tangent is zero, and stays unset
+    if not op.jvp:
+        raise NotImplementedError(
+            f"Trying to use forward AD with {op.name} that does not support it."
+        )
+    if differentiable:
+        _ForwardMode.level = None
+        try:
+            total, parts = _tensor_tangent(op, out, inputs, tangents, kwargs)
+        finally:
+            _ForwardMode.level = level
+    else:
+        total, parts = _array_tangent(op, out.data, inputs, tangents, kwargs)
+    out._tangent = (level, total)
+    if _ForwardMode.recorder is not None:
+        _ForwardMode.recorder.op(op, out, inputs, kwargs, tangents, parts)
+
+
+def _array_tangent(
+    op: Op, data: Any, inputs: Sequence[Tensor], tangents: list[Any], kwargs: dict[str, Any]
+) -> tuple[Any, tuple[Any, ...]]:
+    """The sum rule on numpy arrays, with unary and binary ops (nearly all) unrolled: the
+    per-op cost is what a 2,000-point curve is measured against (bench/bench_engine.py)."""
+    rules = op.jvp
+    F = NUMPY_NS
+    n = 0 if kwargs else len(inputs)
+    # An elementwise op's term has the result's shape when every input's tangent is in it.
+    shaped = op.elementwise
+    if n == 1:
+        ta = tangents[0]
+        total = rules[0](F, ta.data if type(ta) is Tensor else ta, data, inputs[0].data)
+        parts: tuple[Any, ...] = (total,)
+    elif n == 2:
+        a, b = inputs[0].data, inputs[1].data
+        ta, tb = tangents
+        pa = pb = None
+        if ta is not None:
+            pa = rules[0](F, ta.data if type(ta) is Tensor else ta, data, a, b)
+        if tb is not None:
+            pb = rules[1](F, tb.data if type(tb) is Tensor else tb, data, a, b)
+        parts = (pa, pb)
+        if pa is None or pb is None:
+            total, shaped = (pb if pa is None else pa), False
+        else:
+            total = _add_tangents(pa, pb, ta)
+    else:
+        args = [t.data for t in inputs]
+        parts = tuple(
+            None if t is None else rule(F, _data(t), data, *args, **kwargs)
+            for rule, t in zip(rules, tangents, strict=True)
+        )
+        total, shaped = None, False
+        for part in parts:
+            if part is not None:
+                total = part if total is None else total + part
+    if not shaped and np.shape(total) != np.shape(data):
+        total = np.broadcast_to(total, np.shape(data))
+    dtype = total.dtype
+    if dtype is not data.dtype and dtype != data.dtype:
+        total = total.astype(data.dtype)  # a float64 tangent does not make a float32 result 64
+    return total, parts
+
+
+def _data(t: Any) -> Any:
+    return t.data if type(t) is Tensor else t
+
+
+def _add_tangents(pa: Any, pb: Any, ta: Any) -> Any:
+    """pa + pb, into pa when it is a big array the rule has just made (not input a's tangent
+    passed through, as add's rule does): a 1,000,000-point curve saves an allocation."""
+    if (
+        type(pa) is _ndarray
+        and pa.size >= _IN_PLACE_MIN
+        and pa is not ta
+        and pa.base is None
+        and np.result_type(pa, pb) == pa.dtype
+        and np.broadcast_shapes(pa.shape, np.shape(pb)) == pa.shape
+    ):
+        return np.add(pa, pb, out=pa)
+    return pa + pb
+
+
+def _dual(op: Op, data: Any, inputs: tuple[Tensor, ...], needs_grad: bool) -> Tensor:
+    """An op's result inside a dual level: recorded as usual, and given its tangent."""
+    out = _make(data, op, inputs) if needs_grad and _GradMode.enabled else _make(data)
+    propagate(op, out, inputs, _NO_KWARGS)
+    return out
+
+
+def _tensor_tangent(
+    op: Op, out: Tensor, inputs: Sequence[Tensor], tangents: list[Any], kwargs: dict[str, Any]
+) -> tuple[Tensor, tuple[Any, ...]]:
+    """The sum rule on Tensors, in grad mode: the tangent is recorded and can be differentiated."""
+    parts = tuple(
+        None if t is None else rule(TENSOR_NS, _as_tensor(t), out, *inputs, **kwargs)
+        for rule, t in zip(op.jvp, tangents, strict=True)
+    )
+    total = None
+    for part in parts:
+        if part is not None:
+            total = part if total is None else total + part
+    if total.shape != out.shape:
+        total = _broadcast_to(total, out.shape)
+    return total, parts
+
+
+def _as_tensor(tangent: Any) -> Tensor:
+    return tangent if isinstance(tangent, Tensor) else _make(tangent)
 
 
 def _function(op: Op) -> Callable[..., Tensor]:
@@ -188,6 +367,8 @@ def _unary(op: Op) -> Callable[[Any], Tensor]:
         token = errstate_var.set(IGNORE_FP_ERRORS)
         try:
             data = forward(a.data)
+            if _ForwardMode.level is not None:
+                return _dual(op, data, (a,), a.requires_grad)
         finally:
             errstate_var.reset(token)
         if a.requires_grad and _GradMode.enabled:
@@ -235,6 +416,8 @@ def _binary_operator(op: Op, reflected: bool) -> Callable[[Tensor, Any], Tensor]
         token = errstate_var.set(IGNORE_FP_ERRORS)
         try:
             data = forward(a.data, b.data)
+            if _ForwardMode.level is not None:
+                return _dual(op, data, (a, b), a.requires_grad or b.requires_grad)
         finally:
             errstate_var.reset(token)
         if (a.requires_grad or b.requires_grad) and _GradMode.enabled:
@@ -430,11 +613,14 @@ def _sum_to(a: Tensor, shape: tuple[int, ...]) -> Tensor:
 # ----- the two namespaces the derivative rules are written against. define_op adds every op
 # that has a public function: its numpy forward to NUMPY_NS, its differentiable one to TENSOR_NS.
 
+# broadcast_to may hand a reverse rule a never-built array of ones (_Ones); expand always
+# builds a real one, for the tangent rules, whose results are kept as tangents.
 NUMPY_NS = SimpleNamespace(
     where=np.where,
     data=lambda a: a,
     const=lambda arr: arr,
     broadcast_to=_np_broadcast_to,
+    expand=np.broadcast_to,
     sum_to=_np_sum_to,
 )
 TENSOR_NS = SimpleNamespace(
@@ -442,28 +628,57 @@ TENSOR_NS = SimpleNamespace(
     data=lambda t: t.data,
     const=lambda arr: Tensor(arr),
     broadcast_to=_broadcast_to,
+    expand=_broadcast_to,
     sum_to=_sum_to,
 )
 
 
-# ----- the table. F: numpy namespace or Tensor namespace; g: upstream; out: result.
+# ----- the table. F: numpy namespace or Tensor namespace; g: upstream; out: result; t: tangent.
 # Binary forwards are Python operators: the same ufuncs on arrays, but about ten times faster on
 # the numpy scalars that 0-d results are (np.multiply on scalars takes the slow generic path).
 # An op the language knows has words; its PyTorch function is torch.<name> unless torch= says.
+# elementwise=True: the rule g·local, read with the tangent t for g, is also the tangent rule.
 
 
 def _math(name: str, label: str, forward: Callable[..., Any], *rules: Rule, **how: Any) -> Op:
-    """A maths function under one name everywhere: ag.<name>, x.<name>() and <name>(x) typed."""
-    return define_op(name, label, forward, *rules, function=name, method=name, words=(name,), **how)
+    """An elementwise maths function under one name everywhere: ag.<name>, x.<name>() and
+    <name>(x) typed; its reverse rule is its tangent rule."""
+    return define_op(
+        name,
+        label,
+        forward,
+        *rules,
+        function=name,
+        method=name,
+        words=(name,),
+        elementwise=True,
+        **how,
+    )
 
 
 def _upstream(F: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
     return g
 
 
-define_op("add", "+", operator.add, _upstream, _upstream, saves=False, operators=("add",))
 define_op(
-    "sub", "−", operator.sub, _upstream, lambda F, g, out, a, b: -g, saves=False, operators=("sub",)
+    "add",
+    "+",
+    operator.add,
+    _upstream,
+    _upstream,
+    saves=False,
+    operators=("add",),
+    elementwise=True,
+)
+define_op(
+    "sub",
+    "−",
+    operator.sub,
+    _upstream,
+    lambda F, g, out, a, b: -g,
+    saves=False,
+    operators=("sub",),
+    elementwise=True,
 )
 define_op(
     "mul",
@@ -472,6 +687,7 @@ define_op(
     lambda F, g, out, a, b: g * b,
     lambda F, g, out, a, b: g * a,
     operators=("mul",),
+    elementwise=True,
 )
 define_op(
     "div",
@@ -480,6 +696,7 @@ define_op(
     lambda F, g, out, a, b: g / b,
     lambda F, g, out, a, b: -g * out / b,
     operators=("truediv",),
+    elementwise=True,
 )
 define_op(
     "pow",
@@ -489,8 +706,17 @@ define_op(
     # d/db a^b = a^b ln a; at a = 0 with b >= 0 PyTorch defines it as 0 (not nan).
     lambda F, g, out, a, b: g * F.where((F.data(a) == 0) & (F.data(b) >= 0), 0.0, out * F.log(a)),
     operators=("pow",),
+    elementwise=True,
 )
-define_op("neg", "−", operator.neg, lambda F, g, out, a: -g, saves=False, operators=("neg",))
+define_op(
+    "neg",
+    "−",
+    operator.neg,
+    lambda F, g, out, a: -g,
+    saves=False,
+    operators=("neg",),
+    elementwise=True,
+)
 _math("exp", "exp", np.exp, lambda F, g, out, a: g * out)
 _math("log", "ln", np.log, lambda F, g, out, a: g / a)  # natural log, as in numpy and PyTorch
 _math("sqrt", "√", np.sqrt, lambda F, g, out, a: g / (2 * out))
@@ -528,6 +754,7 @@ define_op(
     function="maximum",
     method="maximum",
     words=("max",),
+    elementwise=True,  # at a tie the tangent is the mean of both tangents, as torch's is
 )
 define_op(
     "minimum",
@@ -538,6 +765,7 @@ define_op(
     function="minimum",
     method="minimum",
     words=("min",),
+    elementwise=True,
 )
 define_op(
     "sum",
@@ -548,6 +776,7 @@ define_op(
     function="sum",
     method="sum",
     options=("axis", "keepdims"),
+    jvp=(lambda F, t, out, a, axis=None, keepdims=False: F.sum(t, axis=axis, keepdims=keepdims),),
 )
 define_op(
     "mean",
@@ -560,6 +789,7 @@ define_op(
     function="mean",
     method="mean",
     options=("axis", "keepdims"),
+    jvp=(lambda F, t, out, a, axis=None, keepdims=False: F.mean(t, axis=axis, keepdims=keepdims),),
 )
 define_op(
     "reshape",
@@ -570,6 +800,7 @@ define_op(
     function="reshape",
     method="reshape",
     options=("shape",),
+    jvp=(lambda F, t, out, a, shape: F.reshape(t, shape),),
 )
 
 # Plumbing: no public name, called by the rules through F (see the namespaces above).
@@ -580,6 +811,7 @@ BROADCAST_TO = define_op(
     lambda F, g, out, a, shape: F.sum_to(g, a.shape),
     saves=False,
     options=("shape",),
+    jvp=(lambda F, t, out, a, shape: F.expand(t, shape),),
 )
 SUM_TO = define_op(
     "sum_to",
@@ -588,6 +820,7 @@ SUM_TO = define_op(
     lambda F, g, out, a, shape: F.broadcast_to(g, a.shape),
     saves=False,
     options=("shape",),
+    jvp=(lambda F, t, out, a, shape: F.sum_to(t, shape),),
 )
 # where(mask, x, y): the mask is data, not differentiated; only the chosen branch gets gradient.
 WHERE = define_op(
@@ -598,4 +831,8 @@ WHERE = define_op(
     lambda F, g, out, x, y, mask: F.where(mask, 0.0, g),
     saves=False,
     options=("mask",),
+    elementwise=True,
 )
+# The dual tensors of forward mode are aliases of their primal (make_dual, unpack_dual): the
+# same data, with or without a tangent, and the gradient passes straight through.
+ALIAS = define_op("alias", "=", lambda a: a, lambda F, g, out, a: g, saves=False, elementwise=True)

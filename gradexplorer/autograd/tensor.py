@@ -26,6 +26,14 @@ def is_grad_enabled() -> bool:
     return _GradMode.enabled
 
 
+class _ForwardMode:
+    """The dual level in force (forward_ad.py), None outside one. Every op checks it once: with
+    no level the reverse-mode hot path is untouched. The recorder collects a forward trace."""
+
+    level: Any = None
+    recorder: Any = None
+
+
 @contextmanager
 def _grad_mode(enabled: bool) -> Iterator[None]:
     previous = _GradMode.enabled
@@ -141,6 +149,7 @@ class Tensor:
         "_released",
         "_retains_grad",
         "_seq",
+        "_tangent",
         "data",
         "grad",
         "name",
@@ -157,6 +166,7 @@ class Tensor:
     _kwargs: dict[str, Any]
     _released: bool  # backward ran without retain_graph: saved values count as freed
     _pending: Any  # during backward only: the gradient summed so far from this tensor's consumers
+    _tangent: Any  # forward mode: (dual level, tangent) while a dual level holds one, else None
 
     def __new__(
         cls,
@@ -287,6 +297,7 @@ def _make(
     t._released = False
     t._pending = None
     t._retains_grad = False
+    t._tangent = None
     t._seq = next(_sequence)
     return t
 

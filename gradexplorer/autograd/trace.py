@@ -1,7 +1,9 @@
-"""The backward trace: what a backward pass did, as plain data.
+"""The traces: what a backward pass and a forward-mode pass did, as plain data.
 
-The graph view, the step-through animation and the CLI's graph export all read this one
-structure; none of them reaches into engine internals.
+The graph view, the step-through animation and the CLI's graph export all read these
+structures; none of them reaches into engine internals. A ForwardTrace has the same nodes and
+edges, in the same order, as the BackwardTrace of the same function at the same point, so a view
+can draw either on one layout.
 """
 
 from __future__ import annotations
@@ -109,17 +111,109 @@ class BackwardTrace:
                 }
                 for n in self.nodes
             ],
-            "edges": [
-                {
-                    "src": e.src,
-                    "dst": e.dst,
-                    "arg_index": e.arg_index,
-                    "local": to_jsonable(e.local),
-                    "contribution": to_jsonable(e.contribution),
-                }
-                for e in self.edges
-            ],
+            "edges": _edge_dicts(self.edges),
         }
+
+
+@dataclass(frozen=True)
+class ForwardNode:
+    """One tensor of a forward-mode pass.
+
+    kind: "input" for a dual tensor made with make_dual (x, a parameter), "const" for anything
+    without a tangent (a number, a constant), "op" for the result of an operation on a tangent.
+    value: the primal; tangent: d(this node)/dε along the seed direction (v̇), None for a const.
+    """
+
+    id: int
+    op: str
+    label: str
+    kind: NodeKind
+    value: np.ndarray
+    tangent: np.ndarray | None
+    parents: tuple[int, ...]
+    forward_order: int
+    is_output: bool = False
+
+
+@dataclass(frozen=True)
+class ForwardEdge:
+    """Edge from an op's input (src) to the op's result (dst), in forward mode.
+
+    local: d(dst)/d(src) (the tangent rule applied to a tangent of ones: for scalars the partial
+    derivative); contribution: local × v̇(src), what this edge adds to v̇(dst). Both None when
+    src carries no tangent (a constant).
+    """
+
+    src: int
+    dst: int
+    arg_index: int
+    local: np.ndarray | None
+    contribution: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class ForwardTrace:
+    """A forward-mode pass: values and tangents appear together, from the inputs to the output.
+
+    seed: the name of the input whose tangent was 1 (every other input had 0), None for a
+    general tangent vector."""
+
+    nodes: tuple[ForwardNode, ...]  # in forward (topological) order, inputs first
+    edges: tuple[ForwardEdge, ...]
+    output: int
+    seed: str | None = None
+    _by_id: dict[int, ForwardNode] = field(default_factory=dict, compare=False, repr=False)
+    names: Mapping[int, str] = field(default_factory=dict, compare=False)  # as BackwardTrace's
+
+    def __post_init__(self) -> None:
+        self._by_id.update({n.id: n for n in self.nodes})
+
+    def node(self, node_id: int) -> ForwardNode:
+        return self._by_id[node_id]
+
+    def edges_from_parents(self, node_id: int) -> list[ForwardEdge]:
+        """Edges from node_id's parents to node_id, in argument order: the terms of its sum."""
+        return sorted((e for e in self.edges if e.dst == node_id), key=lambda e: e.arg_index)
+
+    def forward_sequence(self) -> list[ForwardNode]:
+        """The nodes that carry a tangent, in the order the pass computed them."""
+        return sorted((n for n in self.nodes if n.kind != "const"), key=lambda n: n.forward_order)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form; non-finite numbers become "nan", "inf", "-inf"."""
+        return {
+            "mode": "forward",
+            "seed": self.seed,
+            "output": self.output,
+            "nodes": [
+                {
+                    "id": n.id,
+                    "op": n.op,
+                    "label": n.label,
+                    "kind": n.kind,
+                    "value": to_jsonable(n.value),
+                    "tangent": to_jsonable(n.tangent),
+                    "parents": list(n.parents),
+                    "forward_order": n.forward_order,
+                    "is_output": n.is_output,
+                }
+                for n in self.nodes
+            ],
+            "edges": _edge_dicts(self.edges),
+        }
+
+
+def _edge_dicts(edges: tuple[TraceEdge, ...] | tuple[ForwardEdge, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "src": e.src,
+            "dst": e.dst,
+            "arg_index": e.arg_index,
+            "local": to_jsonable(e.local),
+            "contribution": to_jsonable(e.contribution),
+        }
+        for e in edges
+    ]
 
 
 def to_jsonable(value: Any) -> Any:

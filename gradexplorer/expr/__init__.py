@@ -8,7 +8,7 @@ from gradexplorer.errors import ExprError
 from gradexplorer.expr.expression import Expression, parse, parse_number
 from gradexplorer.expr.lexer import MAX_LENGTH
 from gradexplorer.expr.parser import MAX_DEPTH
-from gradexplorer.expr.points import GridSamples, Point, Samples, SurfacePoint
+from gradexplorer.expr.points import ForwardPoint, GridSamples, Point, Samples, SurfacePoint
 from gradexplorer.expr.surface import Slice
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "MAX_LENGTH",
     "ExprError",
     "Expression",
+    "ForwardPoint",
     "GridSamples",
     "Point",
     "Samples",

@@ -17,7 +17,16 @@ from typing import Any
 import numpy as np
 
 import gradexplorer.autograd as ag
-from gradexplorer.autograd import BackwardTrace, Tensor, TraceEdge, TraceNode
+from gradexplorer.autograd import (
+    BackwardTrace,
+    ForwardEdge,
+    ForwardNode,
+    ForwardTrace,
+    Tensor,
+    TraceEdge,
+    TraceNode,
+)
+from gradexplorer.autograd.forward_ad import is_dual
 from gradexplorer.errors import ExprError
 from gradexplorer.expr import domain
 from gradexplorer.expr.names import (
@@ -43,7 +52,14 @@ from gradexplorer.expr.nodes import (
     walk,
 )
 from gradexplorer.expr.parser import DEFAULT_INPUTS, parse_program
-from gradexplorer.expr.points import GridSamples, Hessian, Point, Samples, SurfacePoint
+from gradexplorer.expr.points import (
+    ForwardPoint,
+    GridSamples,
+    Hessian,
+    Point,
+    Samples,
+    SurfacePoint,
+)
 from gradexplorer.expr.printers import (
     canonical,
     pretty,
@@ -250,7 +266,7 @@ class Expression:
                 args = stack[-n:]
                 del stack[-n:]
                 out = ins[1](*args)
-                if not out.requires_grad:
+                if not out.requires_grad and not is_dual(out):  # a constant: named by its text
                     out.name = ins[4]
                 stack.append(out)
             if record is not None:
@@ -285,7 +301,7 @@ class Expression:
             args, inputs = stack[-n:], masks[-n:]
             del stack[-n:], masks[-n:]
             out = ins[1](*args)
-            if not out.requires_grad:
+            if not out.requires_grad and not is_dual(out):  # a constant: named by its text
                 out.name = ins[4]
             data = [a.data for a in args]
             mask = domain.undefined(ins[3], data, out.data, inputs)
@@ -349,6 +365,11 @@ class Expression:
             tr = y.backward(create_graph=True, trace=True)
             tr = dataclasses.replace(tr, names=self._names(tr)) if self.definitions else tr
             grads = [leaf.grad for leaf in leaves]
+            for leaf in leaves:
+                # x.grad is a graph that leads back to x: a reference cycle that only the
+                # garbage collector frees (300 tensors per x step for 150 nodes, and its
+                # collections were the slow steps of a drag). Taken out, refcounting frees it.
+                leaf.grad = None
         else:
             tr = None
             grads = ag.grad(y, leaves, create_graph=True, allow_unused=True)
@@ -375,6 +396,77 @@ class Expression:
                 "vertical tangent: f′ is infinite" if math.isinf(slope) else "f′ has no value here"
             )
         return value, gradient, tuple(tuple(r) for r in rows), tr, why, slope_why
+
+    def forward(
+        self,
+        x: float,
+        params: Mapping[str, float] | None = None,
+        seed: str = "x",
+        *,
+        trace: bool = False,
+    ) -> ForwardPoint:
+        """One forward-mode pass (dual numbers) seeded on x or a parameter: ∂f/∂seed, with the
+        ForwardTrace when asked (the same nodes, in the same order, as at()'s trace)."""
+        if seed != "x" and seed not in self.params:
+            have = ", ".join(["x", *self.params])
+            raise ValueError(f"cannot seed on {seed!r}: the inputs are {have}")
+        params = params or {}
+        x = float(x)
+        leaves = [Tensor(x, name="x")]
+        leaves += [Tensor(float(params.get(p, DEFAULT_PARAM)), name=p) for p in self.params]
+        seeds = tuple(Tensor(1.0 if t.name == seed else 0.0) for t in leaves)
+
+        undefined: list[Any] = []
+
+        def f(xt: Tensor, *values: Tensor) -> Tensor:
+            y, mask, _ = self._evaluate([xt], dict(zip(self.params, values, strict=True)))
+            undefined.append(_anywhere(mask))
+            return y
+
+        result = ag.jvp(f, tuple(leaves), seeds, trace=trace)
+        value, tangent = result[0].item(), result[1].item()
+        tr = self._whole(result[2], leaves) if trace else None
+        if undefined[0] or math.isnan(value):
+            # no value (a domain error, a pole), no derivative: as at() says
+            value = tangent = math.nan
+            tr = _undefined_tangents(tr) if tr is not None else None
+        if tr is not None:
+            names = self._names(tr) if self.definitions else {}
+            tr = dataclasses.replace(tr, seed=seed, names=names)
+        return ForwardPoint(x, seed, value, tangent, tr)
+
+    def _whole(self, trace: ForwardTrace, leaves: list[Tensor]) -> ForwardTrace:
+        """The recorded trace, or, when nothing depends on an input (the recorder then saw no
+        op), the whole constant graph, as at() shows it."""
+        if len(trace.nodes) > 1 or trace.nodes[0].kind != "const":
+            return trace
+        env = dict(zip(self.params, leaves[1:], strict=True))
+        return _forward_constant(self._constant_trace(leaves[:1], env))
+
+    def forward_partials(
+        self, x: float, params: Mapping[str, float] | None = None
+    ) -> dict[str, float]:
+        """Every partial derivative by forward mode: one pass per input (x, then each
+        parameter), where reverse mode needs one pass for all of them."""
+        return {name: self.forward(x, params, name).tangent for name in ("x", *self.params)}
+
+    def forward_over_reverse(self, x: float, params: Mapping[str, float] | None = None) -> float:
+        """f''(x) the other way round from at(): one forward pass (seeded on x) through the
+        reverse-mode derivative, the jvp of f'. Undefined where f is."""
+        params = params or {}
+        env = {p: Tensor(float(params.get(p, DEFAULT_PARAM)), name=p) for p in self.params}
+
+        def derivative(xt: Tensor) -> Tensor:
+            y = self._run([xt], env)[-1]
+            if not y.requires_grad:
+                return Tensor(0.0)
+            (dy,) = ag.grad(y, [xt], create_graph=True, allow_unused=True)
+            return Tensor(0.0) if dy is None else dy
+
+        xt = Tensor(float(x), requires_grad=True, name="x")
+        _, second = ag.jvp(derivative, (xt,), (Tensor(1.0),))
+        y, undefined, _ = self._evaluate([Tensor(float(x))], env)
+        return math.nan if _anywhere(undefined) or math.isnan(y.item()) else second.item()
 
     def sample(
         self, xs: Any, params: Mapping[str, float] | None = None, *, derivatives: int = 2
@@ -465,7 +557,7 @@ class Expression:
         nodes[out] = dataclasses.replace(nodes[out], is_output=True)
         return BackwardTrace(nodes=tuple(nodes), edges=tuple(edges), output=out, names=names)
 
-    def _names(self, trace: BackwardTrace) -> dict[int, str]:
+    def _names(self, trace: BackwardTrace | ForwardTrace) -> dict[int, str]:
         """The trace ids of the defined values (u in "u = x + x; ..."), by display name.
 
         The engine numbers a trace's nodes in creation order, and this program created them:
@@ -523,10 +615,15 @@ class Expression:
         params: Mapping[str, float] | None = None,
         *,
         tail: list[str] | None = None,
+        mode: str = "reverse",
+        seed: str = "x",
     ) -> str:
         """Equivalent PyTorch source, as text for students to copy. Never executed here.
         x is the point: a number for one input, {name: value} for any number of inputs.
-        Definitions are lines of f; ``tail`` replaces the lines after ``y = f(...)``."""
+        Definitions are lines of f; ``tail`` replaces the lines after ``y = f(...)``.
+        mode="forward": forward mode (torch.func.jvp per input, forward_ad dual numbers)."""
+        if seed != "x" and seed not in self.params:
+            seed = "x"
         point = dict(x) if isinstance(x, Mapping) else {self.inputs[0]: float(x)}
         return pytorch_source(
             self.tree,
@@ -538,6 +635,8 @@ class Expression:
             tail=tail,
             inputs=self.inputs,
             point=point,
+            mode=mode,
+            seed=seed,
         )
 
 
@@ -545,14 +644,23 @@ def _undefined_gradients(trace: BackwardTrace) -> BackwardTrace:
     """The trace of a point where f has no value: the same graph and values, but every gradient
     undefined (nan), and every local derivative of an op that has no value there, so the graph
     view and the step-through agree with the readouts."""
-    undefined = {n.id for n in trace.nodes if np.isnan(np.asarray(n.value)).any()}
     nan = np.float64(math.nan)
     # The seed stays: ∂f/∂f = 1 whenever the pass ran, defined or not.
     nodes = tuple(
         n if n.is_output or n.grad is None else dataclasses.replace(n, grad=nan)
         for n in trace.nodes
     )
-    edges = tuple(
+    return BackwardTrace(
+        nodes=nodes, edges=_undefined_edges(trace), output=trace.output, names=trace.names
+    )
+
+
+def _undefined_edges(trace: BackwardTrace | ForwardTrace) -> tuple[Any, ...]:
+    """The edges where f has no value: every contribution undefined, and the local derivative
+    of every op that has no value there."""
+    undefined = {n.id for n in trace.nodes if np.isnan(np.asarray(n.value)).any()}
+    nan = np.float64(math.nan)
+    return tuple(
         dataclasses.replace(
             e,
             local=nan if e.local is not None and e.dst in undefined else e.local,
@@ -560,7 +668,29 @@ def _undefined_gradients(trace: BackwardTrace) -> BackwardTrace:
         )
         for e in trace.edges
     )
-    return BackwardTrace(nodes=nodes, edges=edges, output=trace.output, names=trace.names)
+
+
+def _forward_constant(trace: BackwardTrace) -> ForwardTrace:
+    """A constant expression's forward trace: every node constant, no tangent anywhere."""
+    nodes = tuple(
+        ForwardNode(
+            n.id, n.op, n.label, n.kind, n.value, None, n.parents, n.forward_order, n.is_output
+        )
+        for n in trace.nodes
+    )
+    edges = tuple(ForwardEdge(e.src, e.dst, e.arg_index, None, None) for e in trace.edges)
+    return ForwardTrace(nodes=nodes, edges=edges, output=trace.output)
+
+
+def _undefined_tangents(trace: ForwardTrace) -> ForwardTrace:
+    """As _undefined_gradients, for a forward pass: where f has no value, no tangent has one."""
+    nan = np.float64(math.nan)
+    # The seeds stay (1 and 0 are given, not computed), as backward keeps ∂f/∂f = 1.
+    nodes = tuple(
+        n if n.kind != "op" or n.tangent is None else dataclasses.replace(n, tangent=nan)
+        for n in trace.nodes
+    )
+    return dataclasses.replace(trace, nodes=nodes, edges=_undefined_edges(trace))
 
 
 def _anywhere(mask: Any) -> bool:
@@ -611,6 +741,7 @@ def parse(text: str) -> Expression:
 __all__ = [
     "ExprError",
     "Expression",
+    "ForwardPoint",
     "Point",
     "Samples",
     "SurfacePoint",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gradexplorer.autograd import BackwardTrace
+from gradexplorer.autograd import BackwardTrace, ForwardTrace
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,18 @@ class Point:
     trace: BackwardTrace | None
     reason: str | None = None
     derivative_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ForwardPoint:
+    """One forward-mode pass at x, seeded on one input (its tangent 1, every other input's 0):
+    the value and the tangent of f, which is ∂f/∂seed."""
+
+    x: float
+    seed: str  # "x" or a parameter
+    value: float
+    tangent: float
+    trace: ForwardTrace | None
 
 
 Hessian = tuple[tuple[float, ...], ...]

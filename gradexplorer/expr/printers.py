@@ -307,24 +307,34 @@ def pytorch_source(
     tail: Sequence[str] | None = None,
     inputs: tuple[str, ...] = (VARIABLE,),
     point: Mapping[str, float] | None = None,
+    mode: str = "reverse",
+    seed: str = "x",
 ) -> str:
-    """A small, runnable PyTorch program that computes the function and its gradient, at the
+    """A small, runnable PyTorch program that computes the function and its derivatives, at the
     point (x, or a value for each input) and the given parameter values (1.0 for those not
-    given, as everywhere). Definitions are lines of f. ``tail`` replaces what follows
-    ``y = f(...)`` (the backward call and prints); with an input called y the result is
-    ``out``."""
+    given, as everywhere): by reverse mode (backward), or with mode="forward" by forward mode,
+    one torch.func.jvp pass per input, and the pass seeded on `seed` ("x": the first input)
+    again with the dual numbers of torch.autograd.forward_ad. Definitions are lines of f.
+    ``tail`` replaces what follows ``y = f(...)`` in reverse mode (the backward call and
+    prints); with an input called y the result is ``out``."""
+    if mode not in ("reverse", "forward"):
+        raise ValueError(f"mode is 'reverse' or 'forward', not {mode!r}")
     values = values or {}
     point = dict(point) if point is not None else {inputs[0]: float(x)}
     names = [python_name(n) for n in (*inputs, *params)]
-    lines = ["import math", "", "import torch", "", ""]
+    lines = ["import math", "", "import torch"]
+    if mode == "forward":
+        lines += ["import torch.autograd.forward_ad as fwAD", "from torch.func import jvp"]
+    lines += ["", ""]
     lines += pytorch_function(tree, inputs, params, definitions, uses_x=uses_x)
     lines += ["", ""]
+    grad = ", requires_grad=True" if mode == "reverse" else ""
     for name in (*inputs, *params):
         value = float(point.get(name, 0.0)) if name in inputs else float(values.get(name, 1.0))
-        lines.append(
-            f"{python_name(name)} = torch.tensor({value!r}, dtype=torch.float64, "
-            "requires_grad=True)"
-        )
+        lines.append(f"{python_name(name)} = torch.tensor({value!r}, dtype=torch.float64{grad})")
+    if mode == "forward":
+        seed = inputs[0] if seed == "x" else seed
+        return "\n".join(lines + _forward_lines(names, python_name(seed))) + "\n"
     result = "out" if "y" in inputs else "y"
     lines.append(f"{result} = f({', '.join(names)})")
     if tail is None:
@@ -333,3 +343,37 @@ def pytorch_source(
         tail += [f'print("df/d{name} =", {name}.grad.item())' for name in names]
     lines.extend(tail)
     return "\n".join(lines) + "\n"
+
+
+def _forward_lines(inputs: list[str], seed: str) -> list[str]:
+    """Forward mode: one jvp per input, its tangent 1 on that input and 0 on the others; then
+    the pass the graph shows (seeded on `seed`) with dual numbers."""
+    args = ", ".join(inputs) + ("," if len(inputs) == 1 else "")
+    lines = [
+        f"inputs = ({args})",
+        "",
+        "",
+        "def seeded(k):",
+        '    """Tangents for one forward pass: 1 on input k, 0 on every other input."""',
+        "    return tuple(torch.ones_like(v) if i == k else torch.zeros_like(v)"
+        " for i, v in enumerate(inputs))",
+        "",
+        "",
+        f"# Forward mode: one pass per input ({len(inputs)} here); reverse mode needs one in all.",
+    ]
+    for k, name in enumerate(inputs):
+        target = "y" if k == 0 else "_"
+        lines.append(f"{target}, df_d{name} = jvp(f, inputs, seeded({k}))")
+    lines.append('print("f(x) =", y.item())')
+    lines += [f'print("df/d{name} =", df_d{name}.item())' for name in inputs]
+    duals = ", ".join(
+        f"fwAD.make_dual({n}, torch.ones_like({n}))" if n == seed else n for n in inputs
+    )
+    lines += [
+        "",
+        f"# The pass seeded on {seed} with dual numbers: every value carries its tangent.",
+        "with fwAD.dual_level():",
+        f"    value, tangent = fwAD.unpack_dual(f({duals}))",
+        f'    print("dual numbers: f =", value.item(), "and df/d{seed} =", tangent.item())',
+    ]
+    return lines

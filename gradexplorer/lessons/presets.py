@@ -14,6 +14,9 @@ each backward on one graph, and whether a second one without retain_graph raises
 also name the backward algorithm the step-through starts with: top-level ``"algorithm"``.
 For a function of two inputs "derivative" is the slope of the slice the plot shows (∇f·u),
 "gradient" may name the inputs too, and "hessian" gives the 2×2 Hessian.
+
+A forward-mode lesson may also promise ``"tangent": {"x": v̇}``: the output's tangent of the
+forward pass seeded on each input named.
 """
 
 from __future__ import annotations
@@ -59,8 +62,9 @@ class RunsPromise:
 
 @dataclass(frozen=True)
 class Expectation:
-    """What the preset's state must show: f(x), f'(x) and ∂f/∂p for some parameters, and for
-    the lessons on wrong backward passes their replays and backward runs."""
+    """What the preset's state must show: f(x), f'(x) and ∂f/∂p for some parameters; for the
+    lessons on wrong backward passes their replays and backward runs; for a forward-mode lesson
+    the tangent of f from the pass seeded on some inputs."""
 
     value: float
     derivative: float
@@ -68,6 +72,7 @@ class Expectation:
     hessian: tuple[tuple[float, float], tuple[float, float]] | None = None
     replays: dict[str, ReplayPromise] = field(default_factory=dict)
     backward_runs: RunsPromise | None = None
+    tangent: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -170,26 +175,19 @@ def _bare(stem: str) -> str:
 def _read_expect(raw: Any, state: SessionState) -> Expectation:
     if not isinstance(raw, dict):
         raise SessionError('the "expect" block is missing or not an object.')
-    known = {"value", "derivative", "gradient", "hessian", "replays", "backward_runs"}
+    known = {"value", "derivative", "gradient", "hessian", "tangent", "replays", "backward_runs"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise SessionError(f"expect has unknown fields: {', '.join(unknown)}.")
-    gradient_raw = raw.get("gradient", {})
-    if not isinstance(gradient_raw, dict):
-        raise SessionError("expect.gradient must be an object.")
-    gradient = {}
-    inputs = _inputs(state.expression) if len(gradient_raw) > len(state.params) else ()
-    for name, v in gradient_raw.items():
-        if name not in state.params and name not in inputs:
-            raise SessionError(
-                f"expect.gradient names {name!r}, which is not a parameter or an input."
-            )
-        gradient[name] = _number(v, f"expect.gradient.{name}")
+    gradient = raw.get("gradient", {})
+    many = isinstance(gradient, dict) and len(gradient) > len(state.params)
+    inputs = _inputs(state.expression) if many else ()
     return Expectation(
         value=_number(raw.get("value"), "expect.value"),
         derivative=_number(raw.get("derivative"), "expect.derivative"),
-        gradient=gradient,
+        gradient=_numbers(raw, "gradient", {*inputs, *state.params}, "a parameter or an input"),
         hessian=_hessian(raw.get("hessian")),
+        tangent=_numbers(raw, "tangent", {"x", *state.params}, "x or a parameter"),
         replays=_read_replays(raw.get("replays", {})),
         backward_runs=_read_runs(raw.get("backward_runs")),
     )
@@ -211,6 +209,20 @@ def _inputs(expression: str) -> tuple[str, ...]:
     from gradexplorer.expr import parse
 
     return parse(expression).inputs
+
+
+def _numbers(raw: dict[str, Any], key: str, names: set[str], what: str) -> dict[str, float]:
+    """A block of promised numbers by input name ("gradient": parameters and the inputs,
+    "tangent": x and the parameters)."""
+    block = raw.get(key, {})
+    if not isinstance(block, dict):
+        raise SessionError(f"expect.{key} must be an object.")
+    numbers = {}
+    for name, v in block.items():
+        if name not in names:
+            raise SessionError(f"expect.{key} names {name!r}, which is not {what}.")
+        numbers[name] = _number(v, f"expect.{key}.{name}")
+    return numbers
 
 
 def _read_algorithm(raw: Any) -> str | None:

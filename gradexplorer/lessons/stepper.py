@@ -4,6 +4,11 @@ Both steppers read only a :class:`~gradexplorer.autograd.trace.BackwardTrace`, s
 sees is exactly what the engine did. A stepper is a cursor over a list of steps: ``position`` is
 -1 before the first step (nothing shown yet) and ``len(steps) - 1`` at the end.
 
+Tangents (forward-mode AD): :class:`TangentStepper` reads a
+:class:`~gradexplorer.autograd.trace.ForwardTrace`: one step per input (its seed, 1 or 0) and per
+operation, in forward order; at each the value and the tangent v̇ appear together, the tangent by
+the sum rule v̇ = Σ local × input v̇, one term per input that carries a tangent.
+
 Backward: one step per node that backward visited, in the engine's real visit order
 (``backward_order``). At a node's step its gradient is final: every consumer has already been
 visited, and the step shows each consumer's contribution (upstream gradient × local derivative)
@@ -14,6 +19,7 @@ than show 0, because 0 is a real gradient.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -21,7 +27,14 @@ from typing import Generic, TypeVar
 import numpy as np
 
 from gradexplorer import formatting
-from gradexplorer.autograd.trace import BackwardTrace, TraceEdge, TraceNode
+from gradexplorer.autograd.trace import (
+    BackwardTrace,
+    ForwardEdge,
+    ForwardNode,
+    ForwardTrace,
+    TraceEdge,
+    TraceNode,
+)
 
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _COUNT_WORDS = {2: "twice", 3: "three times", 4: "four times"}
@@ -38,7 +51,7 @@ class NodeNames:
     other intermediate results are u₁, u₂, … in forward order (v₁, v₂, … if the student's
     names use u)."""
 
-    def __init__(self, trace: BackwardTrace) -> None:
+    def __init__(self, trace: BackwardTrace | ForwardTrace) -> None:
         self._trace = trace
         defined = dict(getattr(trace, "names", {}) or {})
         labels = {n.label for n in trace.nodes if n.kind != "op"} | set(defined.values())
@@ -61,6 +74,12 @@ class NodeNames:
 
     def __getitem__(self, node_id: int) -> str:
         return self._names[node_id]
+
+    def dotted(self, node_id: int) -> str:
+        """The name with a dot over its first letter, as tangents are written: ẋ, u̇₁, ẏ."""
+        name = self[node_id]
+        # NFC: a precomposed letter where Unicode has one (ẋ, ẏ, ȧ), a combining dot elsewhere (u̇)
+        return unicodedata.normalize("NFC", name[0] + "\u0307" + name[1:])
 
     def formula(self, node: TraceNode, show: Callable[[TraceNode], str] | None = None) -> str:
         """The node as an operation on its inputs ("x × x", "sin(u₁)"), with each input written
@@ -341,3 +360,152 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+# --------------------------------------------------------------------------------------------
+# Tangents (forward-mode AD)
+
+
+@dataclass(frozen=True)
+class TangentTerm:
+    """One term of the sum rule: what an input's tangent adds to the op's tangent."""
+
+    edge: ForwardEdge
+    source: ForwardNode  # the input (edge.src)
+    source_name: str
+    local: np.ndarray  # d op / d input
+    tangent: np.ndarray  # the input's v̇
+    product: np.ndarray  # local × v̇, the edge's contribution
+
+
+@dataclass(frozen=True)
+class TangentStep:
+    index: int
+    node: ForwardNode
+    name: str
+    value: np.ndarray
+    tangent: np.ndarray
+    terms: tuple[TangentTerm, ...]  # in argument order; inputs without a tangent have none
+    formula: str  # u̇₁ = ∂u₁/∂x · ẋ + ∂u₁/∂x · ẋ = 2.000 × 1.000 + 2.000 × 1.000 = 4.000
+    explanation: str
+
+    @property
+    def edges(self) -> tuple[ForwardEdge, ...]:
+        return tuple(t.edge for t in self.terms)
+
+
+class TangentStepper(_Cursor[TangentStep]):
+    """A forward-mode pass: the seeded inputs first, then every op, each with its value and its
+    tangent. Constants are known from the start and carry no tangent."""
+
+    def __init__(self, trace: ForwardTrace, digits: int = 3) -> None:
+        self.trace = trace
+        self.names = NodeNames(trace)
+        self._digits = digits
+        self.given = tuple(n for n in trace.nodes if n.kind == "const")
+        steps = [self._make_step(i, n) for i, n in enumerate(trace.forward_sequence())]
+        super().__init__(steps)
+
+    @property
+    def seed(self) -> str | None:
+        return self.trace.seed
+
+    def known_values(self, step_index: int | None = None) -> dict[int, np.ndarray]:
+        """Values known up to ``step_index``: constants and inputs from the start, each op's
+        from its step on."""
+        upto = self._resolve(step_index)
+        known = {n.id: n.value for n in self.trace.nodes if n.kind != "op"}
+        known.update({s.node.id: s.value for s in self.steps[: upto + 1]})
+        return known
+
+    def known_tangents(self, step_index: int | None = None) -> dict[int, np.ndarray]:
+        """Tangents computed up to ``step_index``; absent = not computed yet."""
+        upto = self._resolve(step_index)
+        return {s.node.id: s.tangent for s in self.steps[: upto + 1]}
+
+    def _fmt(self, v: object) -> str:
+        return formatting.step(v, self._digits)
+
+    def _make_step(self, index: int, node: ForwardNode) -> TangentStep:
+        name, dot = self.names[node.id], self.names.dotted(node.id)
+        fmt = self._fmt
+        terms = self._terms(node)
+        if node.kind == "input":
+            formula = f"{dot} = {fmt(node.tangent)}"
+            explanation = self._seed_words(node, name, dot)
+        else:
+            symbolic = " + ".join(
+                f"∂{name}/∂{t.source_name} · {self.names.dotted(t.source.id)}" for t in terms
+            )
+            numeric = " + ".join(
+                f"{_wrap_negative(fmt(t.local))} × {_wrap_negative(fmt(t.tangent))}" for t in terms
+            )
+            formula = f"{dot} = {symbolic} = {numeric}"
+            if len(terms) > 1:
+                formula += " = " + " + ".join(_wrap_negative(fmt(t.product)) for t in terms)
+            formula += f" = {fmt(node.tangent)}"
+            explanation = self._op_words(node, name, dot, terms)
+        return TangentStep(
+            index, node, name, node.value, node.tangent, tuple(terms), formula, explanation
+        )
+
+    def _terms(self, node: ForwardNode) -> list[TangentTerm]:
+        terms = []
+        for edge in self.trace.edges_from_parents(node.id):
+            source = self.trace.node(edge.src)
+            if edge.local is None or edge.contribution is None or source.tangent is None:
+                continue
+            terms.append(
+                TangentTerm(
+                    edge,
+                    source,
+                    self.names[source.id],
+                    edge.local,
+                    source.tangent,
+                    edge.contribution,
+                )
+            )
+        return terms
+
+    def _seed_words(self, node: ForwardNode, name: str, dot: str) -> str:
+        fmt = self._fmt
+        if self.seed is not None and node.label == self.seed:
+            return (
+                f"{name} = {fmt(node.value)} is the seed: {dot} = {fmt(node.tangent)}, since this "
+                f"pass asks how every node changes when {name} changes."
+            )
+        if self.seed is not None:
+            return (
+                f"{name} = {fmt(node.value)} is an input, but not the seed: {dot} = "
+                f"{fmt(node.tangent)}, so {name} adds nothing to this pass's tangents."
+            )
+        return f"{name} = {fmt(node.value)} is an input with tangent {dot} = {fmt(node.tangent)}."
+
+    def _op_words(self, node: ForwardNode, name: str, dot: str, terms: list[TangentTerm]) -> str:
+        fmt = self._fmt
+        value = self.names.formula(node, lambda n: fmt(n.value))
+        head = f"{name} = {self.names.formula(node)} = {value} = {fmt(node.value)}"
+        constants = [self.names[p] for p in node.parents if self.trace.node(p).tangent is None]
+        lines = [
+            f"through {t.source_name}: local ∂{name}/∂{t.source_name} = {fmt(t.local)} × "
+            f"{self.names.dotted(t.source.id)} = {fmt(t.tangent)} gives {fmt(t.product)}"
+            for t in terms
+        ]
+        if len(terms) == 1:
+            words = (
+                f"{head}, and its tangent by the chain rule, {lines[0]}, so {dot} = "
+                f"{fmt(node.tangent)}."
+            )
+        else:
+            total = " + ".join(_wrap_negative(fmt(t.product)) for t in terms)
+            words = (
+                f"{head}. Its tangent is the sum of one term per input, local derivative × the "
+                "input's tangent:\n"
+                + "\n".join(f"  • {line}" for line in lines)
+                + f"\nSum: {dot} = {total} = {fmt(node.tangent)}."
+            )
+        if constants:
+            words += f" ({', '.join(dict.fromkeys(constants))}: constant, no tangent, no term.)"
+        if node.is_output:
+            words += " This is the output."
+        return words

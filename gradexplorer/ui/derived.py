@@ -1,6 +1,6 @@
 """What the model derives from a session state: the sampled curve (with its gaps at poles and
-jumps) and the point evaluation with its backward trace. Qt-free, so it is tested without a
-display; the model calls it and emits the results."""
+jumps), the point evaluation with its backward trace, and the forward-mode trace of one seed.
+Qt-free, so it is tested without a display; the model calls it and emits the results."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from gradexplorer.autograd import BackwardTrace
+from gradexplorer.autograd import BackwardTrace, ForwardTrace
 from gradexplorer.expr import Expression
 from gradexplorer.lessons.session import Toggles, View
 from gradexplorer.ui.plot_geometry import break_discontinuities, clip_for_drawing, robust_y_range
@@ -73,6 +73,17 @@ def evaluate_point(expression: Expression, x: float, params: Mapping[str, float]
         p.reason,
         p.derivative_reason,
     )
+
+
+def evaluate_forward(
+    expression: Expression, x: float, params: Mapping[str, float], seed: str
+) -> ForwardTrace | None:
+    """The trace of the forward-mode pass seeded on `seed`; None when it cannot be made (an op
+    defined without tangent rules, an engine error): never raises."""
+    try:
+        return expression.forward(x, params, seed, trace=True).trace
+    except Exception:  # an engine error must not reach a Qt slot: no forward graph here
+        return None
 
 
 def fit_y(values: Any) -> tuple[float, float]:

@@ -140,7 +140,8 @@ def collapse_at(trace: BackwardTrace, level: int) -> frozenset[int]:
 
 def numbers(trace: BackwardTrace, edge: DisplayEdge) -> tuple[Any, Any]:
     """(local, contribution) of an arrow in this trace: the recorded ones for a plain edge; for
-    an arrow into a group, ∂root/∂source summed over every inner path, and grad(root) × it."""
+    an arrow into a group, ∂root/∂source summed over every inner path, and grad(root) × it (in
+    a forward trace: it × the source's tangent, what the arrow adds to the root's tangent)."""
     edges = trace.edges
     if edge.root is None:
         e = edges[edge.trace_edges[0]]
@@ -156,14 +157,21 @@ def numbers(trace: BackwardTrace, edge: DisplayEdge) -> tuple[Any, Any]:
         if e.local is not None and e.dst in below:
             part = e.local * below[e.dst]
             local = part if local is None else local + part
+    if hasattr(trace.node(edge.root), "tangent"):  # forward mode: local × the input's tangent
+        tangent = trace.node(edges[edge.trace_edges[0]].src).tangent
+        contribution = None if local is None or tangent is None else local * tangent
+        return local, contribution
     grad = trace.node(edge.root).grad
     contribution = None if local is None or grad is None else grad * local
     return local, contribution
 
 
-def build(trace: BackwardTrace, collapsed: Iterable[int] = ()) -> DisplayGraph:
+def build(
+    trace: BackwardTrace, collapsed: Iterable[int] = (), keep: Iterable[int] = ()
+) -> DisplayGraph:
     """The boxes and arrows of a trace with the given subexpressions collapsed (a nested
-    collapsed root inside another collapsed group is simply inside it)."""
+    collapsed root inside another collapsed group is simply inside it). The inputs in ``keep``
+    (forward mode's seed) are never folded into a box."""
     groups = subexpressions(trace)
     roots = [r for r in collapsed if r in groups and r != trace.output]
     hidden: dict[int, int] = {}  # trace id -> the collapsed root whose box shows it
@@ -188,12 +196,14 @@ def build(trace: BackwardTrace, collapsed: Iterable[int] = ()) -> DisplayGraph:
         nodes.append(DisplayNode(n.id, kind, members))
     for m, r in hidden.items():
         box_of[m] = box_of[r]
-    nodes = _fold_private_inputs(trace, nodes, box_of)
+    nodes = _fold_private_inputs(trace, nodes, box_of, frozenset(keep))
     edges = _edges(trace, nodes, box_of, groups)
     return _copy_inputs(DisplayGraph(tuple(nodes), tuple(edges)))
 
 
-def _fold_private_inputs(trace, nodes: list[DisplayNode], box_of: dict[int, int]) -> list:
+def _fold_private_inputs(
+    trace, nodes: list[DisplayNode], box_of: dict[int, int], keep: frozenset[int]
+) -> list:
     """An input used only inside one collapsed box is drawn inside it: a parameter that only
     that subexpression uses adds a box and no information to the overview. Renumbers boxes."""
     users: dict[int, set[int]] = {}
@@ -203,7 +213,7 @@ def _fold_private_inputs(trace, nodes: list[DisplayNode], box_of: dict[int, int]
     folded: dict[int, int] = {}  # input trace id -> its group's box
     for src, boxes in users.items():
         (only,) = boxes if len(boxes) == 1 else (None,)
-        if only is not None and nodes[only].kind == "group":
+        if only is not None and nodes[only].kind == "group" and src not in keep:
             folded[src] = only
     if not folded:
         return nodes

@@ -50,16 +50,28 @@ def make_fonts(base: QFont, scale: float) -> dict[str, QFont]:
     return {"title": title, "body": body, "small": small, "pending": pending, "wrong": wrong}
 
 
-def box_size(title: str, kind: str, fonts: dict[str, QFont]) -> tuple[float, float]:
+def second(node: Any) -> tuple[str, Any]:
+    """A box's second number and its caption: the gradient (reverse mode) or the tangent. Not
+    "v̇": DejaVu Sans, the usual Linux font, drops the dot over a v."""
+    if hasattr(node, "tangent"):
+        return "tangent", node.tangent
+    return "grad", node.grad
+
+
+def box_size(
+    title: str, kind: str, fonts: dict[str, QFont], caption: str = "grad"
+) -> tuple[float, float]:
     """Width and height of a box: its title, and (but for constants) two numbers, a corner tag."""
     title_m, body_m = QFontMetricsF(fonts["title"]), QFontMetricsF(fonts["body"])
     pend_m, small_m = QFontMetricsF(fonts["pending"]), QFontMetricsF(fonts["small"])
     if kind == "const":
         return max(title_m.horizontalAdvance(title) + 2 * PAD_X, 48.0), title_m.height() + 2 * PAD_Y
+    # caption: the second number's ("grad", or "tangent" in forward mode: a wider box)
     widest = max(
         body_m.horizontalAdvance(f"value {WIDEST_NUMBER}"),
-        body_m.horizontalAdvance(f"grad  {WIDEST_NUMBER}"),
+        body_m.horizontalAdvance(f"{caption}  {WIDEST_NUMBER}"),
         pend_m.horizontalAdvance(f"value {NOT_COMPUTED}"),
+        pend_m.horizontalAdvance(f"{caption}  {NOT_COMPUTED}"),
         title_m.horizontalAdvance(title) + 2 * small_m.horizontalAdvance("u₁₂ ×99"),
     )
     height = title_m.height() + 2 * body_m.height() + 2 * LINE_GAP
@@ -108,6 +120,7 @@ class NodeItem(QGraphicsPathItem):
         self.badge = self._text(fonts["small"], "")
         self.badge.setVisible(False)
         self.copy_note = f"{box.copy + 1}/{box.copies}" if box.copies > 1 else ""
+        self.live_badge = ""  # shown outside a step-through (the seed in forward mode)
         self.node: Any = None
         self.on_double_click: Any = None
         self.setAcceptHoverEvents(True)
@@ -138,8 +151,13 @@ class NodeItem(QGraphicsPathItem):
         """The live numbers of the trace node this box shows."""
         self.node = node
         self.value_text.setText(f"value {readout(node.value, 4)}")
-        grad = "—" if node.grad is None else readout(node.grad, 4)
-        self.grad_text.setText(f"grad  {grad}")
+        caption, number = second(node)
+        self.grad_text.setText(f"{caption}  {'—' if number is None else readout(number, 4)}")
+
+    def set_live_badge(self, text: str) -> None:
+        """A badge shown with the live numbers (the seed of forward mode)."""
+        self.live_badge = text
+        self._show_badge(text or self.copy_note)
 
     def set_step(
         self,
@@ -154,7 +172,7 @@ class NodeItem(QGraphicsPathItem):
     ) -> None:
         """Step-through look: a text is the number known so far, None means not computed yet
         (shown in words and grey, never as 0); ``highlight`` is the current node's outline.
-        ``caption`` names the second number (grad, or v̇ for a tangent); ``badge`` is a tag in
+        ``caption`` names the second number (grad, or tangent); ``badge`` is a tag in
         the top-right corner; ``wrong`` draws the second number in red."""
         second_colour = WRONG_COLOR if wrong else self.theme.grad
         for item, words, text, colour in (
@@ -178,7 +196,7 @@ class NodeItem(QGraphicsPathItem):
     def clear_step(self) -> None:
         self.setZValue(2)
         self.tag.setVisible(False)
-        self._show_badge(self.copy_note)
+        self._show_badge(self.live_badge or self.copy_note)
         for item in (self.value_text, self.grad_text):
             item.setFont(self._fonts["body"])
         self.restyle(self.theme)
@@ -201,10 +219,16 @@ class NodeItem(QGraphicsPathItem):
         node = self.node
         if node is not None:
             what = self.theme.nodes[self.style_key].caption
+            caption, number = second(node)
+            if caption == "grad":
+                shown = "not reached" if number is None else readout(number, 12)
+                line = f"grad (∂f/∂ this node): {shown}"
+            else:
+                shown = "none" if number is None else readout(number, 12)
+                line = f"tangent (∂ this node/∂ seed): {shown}"
             self.setToolTip(
                 f"{what}: {self.full_title}\nop: {node.op}\nvalue: {readout(node.value, 12)}\n"
-                f"grad (∂f/∂ this node): "
-                f"{'not reached' if node.grad is None else readout(node.grad, 12)}"
+                + line
                 + (f"\n{self.double_click_hint}" if self.double_click_hint else "")
             )
         super().hoverEnterEvent(event)
@@ -248,6 +272,7 @@ class EdgeItem(QGraphicsPathItem):
         self.label_text.setPos(3, 1)
         self.has_local = True
         self.contribution: Any = None  # what this arrow adds to its source's gradient
+        self.forward = False  # forward mode: the contribution is local × the input's tangent
         self.placed = False  # the label found room where it overlaps nothing
         self.restyle(theme)
 
@@ -314,8 +339,15 @@ class _LabelBox(QGraphicsRectItem):
     def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:
         e = self.edge
         contribution = "—" if e.contribution is None else readout(e.contribution, 12)
-        self.setToolTip(
-            f"local derivative: {e.label_text.text().removeprefix('∂ ')} (d result / d input)\n"
-            f"adds grad(result) × local = {contribution} to grad(input)"
-        )
+        if e.forward:
+            local = e.label_text.text().split(" × ")[0]
+            self.setToolTip(
+                f"local derivative: {local} (d result / d input)\n"
+                f"local × tangent(input) = {contribution}: what it adds to tangent(result)"
+            )
+        else:
+            self.setToolTip(
+                f"local derivative: {e.label_text.text().removeprefix('∂ ')} (d result / d "
+                f"input)\nadds grad(result) × local = {contribution} to grad(input)"
+            )
         super().hoverEnterEvent(event)

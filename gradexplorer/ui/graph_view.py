@@ -1,6 +1,9 @@
-"""The backward graph, drawn natively with a QGraphicsScene from a BackwardTrace.
+"""The graph, drawn natively with a QGraphicsScene from a trace: the BackwardTrace (reverse
+mode: every node's gradient) or the ForwardTrace of one seed (forward mode: every node's
+tangent, each arrow's local derivative × its input's tangent). Both traces of a point have the
+same nodes in the same order, so a change of mode or seed changes texts, not the layout.
 
-Only plain trace data is read (nodes, edges, values, grads), never engine internals. What is
+Only plain trace data is read (values, grads or tangents), never engine internals. What is
 drawn is a DisplayGraph (graph_groups.py): subexpressions may be collapsed into one box, and an
 input used by many boxes is drawn once per use. The view opens fitted to its panel, and when
 the whole graph would need text smaller than legible (11 px, 20 px on a projector) it collapses
@@ -30,12 +33,20 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsView, QWidget
 
+from gradexplorer.autograd.trace import ForwardTrace
 from gradexplorer.formatting import readout
 from gradexplorer.lessons.step_through import StepFrame
 from gradexplorer.ui import graph_groups
 from gradexplorer.ui.focus import paint_focus_frame
 from gradexplorer.ui.graph_groups import DisplayGraph
-from gradexplorer.ui.graph_items import WRONG_COLOR, EdgeItem, NodeItem, box_size, make_fonts
+from gradexplorer.ui.graph_items import (
+    WRONG_COLOR,
+    EdgeItem,
+    NodeItem,
+    box_size,
+    make_fonts,
+    second,
+)
 from gradexplorer.ui.graph_layout import GraphLayout, layout_graph, place_labels
 from gradexplorer.ui.theme import LIGHT, GraphTheme, NodeStyle, Theme
 
@@ -57,7 +68,7 @@ RESIZE_SETTLE_MS = 80
 STYLES: dict[str, NodeStyle] = LIGHT.graph.nodes
 # Step-through highlights: backward in the gradients' colour family (gradient flowing back),
 # forward in teal (values flowing forward).
-STEP_COLORS = {"backward": "#ff1f8f", "forward": "#00a3a3"}
+STEP_COLORS = {"backward": "#ff1f8f", "forward": "#00a3a3", "tangent": "#00a3a3"}
 
 
 @dataclass(frozen=True)
@@ -78,13 +89,16 @@ def _structure(trace: Any) -> tuple:
     return (
         tuple((n.kind, n.op, n.label, n.is_output) for n in trace.nodes),
         tuple((index[e.src], index[e.dst], e.arg_index) for e in trace.edges),
+        isinstance(trace, ForwardTrace),  # its "tangent" caption needs wider boxes
+        getattr(trace, "seed", None),  # the seed has a box of its own (_display)
     )
 
 
 class GraphView(QGraphicsView):
-    """Draws a trace. Given a model, it follows the model's point (its trace), the edge-label
-    toggle, the step-through frame and the collapsed boxes; without one it draws what it is
-    handed (tests)."""
+    """Draws a trace. Given a model, it follows the model's graph mode (the point's backward
+    trace in reverse mode, the seeded forward trace in forward mode), the edge-label toggle,
+    the step-through frame and the collapsed boxes; without one it draws what it is handed
+    (tests)."""
 
     def __init__(self, model: ExplorerModel | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -136,7 +150,10 @@ class GraphView(QGraphicsView):
         self._resized.timeout.connect(self._after_resize)
         self._message = self._scene.addSimpleText("")
         if model is not None:
-            model.pointChanged.connect(lambda p: self.set_trace(p.trace))
+            # Each trace arrives by its own signal; a change of mode draws the one already there.
+            model.pointChanged.connect(lambda _p: self._follow_model("reverse"))
+            model.forwardTraceChanged.connect(lambda _t: self._follow_model("forward"))
+            model.graphChanged.connect(lambda _g: self._follow_model(None))
             model.stepChanged.connect(self.show_step)
             model.backwardRunsChanged.connect(
                 lambda state: self.show_runs(None if state is None else state.frame)
@@ -144,8 +161,7 @@ class GraphView(QGraphicsView):
             model.togglesChanged.connect(lambda: self.set_show_edge_labels(model.show_edge_labels))
             model.graphCollapsedChanged.connect(lambda _c: self._restructure())
             self.set_show_edge_labels(model.show_edge_labels)
-            if model.point is not None:
-                self.set_trace(model.point.trace)
+            self._follow_model(None)
 
     # ----------------------------------------------------------------- read access
     def node_count(self) -> int:
@@ -209,6 +225,31 @@ class GraphView(QGraphicsView):
         return self._step is not None
 
     # ----------------------------------------------------------------- the trace
+    def _follow_model(self, arrived: str | None) -> None:
+        """Draw the trace the model's graph mode asks for, when it arrives (arrived: which
+        trace's signal this is; None for a change of mode or seed)."""
+        m = self._model
+        if m is None or m.point is None:
+            return
+        mode = m.graph.mode
+        if arrived is not None and arrived != mode:
+            return
+        name = "Forward-mode graph" if mode == "forward" else "Backward graph"
+        if self.accessibleName() != name:
+            self.setAccessibleName(name)
+        if mode == "reverse":
+            self.set_trace(m.point.trace)
+        elif m.forward_trace is not None and m.forward_trace.seed == m.graph.seed:
+            self.set_trace(m.forward_trace)
+        elif arrived == "forward" and m.point.trace is None:
+            self.set_trace(None)  # f cannot be evaluated here at all
+        elif arrived == "forward":
+            self.clear_step_state()
+            self._trace = None
+            self._clear("No forward-mode graph here: an operation has no tangent rule.")
+        # else: the seeded pass is on its way (forwardTraceChanged). A step-through's frame
+        # follows every new trace (the model emits it after the trace).
+
     def set_trace(self, trace: Any) -> None:
         self.clear_step_state()
         if trace is None:
@@ -229,7 +270,7 @@ class GraphView(QGraphicsView):
             # their ids follow by position.
             moved = dict(zip(old_ids, new_ids, strict=True))
             self._collapsed = frozenset(moved[r] for r in self._collapsed)
-            display = graph_groups.build(trace, self._collapsed)
+            display = self._display(trace, self._collapsed)
             self._geometry = dataclasses.replace(self._geometry, display=display)
         self._show_numbers()
 
@@ -242,7 +283,7 @@ class GraphView(QGraphicsView):
         chosen = None if self._model is None else self._model.graph_collapsed
         if chosen is not None:
             collapsed = frozenset(chosen)
-            geometry = self._lay_out(graph_groups.build(trace, collapsed))
+            geometry = self._lay_out(self._display(trace, collapsed))
         else:
             collapsed, geometry = self._legible(trace)
         self._collapsed = collapsed
@@ -250,10 +291,19 @@ class GraphView(QGraphicsView):
         self._show_numbers()
         self._fit()
 
+    @staticmethod
+    def _display(trace: Any, collapsed: frozenset[int] = frozenset()) -> DisplayGraph:
+        """The boxes to draw; forward mode's seed always has its own box, where its tangent
+        of 1 enters the graph."""
+        keep = ()
+        if isinstance(trace, ForwardTrace) and trace.seed is not None:
+            keep = [n.id for n in trace.nodes if n.kind == "input" and n.label == trace.seed]
+        return graph_groups.build(trace, collapsed, keep)
+
     def _legible(self, trace: Any) -> tuple[frozenset[int], _Geometry]:
         """The least collapsed drawing whose fit keeps every text at least min_text_px high:
         all of it if it fits, else everything below depth d in boxes, d = deepest first."""
-        geometry = self._lay_out(graph_groups.build(trace))
+        geometry = self._lay_out(self._display(trace))
         if self._legible_at_fit(geometry):
             return frozenset(), geometry
         deepest = max(graph_groups.depths(trace).values(), default=0)
@@ -263,10 +313,55 @@ class GraphView(QGraphicsView):
             if not candidate:
                 continue
             collapsed = candidate
-            geometry = self._lay_out(graph_groups.build(trace, collapsed))
+            geometry = self._lay_out(self._display(trace, collapsed))
             if self._legible_at_fit(geometry):
-                break
+                return self._open_where_room(trace, collapsed, geometry)
         return collapsed, geometry
+
+    def _open_where_room(
+        self, trace: Any, collapsed: frozenset[int], geometry: _Geometry
+    ) -> tuple[frozenset[int], _Geometry]:
+        """One depth for all is coarse: a few pixels less and a 65-node graph fell from 11
+        boxes to 4. Open the boxes one at a time, smallest first, while the drawing stays
+        legible (an opened box's own subexpressions one level down stay closed)."""
+        groups = graph_groups.subexpressions(trace)
+        depth = graph_groups.depths(trace)
+        for root in sorted(collapsed, key=lambda r: (len(groups[r]), r)):
+            inner = frozenset(
+                r
+                for r in groups[root]
+                if r != root and depth[r] == depth[root] + 1 and len(groups.get(r, ())) > 1
+            )
+            candidate = (collapsed - {root}) | inner
+            opened = self._lay_out(self._display(trace, candidate))
+            if self._legible_at_fit(opened):
+                collapsed, geometry = candidate, opened
+        return collapsed, geometry
+
+    def would_be_legible(self, collapsed: frozenset[int]) -> bool:
+        """Whether the current trace drawn with these boxes collapsed, fitted, keeps every
+        text at least min_text_px high."""
+        if self._trace is None:
+            return True
+        return self._legible_at_fit(self._lay_out(self._display(self._trace, collapsed)))
+
+    def openable(self) -> list[frozenset[int]]:
+        """The drawings one step less collapsed than the current one (each collapsed box
+        opened by one level): what the automatic choice tried and found illegible."""
+        trace = self._trace
+        if trace is None:
+            return []
+        groups = graph_groups.subexpressions(trace)
+        depth = graph_groups.depths(trace)
+        return [
+            (self._collapsed - {root})
+            | frozenset(
+                r
+                for r in groups[root]
+                if r != root and depth[r] == depth[root] + 1 and len(groups.get(r, ())) > 1
+            )
+            for root in self._collapsed
+        ]
 
     def _legible_at_fit(self, geometry: _Geometry) -> bool:
         if self.viewport().width() < 10:
@@ -287,8 +382,10 @@ class GraphView(QGraphicsView):
     def _lay_out(self, display: DisplayGraph) -> _Geometry:
         trace = self._trace
         titles = tuple(self._title(trace, n) for n in display.nodes)
+        caption = "tangent" if isinstance(trace, ForwardTrace) else "grad"
         sizes = tuple(
-            box_size(t, n.kind, self._fonts) for t, n in zip(titles, display.nodes, strict=True)
+            box_size(t, n.kind, self._fonts, caption)
+            for t, n in zip(titles, display.nodes, strict=True)
         )
         edges = [(e.src, e.dst, e.arg_index) for e in display.edges]
         lay = layout_graph(
@@ -393,13 +490,25 @@ class GraphView(QGraphicsView):
         g, trace = self._geometry, self._trace
         if g is None or trace is None:
             return
+        forward = isinstance(trace, ForwardTrace)
+        seed = trace.seed if forward else None
         for item, box in zip(self._nodes, g.display.nodes, strict=True):
-            item.set_node(trace.node(box.key))
+            node = trace.node(box.key)
+            item.set_node(node)
+            seeded = seed is not None and node.kind == "input" and node.label == seed
+            item.set_live_badge("seed" if seeded else "")
         texts = []
         for item, e in zip(self._edges, g.display.edges, strict=True):
             local, item.contribution = graph_groups.numbers(trace, e)
             item.has_local = local is not None  # constants get no gradient: no label
-            text = f"∂ {readout(local, 4)}" if local is not None else ""
+            item.forward = forward
+            text = ""
+            if local is not None and forward:
+                # local × the input's tangent: the term this arrow adds to the result's tangent
+                tangent = trace.node(trace.edges[e.trace_edges[0]].src).tangent
+                text = f"{readout(local, 4)} × {readout(tangent, 4)}"
+            elif local is not None:
+                text = f"∂ {readout(local, 4)}"
             item.label_text.setText(text)
             texts.append(text)
         self._place_labels(texts)
@@ -455,11 +564,14 @@ class GraphView(QGraphicsView):
         """Back to the live view: every number known, no highlight."""
         if self._step is None:
             return
+        stepped_tangents = self._step.mode == "tangent"
         self._step = None
         for item in self._nodes:
             item.clear_step()
         for edge in self._edges:
             edge.set_highlight(None)
+        if stepped_tangents:
+            self._show_numbers()  # the arrows' live tangents again
         self._apply_step()  # backward runs, if any, show again
 
     def show_runs(self, frame: StepFrame | None) -> None:
@@ -489,8 +601,9 @@ class GraphView(QGraphicsView):
             value: str | None = readout(node.value, 4)
             if values is not None:
                 value = readout(values[node_id], 4) if node_id in values else None
-            if grads is None or node.grad is None:  # never reached: needs no gradient at all
-                grad: str | None = "—" if node.grad is None else readout(node.grad, 4)
+            number = second(node)[1]
+            if grads is None or number is None:  # never reached: needs no gradient at all
+                grad: str | None = "—" if number is None else readout(number, 4)
             else:
                 grad = readout(grads[node_id], 4) if node_id in grads else None
             current = colour if st.current in box.members else None
@@ -509,6 +622,24 @@ class GraphView(QGraphicsView):
                 (edges[k].src, edges[k].dst, edges[k].arg_index) in st.edges for k in e.trace_edges
             )
             item.set_highlight(colour if lit else None, force)
+        if st.mode == "tangent" and isinstance(self._trace, ForwardTrace):
+            self._step_edge_labels(grads or {})
+
+    def _step_edge_labels(self, known: Any) -> None:
+        """Forward-mode stepping: an arrow shows its input's tangent once the pass has
+        computed it (local × ? before), so no label gives a later step away."""
+        g, trace = self._geometry, self._trace
+        texts = []
+        for item, e in zip(self._edges, g.display.edges, strict=True):
+            local, _ = graph_groups.numbers(trace, e)
+            src = trace.edges[e.trace_edges[0]].src
+            text = ""
+            if local is not None:
+                tangent = readout(known[src], 4) if src in known else "?"
+                text = f"{readout(local, 4)} × {tangent}"
+            item.label_text.setText(text)
+            texts.append(text)
+        self._place_labels(texts)
 
     # ----------------------------------------------------------------- zoom and theme
     def fit(self) -> None:

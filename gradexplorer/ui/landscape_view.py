@@ -111,7 +111,7 @@ class LandscapeView(pg.PlotWidget):
         _view(
             "descent_arrows",
             "Arrows show −∇f (&descent)",
-            ("Ctrl+Alt+N",),
+            ("Ctrl+Alt+Shift+D",),
             "set_descent_arrows",
             "Point the arrows downhill, the way gradient descent steps",
             checkable=True,

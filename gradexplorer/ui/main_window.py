@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDockWidget,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -36,6 +37,7 @@ from gradexplorer.ui.backward_runs_panel import BackwardRunsPanel
 from gradexplorer.ui.commands import Command, Commands, key_text
 from gradexplorer.ui.controls import ParamPanel, XControl, YControl
 from gradexplorer.ui.descent_panel import DescentPanel
+from gradexplorer.ui.forward_mode import ForwardMode
 from gradexplorer.ui.function_input import FunctionInput
 from gradexplorer.ui.graph_view import GraphView
 from gradexplorer.ui.landscape_view import LandscapeView
@@ -190,6 +192,7 @@ class MainWindow(QMainWindow):
     plot: PlotView
     landscape: LandscapeView
     graph_view: GraphView
+    forward_mode: ForwardMode
     main_splitter: QSplitter
     right_splitter: QSplitter
     plot_splitter: QSplitter
@@ -228,6 +231,8 @@ class MainWindow(QMainWindow):
         self.plot = PlotView(self.model)
         self.landscape = LandscapeView(self.model)
         self.graph_view = GraphView(self.model)
+        # forward mode's bar and passes panel sit in the graph's own panel
+        self.forward_mode = ForwardMode(self.model, self.statusBar(), parent=self)
         self._build_layout()
 
         # the classroom features, each declared here and nowhere else
@@ -251,6 +256,7 @@ class MainWindow(QMainWindow):
                 self.landscape,
                 self.param_animator,
                 self.presentation,
+                self.forward_mode,
             ],
         )
         for feature in (
@@ -260,6 +266,9 @@ class MainWindow(QMainWindow):
             self.race_panel,
             self.descent_panel,
             self.presentation,
+            self.descent_panel,
+            self.presentation,
+            self.forward_mode,
         ):
             feature.bind(self.commands)
         self.function_input.fix_key = key_text(self.commands.spec("edit.apply_fix"))
@@ -290,8 +299,9 @@ class MainWindow(QMainWindow):
         self.landscape.hide()
         self.right_splitter.addWidget(self.plot_splitter)
         self.right_splitter.addWidget(self._build_graph_panel())
-        self.right_splitter.setStretchFactor(0, 5)
-        self.right_splitter.setStretchFactor(1, 4)
+        # the graph is what no other tool shows: as much room as the plot
+        self.right_splitter.setStretchFactor(0, 1)
+        self.right_splitter.setStretchFactor(1, 1)
         self.right_splitter.setChildrenCollapsible(False)
         self.plot.setMinimumHeight(PLOT_MIN_HEIGHT)
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal, objectName="mainSplitter")
@@ -301,7 +311,7 @@ class MainWindow(QMainWindow):
         self.main_splitter.setStretchFactor(1, 1)
         self.main_splitter.setChildrenCollapsible(False)
         self.main_splitter.setSizes([330, 950])
-        self.right_splitter.setSizes([420, 330])
+        self.right_splitter.setSizes([375, 375])
         self._fit_side_panel()
 
         central = QWidget()
@@ -354,8 +364,20 @@ class MainWindow(QMainWindow):
         self.graph_legend = QLabel(legend_html(LIGHT), objectName="graphLegend")
         self.graph_legend.setTextFormat(Qt.TextFormat.RichText)
         self.graph_legend.setWordWrap(True)
-        layout.addWidget(self.graph_legend)
-        layout.addWidget(self.graph_view, 1)
+        # the rich text's measured width and its drawing differ by a few pixels at some zooms:
+        # room on the right, so the last chip is never cut at the panel's edge
+        self.graph_legend.setContentsMargins(0, 0, 6, 0)
+        header = QHBoxLayout()
+        header.setSpacing(10)
+        header.addWidget(self.forward_mode.bar)
+        header.addWidget(self.graph_legend, 1)
+        layout.addLayout(header)
+        layout.addWidget(self.forward_mode.counter)
+        body = QHBoxLayout()
+        body.setSpacing(2)
+        body.addWidget(self.graph_view, 1)
+        body.addWidget(self.forward_mode.passes)
+        layout.addLayout(body, 1)
         return panel
 
     def _fit_side_panel(self) -> None:

@@ -11,8 +11,10 @@ no view ever receives an older value after a newer one.
 Besides the session, the model owns the overlays features draw on the views: the descent trail
 (``trail``), the step-through (``step``; backward with the chosen ``backward_algorithm``: the
 engine's, or a replay of a wrong one) and backward run again on the same graph
-(``backward_runs``: the accumulated .grad, or PyTorch's error), and the race's step mode
-(``race_step``).
+(``backward_runs``: the accumulated .grad, or PyTorch's error), the race's step mode
+(``race_step``); and what forward mode adds to the point: the forward trace of the seeded pass
+(``forward_trace``) and the partials the forward passes done at this point gave
+(``forward_passes``), one pass per input.
 
 A function of two inputs adds derived data: the landscape over its visible box
 (``landscape``), the point's gradient, Hessian and verdict (``surface``) and the optimizers'
@@ -28,6 +30,7 @@ from dataclasses import dataclass, fields, replace
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from gradexplorer.autograd import ForwardTrace
 from gradexplorer.errors import ExprError
 from gradexplorer.expr import Expression, parse
 from gradexplorer.lessons.backward_runs import BackwardRuns, RunsState
@@ -38,15 +41,23 @@ from gradexplorer.lessons.session import (
     DEFAULT_EXPRESSION,
     DEFAULT_PARAM_VALUE,
     DEFAULT_X,
+    GRAPH_MODES,
     MAX_EXPRESSION_CHARS,
     DescentSettings,
+    GraphSettings,
     ParamState,
     SessionState,
     Toggles,
 )
 from gradexplorer.lessons.session.two_inputs import LandscapeSettings, RaceSettings
-from gradexplorer.lessons.step_through import BACKWARD, Mode, StepFrame, StepThrough
-from gradexplorer.ui.derived import CurveData, PointData, evaluate_point, sample_curve
+from gradexplorer.lessons.step_through import BACKWARD, TANGENT, Mode, StepFrame, StepThrough
+from gradexplorer.ui.derived import (
+    CurveData,
+    PointData,
+    evaluate_forward,
+    evaluate_point,
+    sample_curve,
+)
 from gradexplorer.ui.landscape_data import (
     LandscapeData,
     SurfacePointData,
@@ -104,6 +115,7 @@ class ExplorerModel(QObject):
     togglesChanged = Signal()
     lessonChanged = Signal()  # title or note
     descentSettingsChanged = Signal(object)  # DescentSettings
+    graphChanged = Signal(object)  # GraphSettings: the graph's mode and forward mode's seed
     curveChanged = Signal(object)  # CurveData
     pointChanged = Signal(object)  # PointData
     trailChanged = Signal(object)  # Trail | None
@@ -119,6 +131,8 @@ class ExplorerModel(QObject):
     raceStepChanged = Signal(object)  # RaceStep | None
     backwardAlgorithmChanged = Signal(str)  # one of lessons.replay.ALGORITHMS
     backwardRunsChanged = Signal(object)  # RunsState | None
+    forwardTraceChanged = Signal(object)  # ForwardTrace | None, after pointChanged
+    forwardPassesChanged = Signal(object)  # {input: ∂f/∂input} from the passes done here
     graphCollapsedChanged = Signal(object)  # frozenset of trace node ids, or None (automatic)
 
     def __init__(
@@ -153,6 +167,8 @@ class ExplorerModel(QObject):
         self._runs: BackwardRuns | None = None
         self._runs_state: RunsState | None = None
         self._retain_graph = False
+        self._forward: ForwardTrace | None = None
+        self._passes: dict[str, float] = {}
         self._graph_collapsed: frozenset[int] | None = None
         self.curve_computations = 0  # counters let tests check what work a change caused
         self.point_computations = 0
@@ -301,6 +317,28 @@ class ExplorerModel(QObject):
     def retain_graph(self) -> bool:
         return self._retain_graph
 
+    @property
+    def graph(self) -> GraphSettings:
+        """The graph's mode (reverse or forward) and the input forward mode is seeded on."""
+        return self._state.graph
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """What forward mode can be seeded on: x, then every parameter."""
+        return ("x", *self._state.params)
+
+    @property
+    def forward_trace(self) -> ForwardTrace | None:
+        """The forward-mode pass seeded on graph.seed at the current point (None unless the
+        graph shows forward mode or forward mode is being stepped through)."""
+        return self._forward
+
+    @property
+    def forward_passes(self) -> Mapping[str, float]:
+        """∂f/∂input from each forward pass completed at this point: shown live in the forward
+        graph, or stepped through to its end. Forgotten when the point changes."""
+        return dict(self._passes)
+
     # ----------------------------------------------------------------- the whole state
     def set_state(self, state: SessionState) -> None:
         """Show a session (already validated where it came from). Parameters it names that the
@@ -312,10 +350,7 @@ class ExplorerModel(QObject):
         if isinstance(expression, Expression):
             self._remembered.update(params)
             params = self._params_for(expression.params, params)
-        descent = state.descent
-        if descent.target != "x" and descent.target not in params:
-            descent = replace(descent, target="x")
-        self._commit(replace(state, params=params, descent=descent), frame=state.view is None)
+        self._commit(_inputs_kept(state, params), frame=state.view is None)
 
     def restore(self, state: SessionState) -> None:
         """Put back a state exactly as it was (undo and redo): no framing, no remembering."""
@@ -332,10 +367,7 @@ class ExplorerModel(QObject):
         parsed = self._parse(text)
         if isinstance(parsed, Expression):
             params = self._params_for(parsed.params, s.params)
-            descent = s.descent
-            if descent.target != "x" and descent.target not in params:
-                descent = replace(descent, target="x")
-            new = replace(s, expression=text, draft=None, params=params, descent=descent)
+            new = _inputs_kept(replace(s, expression=text, draft=None), params)
             if self._expression is not None and parsed != self._expression:
                 # another function is not the lesson's any more: its banner goes (undo brings
                 # the function and the banner back together)
@@ -579,6 +611,28 @@ class ExplorerModel(QObject):
             self._race_step = None
             self.raceStepChanged.emit(None)
 
+    def set_graph_mode(self, mode: str) -> None:
+        """Show the graph in reverse mode (gradients) or forward mode (tangents). A
+        step-through of the other kind of pass ends: the graph can show only one."""
+        if mode not in GRAPH_MODES:
+            raise ValueError(f"the graph's mode is 'reverse' or 'forward', not {mode!r}")
+        if mode == "forward" and self.two_inputs:
+            return  # forward mode is for functions of one input (the commands say so)
+        if self._stepping is not None and (mode == "forward") != (self._stepping.mode == TANGENT):
+            self.stop_stepping()
+        self._commit(replace(self._state, graph=replace(self._state.graph, mode=mode)))
+
+    def set_graph_seed(self, seed: str) -> None:
+        """Seed forward mode on x or a parameter (tangent 1 there, 0 on every other input)."""
+        if seed not in self.inputs:
+            raise ValueError(f"cannot seed on {seed!r}: the inputs are {', '.join(self.inputs)}")
+        self._commit(replace(self._state, graph=replace(self._state.graph, seed=seed)))
+
+    def seed_next_input(self) -> None:
+        """Seed the input after the current one (x, then each parameter, then x again)."""
+        inputs = self.inputs
+        self.set_graph_seed(inputs[(inputs.index(self._state.graph.seed) + 1) % len(inputs)])
+
     # ----------------------------------------------------------------- overlays
     def set_trail(
         self, xs: Sequence[float], ys: Sequence[float], slopes: Sequence[float] | None = None
@@ -615,14 +669,23 @@ class ExplorerModel(QObject):
             self.graphCollapsedChanged.emit(chosen)
 
     def start_stepping(self, mode: Mode) -> None:
-        """Step through the backward or forward pass at the current point, from before the
-        first step (backward: with the chosen algorithm)."""
-        trace = self._point.trace if self._point else None
+        """Step through the backward pass (with the chosen algorithm), the forward pass, or
+        forward mode (the pass seeded on graph.seed) at the current point, from before the
+        first step. The graph shows the mode being stepped: forward (tangents) for forward
+        mode, reverse otherwise."""
+        graph_mode = "forward" if mode == TANGENT else "reverse"
+        # Stepping already while the graph changes mode: a pass about to be stepped through is
+        # not a pass done (the live forward graph would count it).
+        self._stepping = StepThrough(mode, None)
+        if self._state.graph.mode != graph_mode:
+            self.set_graph_mode(graph_mode)
+        trace = self._trace_for(mode)
         if mode == BACKWARD and self._algorithm != TOPOLOGICAL:
             self._stepping = ReplayThrough(self._algorithm, trace)
         else:
             self._stepping = StepThrough(mode, trace)
         self._emit_step()
+        self._note_pass()
 
     def set_backward_algorithm(self, algorithm: str) -> None:
         """Which backward pass a backward step-through shows; one in progress starts again."""
@@ -704,6 +767,47 @@ class ExplorerModel(QObject):
     def _emit_step(self) -> None:
         self._step = None if self._stepping is None else self._stepping.frame()
         self.stepChanged.emit(self._step)
+        if self._step is not None and self._step.at_end:
+            self._note_pass()
+
+    def _trace_for(self, mode: Mode) -> object:
+        if mode == TANGENT:
+            self._recompute_forward(force=True)
+            return self._forward
+        return self._point.trace if self._point else None
+
+    def _forward_wanted(self) -> bool:
+        stepping = self._stepping is not None and self._stepping.mode == TANGENT
+        return self._state.graph.mode == "forward" or stepping
+
+    def _recompute_forward(self, *, force: bool = False) -> None:
+        """The forward trace of the seeded pass, when the graph or a step-through shows it."""
+        trace = None
+        one_input = self._expression is not None and not self._expression.two_inputs
+        if one_input and (force or self._forward_wanted()):
+            s = self._state
+            trace = evaluate_forward(self._expression, s.x, s.param_values(), s.graph.seed)
+        self._forward = trace
+        self.forwardTraceChanged.emit(trace)  # also None: the graph view waits for it
+        self._note_pass()
+
+    def _note_pass(self) -> None:
+        """A forward pass is done when it is on screen whole: in the live forward graph, or a
+        step-through of it at its last step. Its output tangent is ∂f/∂seed."""
+        trace = self._forward
+        if trace is None or trace.seed is None:
+            return
+        stepping = self._stepping
+        if stepping is not None:
+            if stepping.mode != TANGENT or not (self._step is not None and self._step.at_end):
+                return
+        elif self._state.graph.mode != "forward":
+            return
+        tangent = trace.node(trace.output).tangent
+        value = 0.0 if tangent is None else float(tangent)
+        if self._passes.get(trace.seed) != value or trace.seed not in self._passes:
+            self._passes[trace.seed] = value
+            self.forwardPassesChanged.emit(dict(self._passes))
 
     # ----------------------------------------------------------------- internals
     def _parse(self, text: str) -> Expression | ExprError:
@@ -766,6 +870,8 @@ class ExplorerModel(QObject):
             new = replace(new, view=(*new.x_range, -1.0, 1.0))
         if two and new.landscape.box is None:
             new = replace(new, landscape=replace(new.landscape, box=(*new.x_range, *new.y_range)))
+        if two and new.graph.mode == "forward":  # forward mode is for one input (for now)
+            new = replace(new, graph=replace(new.graph, mode="reverse"))
         landscape_due = two and (
             function_changed or _drawn(old.landscape) != _drawn(new.landscape)  # type: ignore[union-attr]
         )
@@ -797,6 +903,11 @@ class ExplorerModel(QObject):
         point_fields = {"expression", "x", "y", "landscape"} if two else {"expression", "x"}
         if self._expression is not None and (values_changed or changed & point_fields):
             self._recompute_point()
+        elif "graph" in changed:  # same point, another mode or seed: only the forward pass
+            self._recompute_forward()
+            if self._stepping is not None and self._stepping.mode == TANGENT:
+                self._stepping.load(self._forward)
+                self._emit_step()
         if old is not None:
             self.stateChanged.emit(old, new)
 
@@ -922,6 +1033,8 @@ class ExplorerModel(QObject):
             self.landscapeSettingsChanged.emit(new.landscape)
         if "race" in changed:
             self.raceSettingsChanged.emit(new.race)
+        if "graph" in changed:
+            self.graphChanged.emit(new.graph)
 
     def _recompute_point(self) -> None:
         assert self._expression is not None
@@ -942,10 +1055,25 @@ class ExplorerModel(QObject):
                 self._surface = None
                 self.surfaceChanged.emit(None)
             self._point = evaluate_point(self._expression, s.x, s.param_values())
+        if self._passes:  # passes made at another point say nothing about this one
+            self._passes = {}
+            self.forwardPassesChanged.emit({})
         self.pointChanged.emit(self._point)
+        self._recompute_forward()
         if self._stepping is not None:
-            self._stepping.load(self._point.trace)
+            self._stepping.load(self._trace_for(self._stepping.mode))
             self._emit_step()
+
+
+def _inputs_kept(state: SessionState, params: Mapping[str, ParamState]) -> SessionState:
+    """state with params; descent's target and the graph's seed go back to x when the
+    parameter they named is gone."""
+    descent, graph = state.descent, state.graph
+    if descent.target != "x" and descent.target not in params:
+        descent = replace(descent, target="x")
+    if graph.seed != "x" and graph.seed not in params:
+        graph = replace(graph, seed="x")
+    return replace(state, params=params, descent=descent, graph=graph)
 
 
 def _plotted(toggles: Toggles) -> tuple[bool, bool]:

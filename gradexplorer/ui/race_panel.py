@@ -133,7 +133,7 @@ class RacePanel(QWidget):
         _race(
             "copy_loop",
             "Copy the training loop as Py&Torch",
-            ("Ctrl+Alt+T",),
+            ("Ctrl+Alt+Shift+L",),
             "copy_training_loop",
             "A runnable PyTorch loop with the selected optimizer, its settings and schedule",
             section=30,

@@ -1,4 +1,5 @@
-"""Step through the forward or the backward pass of the current point, one node at a time.
+"""Step through the backward pass, the forward pass or forward mode (tangents) of the current
+point, one node at a time.
 
 The step-through itself (which pass, which step, what the graph highlights, the words) lives in
 the model (``model.step``, a StepFrame from the Qt-free lessons.step_through); the graph view
@@ -30,17 +31,22 @@ from gradexplorer.lessons.step_through import (
     INTRO_FORMULA,
     INTRO_WORDS,
     MODES,
+    TANGENT,
     Mode,
     StepFrame,
 )
-from gradexplorer.lessons.stepper import BackwardStepper, ForwardStepper
+from gradexplorer.lessons.stepper import BackwardStepper, ForwardStepper, TangentStepper
 from gradexplorer.ui.commands import Command, Commands
 from gradexplorer.ui.comparison_table import ComparisonTable
 from gradexplorer.ui.model import ExplorerModel
 
 __all__ = ["BACKWARD", "FORWARD", "StepperDock", "StepperPanel"]
 
-MODE_TITLES = {BACKWARD: "Backward pass (gradients)", FORWARD: "Forward pass (values)"}
+MODE_TITLES = {
+    BACKWARD: "Backward pass (gradients)",
+    FORWARD: "Forward pass (values)",
+    TANGENT: "Forward mode (tangents)",
+}
 DEFAULT_SECONDS = 1.5
 MIN_SECONDS, MAX_SECONDS = 0.1, 10.0
 TEXT_SPACING = 4
@@ -85,6 +91,14 @@ class StepperPanel(QWidget):
             "start_forward",
             ("Ctrl+F",),
             "Replay forward node by node: values from the inputs to the output",
+            0,
+        ),
+        _step(
+            "tangent",
+            "Step through forward &mode (tangents)",
+            "start_tangent",
+            ("Ctrl+Shift+F",),
+            "Forward-mode AD node by node: each value with its tangent, Σ local × input tangent",
             0,
         ),
         _algorithm(
@@ -273,8 +287,8 @@ class StepperPanel(QWidget):
             ("exit", "step.exit"),
         ):
             self.buttons[name].setToolTip(commands.tooltip(command))
-        keys = (commands.tooltip("step.backward"), commands.tooltip("step.forward"))
-        self.mode_combo.setToolTip(f"{keys[0]}; {keys[1]}")
+        keys = [commands.tooltip(f"step.{m}") for m in ("backward", "forward", "tangent")]
+        self.mode_combo.setToolTip("; ".join(keys))
         self.algorithm_combo.setToolTip(
             "Which backward pass to step through:\n"
             + "\n".join(commands.tooltip(f"step.algorithm.{a}") for a in ALGORITHMS)
@@ -307,7 +321,7 @@ class StepperPanel(QWidget):
         return self._mode
 
     @property
-    def stepper(self) -> BackwardStepper | ForwardStepper | None:
+    def stepper(self) -> BackwardStepper | ForwardStepper | TangentStepper | None:
         """The Qt-free stepper behind the model's step-through (None when not stepping)."""
         through = self._model.step_through
         return None if through is None else through.stepper
@@ -387,12 +401,7 @@ class StepperPanel(QWidget):
         if mode not in MODES:
             raise ValueError(f"unknown step-through mode {mode!r}")
         self.pause()
-        self._mode = mode  # type: ignore[assignment]
-        i = self.mode_combo.findData(mode)
-        if self.mode_combo.currentIndex() != i:
-            self.mode_combo.blockSignals(True)
-            self.mode_combo.setCurrentIndex(i)
-            self.mode_combo.blockSignals(False)
+        self._show_mode(mode)  # type: ignore[arg-type]
         self._show_dock()
         self._move(lambda: self._model.start_stepping(self._mode))
         self.setFocus()  # so Space plays at once
@@ -402,6 +411,9 @@ class StepperPanel(QWidget):
 
     def start_forward(self) -> None:
         self.start(FORWARD)
+
+    def start_tangent(self) -> None:
+        self.start(TANGENT)
 
     def exit(self) -> None:
         """Leave step-through: the graph shows the live numbers again."""
@@ -515,7 +527,17 @@ class StepperPanel(QWidget):
         if frame is None or (restarted and not self._moving):
             self._timer.stop()
         self._last_position = -1 if frame is None else frame.position
+        if frame is not None and frame.mode != self._mode and frame.mode in MODES:
+            self._show_mode(frame.mode)  # started elsewhere (a lesson, another panel)
         self._refresh()
+
+    def _show_mode(self, mode: Mode) -> None:
+        self._mode = mode
+        i = self.mode_combo.findData(mode)
+        if self.mode_combo.currentIndex() != i:
+            self.mode_combo.blockSignals(True)
+            self.mode_combo.setCurrentIndex(i)
+            self.mode_combo.blockSignals(False)
 
     def _refresh(self) -> None:
         frame = self._model.step

@@ -367,6 +367,8 @@ def legend_html(theme: Theme) -> str:
         st = theme.graph.nodes[key]
         chips.append(
             f"<span style='background-color:{st.fill};color:{st.border};'>&nbsp;■&nbsp;</span>"
-            f"&nbsp;{st.caption}"
+            f"&nbsp;{st.caption.replace(' ', '&nbsp;')}"
         )
-    return "<b>Backward graph</b>&nbsp;&nbsp; " + "&nbsp;&nbsp;&nbsp;".join(chips)
+    # no title: the mode chooser beside it names the graph (reverse or forward). A narrow
+    # window wraps the line between chips, never inside one ("input (needs" / "grad)").
+    return "&nbsp; ".join(chips)

@@ -1,5 +1,5 @@
 """Hypothesis-generated expression graphs, with reused nodes and broadcasting, against central
-finite differences of the forward pass.
+finite differences of the forward pass, and forward mode against reverse mode on the same graphs.
 
 A graph is a little program: leaves of shapes (), (3, 1) and (4,), then steps that each apply
 an op to earlier nodes picked by index, so any node may be used many times. Only smooth,
@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gradexplorer.autograd as ag
-from gradexplorer.autograd import Tensor, grad, no_grad
+from gradexplorer.autograd import Tensor, grad, jvp, no_grad
 
 # IEEE results (inf, nan) are answers: the engine must not emit RuntimeWarnings for them.
 pytestmark = pytest.mark.filterwarnings("error")
@@ -177,3 +177,71 @@ def test_random_graph_second_derivative_matches_finite_differences(
             if s is not None
         )
     assert abs(got - expected) <= 1e-4 * max(1.0, abs(expected))
+
+
+def _directions(values: Sequence[np.ndarray], seed: int) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [rng.uniform(-1, 1, v.shape) for v in values]
+
+
+@settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@given(programs(), st.integers(0, 2**32 - 1))
+def test_random_graph_forward_mode_agrees_with_reverse_mode(
+    case: tuple[list[np.ndarray], list[Step]], seed: int
+) -> None:
+    """One jvp along d equals the gradient (one reverse pass) dotted with d, to 1e-12 relative
+    to the size of the terms (a dot product of terms that cancel cannot promise more)."""
+    values, program = case
+    direction = _directions(values, seed)
+    value, tangent = jvp(
+        lambda *xs: run(program, xs),
+        tuple(Tensor(v) for v in values),
+        tuple(Tensor(d) for d in direction),
+    )
+    leaves = [Tensor(v, requires_grad=True) for v in values]
+    y = run(program, leaves)
+    assert value.item() == y.item()
+    grads = grad(y, leaves, allow_unused=True)
+    terms = [
+        np.zeros(v.shape) if g is None else g.numpy() * d
+        for g, d, v in zip(grads, direction, values, strict=True)
+    ]
+    reverse = sum(float(np.sum(t)) for t in terms)
+    scale = max(sum(float(np.sum(np.abs(t))) for t in terms), 1e-300)
+    assert abs(tangent.item() - reverse) <= 1e-12 * scale
+
+
+@settings(deadline=None, max_examples=30, suppress_health_check=[HealthCheck.too_slow])
+@given(programs(), st.integers(0, 2**32 - 1))
+def test_random_graph_forward_over_reverse_equals_reverse_over_reverse(
+    case: tuple[list[np.ndarray], list[Step]], seed: int
+) -> None:
+    """H·d two ways: the jvp of the gradient, and the gradient of (gradient · d)."""
+    values, program = case
+    direction = _directions(values, seed)
+
+    def gradient(*xs: Tensor) -> tuple[Tensor, ...]:
+        gs = grad(run(program, xs), list(xs), create_graph=True, allow_unused=True)
+        return tuple(
+            Tensor(np.zeros(x.shape)) if g is None else g for g, x in zip(gs, xs, strict=True)
+        )
+
+    primals = tuple(Tensor(v, requires_grad=True) for v in values)
+    _, forward_over_reverse = jvp(gradient, primals, tuple(Tensor(d) for d in direction))
+
+    leaves = [Tensor(v, requires_grad=True) for v in values]
+    firsts = grad(run(program, leaves), leaves, create_graph=True, allow_unused=True)
+    dot = None
+    for g, d in zip(firsts, direction, strict=True):
+        if g is not None:
+            term = ag.sum(g * d)
+            dot = term if dot is None else dot + term
+    seconds = (
+        grad(dot, leaves, allow_unused=True)
+        if dot is not None and dot.requires_grad
+        else (None,) * len(leaves)
+    )
+    for fr, rr, v in zip(forward_over_reverse, seconds, values, strict=True):
+        expected = np.zeros(v.shape) if rr is None else rr.numpy()
+        scale = max(1.0, float(np.max(np.abs(expected))))
+        np.testing.assert_allclose(fr.numpy(), expected, rtol=1e-12, atol=1e-12 * scale)

@@ -256,3 +256,22 @@ def test_undefined_points_give_ieee_answers_without_warnings(
     got = [(p.value, p.derivative) for p in points] + [(s.value[0], s.derivative[0])]
     for v, d in got:
         assert _same(v, value) and _same(d, slope), (v, d)
+
+
+@pytest.mark.parametrize("trace", [False, True])
+@pytest.mark.parametrize("text", ["x^2 + 3x", "sin(a x) * exp(-x^2/4) + b x^3", "u = x + x; u^2"])
+def test_a_point_leaves_no_cyclic_garbage(text, trace):
+    """Whatever at() built is freed by refcounting when its result goes: garbage in cycles
+    (x.grad, a graph back to x) waits for the collector, whose runs were the slow steps of a
+    drag."""
+    import gc
+
+    e = parse(text)
+    gc.collect()
+    gc.disable()
+    try:
+        point = e.at(0.7, {"a": 1.5}, trace=trace)
+        del point
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

@@ -209,3 +209,26 @@ def test_the_fast_batch_of_constants_and_undefined_points() -> None:
     assert value.tolist() == [3.0, 3.0] and gx.tolist() == [0.0, 0.0] == gy.tolist()
     value, (gx, gy) = parse("f(x, y) = ln(x) + y").gradient_batch([np.array([-1.0, 1.0])] * 2)
     assert math.isnan(value[0]) and math.isnan(gy[0]) and gy[1] == 1.0
+
+
+@pytest.mark.parametrize("trace", [False, True])
+@pytest.mark.parametrize(
+    "text",
+    ["f(x, y) = x^2 + 3y^2", "f(w, b) = sin(a w) * exp(-b^2/4) + w b^3", "u = x y; f(x, y) = u^2"],
+)
+def test_a_surface_point_leaves_no_cyclic_garbage(text: str, trace: bool) -> None:
+    """As at(): what at_point built (gradients as graphs for the Hessian, the trace) is freed by
+    refcounting when its result goes; x.grad left on a leaf would be a cycle back to it."""
+    import gc
+
+    e = parse(text)
+    names = e.inputs
+    gc.collect()
+    gc.disable()
+    try:
+        point = e.at_point({names[0]: 0.7, names[1]: -0.4}, {"a": 1.5}, trace=trace)
+        assert math.isfinite(point.hessian[0][0])
+        del point
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

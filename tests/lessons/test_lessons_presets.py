@@ -15,6 +15,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from gradexplorer.errors import SessionError
@@ -55,6 +56,9 @@ ORACLES: dict[str, Callable[[float, dict[str, float]], float]] = {
     "reused-intermediate": lambda x, p: (x + x) ** 2 + 3 * (x + x),
     "exponential-revisits": lambda x, p: 2**10 * x,
     "backward-twice": lambda x, p: x**2 + 3 * x,
+    "dual-numbers": lambda x, p: x**2 + 3 * x,
+    "forward-passes": lambda x, p: p["a"] * x**2 + p["b"] * x + p["c"],
+    "jax-example": lambda x, p: x * p["w"] + math.sin(x * p["w"]),
 }
 # Points where the function has a kink: the promised slope follows PyTorch's convention
 # (0 at the kink) instead of a finite difference.
@@ -128,6 +132,51 @@ def test_promised_values_match_the_real_parser(preset) -> None:
     assert point.derivative == pytest.approx(preset.expect.derivative, rel=1e-12, abs=1e-12)
     for name, promised in preset.expect.gradient.items():
         assert point.gradient[name] == pytest.approx(promised, rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize("preset", PRESETS, ids=[p.name for p in PRESETS])
+def test_promised_tangents_match_math_and_one_forward_pass_each(preset) -> None:
+    import gradexplorer.expr as expr
+
+    bare = preset.name.split("-", 1)[1]
+    f = ORACLES[bare]
+    x, params = preset.state.x, preset.state.param_values()
+    e = expr.parse(preset.state.expression)
+    for seed, promised in preset.expect.tangent.items():
+
+        def along(t: float, seed: str = seed) -> float:
+            return f(t, params) if seed == "x" else f(x, {**params, seed: t})
+
+        start = x if seed == "x" else params[seed]
+        assert promised == pytest.approx(central_difference(along, start), rel=1e-7)
+        assert e.forward(x, params, seed).tangent == pytest.approx(promised, rel=1e-12)
+
+
+def test_the_forward_mode_lessons() -> None:
+    dual = BY_BARE_NAME["dual-numbers"]
+    assert (dual.state.expression, dual.state.x, dual.expect.tangent) == (
+        "x^2 + 3x",
+        2.0,
+        {"x": 7.0},
+    )
+    passes = BY_BARE_NAME["forward-passes"]
+    assert (
+        set(passes.expect.tangent) == {"x", *passes.state.params} and len(passes.state.params) >= 3
+    )
+    assert passes.expect.tangent == {"x": passes.expect.derivative, **passes.expect.gradient}
+    jax = BY_BARE_NAME["jax-example"]
+    assert (jax.state.x, jax.state.param_values()) == (7.0, {"w": 2.0})
+    assert round(jax.expect.tangent["x"], 7) == 2.2734744  # float64
+    assert round(jax.expect.tangent["w"], 7) == 7.9571605
+    # JAX's own numbers are float32: x₂ + x₂ cos(x₁x₂) and x₁ + x₁ cos(x₁x₂) in float32
+    c = np.cos(np.float32(14.0))
+    assert (str(np.float32(2) + np.float32(2) * c), str(np.float32(7) + np.float32(7) * c)) == (
+        "2.2734745",
+        "7.9571605",
+    )
+    assert "2.2734745" in jax.note and "7.9571605" in jax.note and "float32" in jax.note
+    for lesson in (dual, passes, jax):
+        assert lesson.state.graph.mode == "forward" and lesson.state.graph.seed == "x"
 
 
 def test_load_preset_by_name_variants() -> None:
@@ -228,6 +277,22 @@ def test_preset_file_opens_as_a_session(preset) -> None:
     from gradexplorer.lessons.session import load_session
 
     assert load_session(preset.path) == preset.state
+
+
+@pytest.mark.parametrize(
+    ("tangent", "message"),
+    [
+        ({"q": 1.0}, "names 'q', which is not x or a parameter"),
+        ([7], "must be an object"),
+        ({"x": "7"}, "expect.tangent.x must be a finite number"),
+    ],
+)
+def test_a_malformed_tangent_promise_is_refused(tmp_path: Path, tangent, message) -> None:
+    data = json.loads(BY_BARE_NAME["dual-numbers"].path.read_text())
+    data["expect"]["tangent"] = tangent
+    (tmp_path / "01-bad.json").write_text(json.dumps(data))
+    with pytest.raises(SessionError, match=message.replace("(", r"\(")):
+        read_preset(tmp_path / "01-bad.json")
 
 
 def test_session_with_a_malformed_expect_block_is_refused() -> None:

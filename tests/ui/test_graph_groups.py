@@ -142,3 +142,35 @@ def test_the_formula_of_repeated_doublings_stays_short():
     tr = trace_of(text + "; b_19")
     top = tr.output
     assert len(gg.formula(tr, top)) < 40  # written out, it would double with every name
+
+
+def test_forward_mode_arrows_into_a_box_carry_local_times_the_seeds_tangent():
+    """A collapsed box in a forward trace: its arrow's local derivative is the subexpression's
+    (as in reverse mode) and its contribution local × tangent of the source; the box's own
+    tangent is their sum. The seed is never folded inside a box."""
+    x, a = 0.9, 1.7
+    e = parse("sin(a x) * exp(-x^2/4) + b")
+    fwd = e.forward(x, {"a": a, "b": 0.5}, "a", trace=True).trace
+    sin = by_label(fwd, "sin")
+    g = gg.build(fwd, [sin], keep=[by_label(fwd, "a")])
+    (box,) = [i for i, n in enumerate(g.nodes) if n.kind == "group"]
+    a_box = next(
+        i for i, n in enumerate(g.nodes) if n.kind == "input" and n.key == by_label(fwd, "a")
+    )
+    (arrow,) = [d for d in g.edges if d.dst == box and d.src == a_box]
+    local, contribution = gg.numbers(fwd, arrow)
+    assert float(local) == pytest.approx(x * math.cos(a * x), rel=1e-12)  # ∂ sin(a x)/∂a
+    assert float(contribution) == pytest.approx(x * math.cos(a * x), rel=1e-12)  # × ȧ = 1
+    assert float(fwd.node(sin).tangent) == pytest.approx(float(contribution), rel=1e-12)
+    # without keep, a (used only inside the box) is folded into it, as in reverse mode
+    folded = gg.build(fwd, [sin])
+    assert not [n for n in folded.nodes if n.kind == "input" and n.key == by_label(fwd, "a")]
+
+
+def test_a_forward_trace_names_defined_values_too():
+    e = parse("u = x + x; sin(u) * u")
+    fwd = e.forward(0.4, {}, "x", trace=True).trace
+    back = e.at(0.4, trace=True).trace
+    assert dict(fwd.names) == dict(back.names) and set(fwd.names.values()) == {"u"}
+    sin = by_label(fwd, "sin")
+    assert gg.formula(fwd, sin) == "sin(u)"

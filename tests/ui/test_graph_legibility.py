@@ -75,3 +75,8 @@ def test_the_graph_is_legible_and_nothing_overlaps(qtbot, name, presenting):
     # the small function is not collapsed at all, and every box of a big one is legible
     if name == "default":
         assert not view.collapsed and view.node_count() == 6
+    # and it is no more collapsed than legibility needs: no box could open one level further
+    for candidate in view.openable():
+        assert not view.would_be_legible(candidate), sorted(candidate)
+    if name != "default":
+        assert view.node_count() >= 8, view.node_count()  # a picture of the structure

@@ -21,6 +21,7 @@ from gradexplorer.lessons.session.state import (
     FORMAT_NAME,
     FORMAT_VERSION,
     DescentSettings,
+    GraphSettings,
     ParamState,
     SessionState,
     Toggles,
@@ -53,8 +54,14 @@ _TOP_KEYS = (
     "view",
     "toggles",
     "descent",
+    "graph",
+    "y",
+    "y_range",
+    "landscape",
+    "race",
 )
-_TWO_INPUT_KEYS = ("y", "y_range", "landscape", "race")  # since version 3
+# a field a version before this one did not have: it takes its default
+_ADDED_IN = {"graph": 3, "y": 5, "y_range": 5, "landscape": 5, "race": 5}
 # a preset's promised values and the backward algorithm its step-through starts with
 _OPTIONAL_KEYS = ("expect", "algorithm")
 _TOGGLES = tuple(f.name for f in fields(Toggles))
@@ -81,7 +88,7 @@ def session_from_dict(data: Any, *, check_expression: bool = True) -> SessionSta
     A preset's "expect" block (the values it promises, see presets.py) is allowed and ignored
     here, so a preset file opens like any saved session."""
     version = _check_header(data)
-    keys = _TOP_KEYS + (_TWO_INPUT_KEYS if version >= 3 else ())
+    keys = tuple(k for k in _TOP_KEYS if _ADDED_IN.get(k, 1) <= version)
     missing = [k for k in keys if k not in data]
     if missing:
         raise SessionError(
@@ -107,6 +114,7 @@ def session_from_dict(data: Any, *, check_expression: bool = True) -> SessionSta
         view=None if view is None else _json_numbers(view, 4, "view"),  # type: ignore[arg-type]
         toggles=_toggles(data["toggles"], version),
         descent=_descent(data["descent"]),
+        graph=_graph(data["graph"]) if "graph" in keys else GraphSettings(),
         title=_json_text(data["title"], "title"),
         note=_json_text(data["note"], "note"),
         **_two_inputs(data, version),
@@ -117,8 +125,8 @@ def session_from_dict(data: Any, *, check_expression: bool = True) -> SessionSta
 
 
 def _two_inputs(data: dict[str, Any], version: int) -> dict[str, Any]:
-    """The version 3 fields; versions 1 and 2 had none and open with the defaults."""
-    if version < 3:
+    """The version 5 fields; earlier versions had none and open with the defaults."""
+    if version < _ADDED_IN["y"]:
         return {"y": DEFAULT_Y, "y_range": DEFAULT_RANGE}
     return {
         "y": finite(data["y"], "y"),
@@ -220,6 +228,15 @@ def _descent(raw: Any) -> DescentSettings:
     if isinstance(direction, bool) or not isinstance(direction, int):
         raise SessionError(f"descent.direction must be -1 or 1, found {short(direction)}.")
     return DescentSettings(obj["target"], finite(obj["lr"], "descent.lr"), direction)
+
+
+def _graph(raw: Any) -> GraphSettings:
+    obj = _object(raw, "graph")
+    _exact_keys(obj, ("mode", "seed"), "graph")
+    for name in ("mode", "seed"):
+        if not isinstance(obj[name], str):
+            raise SessionError(f"graph.{name} must be text, found {kind(obj[name])}.")
+    return GraphSettings(obj["mode"], obj["seed"])
 
 
 def session_from_json(text: str | bytes, *, check_expression: bool = True) -> SessionState:

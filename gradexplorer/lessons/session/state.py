@@ -22,9 +22,10 @@ from gradexplorer.lessons.session.checks import finite, kind, short
 from gradexplorer.lessons.session.two_inputs import LandscapeSettings, RaceSettings
 
 FORMAT_NAME = "gradexplorer-session"
-# 2 dropped the unused show_tangent / show_graph toggles of version 1; 3 added the second input
-# (y, y_range), the landscape and the optimizers race
-FORMAT_VERSION = 3
+# 2 dropped the unused show_tangent / show_graph toggles of version 1; 3 added "graph" (the
+# graph's mode, reverse or forward, and the input forward mode is seeded on); 4 is issue 12's;
+# 5 added the second input (y, y_range), the landscape and the optimizers race.
+FORMAT_VERSION = 5
 
 DEFAULT_EXPRESSION = "x^2 + 3x"
 DEFAULT_X = 1.0
@@ -110,6 +111,30 @@ class DescentSettings:
         return {"target": self.target, "lr": self.lr, "direction": self.direction}
 
 
+GRAPH_MODES = ("reverse", "forward")
+
+
+@dataclass(frozen=True)
+class GraphSettings:
+    """What the graph shows: reverse mode (every node's gradient ∂f/∂node) or forward mode
+    (every node's tangent v̇ = ∂node/∂seed), and the input ("x" or a parameter) forward mode is
+    seeded on. Part of what the student sees, so a lesson can open in forward mode."""
+
+    mode: str = "reverse"
+    seed: str = "x"
+
+    def __post_init__(self) -> None:
+        if self.mode not in GRAPH_MODES:
+            raise SessionError(
+                f'graph.mode must be "reverse" or "forward", found {short(self.mode)}.'
+            )
+        if not isinstance(self.seed, str) or not (self.seed == "x" or _PARAM_NAME.match(self.seed)):
+            raise SessionError('graph.seed must be "x" or a parameter name.')
+
+    def to_dict(self) -> dict[str, str]:
+        return {"mode": self.mode, "seed": self.seed}
+
+
 View = tuple[float, float, float, float]
 
 
@@ -123,7 +148,7 @@ class SessionState:
     Invariants: finite numbers, x_range[0] < x_range[1] with x inside it (y likewise), each
     parameter's value
     inside [min, max], a view (xmin, xmax, ymin, ymax) with xmin < xmax and ymin < ymax or None
-    for "frame the curve", a descent target that is "x" or one of the params.
+    for "frame the curve", a descent target and a graph seed that are "x" or one of the params.
 
     ``expression`` is the function shown (the last one that parsed). ``draft`` is the text in
     the function field while it has an error (None when the field shows ``expression``): it is
@@ -138,6 +163,7 @@ class SessionState:
     view: View | None = None
     toggles: Toggles = field(default_factory=Toggles)
     descent: DescentSettings = field(default_factory=DescentSettings)
+    graph: GraphSettings = field(default_factory=GraphSettings)
     title: str = ""
     note: str = ""
     draft: str | None = None
@@ -189,6 +215,13 @@ class SessionState:
                 f"descent.target is {self.descent.target!r}, which is not one of the parameters.",
                 hint='Use "x" or add the parameter to params.',
             )
+        if not isinstance(self.graph, GraphSettings):
+            raise SessionError("graph must be a GraphSettings.")
+        if self.graph.seed != "x" and self.graph.seed not in self.params:
+            raise SessionError(
+                f"graph.seed is {self.graph.seed!r}, which is not one of the parameters.",
+                hint='Use "x" or add the parameter to params.',
+            )
 
     @property
     def text(self) -> str:
@@ -213,6 +246,7 @@ class SessionState:
             "view": None if self.view is None else list(self.view),
             "toggles": self.toggles.to_dict(),
             "descent": self.descent.to_dict(),
+            "graph": self.graph.to_dict(),
             "y": self.y,
             "y_range": list(self.y_range),
             "landscape": self.landscape.to_dict(),

@@ -6,6 +6,7 @@ import json
 
 from gradexplorer.lessons.session import (
     DescentSettings,
+    GraphSettings,
     ParamState,
     SessionState,
     Toggles,
@@ -23,6 +24,7 @@ def full_state() -> SessionState:
         view=(-5.0, 5.0, -2.0, 40.0),
         toggles=Toggles(show_derivative=False, show_second_derivative=True),
         descent=DescentSettings(target="a", lr=0.05, direction=-1),
+        graph=GraphSettings(mode="forward", seed="b"),
         title="Squared error",
         note="Descend on a — it settles at 1.5.",
     )

@@ -9,6 +9,7 @@ import math
 import random
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -19,6 +20,7 @@ from gradexplorer.lessons.session import (
     FORMAT_VERSION,
     MAX_BYTES,
     DescentSettings,
+    GraphSettings,
     ParamState,
     SessionState,
     Toggles,
@@ -30,6 +32,8 @@ from gradexplorer.lessons.session import (
 )
 
 from .cases import DELETE, GOOD, full_state, mutate, parse, valid_dict
+
+FIVE = ("y", "y_range", "landscape", "race")  # the fields format version 5 added
 
 
 def test_json_round_trip_is_exact() -> None:
@@ -45,6 +49,7 @@ def test_json_round_trip_is_exact() -> None:
     assert data["params"]["a"] == {"value": 0.5, "min": -1.0, "max": 4.0}
     assert data["view"] == [-5.0, 5.0, -2.0, 40.0]
     assert data["toggles"]["show_second_derivative"] is True
+    assert data["graph"] == {"mode": "forward", "seed": "b"}
 
 
 def test_auto_view_round_trips_as_null() -> None:
@@ -91,6 +96,10 @@ def states(draw: st.DrawFn) -> SessionState:
             target=draw(st.sampled_from(["x", *names])),
             lr=draw(st.floats(min_value=1e-6, max_value=100)),
             direction=draw(st.sampled_from([-1, 1])),
+        ),
+        graph=GraphSettings(
+            mode=draw(st.sampled_from(["reverse", "forward"])),
+            seed=draw(st.sampled_from(["x", *names])),
         ),
         title=draw(st.text(max_size=30)),
         note=draw(st.text(max_size=60)),
@@ -156,6 +165,16 @@ BAD_INPUTS = {
     "descent negative lr": (mutate(descent__lr=-0.1), "positive"),
     "descent direction": (mutate(descent__direction=2), "-1 (descend) or 1"),
     "title as list": (mutate(title=["a"]), "title must be text"),
+    "missing graph": (mutate(graph=DELETE), "missing field: graph"),
+    "graph as text": (mutate(graph="forward"), "graph must be an object"),
+    "graph mode unknown": (mutate(graph__mode="sideways"), 'graph.mode must be "reverse" or'),
+    "graph mode as number": (mutate(graph__mode=1), "graph.mode must be text"),
+    "graph seed not a parameter": (mutate(graph__seed="q"), "not one of the parameters"),
+    "graph seed bad name": (mutate(graph__seed="2b"), "graph.seed must be"),
+    "graph extra key": (mutate(graph__colour="red"), "graph has unknown field: colour"),
+    "graph missing seed": (mutate(graph__seed=DELETE), "graph is missing seed"),
+    "graph in a version 2 file": (mutate(version=2), "unknown fields: graph, landscape"),
+    "y in a version 3 file": (mutate(version=3), "unknown fields: landscape, race, y, y_range"),
     "NaN literal": (GOOD.replace('"x": 2.0', '"x": NaN'), "NaN"),
     "Infinity literal": (GOOD.replace('"x": 2.0', '"x": Infinity'), "Infinity"),
     "overflowing number": (GOOD.replace('"x": 2.0', '"x": 1e400'), "finite"),
@@ -291,11 +310,37 @@ def test_importing_lessons_pulls_in_neither_qt_nor_the_parser() -> None:
 def test_a_version_1_file_opens_and_forgets_its_unused_toggles() -> None:
     data = valid_dict()
     data["version"] = 1
-    for key in ("y", "y_range", "landscape", "race"):  # version 3 fields: not in a version 1 file
+    for key in ("graph", *FIVE):  # graph came in version 3, the two-input fields in 5
         del data[key]
     data["toggles"].update(show_tangent=False, show_graph=True)
-    assert parse(json.dumps(data)) == full_state()
+    assert parse(json.dumps(data)) == replace(full_state(), graph=GraphSettings())
     assert json.loads(to_json(parse(json.dumps(data))))["version"] == FORMAT_VERSION
+
+
+def test_a_version_2_file_opens_with_the_reverse_graph() -> None:
+    data = valid_dict()
+    data["version"] = 2
+    for key in ("graph", *FIVE):
+        del data[key]
+    state = parse(json.dumps(data))
+    assert state.graph == GraphSettings("reverse", "x")
+    assert state == replace(full_state(), graph=GraphSettings())
+    saved = json.loads(to_json(state))
+    assert saved["version"] == FORMAT_VERSION == 5 and saved["graph"] == {
+        "mode": "reverse",
+        "seed": "x",
+    }
+
+
+def test_a_version_3_file_opens_with_one_input_defaults() -> None:
+    data = valid_dict()
+    data["version"] = 3
+    for key in FIVE:
+        del data[key]
+    assert parse(json.dumps(data)) == full_state()
+    data["y"] = 2.0  # a field version 3 did not have
+    with pytest.raises(SessionError, match="unknown field: y"):
+        parse(json.dumps(data))
 
 
 def test_the_json_error_position_of_a_damaged_file_is_named() -> None:

@@ -19,6 +19,7 @@ from gradexplorer.lessons.session import (
     MAX_PARAMS,
     MAX_TITLE_CHARS,
     DescentSettings,
+    GraphSettings,
     ParamState,
     SessionState,
     Toggles,
@@ -38,6 +39,14 @@ def test_state_constructor_refuses_invalid_values() -> None:
         replace(full_state(), descent=DescentSettings(target="zeta"))
     with pytest.raises(SessionError):
         DescentSettings(lr=0.0)
+    with pytest.raises(SessionError, match=r"graph\.seed"):
+        replace(full_state(), graph=GraphSettings(seed="zeta"))
+    with pytest.raises(SessionError, match=r"graph\.mode"):
+        GraphSettings(mode="backward")
+    with pytest.raises(SessionError, match=r"graph\.seed"):
+        GraphSettings(seed=3)  # type: ignore[arg-type]
+    with pytest.raises(SessionError, match="graph must be"):
+        SessionState(graph={"mode": "forward"})  # type: ignore[arg-type]
 
 
 def test_a_range_whose_width_overflows_is_refused() -> None:

@@ -1,4 +1,4 @@
-"""Format version 3: the second input, the landscape and the race in the schema, their round
+"""Format version 5: the second input, the landscape and the race in the schema, their round
 trips, the migration of version 1 and 2 files, and the refusals of bad values."""
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def test_a_two_input_session_round_trips_exactly() -> None:
     state = two_input_state()
     text = to_json(state)
     data = json.loads(text)
-    assert data["version"] == FORMAT_VERSION == 3
+    assert data["version"] == FORMAT_VERSION == 5
     assert data["y"] == 1.0 and data["y_range"] == [-1.0, 3.0]
     assert data["landscape"] == {
         "box": [-2.0, 2.0, -1.0, 3.0],
@@ -70,14 +70,14 @@ def test_a_two_input_session_round_trips_exactly() -> None:
 def test_version_2_files_open_with_the_defaults() -> None:
     data = SessionState().to_dict()
     data["version"] = 2
-    for key in ("y", "y_range", "landscape", "race"):
+    for key in ("y", "y_range", "landscape", "race", "graph"):
         del data[key]
     state = session_from_json(json.dumps(data))
     assert state == SessionState()
     assert state.landscape == LandscapeSettings() and state.race == RaceSettings()
 
 
-def test_version_3_needs_its_fields() -> None:
+def test_version_5_needs_its_fields() -> None:
     data = two_input_state().to_dict()
     del data["race"]
     with pytest.raises(SessionError, match="missing field: race"):
