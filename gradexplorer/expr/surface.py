@@ -99,11 +99,13 @@ def sample_points(
 def sample_grid(
     expression: Expression, xs: Any, ys: Any, params: Mapping[str, float] | None = None
 ) -> GridSamples:
-    """f and ∇f on the grid xs × ys (rows follow ys), in one vectorised pass of the engine."""
+    """f and ∇f on the grid xs × ys (rows follow ys): one pass over the program with the op
+    table's numpy forwards and rules (the engine's own), the axes broadcast as a row and a
+    column so that what depends on one input is computed once per row or column."""
     if len(expression.inputs) != 2:
         raise ValueError(f"{expression.canonical} has one input: use sample")
     xs, ys = as_floats(xs).ravel(), as_floats(ys).ravel()
-    value, (grad_x, grad_y) = sample_points(expression, np.meshgrid(xs, ys), params)
+    value, (grad_x, grad_y) = expression.gradient_batch([xs[None, :], ys[:, None]], params)
     return GridSamples(xs, ys, value, (grad_x, grad_y))
 
 

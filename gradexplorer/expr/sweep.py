@@ -28,7 +28,14 @@ def _full(a: Any, shape: tuple[int, ...]) -> np.ndarray:
     """A float array of the batch's shape (a copy: the caller owns it)."""
     if getattr(a, "shape", None) == shape:
         return np.array(a, dtype=float)
-    return np.full(shape, a, dtype=float)
+    return np.array(np.broadcast_to(a, shape), dtype=float)
+
+
+def _shape(coords: Sequence[np.ndarray]) -> tuple[int, ...]:
+    """The batch's shape: the coordinates broadcast together. A grid passes its axes as a row
+    and a column, so a value of x alone (sin(x), x²) is computed once per column, not per
+    point; every gradient still comes out per point, at the full shape."""
+    return np.broadcast_shapes(*(np.shape(c) for c in coords))
 
 
 class ReverseSweep:
@@ -70,33 +77,49 @@ class ReverseSweep:
         self, coords: Sequence[np.ndarray], params: Mapping[str, float]
     ) -> tuple[np.ndarray, list[np.ndarray]]:
         """f and (∂f/∂input for each input) at every point; nan gradients where f is nan."""
-        shape = np.shape(coords[0])
+        shape = _shape(coords)
         with np.errstate(all="ignore"):
             values, mask = self._forward(coords, params)
-            grads = self._backward(values, shape)
-        value = _full(values[self.output], shape)
-        value[np.broadcast_to(mask, shape)] = np.nan
+            grads = self._backward(values)
+        value = self._value(values, mask, shape)
         out: list[Any] = [None] * self.n_inputs
         for slot in self.inputs:
             g = grads[slot]
             if g is not None:
                 k = self.steps[slot][1]
-                out[k] = _full(g, shape) if out[k] is None else out[k] + g
-        out = [np.zeros(shape) if g is None else g for g in out]
+                out[k] = g if out[k] is None else out[k] + g
         undefined = np.isnan(value)
-        if undefined.any():
-            for g in out:
-                g[undefined] = np.nan
-        return value, out
+        if not undefined.any():
+            undefined = None
+        # A rule may hand on the very array it got (x + y: both partials are one array), and
+        # an input's own array is the caller's: those are copied, fresh results are not.
+        taken = {id(c) for c in coords}
+        result = []
+        for g in out:
+            if g is None:
+                g = np.zeros(shape)
+            elif undefined is not None:
+                g = np.where(undefined, np.nan, g)  # a new array of the full shape
+            elif id(g) in taken or np.shape(g) != shape:
+                g = _full(g, shape)
+            taken.add(id(g))
+            result.append(g)
+        return value, result
+
+    def _value(self, values: list, mask: Any, shape: tuple[int, ...]) -> np.ndarray:
+        """The output at every point (a fresh array), nan where f is undefined."""
+        v = values[self.output]
+        fresh = self.steps[self.output][0] == "f" and np.shape(v) == shape
+        value = v if fresh else _full(v, shape)
+        if np.any(mask):
+            value[np.broadcast_to(mask, shape)] = np.nan
+        return value
 
     def values(self, coords: Sequence[np.ndarray], params: Mapping[str, float]) -> np.ndarray:
         """f alone (no gradient), e.g. for the heat map's grid."""
-        shape = np.shape(coords[0])
         with np.errstate(all="ignore"):
             values, mask = self._forward(coords, params)
-        value = _full(values[self.output], shape)
-        value[np.broadcast_to(mask, shape)] = np.nan
-        return value
+        return self._value(values, mask, _shape(coords))
 
     def _forward(
         self, coords: Sequence[np.ndarray], params: Mapping[str, float]
@@ -123,11 +146,12 @@ class ReverseSweep:
             masks.append(False)
         return values, masks[self.output]
 
-    def _backward(self, values: list, shape: tuple[int, ...]) -> list:
+    def _backward(self, values: list) -> list:
         grads: list[Any] = [None] * len(self.steps)
         if not self.active[self.output]:
             return grads
-        grads[self.output] = np.ones(shape)
+        # The seed ∂f/∂f = 1 as a number: gradients broadcast up to the points they vary over.
+        grads[self.output] = np.float64(1.0)
         for slot in range(len(self.steps) - 1, -1, -1):
             g = grads[slot]
             kind, op, args = self.steps[slot]

@@ -143,16 +143,17 @@ def arrow_field(
     descent: bool = False,
     count: int = ARROWS,
     compress: bool = False,
-) -> tuple[np.ndarray, np.ndarray, float]:
+) -> tuple[np.ndarray, np.ndarray, float, float]:
     """Cell centres, the drawn vectors (∇f, or −∇f with `descent`, scaled so the longest fits
-    a cell) and the scale (data units per unit of |∇f|). With `compress` (the log colour
-    scale) lengths grow with log(1 + |∇f|/median) instead, so the gentle valley's arrows stay
-    visible next to the walls'; the direction is always exactly ∇f's."""
+    a cell), the scale (data units per unit of |∇f|) and the median |∇f| (what "small" means
+    here). With `compress` (the log colour scale) lengths grow with log(1 + |∇f|/median)
+    instead, so the gentle valley's arrows stay visible next to the walls'; the direction is
+    always exactly ∇f's. ∇f is evaluated at the count × count centres only, not the grid."""
     x0, x1, y0, y1 = box
     cx = x0 + (np.arange(count) + 0.5) * (x1 - x0) / count
     cy = y0 + (np.arange(count) + 0.5) * (y1 - y0) / count
-    gx, gy = np.meshgrid(cx, cy)
-    _, (dx, dy) = expression.gradient_batch([gx.ravel(), gy.ravel()], params)
+    _, (dx, dy) = expression.gradient_batch([cx[None, :], cy[:, None]], params)
+    dx, dy = dx.ravel(), dy.ravel()
     norm = np.hypot(dx, dy)
     finite = np.isfinite(norm)
     longest = float(norm[finite].max()) if finite.any() else 0.0
@@ -161,14 +162,15 @@ def arrow_field(
     sign = -1.0 if descent else 1.0
     vectors = np.column_stack([dx, dy]) * (sign * scale)
     keep = finite & (norm > 0)
+    typical = float(np.median(norm[keep])) if keep.any() else 1.0
     if compress and keep.any():
-        ref = float(np.median(norm[keep]))
-        squash = np.log1p(norm / ref) / math.log1p(longest / ref)
+        squash = np.log1p(norm / typical) / math.log1p(longest / typical)
         with np.errstate(invalid="ignore", divide="ignore"):
             factor = np.where(keep, squash * longest / norm, 0.0)
         vectors = vectors * factor[:, None]
+    gx, gy = np.meshgrid(cx, cy)
     points = np.column_stack([gx.ravel(), gy.ravel()])
-    return points[keep], vectors[keep], scale
+    return points[keep], vectors[keep], scale, typical
 
 
 def compute_landscape(
@@ -181,17 +183,10 @@ def compute_landscape(
     """The heat map, contours and arrows of f over `box`. Raises what the engine raises."""
     x0, x1, y0, y1 = box
     xs, ys = np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution)
-    values = expression.values_batch(np.meshgrid(xs, ys), params)
-    points, vectors, scale = arrow_field(
-        expression, params, box, descent=settings.arrows == "descent"
+    values = expression.values_batch([xs[None, :], ys[:, None]], params)  # f alone, broadcast
+    points, vectors, _, typical = arrow_field(
+        expression, params, box, descent=settings.arrows == "descent", compress=settings.log_scale
     )
-    # what "small" means here: the median |∇f| over the arrow field's points
-    norms = np.hypot(vectors[:, 0], vectors[:, 1]) / scale if scale > 0 else np.empty(0)
-    if settings.log_scale:
-        points, vectors, scale = arrow_field(
-            expression, params, box, descent=settings.arrows == "descent", compress=True
-        )
-    typical = float(np.median(norms)) if norms.size else 1.0
     if settings.log_scale:
         levels, delta = log_levels(values)
         finite = _finite(values)
@@ -204,7 +199,6 @@ def compute_landscape(
         colors = values
     color_range = _color_range(colors, span if not settings.log_scale else None)
     contours = contour_lines(xs, ys, values, levels)
-    points, vectors, _ = arrow_field(expression, params, box, descent=settings.arrows == "descent")
     if settings.arrows == "off":
         points, vectors = points[:0], vectors[:0]
     arrows = arrow_segments(points[:, 0], points[:, 1], vectors[:, 0], vectors[:, 1])

@@ -232,3 +232,23 @@ def test_a_surface_point_leaves_no_cyclic_garbage(text: str, trace: bool) -> Non
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["f(x, y) = x + y", "f(x, y) = x", "f(x, y) = 3", "f(x, y) = sin(x) + ln(y)", "f(x, y) = x/y"],
+)
+def test_the_broadcast_grid_matches_the_engine_at_every_point(text: str) -> None:
+    """sample_grid passes the axes as a row and a column; the engine's Tensor path (sample_points
+    on the full meshgrid) is the reference, and every array returned is the caller's own."""
+    e = parse(text)
+    xs, ys = np.linspace(-1, 2, 7), np.linspace(-1, 1, 5)  # y = 0 on the grid: ln and 1/y poles
+    g = e.sample_grid(xs, ys)
+    value, (gx, gy) = e.sample_points(np.meshgrid(xs, ys))
+    for got, want in ((g.value, value), (g.gradient[0], gx), (g.gradient[1], gy)):
+        assert got.shape == (5, 7)
+        np.testing.assert_allclose(got, want, rtol=1e-15, atol=0, equal_nan=True)
+    arrays = (g.value, *g.gradient)
+    assert len({id(a) for a in arrays}) == 3 and not any(a is xs or a is ys for a in arrays)
+    g.gradient[0][0, 0] = 123.0  # one partial is not the other (x + y: the same rule output)
+    assert g.gradient[1][0, 0] != 123.0
