@@ -72,6 +72,7 @@ class GraphModeBar(QWidget):
             row.addWidget(w)
         model.graphChanged.connect(lambda _g: self._refresh())
         model.paramsChanged.connect(lambda _names: self._refresh())
+        model.expressionChanged.connect(lambda _e: self._refresh())
         self._refresh()
 
     def _seed_chosen(self, index: int) -> None:
@@ -93,6 +94,8 @@ class GraphModeBar(QWidget):
         # Only forward mode has a seed. The label stays readable (a disabled one is too faint
         # on the dark themes); the combo says it is off.
         self.seed_combo.setEnabled(graph.mode == "forward")
+        # forward mode is for one input: with two the graph is the backward pass
+        self.mode_combo.setEnabled(not self._model.two_inputs)
 
 
 def _select(combo: QComboBox, data: str) -> None:

@@ -230,6 +230,7 @@ def test_forward_mode_is_for_one_input_and_a_landscape_goes_back_to_reverse(qtbo
     assert window.model.forward_trace is None
     for cid in ("graph.forward", "graph.next_seed", "file.export.copy_forward_code"):
         assert not window.commands[cid].isEnabled(), cid
+    assert not window.findChild(QComboBox, "graphModeCombo").isEnabled()
     window.model.set_graph_mode("forward")  # refused quietly: the state keeps reverse mode
     assert window.model.state.graph.mode == "reverse"
     type_function(qtbot, window, "a x^2 + b x + c", debounce=False)
