@@ -4,7 +4,7 @@ ReplayFrame (model state); any other frame hides it."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -23,6 +23,9 @@ from gradexplorer.lessons.step_through import StepFrame
 
 WRONG_COLOR = "#d00000"  # as the graph's wrong numbers
 HEADERS = ("node", "grad, this pass", "grad, correct", "visits: this / correct")
+# rows the table shows at least; more scroll, so a big function cannot push the step dock
+# taller than the window
+SHOWN_ROWS = 4
 
 
 class ComparisonTable(QWidget):
@@ -41,7 +44,7 @@ class ComparisonTable(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 3)
+        self._fit_rows()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
@@ -88,10 +91,19 @@ class ComparisonTable(QWidget):
                 self.table.setItem(i, j, item)
         self.show()
 
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit_rows()  # presentation mode: taller text, taller rows
+
+    def _fit_rows(self) -> None:
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 3)
+
     def needed_height(self) -> int:
-        """The height that shows the caption, the header and every row without scrolling."""
+        """The height that shows the caption, the header and the first SHOWN_ROWS rows; the
+        layout gives the table more when the step's text is taller, and the rest scroll."""
         t = self.table
-        rows = t.verticalHeader().defaultSectionSize() * t.rowCount()
+        rows = t.verticalHeader().defaultSectionSize() * min(t.rowCount(), SHOWN_ROWS)
         return self.caption.sizeHint().height() + t.horizontalHeader().height() + rows + 8
 
     def row_texts(self) -> list[list[str]]:

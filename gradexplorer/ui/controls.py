@@ -7,10 +7,12 @@ of truth, so a control only reports edits and renders values it is given.
 from __future__ import annotations
 
 import math
+import re
+import sys
 
 import numpy as np
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QPalette, QValidator
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QDoubleSpinBox,
@@ -22,13 +24,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gradexplorer import formatting
 from gradexplorer.ui.model import ExplorerModel
 
 TICKS = 2000  # slider resolution: 1/2000 of the range
 SMALL_STEP = 10  # arrow keys: 1/200 of the range
 LARGE_STEP = 100  # Page Up/Down: 1/20 of the range
 DECIMALS = 4
-LIMIT = 1e9
+RANGE_DECIMALS = 323  # QDoubleSpinBox's most: a range end keeps every digit of its float
 
 
 def muted(label: QLabel) -> None:
@@ -46,6 +49,50 @@ def _spin(name: str, tip: str, accessible: str) -> QDoubleSpinBox:
     spin.setAccessibleName(accessible)
     spin.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToNearestValue)
     return spin
+
+
+class RangeBox(QDoubleSpinBox):
+    """An end of a slider's range: any finite number, typed as a student writes it (1e308,
+    -2.5e-3), shown exactly, so pressing Enter in an unchanged box changes nothing (a fixed
+    2-decimal box rounded 1e-5 to 0, clamped 1e12 to 1e9, and read "1e308" as 1308)."""
+
+    def __init__(self, name: str, tip: str, accessible: str) -> None:
+        super().__init__(objectName=name)
+        self.setDecimals(RANGE_DECIMALS)  # no rounding: the value is the float typed
+        self.setRange(-sys.float_info.max, sys.float_info.max)
+        self.setKeyboardTracking(False)
+        self.setToolTip(tip)
+        self.setAccessibleName(accessible)
+        self.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToPreviousValue)
+        self.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
+
+    def textFromValue(self, value: float) -> str:  # Qt's name
+        return formatting.exact(value)
+
+    def valueFromText(self, text: str) -> float:  # Qt's name
+        number = _typed_number(text)
+        return self.value() if number is None else number
+
+    def validate(self, text: str, pos: int) -> object:  # Qt's name
+        State = QValidator.State
+        if _typed_number(text) is not None:
+            return State.Acceptable, text, pos
+        if _NUMBER_PREFIX.fullmatch(text.strip()):
+            return State.Intermediate, text, pos  # on the way to a number: "-", "1e", "2."
+        return State.Invalid, text, pos
+
+
+# what a number looks like while it is being typed
+_NUMBER_PREFIX = re.compile(r"[+\-−]?(\d*\.?\d*)([eE][+\-−]?\d*)?")
+
+
+def _typed_number(text: str) -> float | None:
+    """The finite float a range box's text means, or None (not a number yet, or overflowing)."""
+    try:
+        number = float(text.strip().replace("−", "-"))
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 class ValueControl(QWidget):
@@ -71,16 +118,13 @@ class ValueControl(QWidget):
         self.slider.setAccessibleName(f"{name} slider")
         self.spin = _spin(f"{name}SpinBox{suffix}", f"Exact value of {name}", f"{name} value")
         self._fit_spin()
-        self.min_spin = _spin(
+        self.min_spin = RangeBox(
             f"{name}MinSpinBox{suffix}", f"Lowest value of the {name} slider", f"{name} minimum"
         )
-        self.max_spin = _spin(
+        self.max_spin = RangeBox(
             f"{name}MaxSpinBox{suffix}", f"Highest value of the {name} slider", f"{name} maximum"
         )
         for s in (self.min_spin, self.max_spin):
-            s.setRange(-LIMIT, LIMIT)
-            s.setDecimals(2)
-            s.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
             s.setMaximumWidth(80)
         range_label = QLabel("range")
         muted(range_label)
@@ -159,9 +203,9 @@ class ValueControl(QWidget):
             return
         lo, hi = self.min_spin.value(), self.max_spin.value()
         if lo < hi and (lo, hi) != (self._lo, self._hi):
-            self.rangeEdited.emit(lo, hi)
-        elif lo >= hi:  # refuse an empty range: show the current one again
-            self.set_range(self._lo, self._hi)
+            self.rangeEdited.emit(lo, hi)  # the model answers with set_range if it takes it
+        # an empty range, or one the model refused (its width overflows): show the current one
+        self.set_range(self._lo, self._hi)
 
 
 def slider_tick(value: float, lo: float, hi: float) -> int:

@@ -108,6 +108,8 @@ class NodeItem(QGraphicsPathItem):
         body_h = QFontMetricsF(fonts["body"]).height()
         self.value_text = self._text(fonts["body"], "")
         self.grad_text = self._text(fonts["body"], "")
+        for item in (self.value_text, self.grad_text):
+            item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
         self.value_text.setPos(PAD_X, PAD_Y + r.height() + LINE_GAP)
         self.grad_text.setPos(PAD_X, PAD_Y + r.height() + 2 * LINE_GAP + body_h)
         for item in (self.value_text, self.grad_text):
@@ -130,6 +132,10 @@ class NodeItem(QGraphicsPathItem):
     def _text(self, font: QFont, text: str) -> QGraphicsSimpleTextItem:
         item = QGraphicsSimpleTextItem(text, self)
         item.setFont(font)
+        # A simple text item lays its text out (shaping) on every paint, and every x step
+        # repaints the box for its numbers: the title and corner texts, which stay, are
+        # painted once into a pixmap (the numbers change each step, so they are not).
+        item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         return item
 
     def restyle(self, theme: GraphTheme) -> None:
@@ -256,6 +262,7 @@ class EdgeItem(QGraphicsPathItem):
             dx = (b.x() - a.x()) * 0.5
             path.cubicTo(QPointF(a.x() + dx, a.y()), QPointF(b.x() - dx, b.y()), b)
         self.setPath(path)
+        self._candidates: list[tuple[float, float]] | None = None
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # only labels change
         end = points[-1]
         head = QPolygonF(
@@ -279,12 +286,14 @@ class EdgeItem(QGraphicsPathItem):
     def label_candidates(self) -> list[tuple[float, float]]:
         """Where the label may go, best first: on the last stretch near the op it feeds (where
         arrows fan apart), then further back along the arrow."""
-        path = self.path()
-        return [
-            (p.x(), p.y())
-            for t in (0.8, 0.7, 0.88, 0.6, 0.5, 0.4, 0.3, 0.2)
-            for p in (path.pointAtPercent(t),)
-        ]
+        if self._candidates is None:  # the path is fixed once drawn: measured once
+            path = self.path()
+            self._candidates = [
+                (p.x(), p.y())
+                for t in (0.8, 0.7, 0.88, 0.6, 0.5, 0.4, 0.3, 0.2)
+                for p in (path.pointAtPercent(t),)
+            ]
+        return self._candidates
 
     def label_size(self, text: str) -> tuple[float, float]:
         m = QFontMetricsF(self.label_text.font())

@@ -134,6 +134,7 @@ class GraphView(QGraphicsView):
         self._trace: Any = None
         self._key: tuple | None = None
         self._geometry: _Geometry | None = None
+        self._placed_for: tuple[Any, Any] = (None, None)  # geometry and label sizes last placed
         self._collapsed: frozenset[int] = frozenset()
         self._nodes: list[NodeItem] = []
         self._edges: list[EdgeItem] = []
@@ -518,12 +519,15 @@ class GraphView(QGraphicsView):
         if g is None:
             return
         wanted = [k for k, e in enumerate(self._edges) if self._show_edge_labels and e.has_local]
+        sizes = [self._edges[k].label_size(texts[k]) for k in wanted]
+        placed = (tuple(wanted), tuple(sizes))
+        if self._placed_for[0] is g and self._placed_for[1] == placed:
+            return  # an x step that left every label its size: the same places
         obstacles = [(r.left(), r.top(), r.right(), r.bottom()) for r in g.rects]
         centres = place_labels(
-            [self._edges[k].label_candidates() for k in wanted],
-            [self._edges[k].label_size(texts[k]) for k in wanted],
-            obstacles,
+            [self._edges[k].label_candidates() for k in wanted], sizes, obstacles
         )
+        self._placed_for = (g, placed)
         for e in self._edges:
             e.label_box.setVisible(False)
         for k, centre in zip(wanted, centres, strict=True):

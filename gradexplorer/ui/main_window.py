@@ -48,6 +48,7 @@ from gradexplorer.ui.presentation import Presentation
 from gradexplorer.ui.race_panel import RacePanel
 from gradexplorer.ui.readouts import Readouts
 from gradexplorer.ui.session_actions import SessionActions
+from gradexplorer.ui.steady_label import SteadyLabel
 from gradexplorer.ui.stepper_panel import StepperPanel
 from gradexplorer.ui.surface_readouts import SurfaceReadouts
 from gradexplorer.ui.theme import LIGHT, legend_html
@@ -321,7 +322,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.function_input)
         layout.addWidget(self.main_splitter, 1)
         self.setCentralWidget(central)
-        self._status_point = QLabel(objectName="statusPoint")
+        self._status_point = SteadyLabel(objectName="statusPoint")
         self.statusBar().addPermanentWidget(self._status_point)
 
     def _build_side_panel(self) -> QWidget:

@@ -31,7 +31,8 @@ from gradexplorer.ui.theme import DARK, LIGHT, THEMES, Theme, legend_html, prese
 if TYPE_CHECKING:
     from gradexplorer.ui.main_window import MainWindow
 
-PRESENTATION_ZOOM = 2.0
+PRESENTATION_ZOOM = 2.0  # on a 1080 px tall window; smaller projectors get proportionally less
+MIN_PRESENTATION_ZOOM = 1.4  # text on a 1280×800 projector as tall, relative to it, as at 1080
 LEAVE_HINT = "Presentation mode — Esc leaves"
 HINT_SECONDS = 3.0  # shown fully, then it fades out over FADE_MS
 FADE_MS = 800  # at 1920×1080: body text 24 px high, readouts 35 px, graph boxes ~40 px
@@ -48,6 +49,12 @@ def muted_colour(theme: Theme) -> QColor:
 
 def _command(id_: str, text: str, menu: str, keys: tuple[str, ...], handler: str, tip: str, **kw):
     return Command(id_, text, menu, keys, handler, tip, **kw)
+
+
+def presentation_zoom(height: int) -> float:
+    """The zoom that makes text the same share of the window's height as PRESENTATION_ZOOM does
+    at 1080 px: at 800 px that leaves the plot and the graph their room."""
+    return max(MIN_PRESENTATION_ZOOM, min(PRESENTATION_ZOOM, PRESENTATION_ZOOM * height / 1080))
 
 
 class FadingHint(QLabel):
@@ -276,7 +283,7 @@ class Presentation(QObject):
                 w.menuBar().hide()
                 w.statusBar().hide()
                 self._apply(presentation_variant(self.base_theme))
-                w.set_zoom(max(w.zoom, PRESENTATION_ZOOM))
+                w.set_zoom(max(w.zoom, presentation_zoom(w.height())))
                 # the graph's texts are twice as tall: it gets half of the height, not 40 %
                 total = sum(w.right_splitter.sizes())
                 w.right_splitter.setSizes([total - total // 2, total // 2])
@@ -293,7 +300,8 @@ class Presentation(QObject):
                     w.right_splitter.setSizes(right)
                 w.menuBar().setHidden(menu_hidden)
                 w.statusBar().setHidden(status_hidden)
-                self._restore_docks()  # once the bars took their height back
+                # once the bars took their height back and the panels re-arranged for the font
+                QTimer.singleShot(0, self._restore_docks)
             self._escape.setEnabled(self.active)
             w.graph_view.fit()
             if self.active:
@@ -324,6 +332,8 @@ class Presentation(QObject):
             self.window.resizeDocks(docks, heights, Qt.Orientation.Vertical)
 
     def _restore_docks(self) -> None:
+        if self.active:
+            return  # presenting again before this deferred call ran: keep the panels small
         saved = self._dock_heights
         docks = [d for d in self._bottom_docks() if d in saved]
         if docks:

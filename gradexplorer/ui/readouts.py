@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QWidget
 
 from gradexplorer.formatting import UNDEFINED, readout
 from gradexplorer.ui.model import ExplorerModel, PointData
+from gradexplorer.ui.steady_label import SteadyLabel
 
 
 class Readouts(QGroupBox):
@@ -39,7 +40,7 @@ class Readouts(QGroupBox):
             self.show_point(model.point)
 
     def _add(self, name: str, caption: str, tip: str) -> QLabel:
-        label = QLabel(UNDEFINED, objectName=name)
+        label = SteadyLabel(UNDEFINED, objectName=name)
         label.setFont(self._number_font())
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         label.setToolTip(tip)

@@ -9,14 +9,17 @@ the speed, and the explanation of the current step. Its commands are in ``COMMAN
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QFont, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QComboBox,
     QDockWidget,
     QDoubleSpinBox,
+    QFrame,
     QHBoxLayout,
     QLabel,
+    QScrollArea,
     QSlider,
     QStyle,
     QToolButton,
@@ -50,6 +53,7 @@ MODE_TITLES = {
 DEFAULT_SECONDS = 1.5
 MIN_SECONDS, MAX_SECONDS = 0.1, 10.0
 TEXT_SPACING = 4
+MAX_SHARE = 0.35  # of the window's height, at most, for the step panel; its text scrolls beyond
 SPEED_FACTOR = 1.5
 
 
@@ -205,26 +209,61 @@ class StepperPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
         layout.setSpacing(4)
-        layout.addLayout(self._transport_row())
+        layout.addWidget(self._transport_row())
         text_row = QHBoxLayout()
-        text_row.addWidget(self._text_area(), 3)
+        text_row.addWidget(self._scrolled(self._text_area()), 3)
         text_row.addWidget(self.comparison, 2)
         layout.addLayout(text_row, 1)
 
-    def _transport_row(self) -> QHBoxLayout:
-        row = QHBoxLayout()
-        row.setSpacing(4)
-        row.addWidget(self.mode_combo)
-        row.addWidget(self.algorithm_combo)
+    def _transport_row(self) -> QWidget:
+        """The controls in one row, or two when the panel is narrower than one row needs
+        (presentation mode on a 1280 px projector): no combo or label is cut off."""
+        choices, seek = QWidget(), QWidget()
+        first = QHBoxLayout(choices)
+        first.addWidget(self.mode_combo)
+        first.addWidget(self.algorithm_combo)
         for name in ("start", "back", "play", "next", "end"):
-            row.addWidget(self.buttons[name])
-        row.addSpacing(8)
-        row.addWidget(self.speed_spin)
-        row.addSpacing(8)
-        row.addWidget(self.progress_label)
-        row.addWidget(self.seek_slider, 1)
-        row.addWidget(self.exit_button)
+            first.addWidget(self.buttons[name])
+        first.addSpacing(8)
+        first.addWidget(self.speed_spin)
+        second = QHBoxLayout(seek)
+        second.addWidget(self.progress_label)
+        second.addWidget(self.seek_slider, 1)
+        second.addWidget(self.exit_button)
+        for part in (first, second):
+            part.setContentsMargins(0, 0, 0, 0)
+            part.setSpacing(4)
+        row = QWidget(objectName="stepperControls")
+        self._rows = QBoxLayout(QBoxLayout.Direction.LeftToRight, row)
+        self._rows.setContentsMargins(0, 0, 0, 0)
+        self._rows.setSpacing(8)
+        self._rows.addWidget(choices)
+        self._rows.addWidget(seek, 1)
+        self._row_parts = (choices, seek)
         return row
+
+    def _wrap_controls(self) -> None:
+        """One row with worded buttons if it fits, else two rows, else two rows of icon
+        buttons (their tooltips keep the words)."""
+        choices, seek = self._row_parts
+        lr, tb = QBoxLayout.Direction.LeftToRight, QBoxLayout.Direction.TopToBottom
+        words, icons = (
+            Qt.ToolButtonStyle.ToolButtonTextBesideIcon,
+            Qt.ToolButtonStyle.ToolButtonIconOnly,
+        )
+        before = (self._rows.direction(), self.play_button.toolButtonStyle())
+        room = self.width() - 12
+        for direction, style in ((lr, words), (tb, words), (tb, icons)):
+            for b in self.buttons.values():
+                b.setToolButtonStyle(style)
+            wide = choices.layout().sizeHint().width()
+            if direction == lr:
+                wide += seek.layout().minimumSize().width() + self._rows.spacing()
+            if wide <= room:
+                break
+        self._rows.setDirection(direction)
+        if before != (direction, style):
+            self.updateGeometry()  # another number of rows: another height
 
     def _text_area(self) -> QWidget:
         self.formula_label = QLabel(objectName="stepperFormula")
@@ -253,6 +292,18 @@ class StepperPanel(QWidget):
         self._measure.setTextFormat(Qt.TextFormat.PlainText)
         self._measured: tuple[tuple, int] = ((), 0)
         return text
+
+    def _scrolled(self, text: QWidget) -> QScrollArea:
+        """The text, scrolling only when the window cannot give the dock the height it asks
+        for (see _needed_height); otherwise every step reads whole."""
+        scroll = QScrollArea(objectName="stepperTextScroll")
+        scroll.setWidget(text)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.viewport().setAutoFillBackground(False)
+        text.setAutoFillBackground(False)
+        return scroll
 
     def text_height(self, width: int | None = None) -> int:
         """Height the formula and explanation of the longest step of this pass need at a
@@ -296,20 +347,42 @@ class StepperPanel(QWidget):
         self._model.backwardAlgorithmChanged.connect(lambda *_: commands.refresh())
 
     def sizeHint(self) -> QSize:
-        return QSize(super().sizeHint().width(), self._needed_height())
+        return QSize(super().sizeHint().width(), self._capped_height())
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(super().minimumSizeHint().width(), self._needed_height())
+        return QSize(super().minimumSizeHint().width(), self._capped_height())
+
+    def _capped_height(self) -> int:
+        """What the longest step needs, but never more than MAX_SHARE of the window: beyond
+        that the text scrolls and the plot and graph keep their room."""
+        needed = self._needed_height()
+        top = self.window()
+        if top is self:
+            return needed
+        return min(needed, max(round(MAX_SHARE * top.height()), self._controls_height()))
+
+    def _controls_height(self) -> int:
+        return self.findChild(QWidget, "stepperControls").sizeHint().height() + 8
 
     def _needed_height(self) -> int:
-        controls = max(self.mode_combo.sizeHint().height(), self.play_button.sizeHint().height())
         table = 0 if self.comparison.isHidden() else self.comparison.needed_height()
-        return controls + max(self.text_height(), table) + 16
+        text = self.text_height()
+        if self.text_area.minimumHeight() != text:
+            # the text never squeezes: when the dock is capped, the scroll area scrolls it
+            self.text_area.setMinimumHeight(text)
+        return self._controls_height() + max(text, table) + 8
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         if event.oldSize().width() != event.size().width():
+            self._wrap_controls()
             self.updateGeometry()  # at another width the text wraps to another height
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            # zoomed fonts make wider controls; measured once every child has its new font
+            QTimer.singleShot(0, self._wrap_controls)
 
     # ----------------------------------------------------------------- state
     @property

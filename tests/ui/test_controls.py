@@ -46,3 +46,58 @@ def test_slider_values_are_exact_decimals_at_every_tick():
     assert slider_value(0, -5.0, 5.0) == -5.0 and slider_value(TICKS, -5.0, 5.0) == 5.0
     assert slider_value(1010, -5.0, 5.0) == 0.05  # not 0.04999999999999982
     assert all(slider_tick(slider_value(t, -3.0, 7.0), -3.0, 7.0) == t for t in range(TICKS + 1))
+
+
+def _type_into(qtbot, box, text: str) -> None:
+    from PySide6.QtCore import Qt
+
+    box.setFocus()
+    box.selectAll()
+    qtbot.keyClicks(box, text)
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+
+
+def test_a_range_box_takes_any_finite_number_as_typed_and_enter_changes_nothing(qtbot):
+    """The review found: Enter in an unchanged range box shrank a range of ±1e12 to ±1e9 and
+    moved x; typing 1e308 gave 1308; 1e-5 showed as 0.00."""
+    from .helpers import make_window
+
+    window = make_window(qtbot, expression="x^2", x=3e11)
+    model, control = window.model, window.x_control
+    assert model.set_x_range(-1e12, 1e12)
+    assert control.max_spin.text() == "1000000000000"
+    _type_into(qtbot, control.max_spin, control.max_spin.text())  # Enter, nothing changed
+    assert model.x_range == (-1e12, 1e12) and model.x == 3e11
+    _type_into(qtbot, control.max_spin, "1e308")
+    assert model.x_range == (-1e12, 1e308)
+    assert control.max_spin.text() == "1e+308"
+    _type_into(qtbot, control.min_spin, "-2.5e-5")
+    assert model.x_range == (-2.5e-5, 1e308)
+    _type_into(qtbot, control.min_spin, "0.1")
+    assert model.x_range[0] == 0.1  # the float typed, not a rounding of it
+
+
+@pytest.mark.parametrize("typed", ["abc", "1e400", "inf", "nan", "", "1e", "-"])
+def test_a_range_box_refuses_what_is_not_a_finite_number_and_keeps_the_range(qtbot, typed):
+    from .helpers import make_window
+
+    window = make_window(qtbot, expression="x^2", x=1.0)
+    before = window.model.state
+    box = window.x_control.max_spin
+    _type_into(qtbot, box, typed)
+    box.clearFocus()  # leaving the box ends the edit as a student's click elsewhere does
+    qtbot.wait(5)
+    assert window.model.state == before
+    assert box.value() == 5.0 and box.text() == "5"
+
+
+def test_a_range_whose_width_overflows_is_refused_and_the_boxes_show_the_range(qtbot):
+    from .helpers import make_window
+
+    window = make_window(qtbot, expression="x^2", x=1.0)
+    control = window.x_control
+    _type_into(qtbot, control.min_spin, "-1.7e308")
+    assert window.model.x_range == (-1.7e308, 5.0)
+    _type_into(qtbot, control.max_spin, "1.7e308")  # the width 3.4e308 is not a float
+    assert window.model.x_range == (-1.7e308, 5.0)
+    assert control.max_spin.text() == "5"

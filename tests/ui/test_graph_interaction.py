@@ -159,4 +159,5 @@ def test_on_a_small_laptop_the_graph_stays_the_biggest_thing_while_stepping(qtbo
     qtbot.wait(5)
     assert label.height() >= label.heightForWidth(label.width())
     window.commands["step.exit"].trigger()
-    assert window.plot.height() > plot  # the plot gets its room back
+    # the plot gets its room back once the window has laid out again
+    qtbot.waitUntil(lambda: window.plot.height() > plot, timeout=1000)

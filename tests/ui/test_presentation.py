@@ -375,3 +375,35 @@ def test_leaving_presentation_after_docks_were_resized_warns_nothing(qtbot, wind
     warnings = [r.message for r in qtlog.records if "resizeDocks" in r.message]
     assert warnings == []
     assert all(d.height() > 0 for d in docks)
+
+
+def test_presenting_on_a_1280_by_800_projector_keeps_every_control_whole(qtbot):
+    """At 1280×800 the projector zoom is smaller than at 1080 px (text keeps its share of the
+    height), the step controls wrap into rows instead of widening the window past the screen,
+    and the step panel leaves the plot and the graph their room."""
+    from PySide6.QtWidgets import QAbstractButton, QComboBox, QDoubleSpinBox
+
+    from gradexplorer.ui.presentation import PRESENTATION_ZOOM
+
+    window = make_window(qtbot, expression="sin(a x) * exp(-x^2/4) + b x^3", x=1.0)
+    window.commands["step.algorithm.notebook"].trigger()
+    window.presentation.set_presentation(True)
+    qtbot.wait(250)
+    assert 1.3 <= window.zoom < PRESENTATION_ZOOM
+    assert window.width() == 1280  # nothing forced the window wider than the screen
+    panel = window.stepper_panel
+    controls = panel.findChildren(QComboBox) + panel.findChildren(QDoubleSpinBox)
+    controls += [b for b in panel.findChildren(QAbstractButton) if b.isVisible()]
+    for w in controls:
+        if not w.isVisible():
+            continue
+        rect = w.rect().translated(w.mapTo(panel, w.rect().topLeft()))
+        assert panel.rect().contains(rect), w.objectName()  # not cut off at the panel's edge
+        assert w.width() >= w.minimumSizeHint().width() - 1, w.objectName()
+    assert panel.dock.height() <= 0.4 * window.height()
+    assert window.plot.height() >= 0.2 * window.height()  # was 11 %: axes and no curve
+    assert window.graph_view.height() >= 0.18 * window.height()
+    label = panel.explanation_label  # the longest step is still there to read, by scrolling
+    window.model.step_to(panel.step_count - 1)
+    qtbot.wait(5)
+    assert label.height() >= label.heightForWidth(label.width())

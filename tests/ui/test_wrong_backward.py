@@ -262,3 +262,38 @@ def test_28_doublings_fit_in_500_characters_and_stay_cheap(qtbot, window):
     window.stepper_panel.use_algorithm(NOTEBOOK)  # a set: one visit per node
     assert window.model.step.count == 29
     assert time.perf_counter() - start < 10
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1024, 600)])
+def test_a_long_side_by_side_table_scrolls_and_the_graph_stays_the_biggest(qtbot, size):
+    """A 16-node function has a row per node: the table scrolls inside the step dock instead
+    of making the dock taller than the window (the review found the graph squeezed to nothing
+    and the dock cut off at 1024×600)."""
+    window = make_window(qtbot, expression="sin(a x) * exp(-x^2/4) + b x^3", x=1.0)
+    window.resize(*size)
+    window.commands["step.algorithm.notebook"].trigger()
+    qtbot.wait(250)
+    panel, table = window.stepper_panel, window.stepper_panel.comparison.table
+    assert table.rowCount() >= 10
+    graph, dock = window.graph_view.height(), panel.dock.height()
+    assert dock + graph <= window.height(), (dock, graph)
+    assert graph >= 0.95 * dock, (graph, dock)
+    assert table.verticalScrollBar().maximum() > 0  # the rows that do not fit scroll
+    # the text still reads whole at the longest step
+    label = panel.explanation_label
+    window.model.step_to(panel.step_count - 1)
+    qtbot.wait(5)
+    assert label.height() >= label.heightForWidth(label.width())
+    assert table.height() >= 3 * table.verticalHeader().defaultSectionSize()
+
+
+def test_the_tables_rows_follow_the_font_in_presentation_mode(qtbot):
+    window = make_window(qtbot, expression="x^2 + 3x", x=2.0)
+    window.commands["step.algorithm.notebook"].trigger()
+    table = window.stepper_panel.comparison.table
+    before = table.verticalHeader().defaultSectionSize()
+    window.commands["view.presentation"].trigger()
+    qtbot.wait(50)
+    after = table.verticalHeader().defaultSectionSize()
+    assert after > before
+    assert after >= table.fontMetrics().height()
