@@ -166,6 +166,7 @@ class LandscapeView(pg.PlotWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._model = model
         self._data: LandscapeData | None = None
+        self._bar: tuple | None = None  # what the colour bar shows
         item = self.getPlotItem()
         self.view_box = item.getViewBox()
         item.hideButtons()
@@ -210,6 +211,7 @@ class LandscapeView(pg.PlotWidget):
         self.step_labels = [pg.TextItem(anchor=(0, 1)) for _ in self.step_vectors]
         for it in (self.image, self.contours, self.arrows):
             item.addItem(it)
+        for it in (self.contours, self.arrows):  # the image is a pixmap already
             _cached(it)
         overlays = (
             self.slice_line,
@@ -311,11 +313,14 @@ class LandscapeView(pg.PlotWidget):
             QRectF(data.xs[0] - dx / 2, data.ys[0] - dy / 2, data.xs[-1] - data.xs[0] + dx,
                    data.ys[-1] - data.ys[0] + dy)
         )  # fmt: skip
-        self.colorbar.setLevels(data.color_range)
-        self._colorbar_ticks(data)
+        bar = (data.color_range, data.log_scale, data.levels if data.log_scale else ())
+        if bar != self._bar:  # the bar's axis is regenerated and repainted only when it moved
+            self._bar = bar
+            self.colorbar.setLevels(data.color_range)
+            self._colorbar_ticks(data)
         self.contours.setData(*data.contours, connect="finite")
         self.arrows.setData(*data.arrows, connect="pairs")
-        for it in (self.image, self.contours, self.arrows):
+        for it in (self.contours, self.arrows):
             _drop_cache(it)
         self.show_surface(self._model.surface)
         self._show_start()
@@ -381,6 +386,7 @@ class LandscapeView(pg.PlotWidget):
         item = self.getPlotItem()
         while len(self.race_paths) < len(runs):
             path = _curve(2.4, "#ffffff", z=10)
+            _cached(path)  # a parameter drag reruns the race only when it pauses
             item.addItem(path, ignoreBounds=True)
             self.race_paths.append(path)
         ends = []
