@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import contourpy
 import numpy as np
@@ -304,3 +304,36 @@ def run_race(
         )
     except Exception:
         return ()
+
+
+class RaceCache:
+    """The runs of the last race by optimizer: a run depends only on its own settings and on
+    the function, the start, the steps and the tolerance, so editing one racer (its rate, its
+    schedule) or adding one reruns that racer alone; `computed` counts the runs computed."""
+
+    def __init__(self) -> None:
+        self._context: tuple | None = None
+        self._runs: dict = {}
+        self.computed = 0
+
+    def run(
+        self, expression: Expression, params: Mapping[str, float], settings: RaceSettings
+    ) -> tuple[Run, ...]:
+        """Like run_race, reusing the runs whose inputs did not change."""
+        context = (expression, sorted(params.items()), settings.start, settings.steps, settings.tol)
+        if self._context is None or not _same(context, self._context):
+            self._context, self._runs = context, {}
+        missing = tuple(dict.fromkeys(s for s in settings.optimizers if s not in self._runs))
+        if missing:
+            fresh = run_race(expression, params, replace(settings, optimizers=missing, selected=0))
+            if len(fresh) != len(missing):  # the engine failed: no runs, as run_race says
+                return ()
+            self.computed += len(fresh)
+            self._runs.update(zip(missing, fresh, strict=True))
+        self._runs = {s: self._runs[s] for s in settings.optimizers}  # forget removed racers
+        return tuple(self._runs[s] for s in settings.optimizers)
+
+
+def _same(a: tuple, b: tuple) -> bool:
+    # the expression by identity (a new parse is a new function), the rest by value
+    return a[0] is b[0] and a[1:] == b[1:]

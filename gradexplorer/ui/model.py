@@ -60,10 +60,10 @@ from gradexplorer.ui.derived import (
 )
 from gradexplorer.ui.landscape_data import (
     LandscapeData,
+    RaceCache,
     SurfacePointData,
     compute_landscape,
     evaluate_surface,
-    run_race,
     slice_point,
 )
 
@@ -174,6 +174,7 @@ class ExplorerModel(QObject):
         self.point_computations = 0
         self.landscape_computations = 0
         self.race_computations = 0
+        self._race_cache = RaceCache()
         # A parameter (or a whole new function) changes every path, but a drag moves it 60
         # times a second: the race follows when the drag pauses, the landscape at once.
         self._race_timer = QTimer(self, singleShot=True, interval=RACE_SETTLE_MS)
@@ -957,11 +958,16 @@ class ExplorerModel(QObject):
         except Exception as err:  # keep the last landscape rather than crash on an engine error
             self._error = ExprError(f"Could not evaluate: {err}", 0, len(state.text))
 
+    @property
+    def race_runs_computed(self) -> int:
+        """How many optimizers' runs were computed (tests check what a change reran)."""
+        return self._race_cache.computed
+
     def _run_race(self) -> tuple[Run, ...]:
         assert self._expression is not None
         self.race_computations += 1
         s = self._state
-        return run_race(self._expression, s.param_values(), s.race)
+        return self._race_cache.run(self._expression, s.param_values(), s.race)
 
     def _slice_span(self, state: SessionState) -> tuple[float, float]:
         """The coordinates t along the slice direction that the x and y ranges cover."""

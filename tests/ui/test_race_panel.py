@@ -41,6 +41,24 @@ def test_dragging_the_start_recomputes_every_path(window) -> None:
     assert m.race_computations == before + 1
 
 
+def test_editing_one_racer_reruns_only_that_one(window) -> None:
+    m = window.model
+    specs = m.race_settings.optimizers
+    kept, before = m.race, m.race_runs_computed
+    changed = specs[1].with_settings(lr=specs[1].lr * 2)
+    m.set_race(optimizers=(specs[0], changed, *specs[2:]))
+    m.settle()
+    assert m.race_runs_computed == before + 1
+    assert all(m.race[i] is kept[i] for i in range(len(specs)) if i != 1)
+    (alone,) = race(engine_objective(m.expression, {}), m.race_settings.start, (changed,),
+                    m.race_settings.steps, tol=m.race_settings.tol)  # fmt: skip
+    assert m.race[1].path == alone.path and m.race[1].path != kept[1].path
+    m.set_race(start=(0.5, 0.5))  # a new start: every run is new
+    m.settle()
+    assert m.race_runs_computed == before + 1 + len(specs)
+    assert all(m.race[i] is not kept[i] for i in range(len(specs)))
+
+
 def test_the_table_reports_steps_final_value_and_divergence(window) -> None:
     panel = window.race_panel
     panel.add_optimizer(make("sgd", lr=0.5))  # 1 − 2·3·0.5 < −1 along y: it diverges
