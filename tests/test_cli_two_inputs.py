@@ -112,3 +112,40 @@ def test_a_negative_first_coordinate_works_in_a_real_process() -> None:
     )
     assert r.returncode == 0, r.stderr
     assert "at x = -1.2, y = 1" in r.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [
+            "descend",
+            "f(x,y)=x^2+y^2",
+            "--from",
+            "1,1",
+            "--optimizer",
+            "sgd",
+            "--lr",
+            "0.001",
+            "--steps",
+            "5000",
+            "--json",
+        ],
+        ["graph", "f(x,y)=x^2+3y^2", "--at", "1,2", "--format", "dot"],
+    ],
+)
+def test_a_reader_that_stops_early_ends_the_cli_quietly(args: list[str]) -> None:
+    """`gradexplorer descend ... --json | head -c 10`: the reader closes the pipe after a few
+    bytes; the CLI stops with exit 1 and says nothing (no BrokenPipeError traceback)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gradexplorer", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    head = proc.stdout.read(10)
+    proc.stdout.close()  # before the CLI has written everything (600 kB for the descent)
+    err = proc.stderr.read().decode()
+    code = proc.wait(timeout=60)
+    assert len(head) == 10 and err == ""
+    # 600 kB cannot have fit in the pipe: the write failed; a small graph may have fit
+    assert code == 1 if args[0] == "descend" else code in (0, 1)
