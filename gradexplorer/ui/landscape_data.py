@@ -306,6 +306,35 @@ def run_race(
         return ()
 
 
+PATHS_MARGIN = 0.08  # of the paths' extent, on each side
+PATHS_REACH = 50.0  # a diverging run is framed this many views (or paths' extents) out
+
+
+def paths_box(runs: Sequence[Run], start: Sequence[float], view: Box) -> Box:
+    """The box that frames the start and every finite point of the runs, with a margin. A
+    diverging run is framed as far as PATHS_REACH times the view (or the other paths' extent,
+    if larger) from the start: one that ran off to 1e8 would shrink the rest to a dot (the
+    table flags it). A side along which nothing moved gets a width of 1."""
+    steady = [tuple(start), *(p for run in runs if not run.diverged for p in run.path)]
+    gone = [p for run in runs if run.diverged for p in run.path]
+    pts = _finite_points(steady)
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    reach = PATHS_REACH * np.maximum(hi - lo, [view[1] - view[0], view[3] - view[2]])
+    far = _finite_points(gone)
+    far = far[(np.abs(far - np.asarray(start, dtype=float)) <= reach).all(axis=1)]
+    pts = np.concatenate([pts, far])
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    span = hi - lo
+    pad = np.where(span > 0, span * PATHS_MARGIN, 0.5)
+    return (float(lo[0] - pad[0]), float(hi[0] + pad[0]), float(lo[1] - pad[1]),
+            float(hi[1] + pad[1]))  # fmt: skip
+
+
+def _finite_points(points: Sequence[Sequence[float]]) -> np.ndarray:
+    pts = np.asarray(points, dtype=float).reshape(-1, 2)
+    return pts[np.isfinite(pts).all(axis=1)]
+
+
 class RaceCache:
     """The runs of the last race by optimizer: a run depends only on its own settings and on
     the function, the start, the steps and the tolerance, so editing one racer (its rate, its

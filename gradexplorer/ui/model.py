@@ -64,6 +64,7 @@ from gradexplorer.ui.landscape_data import (
     SurfacePointData,
     compute_landscape,
     evaluate_surface,
+    paths_box,
     slice_point,
 )
 
@@ -563,6 +564,15 @@ class ExplorerModel(QObject):
     def reset_landscape_box(self) -> None:
         """Show the x and y ranges again."""
         self._set_landscape(box=(*self._state.x_range, *self._state.y_range))
+
+    def fit_race_paths(self) -> bool:
+        """Frame the race: the landscape's box around the start and every path (see
+        paths_box); False when the function has one input or the box is refused."""
+        if not self.two_inputs or self._state.landscape.box is None:
+            return False
+        self.settle()
+        box = paths_box(self._race or (), self._state.race.start, self._state.landscape.box)
+        return self.set_landscape_box(*box)
 
     def set_direction(self, degrees: float) -> None:
         """The slice's direction, in degrees from the first input's axis."""

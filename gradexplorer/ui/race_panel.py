@@ -97,6 +97,14 @@ class RacePanel(QWidget):
             section=10,
         ),
         _race(
+            "fit_paths",
+            "&Frame the paths",
+            ("Ctrl+Alt+K",),
+            "fit_paths",
+            "Zoom the landscape to every path of the race, the diverging ones too",
+            section=10,
+        ),
+        _race(
             "next_optimizer",
             "Select the ne&xt optimizer",
             ("Ctrl+Alt+J",),
@@ -275,6 +283,9 @@ class RacePanel(QWidget):
         self.dock.setVisible(on)
         if on:
             self.dock.raise_()
+
+    def fit_paths(self) -> None:
+        self._model.fit_race_paths()
 
     def start_at_point(self) -> None:
         s = self._model.surface

@@ -133,3 +133,45 @@ def test_one_input_functions_leave_the_race_off(qtbot, window) -> None:
     assert window.model.race is None and not window.race_panel.isEnabled()
     window.commands["race.step_mode"].trigger()  # nothing to step: no crash, no step
     assert window.model.race_step is None
+
+
+def test_frame_the_paths_zooms_the_landscape_to_every_path(qtbot) -> None:
+    w = make_window(qtbot)
+    type_function(qtbot, w, "f(x, y) = (1 - x)^2 + 100(y - x^2)^2")  # Rosenbrock: paths leave
+    m = w.model
+    m.settle()
+    # plain SGD and momentum diverge to x = -74 within two steps (stopped: f past 1e8), Adam
+    # creeps along the valley: every finite point is framed (none is 50 views away here)
+    assert any(run.diverged for run in m.race) and not all(run.diverged for run in m.race)
+    pts = np.array([p for run in m.race for p in run.path] + [m.race_settings.start])
+    pts = pts[np.isfinite(pts).all(axis=1)]
+    x0, x1, y0, y1 = m.landscape_settings.box
+    outside = (pts[:, 0] < x0) | (pts[:, 0] > x1) | (pts[:, 1] < y0) | (pts[:, 1] > y1)
+    assert outside.any()  # the race ran off the view
+    w.commands["race.fit_paths"].trigger()
+    x0, x1, y0, y1 = m.landscape_settings.box
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    assert (pts[:, 0] >= x0).all() and (pts[:, 0] <= x1).all()
+    assert (pts[:, 1] >= y0).all() and (pts[:, 1] <= y1).all()
+    # snug: the paths' extent plus an 8 % margin a side (the locked aspect may add to one axis)
+    wide, high = (x1 - x0) / (hi[0] - lo[0]), (y1 - y0) / (hi[1] - lo[1])
+    assert min(wide, high) == pytest.approx(1.16, rel=1e-6) and max(wide, high) >= 1.16 - 1e-6
+    assert m.landscape.box == m.landscape_settings.box  # the heat map was recomputed over it
+
+
+def test_a_run_gone_far_away_is_not_framed() -> None:
+    from gradexplorer.lessons.optimizers import make as spec
+    from gradexplorer.lessons.race import DIVERGED, RUNNING, Run
+    from gradexplorer.ui.landscape_data import paths_box
+
+    def run(path, status):
+        return Run(spec("sgd"), tuple(path), (0.0,) * len(path), ((0.0, 0.0),) * len(path),
+                   (0.1,) * (len(path) - 1), status, None, None)  # fmt: skip
+
+    near = run([(0.0, 0.0), (1.0, 2.0)], RUNNING)
+    gone = run([(0.0, 0.0), (-30.0, 1.0), (1e7, -1e7), (float("nan"), 0.0)], DIVERGED)
+    # the view is 2 wide: 50 views reach 100 from the start; -30 is framed, 1e7 is not
+    box = paths_box((near, gone), (0.0, 0.0), (-1.0, 1.0, -1.0, 1.0))
+    assert box == pytest.approx((-30 - 0.08 * 31, 1 + 0.08 * 31, -0.16, 2.16))
+    still = run([(0.5, 0.5)], RUNNING)  # nothing moved: a box of width 1 around it
+    assert paths_box((still,), (0.5, 0.5), (-1.0, 1.0, -1.0, 1.0)) == (0.0, 1.0, 0.0, 1.0)
