@@ -80,6 +80,7 @@ __all__ = [
 ]
 
 _PARSE_CACHE = 64
+SLICE_MARGIN = 0.05  # room above (or below) a point the slice's framed y range would cut off
 RACE_SETTLE_MS = 80  # a parameter drag reruns the race once the drag pauses this long
 _FIELDS = tuple(f.name for f in fields(SessionState))
 
@@ -877,6 +878,8 @@ class ExplorerModel(QObject):
         )
         if curve_due and self._expression is not None:
             new = self._resample(new, frame=self._frame_pending)
+            if two and not self._frame_pending and _slice_line(old) != _slice_line(new):  # type: ignore[arg-type]
+                new = self._hold_point(new)
         elif new.view is None:  # no function to frame: show the x range
             new = replace(new, view=(*new.x_range, -1.0, 1.0))
         if two and new.landscape.box is None:
@@ -979,6 +982,27 @@ class ExplorerModel(QObject):
         s = self._state
         return self._race_cache.run(self._expression, s.param_values(), s.race)
 
+    def _hold_point(self, state: SessionState) -> SessionState:
+        """The point moved onto another slice line: when its f is off the plot's y range (the
+        Rosenbrock lesson frames f up to 600; beside the valley f is in the thousands), frame
+        the new slice's y values, and the point's with a margin; x stays as zoomed."""
+        assert self._expression is not None and state.view is not None
+        x0, x1, y0, y1 = state.view
+        try:
+            f = float(self._expression.values_batch([state.x, state.y], state.param_values()))
+        except Exception:  # the engine's error is the point's to show
+            return state
+        if not math.isfinite(f) or y0 <= f <= y1:
+            return state
+        framed = self._resample(state, frame=True, frame_x=False)
+        y0, y1 = framed.view[2:]  # type: ignore[index]
+        if y0 <= f <= y1:
+            return framed
+        lo, hi = min(y0, f), max(y1, f)
+        pad = SLICE_MARGIN * (hi - lo)
+        lo, hi = (lo - pad, hi) if f < y0 else (lo, hi + pad)
+        return self._resample(replace(state, view=(x0, x1, lo, hi)), frame=False)
+
     def _slice_span(self, state: SessionState) -> tuple[float, float]:
         """The coordinates t along the slice direction that the x and y ranges cover."""
         ux, uy = state.landscape.unit
@@ -997,15 +1021,16 @@ class ExplorerModel(QObject):
             draft = self._parse(state.draft)
             self._error = draft if isinstance(draft, ExprError) else None
 
-    def _resample(self, state: SessionState, *, frame: bool) -> SessionState:
-        """The curve for `state` (and its framed view when asked); keeps the last curve if the
-        engine fails, with the failure shown as the error."""
+    def _resample(self, state: SessionState, *, frame: bool, frame_x: bool = True) -> SessionState:
+        """The curve for `state` (and its framed view when asked: y, and for a slice x too
+        unless not `frame_x`); keeps the last curve if the engine fails, with the failure
+        shown as the error."""
         assert self._expression is not None
         view = state.view or (*state.x_range, -1.0, 1.0)
         function: object = self._expression
         if self._expression.two_inputs:
             function = self._expression.along((state.x, state.y), state.landscape.unit)
-            if frame:
+            if frame and frame_x:
                 view = (*self._slice_span(state), *view[2:])
         self.curve_computations += 1
         try:

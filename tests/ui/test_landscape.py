@@ -222,3 +222,28 @@ def test_the_landscape_data_is_the_grid_the_engine_computes() -> None:
     np.testing.assert_array_equal(data.xs, np.linspace(-1, 1, 5))
     np.testing.assert_allclose(data.values, np.outer(np.linspace(-2, 2, 5), np.linspace(-1, 1, 5)))
     assert data.levels and all(-2 <= lv <= 2 for lv in data.levels)
+
+
+def test_the_slice_reframes_when_the_point_leaves_its_y_range(qtbot) -> None:
+    """The Rosenbrock lesson frames f up to 600 along the valley; beside it f is in the
+    thousands. Moving the point onto another slice line with f off the plot frames that slice
+    again (x as it was); a point on the plot leaves the range alone."""
+    from gradexplorer.lessons.presets import load_preset
+
+    w = make_window(qtbot)
+    m = w.model
+    m.set_state(load_preset("34-rosenbrock").state)
+    x0, x1, y0, y1 = m.view_range
+    assert y1 <= 600
+    m.set_point(-1.5, 2.5)  # f = 12.5: on the plot, nothing moves
+    assert m.view_range == (x0, x1, y0, y1)
+    for x, y in ((-2.0, -2.0), (2.0, -3.0), (-1.5, -1.0)):
+        m.set_point(x, y)
+        f = (1 - x) ** 2 + 100 * (y - x * x) ** 2  # the closed form: 3609, 4901, 1062.5
+        vx0, vx1, vy0, vy1 = m.view_range
+        assert (vx0, vx1) == (x0, x1) and vy0 <= f <= vy1, (x, y, m.view_range)
+        assert m.point.value == pytest.approx(f)
+        # what the plot draws reaches the point: the slice is shown around it, not cut at 600
+        xs, ys = m.curve.x, m.curve.y
+        near = np.abs(xs - m.point.x) < 0.05
+        assert np.nanmax(ys[near]) >= f * 0.9
