@@ -15,6 +15,7 @@ WRITING: tuple[tuple[str, str], ...] = (
     ("|x - 3|", "abs(x - 3)"),
     ("e^(-x/5)", "Euler's e; 2e3 is 2000"),
     ("y = x^2, f(x) = x^2", "a name for the function may come first"),
+    ("u = x + x; u^2 + 3u", "definitions first (; or a new line): u is one node, used twice"),
     ("a x^2 + b", "every other letter is a parameter with a slider"),
     ("a x, not ax", "separate glued letters with a space"),
     ("√x, π, −, ×, ÷", "pasted maths symbols are understood"),

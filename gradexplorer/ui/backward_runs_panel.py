@@ -8,8 +8,10 @@ as a teaching message (never a traceback) and why it happens. Its commands are i
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QCloseEvent, QFont
+from PySide6.QtGui import QCloseEvent, QFont, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDockWidget,
@@ -21,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gradexplorer import formatting
 from gradexplorer.lessons.backward_runs import RunsState
 from gradexplorer.ui.commands import Command, Commands
 from gradexplorer.ui.model import ExplorerModel
@@ -28,8 +31,18 @@ from gradexplorer.ui.model import ExplorerModel
 INTRO = (
     "Call y.backward() a second time on the same graph, as the notebook's last cell did. "
     "Without retain graph PyTorch refuses (the first call freed what the ops saved); with it, "
-    "every leaf's .grad adds up: 7, 14, 21 for x² + 3x at 2."
+    "every leaf's .grad adds up"
 )
+
+
+def intro(model: ExplorerModel) -> str:
+    """The introduction, with the sums for the function and x on screen (7, 14, 21 for
+    x² + 3x at 2), not for the lesson the words were first written for."""
+    point, expression = model.point, model.expression
+    if point is None or expression is None or not math.isfinite(point.derivative):
+        return INTRO + "."
+    sums = ", ".join(formatting.readout(k * point.derivative) for k in (1, 2, 3))
+    return f"{INTRO}: x.grad = {sums} for {expression.pretty} at x = {formatting.readout(model.x)}."
 
 
 def _runs(id_: str, text: str, key: str, handler: str, tip: str, **kw) -> Command:
@@ -79,6 +92,7 @@ class BackwardRunsPanel(QWidget):
         self._build()
         self.dock = BackwardRunsDock(self)
         model.backwardRunsChanged.connect(self._refresh)
+        model.pointChanged.connect(self._follow_point)
         self._refresh(model.backward_runs)
 
     def _build(self) -> None:
@@ -164,6 +178,14 @@ class BackwardRunsPanel(QWidget):
         self.dock.show()
         self.dock.raise_()
 
+    def _follow_point(self, *_: object) -> None:
+        if self.isVisible() and self._model.backward_runs is None:
+            self.explanation.setText(intro(self._model))  # the sums of the point shown now
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._follow_point()
+
     def _refresh(self, state: RunsState | None) -> None:
         if self.retain_check.isChecked() != self._model.retain_graph:
             self.retain_check.blockSignals(True)
@@ -171,7 +193,7 @@ class BackwardRunsPanel(QWidget):
             self.retain_check.blockSignals(False)
         if state is None:
             self.headline.setText("Backward twice and accumulating gradients")
-            self.explanation.setText(INTRO)
+            self.explanation.setText(intro(self._model))
         else:
             self.headline.setText(state.headline)
             self.explanation.setText(state.explanation)

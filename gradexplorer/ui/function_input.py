@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from gradexplorer.errors import ExprError
+from gradexplorer.expr.printers import STATEMENT_SEPARATOR
 from gradexplorer.lessons.session import MAX_EXPRESSION_CHARS
 from gradexplorer.ui.model import ExplorerModel
 
@@ -163,9 +164,9 @@ class FunctionInput(QWidget):
         # a signature in the text names the function itself: no "f(x) =" in front of it
         two = getattr(expression, "two_inputs", False)
         self.caption.setText("f =" if two else "f(x) =")
-        text = f"= {expression.pretty}"  # type: ignore[attr-defined]
-        self.pretty_label.setText(text)
-        self.pretty_label.setToolTip(f"Understood as {text[2:]}")
+        pretty = expression.pretty  # type: ignore[attr-defined]
+        self.pretty_label.setText(beside_field(pretty))
+        self.pretty_label.setToolTip(f"Understood as {pretty}")
 
     def _on_error(self, err: ExprError | None) -> None:
         if err is None:
@@ -180,3 +181,12 @@ class FunctionInput(QWidget):
             f"QLineEdit {{ border: 2px solid #d04040; border-radius: 3px; {self._size_css} }}"
         )
         self.pretty_label.setEnabled(False)  # greyed: it still shows the last valid function
+
+
+def beside_field(pretty: str) -> str:
+    """The pretty form as it reads after "f(x) = [field]": definitions go after the function
+    ("= u² + 3u, where u = x + x"), not before it, where "= u = x + x; …" read as f = u."""
+    *definitions, body = pretty.split(STATEMENT_SEPARATOR)
+    if not definitions:
+        return f"= {body}"
+    return f"= {body},  where {', '.join(definitions)}"

@@ -5,8 +5,10 @@ A subexpression is the part of the graph that only feeds the rest through one no
 that node post-dominates (every path from them to the output goes through it). Collapsed, it is
 one box showing that node's value and gradient; the arrows into it carry the local derivative
 of the whole subexpression, summed over its inner paths from the recorded local derivatives
-(the chain rule, as backward itself does). Inputs are never hidden inside a box: an arrow from
-x into the box says the subexpression uses x.
+(the chain rule, as backward itself does). An input used outside the box keeps its own box,
+with an arrow into the box saying the subexpression uses it; an input used only inside one
+collapsed box (a parameter private to it) is drawn inside that box, unless it is kept (the
+step-through's seed or descent's target: _fold_private_inputs).
 """
 
 from __future__ import annotations

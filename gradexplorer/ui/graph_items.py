@@ -123,6 +123,7 @@ class NodeItem(QGraphicsPathItem):
         self.badge.setVisible(False)
         self.copy_note = f"{box.copy + 1}/{box.copies}" if box.copies > 1 else ""
         self.live_badge = ""  # shown outside a step-through (the seed in forward mode)
+        self.live_tag = ""  # shown outside a step-through: the name a definition gave the node
         self.node: Any = None
         self.on_double_click: Any = None
         self.setAcceptHoverEvents(True)
@@ -159,6 +160,17 @@ class NodeItem(QGraphicsPathItem):
         self.value_text.setText(f"value {readout(node.value, 4)}")
         caption, number = second(node)
         self.grad_text.setText(f"{caption}  {'—' if number is None else readout(number, 4)}")
+
+    def set_copy_note(self, note: str) -> None:
+        """Which drawing of an input used many times this box is ("2/3")."""
+        self.copy_note = note
+        self._show_badge(self.live_badge or note)
+
+    def set_live_tag(self, name: str) -> None:
+        """The corner name shown with the live numbers (a defined name: u)."""
+        self.live_tag = "" if name == self.label else name
+        self.tag.setText(self.live_tag)
+        self.tag.setVisible(bool(self.live_tag))
 
     def set_live_badge(self, text: str) -> None:
         """A badge shown with the live numbers (the seed of forward mode)."""
@@ -201,7 +213,8 @@ class NodeItem(QGraphicsPathItem):
 
     def clear_step(self) -> None:
         self.setZValue(2)
-        self.tag.setVisible(False)
+        self.tag.setText(self.live_tag)
+        self.tag.setVisible(bool(self.live_tag))
         self._show_badge(self.live_badge or self.copy_note)
         for item in (self.value_text, self.grad_text):
             item.setFont(self._fonts["body"])

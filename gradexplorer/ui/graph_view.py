@@ -91,6 +91,7 @@ def _structure(trace: Any) -> tuple:
         tuple((index[e.src], index[e.dst], e.arg_index) for e in trace.edges),
         isinstance(trace, ForwardTrace),  # its "tangent" caption needs wider boxes
         getattr(trace, "seed", None),  # the seed has a box of its own (_display)
+        tuple(sorted((index[k], v) for k, v in trace.names.items() if k in index)),  # tags
     )
 
 
@@ -292,13 +293,16 @@ class GraphView(QGraphicsView):
         self._show_numbers()
         self._fit()
 
-    @staticmethod
-    def _display(trace: Any, collapsed: frozenset[int] = frozenset()) -> DisplayGraph:
-        """The boxes to draw; forward mode's seed always has its own box, where its tangent
-        of 1 enters the graph."""
-        keep = ()
+    def _display(self, trace: Any, collapsed: frozenset[int] = frozenset()) -> DisplayGraph:
+        """The boxes to draw. Some inputs always have their own box, never folded into a
+        subexpression's: x, whose gradient is the answer; forward mode's seed, where its
+        tangent of 1 enters; and the parameter descent moves."""
+        shown = {"x"}
         if isinstance(trace, ForwardTrace) and trace.seed is not None:
-            keep = [n.id for n in trace.nodes if n.kind == "input" and n.label == trace.seed]
+            shown.add(trace.seed)
+        if self._model is not None:
+            shown.add(self._model.state.descent.target)
+        keep = [n.id for n in trace.nodes if n.kind == "input" and n.label in shown]
         return graph_groups.build(trace, collapsed, keep)
 
     def _legible(self, trace: Any) -> tuple[frozenset[int], _Geometry]:
@@ -449,6 +453,19 @@ class GraphView(QGraphicsView):
             return graph_groups.elide(graph_groups.formula(trace, box.key))
         return f"{node.label}   → f" if box.kind == "output" else node.label
 
+    def _number_copies(self, geometry: _Geometry) -> None:
+        """An input drawn once per use is numbered 1/3, 2/3, 3/3 from the top of the picture
+        down (the order of its uses put 2/3 above 1/3)."""
+        copies: dict[int, list[tuple[float, float, NodeItem]]] = {}
+        nodes = zip(self._nodes, geometry.display.nodes, geometry.rects, strict=True)
+        for item, box, rect in nodes:
+            if box.copies > 1:
+                copies.setdefault(box.key, []).append((rect.top(), rect.left(), item))
+        for drawn in copies.values():
+            drawn.sort(key=lambda c: c[:2])
+            for k, (_top, _left, item) in enumerate(drawn):
+                item.set_copy_note(f"{k + 1}/{len(drawn)}")
+
     # ----------------------------------------------------------------- items
     def _clear(self, message: str = "") -> None:
         self._scene.clear()
@@ -472,12 +489,14 @@ class GraphView(QGraphicsView):
             item.setPos(rect.topLeft())
             item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, False)
             item.on_double_click = self._toggle
+            item.set_live_tag(trace.names.get(box.key, ""))  # u in "u = x + x; u^2 + 3u"
             if box.kind == "group":
                 item.double_click_hint = "double-click: open this subexpression"
             elif box.kind == "op" and len(groups.get(box.key, ())) > 1:
                 item.double_click_hint = "double-click: draw this subexpression as one box"
             self._scene.addItem(item)
             self._nodes.append(item)
+        self._number_copies(geometry)
         for pts in geometry.edge_points:
             edge = EdgeItem(list(pts), self._fonts, self._theme)
             self._scene.addItem(edge)

@@ -54,9 +54,10 @@ def default_settings() -> QSettings:
 
 
 def documents_folder() -> Path:
-    """The user's documents folder (their home when the platform names none)."""
+    """The user's documents folder, or their home when the platform names none or it does not
+    exist (a fresh Linux account has no ~/Documents: the dialog then opened somewhere else)."""
     found = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    return Path(found) if found else Path.home()
+    return Path(found) if found and Path(found).is_dir() else Path.home()
 
 
 def file_name(words: str) -> str:

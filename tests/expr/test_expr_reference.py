@@ -26,6 +26,9 @@ def test_the_meanings_said_are_the_meanings_parsed():
     assert same("1/2x", "x/2") and parse("2^3^2").at(0).value == 2.0**9
     assert parse("sin^2(x)") == parse("(sin(x))^2") and parse("|x - 3|") == parse("abs(x - 3)")
     assert parse("2e3").at(0).value == 2000.0 and parse("y = x^2") == parse("x^2")
+    defined = parse("u = x + x; u^2 + 3u")
+    assert defined.at(2.0).value == 28.0 and defined.at(2.0).derivative == 22.0  # 2(2u) + 6
+    assert "u" not in defined.params  # a defined name is not a parameter
 
 
 def test_every_function_of_the_language_is_listed_and_callable_as_shown():

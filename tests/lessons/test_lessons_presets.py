@@ -302,3 +302,46 @@ def test_session_with_a_malformed_expect_block_is_refused() -> None:
     data["expect"] = [10, 7]
     with pytest.raises(SessionError, match="expect must be an object"):
         session_from_json(json.dumps(data))
+
+
+def _shown_curves(preset) -> dict[str, Callable[[float], float]]:
+    """The curves a lesson shows, from its oracle (f′, f″ by central differences)."""
+    f = ORACLES[preset.name.split("-", 1)[1]]
+    params = preset.state.param_values()
+
+    def fx(t: float) -> float:
+        return f(t, params)
+
+    curves = {"f": fx}
+    toggles = preset.state.toggles
+    if toggles.show_derivative:
+        curves["f′"] = lambda t: central_difference(fx, t, 1e-6)
+    if toggles.show_second_derivative:
+        curves["f″"] = lambda t: (fx(t + 1e-4) - 2 * fx(t) + fx(t - 1e-4)) / 1e-8
+    return curves
+
+
+# a lesson without a view is framed by the app from the curves it shows
+# (tests/ui/test_plot.py::test_the_frame_holds_the_derivative_curves_that_are_shown)
+VIEWED = [p for p in PRESETS if p.state.view is not None]
+
+
+@pytest.mark.parametrize("preset", VIEWED, ids=[p.name for p in VIEWED])
+def test_a_lesson_opens_on_a_view_that_frames_the_curves_it_shows(preset) -> None:
+    """The review found lessons that turn f′ on and cut it off (|x|: f′ = −1 under a view
+    starting at −0.5). The middle 60 % of each shown curve's values over the view's x-range
+    lie inside its y-range (a parabola's arms, poles and spikes may leave it)."""
+    x0, x1, y0, y1 = preset.state.view
+    for name, curve in _shown_curves(preset).items():
+        values = []
+        for t in np.linspace(x0, x1, 401):
+            try:
+                v = curve(float(t))
+            except (ValueError, ZeroDivisionError, OverflowError):
+                continue  # outside the domain: nothing drawn
+            if math.isfinite(v):
+                values.append(v)
+        assert values, name
+        low, high = np.percentile(values, [20, 80])
+        span = y1 - y0
+        assert y0 - 0.02 * span <= low and high <= y1 + 0.02 * span, (name, low, high, (y0, y1))

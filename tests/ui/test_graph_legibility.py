@@ -80,3 +80,33 @@ def test_the_graph_is_legible_and_nothing_overlaps(qtbot, name, presenting):
         assert not view.would_be_legible(candidate), sorted(candidate)
     if name != "default":
         assert view.node_count() >= 8, view.node_count()  # a picture of the structure
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1024, 600)])
+def test_x_and_the_descended_parameter_keep_their_own_boxes(qtbot, size):
+    """The review found the logistic-loss lesson drawing x and w inside one box: the boxes
+    whose gradients the lesson is about (∂f/∂x, and w, which descent moves) were hidden."""
+    from gradexplorer.lessons.presets import list_presets
+
+    window = make_window(qtbot, expression="x", x=0.0)
+    window.resize(*size)
+    (lesson,) = [p for p in list_presets() if p.name.endswith("logistic-loss")]
+    window.model.set_state(lesson.state)
+    settle(qtbot, window)
+    assert window.model.state.descent.target == "w"
+    inputs = {n["label"] for n in window.graph_view.node_summary() if n["kind"] == "input"}
+    assert {"x", "w"} <= inputs, inputs
+
+
+def test_the_drawings_of_a_reused_input_are_numbered_from_the_top_down(qtbot):
+    window = make_window(qtbot, expression="sin(x) + cos(x) e^x + tanh(x) + x^2 / (1 + x^2)")
+    settle(qtbot, window)
+    view = window.graph_view
+    drawn = [
+        (item.sceneBoundingRect().top(), item.sceneBoundingRect().left(), summary["badge"])
+        for item, summary in zip(view._nodes, view.node_summary(), strict=True)
+        if summary["kind"] == "input" and summary["badge"]
+    ]
+    assert len(drawn) >= 3, drawn  # x is drawn once per use
+    n = len(drawn)
+    assert [badge for *_, badge in sorted(drawn)] == [f"{k}/{n}" for k in range(1, n + 1)]

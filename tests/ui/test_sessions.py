@@ -447,8 +447,21 @@ def test_save_proposes_the_lesson_title_in_the_documents_folder(qtbot, monkeypat
     window.commands["file.save"].trigger()
     documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
     proposed = Path(asked[-1])
-    assert str(proposed.parent) == (documents or str(Path.home()))
+    expected = documents if documents and Path(documents).is_dir() else str(Path.home())
+    assert str(proposed.parent) == expected
     assert proposed.name == "the-seed-example-y-x-3x-at-x-2.json"
     window.commands["file.new"].trigger()
     window.commands["file.save"].trigger()
     assert Path(asked[-1]).name == "x-2-3x.json"  # no lesson: named after the function
+
+
+def test_without_a_documents_folder_save_proposes_the_home_folder(monkeypatch, tmp_path):
+    from PySide6.QtCore import QStandardPaths
+
+    from gradexplorer.ui import session_actions
+
+    missing = tmp_path / "Documents"  # a fresh account: the platform names it, nobody made it
+    monkeypatch.setattr(QStandardPaths, "writableLocation", lambda _where: str(missing))
+    assert session_actions.documents_folder() == Path.home()
+    missing.mkdir()
+    assert session_actions.documents_folder() == missing

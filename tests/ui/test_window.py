@@ -460,3 +460,29 @@ def test_box_texts_never_overflow_their_boxes(qtbot, window):
         box = node.sceneBoundingRect()
         for text in node.texts():
             assert box.contains(text.sceneBoundingRect()), (node.label, text.text())
+
+
+def test_the_pretty_form_beside_the_field_puts_definitions_after_the_function(qtbot, window):
+    """ "f(x) = [u = x + x; u^2 + 3u] = u = x + x; u² + 3u" read as f = u (the review)."""
+    label = window.findChild(QLabel, "prettyLabel")
+    type_function(qtbot, window, "u = x + x; v = 3u; u^2 + v", debounce=False)
+    assert label.text() == "= u² + v,  where u = x + x, v = 3u"
+    assert label.toolTip() == f"Understood as {window.model.expression.pretty}"
+    type_function(qtbot, window, "x^2 + 3x", debounce=False)
+    assert label.text() == "= x² + 3x"
+
+
+def test_the_live_graph_names_the_defined_nodes(qtbot, window):
+    """A definition's name was on its box only while stepping (the review); now always, and a
+    renamed definition renames the box although the graph's shape is the same."""
+    type_function(qtbot, window, "u = x + x; u^2 + 3u", debounce=False)
+    qtbot.wait(20)
+    names = [n["name"] for n in window.graph_view.node_summary()]
+    assert names.count("u") == 1, names
+    type_function(qtbot, window, "w = x + x; w^2 + 3w", debounce=False)
+    qtbot.wait(20)
+    names = [n["name"] for n in window.graph_view.node_summary()]
+    assert "w" in names and "u" not in names, names
+    window.commands["step.backward"].trigger()
+    window.commands["step.exit"].trigger()
+    assert "w" in [n["name"] for n in window.graph_view.node_summary()]  # back after stepping

@@ -297,3 +297,18 @@ def test_the_tables_rows_follow_the_font_in_presentation_mode(qtbot):
     after = table.verticalHeader().defaultSectionSize()
     assert after > before
     assert after >= table.fontMetrics().height()
+
+
+def test_the_backward_again_introduction_follows_the_function_and_x(qtbot, window):
+    """It always said "7, 14, 21 for x² + 3x at 2" (the review found it after x^3 at 3)."""
+    window.commands["step.run_again"].trigger()
+    window.commands["step.one_backward"].trigger()  # one pass again: the introduction shows
+    assert window.model.backward_runs is None
+    assert "x.grad = 7, 14, 21 for x² + 3x at x = 2." in text(window, "runsExplanation")
+    type_function(qtbot, window, "x^3", debounce=False)
+    set_x(window, 3.0)
+    words = text(window, "runsExplanation")
+    assert "x.grad = 27, 54, 81 for x³ at x = 3." in words  # f′ = 3x² = 27, from calculus
+    type_function(qtbot, window, "ln(x)", debounce=False)
+    set_x(window, -1.0)  # no value, no derivative: no sums are promised
+    assert text(window, "runsExplanation").endswith("every leaf's .grad adds up.")

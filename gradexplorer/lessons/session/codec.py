@@ -175,9 +175,14 @@ def _check_header(data: Any) -> int:
             hint="Open a .json file saved by gradexplorer or a lesson preset.",
         )
     if data.get("format") != FORMAT_NAME:
+        found = (
+            'it has no "format" field'
+            if "format" not in data
+            else f'its "format" field is {short(json.dumps(data["format"]))[1:-1]}'
+        )
         raise SessionError(
-            'This JSON file is not a gradexplorer session (its "format" field is '
-            f'{short(data.get("format"))}, expected "{FORMAT_NAME}").',
+            f'This JSON is not a gradexplorer session ({found}; a session says "{FORMAT_NAME}").',
+            hint="Open a .json file saved by gradexplorer or a lesson preset.",
         )
     version = data.get("version")
     if isinstance(version, bool) or not isinstance(version, int):
@@ -309,6 +314,11 @@ def session_from_state_string(text: str, *, check_expression: bool = True) -> Se
             hint='Copy the whole line with "Copy state" and paste it again.',
         )
     body = compact[len(STATE_PREFIX) :]
+    if not body:
+        raise SessionError(
+            f"The state string is empty after {STATE_PREFIX}.",
+            hint='Copy the whole line with "Copy state" and paste it again.',
+        )
     if len(body) * 3 // 4 > MAX_BYTES:
         raise too_big(len(body) * 3 // 4)
     try:
@@ -319,9 +329,13 @@ def session_from_state_string(text: str, *, check_expression: bool = True) -> Se
             hint="Copy the whole line again; it may have been cut or changed.",
         ) from None
     try:
-        return session_from_json(raw, check_expression=check_expression)
-    except SessionError as exc:
-        raise SessionError(f"The state string is damaged: {exc.message}", hint=exc.hint) from None
+        data = decode_json(raw)
+    except SessionError:  # not text, not JSON, cut short: all the same to someone pasting
+        raise SessionError(
+            "The state string is damaged: it does not decode to a session.",
+            hint="Copy the whole line again; it may have been cut or changed.",
+        ) from None
+    return session_from_dict(data, check_expression=check_expression)
 
 
 def validate_expression(expression: str) -> None:

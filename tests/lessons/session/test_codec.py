@@ -257,7 +257,8 @@ def test_state_string_shape_and_whitespace_tolerance() -> None:
         ("gx1:", "empty"),
         ("gx1:abc$def", "damaged"),
         ("gx1:" + base64.urlsafe_b64encode(b"[1,2]").decode(), "expected a JSON object"),
-        ("gx1:" + base64.urlsafe_b64encode(b"\xff\xfe").decode(), "not text"),
+        ("gx1:" + base64.urlsafe_b64encode(b"\xff\xfe").decode(), "damaged"),
+        ("gx1:" + base64.urlsafe_b64encode(b'{"x": ').decode(), "damaged"),  # cut short
     ],
 )
 def test_bad_state_strings(text: str, expected: str) -> None:
@@ -356,3 +357,19 @@ def test_a_truncated_file_is_called_truncated_at_every_cut() -> None:
     for cut in (1, len(GOOD) // 3, len(GOOD) - 2):
         with pytest.raises(SessionError, match="truncated"):
             parse(GOOD[:cut])
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        ({}, 'it has no "format" field'),
+        ({"format": None}, 'its "format" field is null'),
+        ({"format": "csv"}, 'its "format" field is "csv"'),
+    ],
+)
+def test_a_json_that_is_not_a_session_says_what_its_format_field_is(data, words) -> None:
+    """It said 'its "format" field is None' for a file with no such field (the review)."""
+    with pytest.raises(SessionError) as info:
+        session_from_json(json.dumps(data), check_expression=False)
+    assert words in info.value.message
+    assert info.value.hint
