@@ -20,6 +20,7 @@ eval, graph and descend never import Qt; gui imports the app only when asked for
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import json
 import math
@@ -57,16 +58,30 @@ class _UsageError(Exception):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line; a reader that stops early (`| head`) ends it quietly, as it ends
-    other command-line tools (exit 1 as Python's own docs suggest, no traceback)."""
+    other command-line tools (exit 1 as Python's own docs suggest, no traceback), and output
+    that cannot be written (a full disk) is one line on stderr."""
     try:
         code = _main(argv)
         sys.stdout.flush()  # inside the try: a pipe closed early fails here or in print()
     except BrokenPipeError:
-        # Python would flush stdout again at exit and print the error: point it at /dev/null.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _drop_stdout()
+        return EXIT_FAILURE
+    except OSError as err:
+        if err.errno not in _FULL:  # not a write that found no room: not ours to word
+            raise
+        _drop_stdout()
+        print(f"gradexplorer: error: cannot write the output: {err.strerror}", file=sys.stderr)
         return EXIT_FAILURE
     return code
+
+
+_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})  # the output found no room
+
+
+def _drop_stdout() -> None:
+    # Python would flush stdout again at exit and print the error: point it at /dev/null.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def _main(argv: Sequence[str] | None) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import sympy as sp
@@ -149,3 +150,17 @@ def test_a_reader_that_stops_early_ends_the_cli_quietly(args: list[str]) -> None
     assert len(head) == 10 and err == ""
     # 600 kB cannot have fit in the pipe: the write failed; a small graph may have fit
     assert code == 1 if args[0] == "descend" else code in (0, 1)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="/dev/full is Linux's full disk")
+def test_output_to_a_full_disk_is_one_line_not_a_traceback() -> None:
+    with open("/dev/full", "w") as full:
+        r = subprocess.run(
+            [sys.executable, "-m", "gradexplorer", "eval", "f(x, y) = x y", "--at", "1,2"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    assert r.returncode == 1
+    assert r.stderr == "gradexplorer: error: cannot write the output: No space left on device\n"
