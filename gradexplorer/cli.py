@@ -8,13 +8,15 @@
                        [--seed NAME] [--format text|json|dot | --json]
                        [--algorithm topological|notebook|recursive]
     gradexplorer descend EXPR --from X,Y --optimizer adam [--lr LR] [--steps N] ... [--json]
+    gradexplorer points EXPR [--param NAME=VALUE ...] [--from A --to B] [--wide] [--json]
+    gradexplorer taylor EXPR --at X [--order N] [--param NAME=VALUE ...] [--json]
     gradexplorer gui [EXPR] [app options]
 
 graph --mode forward gives the trace of one forward-mode pass, seeded on x or --seed NAME; eval
 --mode says which mode computed each number (reverse: one backward pass for every partial;
 forward: one pass per input; both: side by side).
 
-eval, graph and descend never import Qt; gui imports the app only when asked for.
+eval, graph, points, taylor and descend never import Qt; gui imports the app only when asked for.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from gradexplorer import __version__, cli_descend, desktop_entry
+from gradexplorer import __version__, cli_analysis, cli_descend, desktop_entry
 from gradexplorer.autograd.trace import BackwardTrace, to_jsonable
 from gradexplorer.errors import ExprError, GradExplorerError, ReplayError
 from gradexplorer.expr import Expression, parse, parse_number
@@ -47,8 +49,9 @@ _VALUE_OPTIONS = (
     "--seed",
     "--algorithm",
     *cli_descend.VALUE_OPTIONS,
+    *cli_analysis.VALUE_OPTIONS,
 )
-_COMMANDS = ("eval", "graph", "descend", "gui")
+_COMMANDS = ("eval", "graph", *cli_analysis.COMMANDS, "descend", "gui")
 _OPTION_WORD = re.compile(r"--[a-z][a-z-]+(=.*)?|-h")
 
 
@@ -112,6 +115,13 @@ def _main(argv: Sequence[str] | None) -> int:
         if args.command == "descend":
             start = _point(expression, args.start, "--from")
             return cli_descend.run(args, expression, start, params, _constant)
+        if args.command in cli_analysis.COMMANDS:
+            if expression.two_inputs:
+                raise _UsageError(
+                    f"{args.command} reads a curve: it is for functions of one input "
+                    f"({expression.canonical} has two)"
+                )
+            return cli_analysis.run(args, expression, params, _constant)
         fmt = "json" if getattr(args, "json", False) else getattr(args, "format", "text")
         if expression.two_inputs:
             point = _point(expression, args.at, "--at")
@@ -138,10 +148,13 @@ def _main(argv: Sequence[str] | None) -> int:
         return _graph(expression, x, params, fmt)
     except ExprError as err:
         return _report_expr_error(err, getattr(args, "json", False))
+    except NotImplementedError as err:  # an op defined without a Taylor rule
+        print(f"gradexplorer: error: {err}", file=sys.stderr)
+        return EXIT_FAILURE
     except ReplayError as err:
         print(f"gradexplorer: error: {err}", file=sys.stderr)
         return EXIT_FAILURE
-    except (_UsageError, GradExplorerError) as err:  # bad optimizer settings among them
+    except (_UsageError, cli_analysis.UsageError, GradExplorerError) as err:  # optimizers too
         print(f"gradexplorer: error: {err}", file=sys.stderr)
         return EXIT_USAGE
 
@@ -165,23 +178,26 @@ def _build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="remove what --install-desktop-entry added",
     )
-    sub = parser.add_subparsers(dest="command", metavar="{eval,graph,descend,gui}")
+    sub = parser.add_subparsers(dest="command", metavar="{eval,graph,points,taylor,descend,gui}")
 
-    def point_options(p: argparse.ArgumentParser) -> None:
+    def expression_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("expression", metavar="EXPR", help='the function of x, e.g. "a x^2 + 3x"')
-        p.add_argument(
-            "--at",
-            required=True,
-            metavar="X[,Y]",
-            help="where to evaluate: a number or a constant expression such as pi/2, or X,Y "
-            "for a function of two inputs (--at -1.2,1 works)",
-        )
         p.add_argument(
             "--param",
             "-p",
             action="append",
             metavar="NAME=VALUE",
             help="a parameter's value (repeatable); parameters not given are 1",
+        )
+
+    def point_options(p: argparse.ArgumentParser) -> None:
+        expression_options(p)
+        p.add_argument(
+            "--at",
+            required=True,
+            metavar="X[,Y]",
+            help="where to evaluate: a number or a constant expression such as pi/2, or X,Y "
+            "for a function of two inputs (--at -1.2,1 and --at=-1 work)",
         )
 
     ev = sub.add_parser(
@@ -214,6 +230,7 @@ def _build_parser() -> argparse.ArgumentParser:
     out.add_argument("--json", action="store_true", help="the same as --format json")
     _algorithm_option(gr)
     cli_descend.add_parser(sub, "the start: X, or X,Y for two inputs (--from -1.2,1 works)")
+    cli_analysis.add_parsers(sub, expression_options)
     gui = sub.add_parser(
         "gui",
         help="open the app",

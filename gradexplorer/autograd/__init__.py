@@ -1,5 +1,5 @@
 """The engine: Tensor, differentiable ops, backward, grad(), no_grad, forward mode (jvp and the
-dual tensors of forward_ad) and the traces of both modes.
+dual tensors of forward_ad), Taylor mode (taylor) and the traces of both modes.
 
 numpy only; knows nothing of parsing or Qt. The ops' public functions (sin, maximum, sum, ...)
 come from the op table (ops.OPS), so one defined later with define_op is here as well.
@@ -11,6 +11,7 @@ from gradexplorer.autograd import forward_ad
 from gradexplorer.autograd.engine import backward, grad
 from gradexplorer.autograd.forward_ad import dual_level, jvp, make_dual, unpack_dual
 from gradexplorer.autograd.ops import OPS, PUBLIC, Op, define_op, on_change, remove_op
+from gradexplorer.autograd.taylor import taylor
 from gradexplorer.autograd.tensor import BackwardNode, Tensor, enable_grad, is_grad_enabled, no_grad
 from gradexplorer.autograd.trace import (
     BackwardTrace,
@@ -44,6 +45,7 @@ __all__ = [
     "no_grad",
     "on_change",
     "remove_op",
+    "taylor",
     "unpack_dual",
 ]
 _FIXED = len(__all__)  # then the ops' public functions, from the table

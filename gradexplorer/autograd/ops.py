@@ -28,6 +28,12 @@ formula: its reverse rules are its tangent rules. Tangent rules run against ``F`
 arrays, or on Tensors when something needs the tangent's own gradient (reverse over forward), so
 they are themselves differentiable. An op without tangent rules refuses forward mode with
 PyTorch's NotImplementedError.
+
+Taylor mode (taylor.py) reads the row's ``taylor`` rule, ``taylor(S, out, *series, **options)``:
+the truncated power series of the op's result from the series of its inputs (arrays of shape
+(order + 1, *shape), coefficient k in row k), written against the namespace ``S`` of series
+arithmetic (``S.mul`` is the Cauchy product, ``S.exp`` the recurrence of e^a, ...); ``out`` is
+the op's forward result, the series' first row. An op without one refuses Taylor mode.
 """
 
 from __future__ import annotations
@@ -74,6 +80,7 @@ class Op:
     torch: str = ""  # what the language prints for PyTorch: a function ("" is torch.<name>)
     # or a template over the arguments' texts, as "torch.pow({0}, 3)"
     jvp: tuple[Rule, ...] = ()  # forward mode: one tangent rule per input
+    taylor: Rule | None = None  # Taylor mode: the result's power series from the inputs'
     elementwise: bool = False  # True: the reverse rules serve as the tangent rules (see above)
     node_class: type[BackwardNode] = field(init=False, repr=False)
     call: Callable[..., Tensor] = field(init=False, repr=False)  # the op as a Python function
@@ -104,7 +111,8 @@ def define_op(name: str, label: str, forward: Callable[..., Any], *rules: Rule, 
     operators, and (through on_change) its words in the expression language.
 
     ``how`` takes the other fields of Op (saves, function, method, operators, options, words,
-    torch, jvp, elementwise). Raises ValueError if a name is taken. remove_op(name) undoes it.
+    torch, jvp, elementwise, taylor). Raises ValueError if a name is taken. remove_op(name)
+    undoes it.
     """
     op = Op(name, label, forward, rules, **how)
     _check_free(op)
@@ -660,6 +668,25 @@ def _upstream(F: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
     return g
 
 
+# ----- helpers of the taylor rules (S: taylor.SERIES; a, b: series, coefficient k in row k)
+
+
+def _series_root(S: Any, a: Any) -> Any:
+    """The series of √(1 − a²), for asin′ and acos′."""
+    return S.sqrt(S.plus(-S.mul(a, a), 1.0), np.sqrt(1 - a[0] * a[0]))
+
+
+def _series_sigmoid(S: Any, a: Any, value: Any) -> Any:
+    """σ(a) from σ′ = σ − σ², with σ(a₀)σ(−a₀) as the first value of σ′ (no cancellation)."""
+    return S.riccati(a, value, 0.0, 1.0, -1.0, value * _np_sigmoid(-a[0]))
+
+
+def _series_pick(a: Any, b: Any, a_wins: Any) -> Any:
+    """max or min: the winning input's series; at a tie their mean, as the reverse rule splits
+    the gradient evenly."""
+    return np.where(a_wins, a, np.where(a[0] == b[0], (a + b) / 2, b))
+
+
 define_op(
     "add",
     "+",
@@ -669,6 +696,7 @@ define_op(
     saves=False,
     operators=("add",),
     elementwise=True,
+    taylor=lambda S, out, a, b: a + b,
 )
 define_op(
     "sub",
@@ -679,6 +707,7 @@ define_op(
     saves=False,
     operators=("sub",),
     elementwise=True,
+    taylor=lambda S, out, a, b: a - b,
 )
 define_op(
     "mul",
@@ -688,6 +717,7 @@ define_op(
     lambda F, g, out, a, b: g * a,
     operators=("mul",),
     elementwise=True,
+    taylor=lambda S, out, a, b: S.mul(a, b),
 )
 define_op(
     "div",
@@ -697,6 +727,7 @@ define_op(
     lambda F, g, out, a, b: -g * out / b,
     operators=("truediv",),
     elementwise=True,
+    taylor=lambda S, out, a, b: S.div(a, b),
 )
 define_op(
     "pow",
@@ -707,6 +738,7 @@ define_op(
     lambda F, g, out, a, b: g * F.where((F.data(a) == 0) & (F.data(b) >= 0), 0.0, out * F.log(a)),
     operators=("pow",),
     elementwise=True,
+    taylor=lambda S, out, a, b: S.power(a, b, out),
 )
 define_op(
     "neg",
@@ -716,33 +748,118 @@ define_op(
     saves=False,
     operators=("neg",),
     elementwise=True,
+    taylor=lambda S, out, a: -a,
 )
-_math("exp", "exp", np.exp, lambda F, g, out, a: g * out)
-_math("log", "ln", np.log, lambda F, g, out, a: g / a)  # natural log, as in numpy and PyTorch
-_math("sqrt", "√", np.sqrt, lambda F, g, out, a: g / (2 * out))
-# d|x|/dx = sign(x), which is 0 at the kink (PyTorch's subgradient).
+_math("exp", "exp", np.exp, lambda F, g, out, a: g * out, taylor=lambda S, out, a: S.exp(a, out))
+# natural log, as in numpy and PyTorch
+_math("log", "ln", np.log, lambda F, g, out, a: g / a, taylor=lambda S, out, a: S.log(a, out))
 _math(
-    "abs", "|·|", np.abs, lambda F, g, out, a: g * F.const(np.sign(F.data(a))), operators=("abs",)
+    "sqrt",
+    "√",
+    np.sqrt,
+    lambda F, g, out, a: g / (2 * out),
+    taylor=lambda S, out, a: S.sqrt(a, out),
 )
-_math("sin", "sin", np.sin, lambda F, g, out, a: g * F.cos(a))
-_math("cos", "cos", np.cos, lambda F, g, out, a: -g * F.sin(a))
-_math("tan", "tan", np.tan, lambda F, g, out, a: g * (1 + out * out))
-_math("asin", "asin", np.arcsin, lambda F, g, out, a: g / F.sqrt(1 - a * a))
-_math("acos", "acos", np.arccos, lambda F, g, out, a: -g / F.sqrt(1 - a * a))
-_math("atan", "atan", np.arctan, lambda F, g, out, a: g / (1 + a * a))
-_math("sinh", "sinh", np.sinh, lambda F, g, out, a: g * F.cosh(a))
-_math("cosh", "cosh", np.cosh, lambda F, g, out, a: g * F.sinh(a))
-_math("tanh", "tanh", np.tanh, lambda F, g, out, a: g * (1 - out * out))
+# d|x|/dx = sign(x), which is 0 at the kink (PyTorch's subgradient), and so is every higher one.
+_math(
+    "abs",
+    "|·|",
+    np.abs,
+    lambda F, g, out, a: g * F.const(np.sign(F.data(a))),
+    operators=("abs",),
+    taylor=lambda S, out, a: a * np.sign(a[0]),
+)
+_math(
+    "sin",
+    "sin",
+    np.sin,
+    lambda F, g, out, a: g * F.cos(a),
+    taylor=lambda S, out, a: S.sincos(a, out, np.cos(a[0]), -1.0)[0],
+)
+_math(
+    "cos",
+    "cos",
+    np.cos,
+    lambda F, g, out, a: -g * F.sin(a),
+    taylor=lambda S, out, a: S.sincos(a, np.sin(a[0]), out, -1.0)[1],
+)
+_math(
+    "tan",
+    "tan",
+    np.tan,
+    lambda F, g, out, a: g * (1 + out * out),
+    taylor=lambda S, out, a: S.riccati(a, out, 1.0, 0.0, 1.0),  # tan′ = 1 + tan²
+)
+# asin′ = 1/√(1 − a²), acos′ = −asin′, atan′ = 1/(1 + a²): the series of the derivative, integrated.
+_math(
+    "asin",
+    "asin",
+    np.arcsin,
+    lambda F, g, out, a: g / F.sqrt(1 - a * a),
+    taylor=lambda S, out, a: S.integral(out, S.div(S.derivative(a), _series_root(S, a))),
+)
+_math(
+    "acos",
+    "acos",
+    np.arccos,
+    lambda F, g, out, a: -g / F.sqrt(1 - a * a),
+    taylor=lambda S, out, a: S.integral(out, -S.div(S.derivative(a), _series_root(S, a))),
+)
+_math(
+    "atan",
+    "atan",
+    np.arctan,
+    lambda F, g, out, a: g / (1 + a * a),
+    taylor=lambda S, out, a: S.integral(out, S.div(S.derivative(a), S.plus(S.mul(a, a), 1.0))),
+)
+_math(
+    "sinh",
+    "sinh",
+    np.sinh,
+    lambda F, g, out, a: g * F.cosh(a),
+    taylor=lambda S, out, a: S.sincos(a, out, np.cosh(a[0]), 1.0)[0],
+)
+_math(
+    "cosh",
+    "cosh",
+    np.cosh,
+    lambda F, g, out, a: g * F.sinh(a),
+    taylor=lambda S, out, a: S.sincos(a, np.sinh(a[0]), out, 1.0)[1],
+)
+# tanh′ = 1 − tanh², with 1/cosh² as its value: 1 − tanh² is 0 for |a| > 19.
+_math(
+    "tanh",
+    "tanh",
+    np.tanh,
+    lambda F, g, out, a: g * (1 - out * out),
+    taylor=lambda S, out, a: S.riccati(a, out, 1.0, 0.0, -1.0, 1 / np.cosh(a[0]) ** 2),
+)
 # σ′ = σ(a) σ(-a): out (1 - out) would be 0 for a > 37, where 1 - out rounds to 0.
-_math("sigmoid", "σ", _np_sigmoid, lambda F, g, out, a: g * out * F.sigmoid(-a))
+_math(
+    "sigmoid",
+    "σ",
+    _np_sigmoid,
+    lambda F, g, out, a: g * out * F.sigmoid(-a),
+    taylor=lambda S, out, a: _series_sigmoid(S, a, out),
+)
 # relu'(0) = 0, as in PyTorch.
-_math("relu", "relu", _np_relu, lambda F, g, out, a: g * F.const(_mask(F.data(a) > 0, F.data(a))))
+_math(
+    "relu",
+    "relu",
+    _np_relu,
+    lambda F, g, out, a: g * F.const(_mask(F.data(a) > 0, F.data(a))),
+    taylor=lambda S, out, a: a * (a[0] > 0),
+)
 _math(
     "softplus",
     "softplus",
     _np_softplus,
     lambda F, g, out, a: g * F.sigmoid(a),
     torch="torch.nn.functional.softplus",
+    # softplus′ = σ
+    taylor=lambda S, out, a: S.integral(
+        out, S.mul(S.derivative(a), _series_sigmoid(S, a, _np_sigmoid(a[0])))
+    ),
 )
 # max and min in the language; at ties the gradient is split evenly, as torch.maximum does.
 define_op(
@@ -755,6 +872,7 @@ define_op(
     method="maximum",
     words=("max",),
     elementwise=True,  # at a tie the tangent is the mean of both tangents, as torch's is
+    taylor=lambda S, out, a, b: _series_pick(a, b, a[0] > b[0]),
 )
 define_op(
     "minimum",
@@ -766,6 +884,7 @@ define_op(
     method="minimum",
     words=("min",),
     elementwise=True,
+    taylor=lambda S, out, a, b: _series_pick(a, b, a[0] < b[0]),
 )
 define_op(
     "sum",
@@ -777,6 +896,7 @@ define_op(
     method="sum",
     options=("axis", "keepdims"),
     jvp=(lambda F, t, out, a, axis=None, keepdims=False: F.sum(t, axis=axis, keepdims=keepdims),),
+    taylor=lambda S, out, a, axis=None, keepdims=False: S.reduce(np.sum, a, axis, keepdims),
 )
 define_op(
     "mean",
@@ -790,6 +910,7 @@ define_op(
     method="mean",
     options=("axis", "keepdims"),
     jvp=(lambda F, t, out, a, axis=None, keepdims=False: F.mean(t, axis=axis, keepdims=keepdims),),
+    taylor=lambda S, out, a, axis=None, keepdims=False: S.reduce(np.mean, a, axis, keepdims),
 )
 define_op(
     "reshape",
@@ -801,6 +922,7 @@ define_op(
     method="reshape",
     options=("shape",),
     jvp=(lambda F, t, out, a, shape: F.reshape(t, shape),),
+    taylor=lambda S, out, a, shape: a.reshape((len(a), *np.shape(out))),
 )
 
 # Plumbing: no public name, called by the rules through F (see the namespaces above).
@@ -812,6 +934,7 @@ BROADCAST_TO = define_op(
     saves=False,
     options=("shape",),
     jvp=(lambda F, t, out, a, shape: F.expand(t, shape),),
+    taylor=lambda S, out, a, shape: np.broadcast_to(a, (len(a), *shape)),
 )
 SUM_TO = define_op(
     "sum_to",
@@ -821,6 +944,7 @@ SUM_TO = define_op(
     saves=False,
     options=("shape",),
     jvp=(lambda F, t, out, a, shape: F.sum_to(t, shape),),
+    taylor=lambda S, out, a, shape: S.each(S.sum_to, a, shape),
 )
 # where(mask, x, y): the mask is data, not differentiated; only the chosen branch gets gradient.
 WHERE = define_op(
@@ -832,7 +956,16 @@ WHERE = define_op(
     saves=False,
     options=("mask",),
     elementwise=True,
+    taylor=lambda S, out, x, y, mask: np.where(mask, x, y),
 )
 # The dual tensors of forward mode are aliases of their primal (make_dual, unpack_dual): the
 # same data, with or without a tangent, and the gradient passes straight through.
-ALIAS = define_op("alias", "=", lambda a: a, lambda F, g, out, a: g, saves=False, elementwise=True)
+ALIAS = define_op(
+    "alias",
+    "=",
+    lambda a: a,
+    lambda F, g, out, a: g,
+    saves=False,
+    elementwise=True,
+    taylor=lambda S, out, a: a,
+)

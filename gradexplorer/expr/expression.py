@@ -518,6 +518,29 @@ class Expression:
             raise ValueError(f"{self.canonical} has one input: it is its own slice")
         return Slice(self, point, direction)
 
+    def taylor(
+        self, x: Any, params: Mapping[str, float] | None = None, order: int = 2
+    ) -> np.ndarray:
+        """Taylor coefficients cₖ = f⁽ᵏ⁾(x)/k! for k = 0..order, from the engine's Taylor mode
+        (autograd/taylor.py), not finite differences. x a number: shape (order + 1,); an
+        array: (order + 1, *x.shape), one column per x. nan wherever f has no value; a
+        coefficient that does not exist there (√x at 0 from order 1 on) is ±inf or nan.
+        Raises NotImplementedError for an op that has no Taylor rule. For a function of one
+        input (a series in x)."""
+        if len(self.inputs) != 1:
+            raise ValueError(f"{self.canonical} has {len(self.inputs)} inputs: no series in x")
+        xs = np.asarray(x, dtype=np.float64)
+        params = params or {}
+        xt = Tensor(xs, requires_grad=True, name="x")
+        env = {p: Tensor(float(params.get(p, DEFAULT_PARAM)), name=p) for p in self.params}
+        y, mask, _ = self._evaluate([xt], env)
+        coefficients = ag.taylor(y, xt, order)
+        if coefficients.ndim - 1 < xs.ndim:  # f does not depend on x: one series for all
+            coefficients = coefficients.reshape(coefficients.shape + (1,) * xs.ndim)
+        out = np.array(np.broadcast_to(coefficients, (order + 1, *xs.shape)), dtype=np.float64)
+        out[:, np.broadcast_to(mask, xs.shape)] = np.nan
+        return out
+
     def _constant_trace(self, xt: Sequence[Tensor], env: Mapping[str, Tensor]) -> BackwardTrace:
         """The engine records nothing for a graph that needs no gradient, so a constant
         expression's trace is written from the program itself (all nodes "const")."""

@@ -64,13 +64,14 @@ class Descent:
         tol: float = 1e-9,
         bound: float = 1e8,
         scale: tuple[float, float] | None = None,
-        curvature: Callable[[float], float] | None = None,
+        landmark: Callable[[float], tuple[str, float] | None] | None = None,
     ) -> None:
         """scale: the width and height of the view the walk is watched in. With it, the run has
         converged when what is left to see is invisible there: a step under STEP_FRACTION of
         the width and a tangent whose rise over the width is under FLAT_FRACTION of the height.
-        Without it, when the step is under tol × max(1, |x|). curvature(x) -> f″(x), when
-        known, lets the message say whether the run stopped at a minimum or a maximum."""
+        Without it, when the step is under tol × max(1, |x|). landmark(x) -> (what, where),
+        when known, names the point the run stopped at ("local minimum", −1.5): the points of
+        interest found there (expression_landmark)."""
         if direction not in (-1, 1):
             raise ValueError("direction must be -1 (descend) or 1 (ascend)")
         if not (math.isfinite(lr) and lr > 0):
@@ -82,7 +83,7 @@ class Descent:
         self.tol = tol
         self.bound = bound
         self.scale = scale
-        self._curvature = curvature
+        self._landmark = landmark
         self.history: list[DescentPoint] = []
         self.status = READY
         self.message = ""
@@ -223,26 +224,23 @@ class Descent:
                 f"Converged after {last.k} steps: the step is tiny (|Δx| = {abs(step):.2g}) "
                 f"because the slope is about 0 at x = {last.x:.6g}, a flat point of f."
             )
+        what, where = self._named(last.x)
         # x to the digits the run has settled: the next steps change none of them
         decimals = max(0, math.ceil(-math.log10(STEP_FRACTION * self.scale[0])) - 1)
-        x = f"{round(last.x, decimals):.{decimals}f}".rstrip("0").rstrip(".")
+        x = f"{round(where, decimals):.{decimals}f}".rstrip("0").rstrip(".")
         x = "0" if x in ("-0", "") else x
         return (
-            f"Converged after {last.k} steps at the {self._kind(last.x)} x = {x}, f′ ≈ 0: "
+            f"Converged after {last.k} steps at the {what} x = {x}, f′ ≈ 0: "
             "the steps are now too small to see."
         )
 
-    def _kind(self, x: float) -> str:
-        """What kind of point the run stopped at, from the curvature when it is known."""
+    def _named(self, x: float) -> tuple[str, float]:
+        """What the run stopped at, and where exactly, from the landmark when there is one."""
         try:
-            curvature = float(self._curvature(x)) if self._curvature is not None else math.nan
-        except (OverflowError, ZeroDivisionError, ValueError):
-            curvature = math.nan
-        if curvature > 0:
-            return "local minimum"
-        if curvature < 0:
-            return "local maximum"
-        return "flat point"
+            found = self._landmark(x) if self._landmark is not None else None
+        except Exception:  # naming the point must never end a lesson
+            found = None
+        return found if found is not None else ("flat point", x)
 
     def _improving(self, before: DescentPoint, after: DescentPoint) -> bool:
         # Descent improves when f goes down, ascent when it goes up.
@@ -366,10 +364,34 @@ def expression_objective(
     return along_param
 
 
-def expression_curvature(
-    expression: Any, *, params: Mapping[str, float] | None = None
-) -> Callable[[float], float]:
-    """f″(x) of a parsed expression at fixed parameters (the curvature callback of Descent,
-    for descent on x)."""
+# what descent on x can come to rest at, in the words of its message
+LANDMARKS = {
+    "minimum": "local minimum",
+    "maximum": "local maximum",
+    "stationary inflection": "stationary inflection (f′ = 0 but no extremum)",
+    "plateau": "plateau",
+}
+
+
+def expression_landmark(
+    expression: Any, *, params: Mapping[str, float] | None = None, width: float = 10.0
+) -> Callable[[float], tuple[str, float] | None]:
+    """The landmark callback of Descent for a parsed expression: the minimum, maximum,
+    stationary inflection or plateau that the points of interest (lessons/points.py) find
+    within a hundredth of the view's width of x, as (words, its x), or None."""
+    from gradexplorer.lessons.points import find_points
+
     fixed = dict(params or {})
-    return lambda t: expression.at(t, fixed).second_derivative
+    half = abs(width) / 100 or 0.1
+
+    def landmark(x: float) -> tuple[str, float] | None:
+        found = find_points(expression, fixed, x - half, x + half).points
+        near = [p for p in found if p.kind in LANDMARKS]
+        if not near:
+            return None
+        best = min(
+            near, key=lambda p: 0.0 if p.end is not None and p.x <= x <= p.end else abs(p.x - x)
+        )
+        return LANDMARKS[best.kind], (x if best.end is not None else best.x)
+
+    return landmark

@@ -11,7 +11,7 @@ import re
 import sys
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QPalette, QValidator
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -230,10 +230,22 @@ def _nice_step(raw: float) -> float:
     return min((p, 2 * p, 5 * p, 10 * p), key=lambda s: abs(s - raw))
 
 
+# the slider's keys as fractions of the range, for trace mode (model.step_x)
+_TRACE_STEPS = {
+    Qt.Key.Key_Left: -SMALL_STEP / TICKS,
+    Qt.Key.Key_Down: -SMALL_STEP / TICKS,
+    Qt.Key.Key_Right: SMALL_STEP / TICKS,
+    Qt.Key.Key_Up: SMALL_STEP / TICKS,
+    Qt.Key.Key_PageDown: -LARGE_STEP / TICKS,
+    Qt.Key.Key_PageUp: LARGE_STEP / TICKS,
+}
+
+
 class XControl(ValueControl):
     def __init__(self, model: ExplorerModel, parent: QWidget | None = None) -> None:
         super().__init__("x", "<b>x</b>", "", parent)
         self._model = model
+        self.slider.installEventFilter(self)
         self.set_range(*model.x_range)
         self.set_value(model.x)
         self.valueEdited.connect(model.set_x)
@@ -244,6 +256,19 @@ class XControl(ValueControl):
     def _on_range(self, lo: float, hi: float) -> None:
         self.set_range(lo, hi)
         self.set_value(self._model.x)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """In trace mode the slider's keys step through the model, which stops at the points
+        of interest on the way (the slider alone would jump over them)."""
+        if (
+            watched is self.slider
+            and event.type() == QEvent.Type.KeyPress
+            and self._model.tracing
+            and event.key() in _TRACE_STEPS
+        ):
+            self._model.step_x(_TRACE_STEPS[event.key()])
+            return True
+        return super().eventFilter(watched, event)
 
 
 class ParamPanel(QGroupBox):

@@ -42,7 +42,7 @@ from gradexplorer.lessons.descent import (
     NON_FINITE,
     OSCILLATING,
     Descent,
-    expression_curvature,
+    expression_landmark,
     expression_objective,
     lr_from_slider,
     slider_from_lr,
@@ -417,10 +417,15 @@ class DescentPanel(QWidget):
         x0, x1, y0, y1 = m.view_range
         # converged once the rest of the walk would be invisible in this view
         scale = (x1 - x0, y1 - y0) if target == "x" else (self._param_span(target), y1 - y0)
-        curvature = expression_curvature(m.expression, params=params) if target == "x" else None
+        # where the run stops is named by the points of interest there ("local minimum")
+        landmark = (
+            expression_landmark(m.expression, params=params, width=x1 - x0)
+            if target == "x"
+            else None
+        )
         try:
             self._descent = Descent(
-                objective, start, self.lr, self.direction, scale=scale, curvature=curvature
+                objective, start, self.lr, self.direction, scale=scale, landmark=landmark
             )
         except Exception as err:  # an engine error at the start point
             self._fail(err)

@@ -44,13 +44,16 @@ from gradexplorer.ui.landscape_view import LandscapeView
 from gradexplorer.ui.model import DEFAULT_EXPRESSION, ExplorerModel, PointData
 from gradexplorer.ui.param_animation import ParamAnimator
 from gradexplorer.ui.plot import PlotView
+from gradexplorer.ui.points_panel import PointsPanel
 from gradexplorer.ui.presentation import Presentation
 from gradexplorer.ui.race_panel import RacePanel
 from gradexplorer.ui.readouts import Readouts
+from gradexplorer.ui.second_panel import SecondPanel
 from gradexplorer.ui.session_actions import SessionActions
 from gradexplorer.ui.steady_label import SteadyLabel
 from gradexplorer.ui.stepper_panel import StepperPanel
 from gradexplorer.ui.surface_readouts import SurfaceReadouts
+from gradexplorer.ui.taylor_panel import TaylorPanel
 from gradexplorer.ui.theme import LIGHT, legend_html
 
 ZOOM_STEP = 1.15
@@ -194,6 +197,9 @@ class MainWindow(QMainWindow):
     landscape: LandscapeView
     graph_view: GraphView
     forward_mode: ForwardMode
+    points_panel: PointsPanel
+    taylor_panel: TaylorPanel
+    second_panel: SecondPanel
     main_splitter: QSplitter
     right_splitter: QSplitter
     plot_splitter: QSplitter
@@ -234,6 +240,10 @@ class MainWindow(QMainWindow):
         self.graph_view = GraphView(self.model)
         # forward mode's bar and passes panel sit in the graph's own panel
         self.forward_mode = ForwardMode(self.model, self.statusBar(), parent=self)
+        # the tools that read the curve, in the side panel
+        self.points_panel = PointsPanel(self.model)
+        self.taylor_panel = TaylorPanel(self.model)
+        self.second_panel = SecondPanel(self.model)
         self._build_layout()
 
         # the classroom features, each declared here and nowhere else
@@ -258,6 +268,9 @@ class MainWindow(QMainWindow):
                 self.param_animator,
                 self.presentation,
                 self.forward_mode,
+                self.points_panel,
+                self.taylor_panel,
+                self.second_panel,
             ],
         )
         for feature in (
@@ -270,6 +283,9 @@ class MainWindow(QMainWindow):
             self.descent_panel,
             self.presentation,
             self.forward_mode,
+            self.points_panel,
+            self.taylor_panel,
+            self.second_panel,
         ):
             feature.bind(self.commands)
         self.function_input.fix_key = key_text(self.commands.spec("edit.apply_fix"))
@@ -326,7 +342,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self._status_point)
 
     def _build_side_panel(self) -> QWidget:
-        x_box = QGroupBox("Point of interest")
+        x_box = QGroupBox("The point x")
         x_layout = QVBoxLayout(x_box)
         x_layout.setContentsMargins(8, 6, 8, 6)
         x_layout.addWidget(self.x_control)
@@ -352,7 +368,16 @@ class MainWindow(QMainWindow):
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(6, 4, 6, 6)
         self.surface_readouts.hide()
-        for w in (x_box, self.param_panel, self.readouts, self.surface_readouts, display):
+        for w in (
+            x_box,
+            self.param_panel,
+            self.readouts,
+            self.surface_readouts,
+            self.points_panel,
+            self.taylor_panel,
+            self.second_panel,
+            display,
+        ):
             side_layout.addWidget(w)
         side_layout.addStretch(1)
         return side

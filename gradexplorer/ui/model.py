@@ -14,7 +14,9 @@ engine's, or a replay of a wrong one) and backward run again on the same graph
 (``backward_runs``: the accumulated .grad, or PyTorch's error), the race's step mode
 (``race_step``); and what forward mode adds to the point: the forward trace of the seeded pass
 (``forward_trace``) and the partials the forward passes done at this point gave
-(``forward_passes``), one pass per input.
+(``forward_passes``), one pass per input. The tools that read the curve (g(x), the points of
+interest and trace mode, the Taylor polynomial) are in model_curve_tools.py, a part of this
+class.
 
 A function of two inputs adds derived data: the landscape over its visible box
 (``landscape``), the point's gradient, Hessian and verdict (``surface``) and the optimizers'
@@ -67,6 +69,7 @@ from gradexplorer.ui.landscape_data import (
     paths_box,
     slice_point,
 )
+from gradexplorer.ui.model_curve_tools import CurveToolsMixin
 
 __all__ = [
     "DEFAULT_EXPRESSION",
@@ -104,7 +107,7 @@ class Trail:
     slopes: tuple[float, ...] | None = None
 
 
-class ExplorerModel(QObject):
+class ExplorerModel(CurveToolsMixin, QObject):
     stateChanged = Signal(object, object)  # (old SessionState, new SessionState), after the rest
     textChanged = Signal(str)  # the typed text, valid or not
     expressionChanged = Signal(object)  # a new valid Expression
@@ -136,6 +139,14 @@ class ExplorerModel(QObject):
     forwardTraceChanged = Signal(object)  # ForwardTrace | None, after pointChanged
     forwardPassesChanged = Signal(object)  # {input: ∂f/∂input} from the passes done here
     graphCollapsedChanged = Signal(object)  # frozenset of trace node ids, or None (automatic)
+    # the tools that read the curve (model_curve_tools.py)
+    curveToolsChanged = Signal()  # the points or Taylor settings in the state changed
+    pointsChanged = Signal(object)  # PointsFound | None
+    taylorChanged = Signal(object)  # TaylorPolynomial | None
+    secondChanged = Signal(object)  # SecondData | None: g's curve and point
+    secondErrorChanged = Signal(object)  # ExprError | None: the text typed for g
+    tracingChanged = Signal(bool)
+    pointsPendingChanged = Signal(bool)  # True while the points wait for a drag to stop
 
     def __init__(
         self,
@@ -352,7 +363,7 @@ class ExplorerModel(QObject):
         params = dict(state.params)
         if isinstance(expression, Expression):
             self._remembered.update(params)
-            params = self._params_for(expression.params, params)
+            params = self._params_for(self._names(state.expression, state.second), params)
         self._commit(_inputs_kept(state, params), frame=state.view is None)
 
     def restore(self, state: SessionState) -> None:
@@ -369,7 +380,7 @@ class ExplorerModel(QObject):
             return self._error is None
         parsed = self._parse(text)
         if isinstance(parsed, Expression):
-            params = self._params_for(parsed.params, s.params)
+            params = self._params_for(self._names(text, s.second), s.params)
             new = _inputs_kept(replace(s, expression=text, draft=None), params)
             if self._expression is not None and parsed != self._expression:
                 # another function is not the lesson's any more: its banner goes (undo brings
@@ -415,9 +426,11 @@ class ExplorerModel(QObject):
         return True
 
     def step_x(self, fraction: float) -> None:
-        """Move x by a fraction of its range (keyboard steps)."""
+        """Move x by a fraction of its range (keyboard steps); in trace mode the step stops at
+        a point of interest on the way."""
         lo, hi = self._state.x_range
-        self.set_x(self._state.x + fraction * (hi - lo))
+        x = self._state.x
+        self.set_x(self._traced(x, x + fraction * (hi - lo)))
 
     # ----------------------------------------------------------------- parameters
     def set_param(self, name: str, value: float) -> None:
@@ -846,6 +859,9 @@ class ExplorerModel(QObject):
         default = ParamState.around(DEFAULT_PARAM_VALUE)
         return {n: current.get(n) or self._remembered.get(n) or default for n in names}
 
+    def _kept(self, state: SessionState, params: Mapping[str, ParamState]) -> SessionState:
+        return _inputs_kept(state, params)
+
     def _commit(self, new: SessionState, *, frame: bool = False) -> None:
         self._state = new
         self._frame_pending |= frame
@@ -922,6 +938,7 @@ class ExplorerModel(QObject):
             if self._stepping is not None and self._stepping.mode == TANGENT:
                 self._stepping.load(self._forward)
                 self._emit_step()
+        self._announce_tools(old, new, changed, curve_due)
         if old is not None:
             self.stateChanged.emit(old, new)
 
@@ -1076,6 +1093,8 @@ class ExplorerModel(QObject):
             self.raceSettingsChanged.emit(new.race)
         if "graph" in changed:
             self.graphChanged.emit(new.graph)
+        if changed & {"points", "taylor"}:
+            self.curveToolsChanged.emit()
 
     def _recompute_point(self) -> None:
         assert self._expression is not None

@@ -18,7 +18,9 @@ from PySide6.QtWidgets import QGraphicsItem, QWidget
 from gradexplorer import formatting
 from gradexplorer.ui.focus import paint_focus_frame
 from gradexplorer.ui.model import CurveData, ExplorerModel, PointData, Trail
+from gradexplorer.ui.plot_curves import ExtraCurves
 from gradexplorer.ui.plot_geometry import clip_line
+from gradexplorer.ui.plot_marks import PointMarks
 from gradexplorer.ui.theme import LIGHT, PlotTheme, Theme
 
 TRAIL_COLOR = "#7b2cbf"
@@ -124,6 +126,9 @@ class PlotView(pg.PlotWidget):
         cached = [item.getAxis("bottom"), item.getAxis("left")]
         for it in (*cached, self.curve_item, self.d1_item, self.d2_item):
             it.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        # The points of interest, the Taylor polynomial and g(x) (model overlays)
+        self.marks = PointMarks(item)
+        self.extra = ExtraCurves(item)
         # The legend is a line above the view box, never over the data or the point.
         self._legend_items = [self.curve_item, self.tangent_item]
         # Where the point is when the view does not show it: a note at the edge it lies beyond.
@@ -144,7 +149,15 @@ class PlotView(pg.PlotWidget):
         model.trailChanged.connect(self.show_trail)
         model.expressionChanged.connect(lambda _e: self._label_slice())
         model.landscapeSettingsChanged.connect(lambda _s: self._label_slice())
+        model.pointsChanged.connect(lambda found: self.marks.show(found, self._model.view_range))
+        model.pointsPendingChanged.connect(self.marks.set_pending)
+        model.taylorChanged.connect(self._on_taylor)
+        model.secondChanged.connect(self._on_second)
+        self.marks.clicked.connect(model.set_x_extending)
         self.apply_view(model.view_range)
+        self.marks.show(model.points, model.view_range)
+        self._on_taylor(model.taylor)
+        self._on_second(model.second)
         if model.curve is not None:
             self.show_curve(model.curve)
         if model.point is not None:
@@ -161,6 +174,8 @@ class PlotView(pg.PlotWidget):
             self.show_point(self._model.point)
         if self._trail is not None:  # tangent lengths and far-point culling follow the view
             self._draw_trail()
+        self.marks.redraw(view)  # pole lines span the view, the note sits in it
+        self.extra.redraw(view)
 
     def show_curve(self, curve: CurveData) -> None:
         self.curve_item.setData(curve.x, curve.y, connect="finite")
@@ -301,12 +316,21 @@ class PlotView(pg.PlotWidget):
         return float((ys[1] - ys[0]) / (xs[1] - xs[0]))
 
     def _on_toggles(self) -> None:
-        self._legend_items = [self.curve_item, self.tangent_item]
+        self._legend_items = [self.curve_item]
         if self._model.show_derivative:
-            self._legend_items.insert(1, self.d1_item)
+            self._legend_items.append(self.d1_item)
         if self._model.show_second_derivative:
-            self._legend_items.insert(len(self._legend_items) - 1, self.d2_item)
+            self._legend_items.append(self.d2_item)
+        self._legend_items += [*self.extra.legend_items(), self.tangent_item]
         self._rebuild_legend()
+
+    def _on_taylor(self, polynomial: object) -> None:
+        self.extra.show_taylor(polynomial, self._model.view_range)  # type: ignore[arg-type]
+        self._on_toggles()
+
+    def _on_second(self, second: object) -> None:
+        self.extra.show_second(second, self._model.view_range)  # type: ignore[arg-type]
+        self._on_toggles()
 
     def _rebuild_legend(self) -> None:
         self.getPlotItem().setTitle(self.legend_html(), size=f"{10 * self._legend_scale:.1f}pt")
@@ -377,6 +401,8 @@ class PlotView(pg.PlotWidget):
         self.marker.update()
         self.off_screen.setColor(t.axis_text)
         self.off_screen.fill = pg.mkBrush(t.legend_fill)
+        self.marks.apply_theme(theme)
+        self.extra.apply_theme(theme)
         self._rebuild_legend()
         self._style_trail(theme)
 
@@ -405,6 +431,7 @@ class PlotView(pg.PlotWidget):
             item.getAxis(name).label.setFont(font)
         self._legend_scale = scale
         self.off_screen.setFont(font)
+        self.marks.more.setFont(font)
         self._rebuild_legend()
         self._title_scale = scale
         self._label_slice()

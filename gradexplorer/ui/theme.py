@@ -26,6 +26,19 @@ class NodeStyle:
 
 
 @dataclass(frozen=True)
+class MarkColours:
+    """Points of interest by family: roots, extrema, inflections, the y-intercept, and where f
+    breaks (poles, jumps, holes, domain ends). Each family has its own symbol too (plot_marks),
+    so colour is never the only cue."""
+
+    root: str
+    extremum: str
+    inflection: str
+    intercept: str
+    broken: str
+
+
+@dataclass(frozen=True)
 class PlotTheme:
     background: str
     axis: str  # axis lines, ticks and grid (the grid is the axis pen at grid_alpha)
@@ -44,6 +57,9 @@ class PlotTheme:
     marker_size: float
     legend_text: str
     legend_fill: str
+    marks: MarkColours
+    taylor: str  # the Taylor polynomial's curve
+    second: str  # g(x), its tangent and its point
 
 
 @dataclass(frozen=True)
@@ -162,6 +178,9 @@ LIGHT = Theme(
         marker_size=16,
         legend_text="#222222",
         legend_fill="#ffffff",
+        marks=MarkColours("#111111", "#7b1fa2", "#00838f", "#5d6d7e", "#b71c1c"),
+        taylor="#c2185b",
+        second="#2e7d32",
     ),
     graph=GraphTheme(
         background="#fbfbfd",
@@ -217,6 +236,9 @@ DARK = Theme(
         marker_size=16,
         legend_text="#e8eaed",
         legend_fill="#23262d",
+        marks=MarkColours("#f5f5f5", "#ce93d8", "#4dd0e1", "#b0bec5", "#ff8a80"),
+        taylor="#f48fb1",
+        second="#9ccc65",
     ),
     graph=GraphTheme(
         background="#16181d",
@@ -274,6 +296,9 @@ PRESENTATION = Theme(
         marker_size=30,
         legend_text="#000000",
         legend_fill="#ffffff",
+        marks=MarkColours("#000000", "#6a0080", "#006064", "#37474f", "#a00000"),
+        taylor="#ad1457",
+        second="#1b5e20",
     ),
     graph=GraphTheme(
         background="#ffffff",
@@ -330,6 +355,9 @@ PRESENTATION_DARK = Theme(
         marker_size=30,
         legend_text="#ffffff",
         legend_fill="#101010",
+        marks=MarkColours("#ffffff", "#e1a6ff", "#5ee7f5", "#cfd8dc", "#ff7b7b"),
+        taylor="#ff7fb6",
+        second="#a5e36b",
     ),
     graph=GraphTheme(
         background="#000000",

@@ -29,7 +29,9 @@ from gradexplorer.ui.model import ExplorerModel
 
 MERGE_SECONDS = 0.8
 _MERGING = {"x": 1, "param": 2, "race": 3}  # kinds whose consecutive commands may merge
-_RECORDED = frozenset({"expression", "draft", "x", "x_range", "y", "y_range", "params", "race"})
+_RECORDED = frozenset(
+    {"expression", "draft", "second", "x", "x_range", "y", "y_range", "params", "race"}
+)
 _POINT = frozenset({"x", "x_range", "y", "y_range"})
 _FIELDS = tuple(f.name for f in fields(SessionState))
 
@@ -158,6 +160,8 @@ class UndoRecorder(QObject):
             return  # a pan, a toggle: shown, carried along, not an undo step of its own
         if names & {"expression", "draft"}:
             self._push("state", "", old, new, "edit of the function")
+        elif "second" in names:
+            self._push("state", "", old, new, "edit of g(x)")
         elif names <= _POINT:
             what = "move of x" if names <= {"x", "x_range"} else "move of the point"
             self._push("x", "", old, new, what)

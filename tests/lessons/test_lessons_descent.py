@@ -388,7 +388,7 @@ def test_with_a_view_scale_it_stops_when_the_rest_is_invisible_and_says_where() 
         2.0,
         0.1,
         scale=(width, height),
-        curvature=lambda x: 2.0,
+        landmark=lambda x: ("local minimum", -1.5),
     )
     d.run(500)
     k = next(
@@ -401,6 +401,38 @@ def test_with_a_view_scale_it_stops_when_the_rest_is_invisible_and_says_where() 
     assert d.x == pytest.approx(-1.5 + 3.5 * 0.8**k, rel=1e-12)
     assert "at the local minimum x = -1.5, f′ ≈ 0" in d.message
     up = Descent(lambda x: (-x * x, -2 * x), 1.0, 0.1, direction=1, scale=(10, 10),
-                 curvature=lambda x: -2.0)  # fmt: skip
+                 landmark=lambda x: ("local maximum", 0.0))  # fmt: skip
     up.run(500)
     assert up.status == CONVERGED and "local maximum x = 0" in up.message
+
+
+def test_the_point_a_run_stops_at_is_named_by_the_points_of_interest() -> None:
+    """expression_landmark asks lessons/points.py what lies where the run stopped: the minimum
+    of x² + 3x at −1.5 (written from the point found, not the run's last x), x³'s stationary
+    inflection at 0 (descent stalls there, though it is no minimum), relu's plateau."""
+    from gradexplorer.expr import parse
+    from gradexplorer.lessons.descent import expression_landmark, expression_objective
+
+    def run(text: str, start: float, lr: float = 0.1) -> Descent:
+        e = parse(text)
+        d = Descent(
+            expression_objective(e, x=start),
+            start,
+            lr,
+            scale=(10.0, 40.0),
+            landmark=expression_landmark(e, width=10.0),
+        )
+        d.run(20000)
+        return d
+
+    d = run("x^2 + 3x", 2.0)
+    assert d.status == CONVERGED and "at the local minimum x = -1.5, f′ ≈ 0" in d.message
+    assert d.x != -1.5  # the run's own x is only close; the words give the minimum's
+    stall = run("x^3", 1.0)
+    assert stall.status == CONVERGED
+    assert "stationary inflection (f′ = 0 but no extremum) x = 0" in stall.message
+    flat = run("relu(x) + 1", -2.0)
+    assert flat.status == CONVERGED and "at the plateau x = -2" in flat.message
+    unnamed = Descent(lambda x: (1.0, 0.0), 0.5, 0.1, scale=(1.0, 1.0))  # no landmark given
+    unnamed.run(3)
+    assert unnamed.status == CONVERGED and "at the flat point x = 0.5" in unnamed.message

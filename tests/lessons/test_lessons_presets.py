@@ -59,6 +59,13 @@ ORACLES: dict[str, Callable[[float, dict[str, float]], float]] = {
     "dual-numbers": lambda x, p: x**2 + 3 * x,
     "forward-passes": lambda x, p: p["a"] * x**2 + p["b"] * x + p["c"],
     "jax-example": lambda x, p: x * p["w"] + math.sin(x * p["w"]),
+    "tangent-and-parabola": lambda x, p: x**3 - 3 * x,
+    "taylor-sine": lambda x, p: math.sin(x),
+    "taylor-exp": lambda x, p: math.exp(x),
+    "taylor-log": lambda x, p: math.log(1 + x),
+    "taylor-geometric": lambda x, p: 1 / (1 - x),
+    "taylor-sqrt": lambda x, p: math.sqrt(x),
+    "function-and-approximation": lambda x, p: math.sin(x),
 }
 # Points where the function has a kink: the promised slope follows PyTorch's convention
 # (0 at the kink) instead of a finite difference.

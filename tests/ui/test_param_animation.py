@@ -180,5 +180,7 @@ def test_animated_curve_is_drawn_fresh_each_frame(qtbot):
         animated.plot.grab()
     direct.model.set_param("a", animated.model.params["a"].value)
     QApplication.processEvents()
+    # the points of interest are found again once the parameter stops moving
+    qtbot.waitUntil(lambda: not (animated.model.points_pending or direct.model.points_pending))
     assert animated.model.view_range == direct.model.view_range
     assert animated.plot.grab().toImage() == direct.plot.grab().toImage()

@@ -14,6 +14,11 @@ from gradexplorer.lessons.session.codec import (
     to_state_string,
     validate_expression,
 )
+from gradexplorer.lessons.session.curve_tools import (
+    TAYLOR_MAX_ORDER,
+    PointsSettings,
+    TaylorSettings,
+)
 from gradexplorer.lessons.session.files import load_session, read_session_bytes, save_session
 from gradexplorer.lessons.session.state import (
     DEFAULT_EXPRESSION,
@@ -51,10 +56,13 @@ __all__ = [
     "MAX_PARAM_NAME",
     "MAX_TITLE_CHARS",
     "STATE_PREFIX",
+    "TAYLOR_MAX_ORDER",
     "DescentSettings",
     "GraphSettings",
     "ParamState",
+    "PointsSettings",
     "SessionState",
+    "TaylorSettings",
     "Toggles",
     "View",
     "decode_json",

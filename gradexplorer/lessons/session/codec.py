@@ -23,7 +23,9 @@ from gradexplorer.lessons.session.state import (
     DescentSettings,
     GraphSettings,
     ParamState,
+    PointsSettings,
     SessionState,
+    TaylorSettings,
     Toggles,
     check_param_name,
     finite,
@@ -55,13 +57,25 @@ _TOP_KEYS = (
     "toggles",
     "descent",
     "graph",
+    "second",
+    "points",
+    "taylor",
     "y",
     "y_range",
     "landscape",
     "race",
 )
 # a field a version before this one did not have: it takes its default
-_ADDED_IN = {"graph": 3, "y": 5, "y_range": 5, "landscape": 5, "race": 5}
+_ADDED_IN = {
+    "graph": 3,
+    "second": 4,
+    "points": 4,
+    "taylor": 4,
+    "y": 5,
+    "y_range": 5,
+    "landscape": 5,
+    "race": 5,
+}
 # a preset's promised values and the backward algorithm its step-through starts with
 _OPTIONAL_KEYS = ("expect", "algorithm")
 _TOGGLES = tuple(f.name for f in fields(Toggles))
@@ -115,12 +129,15 @@ def session_from_dict(data: Any, *, check_expression: bool = True) -> SessionSta
         toggles=_toggles(data["toggles"], version),
         descent=_descent(data["descent"]),
         graph=_graph(data["graph"]) if "graph" in keys else GraphSettings(),
+        **_curve_tools(data, keys),
         title=_json_text(data["title"], "title"),
         note=_json_text(data["note"], "note"),
         **_two_inputs(data, version),
     )
     if check_expression:
         validate_expression(state.expression)
+        if state.second.strip():
+            validate_expression(state.second)
     return state
 
 
@@ -242,6 +259,21 @@ def _graph(raw: Any) -> GraphSettings:
         if not isinstance(obj[name], str):
             raise SessionError(f"graph.{name} must be text, found {kind(obj[name])}.")
     return GraphSettings(obj["mode"], obj["seed"])
+
+
+def _curve_tools(data: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """g(x) and the points and Taylor settings (version 4; older sessions: the defaults)."""
+    if "second" not in keys:
+        return {}
+    points = _object(data["points"], "points")
+    _exact_keys(points, ("shown", "wide"), "points")
+    taylor = _object(data["taylor"], "taylor")
+    _exact_keys(taylor, ("shown", "order"), "taylor")
+    return {
+        "second": _json_text(data["second"], "second"),
+        "points": PointsSettings(points["shown"], points["wide"]),
+        "taylor": TaylorSettings(taylor["shown"], taylor["order"]),
+    }
 
 
 def session_from_json(text: str | bytes, *, check_expression: bool = True) -> SessionState:

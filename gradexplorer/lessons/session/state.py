@@ -19,11 +19,13 @@ from typing import Any
 
 from gradexplorer.errors import SessionError
 from gradexplorer.lessons.session.checks import finite, kind, short
+from gradexplorer.lessons.session.curve_tools import PointsSettings, TaylorSettings
 from gradexplorer.lessons.session.two_inputs import LandscapeSettings, RaceSettings
 
 FORMAT_NAME = "gradexplorer-session"
 # 2 dropped the unused show_tangent / show_graph toggles of version 1; 3 added "graph" (the
-# graph's mode, reverse or forward, and the input forward mode is seeded on); 4 is issue 12's;
+# graph's mode, reverse or forward, and the input forward mode is seeded on); 4 added the second
+# function g(x) ("second") and the points-of-interest and Taylor settings (curve_tools.py);
 # 5 added the second input (y, y_range), the landscape and the optimizers race.
 FORMAT_VERSION = 5
 
@@ -153,7 +155,8 @@ class SessionState:
     ``expression`` is the function shown (the last one that parsed). ``draft`` is the text in
     the function field while it has an error (None when the field shows ``expression``): it is
     part of what the student sees, so undo brings it back, but it is never saved — a file keeps
-    the function that works.
+    the function that works. ``second`` is the optional second function g(x), "" for none
+    (drawn beside f with its own tangent; the graph and the step-through stay on f).
     """
 
     expression: str = DEFAULT_EXPRESSION
@@ -164,6 +167,9 @@ class SessionState:
     toggles: Toggles = field(default_factory=Toggles)
     descent: DescentSettings = field(default_factory=DescentSettings)
     graph: GraphSettings = field(default_factory=GraphSettings)
+    second: str = ""
+    points: PointsSettings = field(default_factory=PointsSettings)
+    taylor: TaylorSettings = field(default_factory=TaylorSettings)
     title: str = ""
     note: str = ""
     draft: str | None = None
@@ -176,6 +182,7 @@ class SessionState:
         _set(self, "expression", text(self.expression, "expression", MAX_EXPRESSION_CHARS))
         if self.draft is not None:
             _set(self, "draft", text(self.draft, "draft", MAX_EXPRESSION_CHARS))
+        _set(self, "second", text(self.second, "second", MAX_EXPRESSION_CHARS))
         _set(self, "title", text(self.title, "title", MAX_TITLE_CHARS))
         _set(self, "note", text(self.note, "note", MAX_NOTE_CHARS))
         _set(self, "x", finite(self.x, "x"))
@@ -222,6 +229,10 @@ class SessionState:
                 f"graph.seed is {self.graph.seed!r}, which is not one of the parameters.",
                 hint='Use "x" or add the parameter to params.',
             )
+        if not isinstance(self.points, PointsSettings):
+            raise SessionError("points must be a PointsSettings.")
+        if not isinstance(self.taylor, TaylorSettings):
+            raise SessionError("taylor must be a TaylorSettings.")
 
     @property
     def text(self) -> str:
@@ -251,6 +262,9 @@ class SessionState:
             "y_range": list(self.y_range),
             "landscape": self.landscape.to_dict(),
             "race": self.race.to_dict(),
+            "second": self.second,
+            "points": self.points.to_dict(),
+            "taylor": self.taylor.to_dict(),
         }
 
 

@@ -22,7 +22,9 @@ from gradexplorer.lessons.session import (
     DescentSettings,
     GraphSettings,
     ParamState,
+    PointsSettings,
     SessionState,
+    TaylorSettings,
     Toggles,
     codec,
     session_from_json,
@@ -101,6 +103,9 @@ def states(draw: st.DrawFn) -> SessionState:
             mode=draw(st.sampled_from(["reverse", "forward"])),
             seed=draw(st.sampled_from(["x", *names])),
         ),
+        second=draw(st.text(max_size=40)),
+        points=PointsSettings(draw(st.booleans()), draw(st.booleans())),
+        taylor=TaylorSettings(draw(st.booleans()), draw(st.integers(0, 20))),
         title=draw(st.text(max_size=30)),
         note=draw(st.text(max_size=60)),
     )
@@ -173,8 +178,27 @@ BAD_INPUTS = {
     "graph seed bad name": (mutate(graph__seed="2b"), "graph.seed must be"),
     "graph extra key": (mutate(graph__colour="red"), "graph has unknown field: colour"),
     "graph missing seed": (mutate(graph__seed=DELETE), "graph is missing seed"),
-    "graph in a version 2 file": (mutate(version=2), "unknown fields: graph, landscape"),
-    "y in a version 3 file": (mutate(version=3), "unknown fields: landscape, race, y, y_range"),
+    "graph in a version 2 file": (
+        mutate(version=2),
+        "unknown fields: graph, landscape, points, race, second, taylor, y, y_range",
+    ),
+    "y in a version 4 file": (mutate(version=4), "unknown fields: landscape, race, y, y_range"),
+    "g(x) in a version 3 file": (
+        mutate(version=3),
+        "unknown fields: landscape, points, race, second, taylor, y, y_range",
+    ),
+    "missing second": (mutate(second=DELETE), "missing field: second"),
+    "second as number": (mutate(second=2), "second must be text"),
+    "points as list": (mutate(points=[True]), "points must be an object"),
+    "points shown as text": (mutate(points__shown="yes"), "points.shown must be true or false"),
+    "points extra key": (mutate(points__colour="red"), "points has unknown field: colour"),
+    "points missing wide": (mutate(points__wide=DELETE), "points is missing wide"),
+    "taylor order too high": (mutate(taylor__order=21), "between 0 and 20"),
+    "taylor order negative": (mutate(taylor__order=-1), "between 0 and 20"),
+    "taylor order fractional": (mutate(taylor__order=2.5), "whole number"),
+    "taylor order as bool": (mutate(taylor__order=True), "whole number"),
+    "taylor shown as number": (mutate(taylor__shown=1), "taylor.shown must be true or false"),
+    "taylor missing order": (mutate(taylor__order=DELETE), "taylor is missing order"),
     "NaN literal": (GOOD.replace('"x": 2.0', '"x": NaN'), "NaN"),
     "Infinity literal": (GOOD.replace('"x": 2.0', '"x": Infinity'), "Infinity"),
     "overflowing number": (GOOD.replace('"x": 2.0', '"x": 1e400'), "finite"),
@@ -311,21 +335,21 @@ def test_importing_lessons_pulls_in_neither_qt_nor_the_parser() -> None:
 def test_a_version_1_file_opens_and_forgets_its_unused_toggles() -> None:
     data = valid_dict()
     data["version"] = 1
-    for key in ("graph", *FIVE):  # graph came in version 3, the two-input fields in 5
-        del data[key]
+    for added in ("graph", "second", "points", "taylor", *FIVE):  # versions 3, 4 and 5
+        del data[added]
     data["toggles"].update(show_tangent=False, show_graph=True)
-    assert parse(json.dumps(data)) == replace(full_state(), graph=GraphSettings())
+    assert parse(json.dumps(data)) == replace(full_state(), graph=GraphSettings(), **OLD)
     assert json.loads(to_json(parse(json.dumps(data))))["version"] == FORMAT_VERSION
 
 
 def test_a_version_2_file_opens_with_the_reverse_graph() -> None:
     data = valid_dict()
     data["version"] = 2
-    for key in ("graph", *FIVE):
-        del data[key]
+    for added in ("graph", "second", "points", "taylor", *FIVE):
+        del data[added]
     state = parse(json.dumps(data))
     assert state.graph == GraphSettings("reverse", "x")
-    assert state == replace(full_state(), graph=GraphSettings())
+    assert state == replace(full_state(), graph=GraphSettings(), **OLD)
     saved = json.loads(to_json(state))
     assert saved["version"] == FORMAT_VERSION == 5 and saved["graph"] == {
         "mode": "reverse",
@@ -333,15 +357,36 @@ def test_a_version_2_file_opens_with_the_reverse_graph() -> None:
     }
 
 
-def test_a_version_3_file_opens_with_one_input_defaults() -> None:
+# what a session from before version 4 opens with: no g(x), points shown, no Taylor polynomial
+OLD = {"second": "", "points": PointsSettings(True, False), "taylor": TaylorSettings(False, 2)}
+
+
+def test_a_version_3_file_opens_without_g_and_with_the_points_shown() -> None:
     data = valid_dict()
     data["version"] = 3
+    for added in ("second", "points", "taylor", *FIVE):
+        del data[added]
+    assert parse(json.dumps(data)) == replace(full_state(), **OLD)
+
+
+def test_a_version_4_file_opens_with_one_input_defaults() -> None:
+    data = valid_dict()
+    data["version"] = 4
     for key in FIVE:
         del data[key]
     assert parse(json.dumps(data)) == full_state()
-    data["y"] = 2.0  # a field version 3 did not have
+    data["y"] = 2.0  # a field version 4 did not have
     with pytest.raises(SessionError, match="unknown field: y"):
         parse(json.dumps(data))
+
+
+def test_g_of_x_is_checked_like_f() -> None:
+    data = valid_dict()
+    data["second"] = "sin(x"
+    with pytest.raises(SessionError, match="cannot be read"):
+        session_from_json(json.dumps(data))
+    data["second"] = ""
+    assert session_from_json(json.dumps(data)).second == ""
 
 
 def test_the_json_error_position_of_a_damaged_file_is_named() -> None:

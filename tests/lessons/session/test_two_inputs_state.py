@@ -70,10 +70,13 @@ def test_a_two_input_session_round_trips_exactly() -> None:
 def test_version_2_files_open_with_the_defaults() -> None:
     data = SessionState().to_dict()
     data["version"] = 2
-    for key in ("y", "y_range", "landscape", "race", "graph"):
+    for key in ("y", "y_range", "landscape", "race", "graph", "second", "points", "taylor"):
         del data[key]
     state = session_from_json(json.dumps(data))
-    assert state == SessionState()
+    # the curve tools of version 4 open as an old file's (markers on, no Taylor): not ours here
+    assert replace(state, points=SessionState().points, taylor=SessionState().taylor) == (
+        SessionState()
+    )
     assert state.landscape == LandscapeSettings() and state.race == RaceSettings()
 
 
