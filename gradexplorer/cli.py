@@ -7,6 +7,7 @@
     gradexplorer graph EXPR --at X [--param NAME=VALUE ...] [--mode reverse|forward]
                        [--seed NAME] [--format text|json|dot | --json]
                        [--algorithm topological|notebook|recursive]
+    gradexplorer descend EXPR --from X,Y --optimizer adam [--lr LR] [--steps N] ... [--json]
     gradexplorer points EXPR [--param NAME=VALUE ...] [--from A --to B] [--wide] [--json]
     gradexplorer taylor EXPR --at X [--order N] [--param NAME=VALUE ...] [--json]
     gradexplorer gui [EXPR] [app options]
@@ -15,12 +16,13 @@ graph --mode forward gives the trace of one forward-mode pass, seeded on x or --
 --mode says which mode computed each number (reverse: one backward pass for every partial;
 forward: one pass per input; both: side by side).
 
-eval, graph, points and taylor never import Qt; gui imports the app only when asked for.
+eval, graph, points, taylor and descend never import Qt; gui imports the app only when asked for.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import json
 import math
@@ -30,9 +32,9 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from gradexplorer import __version__, cli_analysis, desktop_entry
+from gradexplorer import __version__, cli_analysis, cli_descend, desktop_entry
 from gradexplorer.autograd.trace import BackwardTrace, to_jsonable
-from gradexplorer.errors import ExprError, ReplayError
+from gradexplorer.errors import ExprError, GradExplorerError, ReplayError
 from gradexplorer.expr import Expression, parse, parse_number
 from gradexplorer.formatting import UNDEFINED, exact
 
@@ -46,9 +48,10 @@ _VALUE_OPTIONS = (
     "--mode",
     "--seed",
     "--algorithm",
+    *cli_descend.VALUE_OPTIONS,
     *cli_analysis.VALUE_OPTIONS,
 )
-_COMMANDS = ("eval", "graph", *cli_analysis.COMMANDS, "gui")
+_COMMANDS = ("eval", "graph", *cli_analysis.COMMANDS, "descend", "gui")
 _OPTION_WORD = re.compile(r"--[a-z][a-z-]+(=.*)?|-h")
 
 
@@ -57,6 +60,34 @@ class _UsageError(Exception):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command line; a reader that stops early (`| head`) ends it quietly, as it ends
+    other command-line tools (exit 1 as Python's own docs suggest, no traceback), and output
+    that cannot be written (a full disk) is one line on stderr."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # inside the try: a pipe closed early fails here or in print()
+    except BrokenPipeError:
+        _drop_stdout()
+        return EXIT_FAILURE
+    except OSError as err:
+        if err.errno not in _FULL:  # not a write that found no room: not ours to word
+            raise
+        _drop_stdout()
+        print(f"gradexplorer: error: cannot write the output: {err.strerror}", file=sys.stderr)
+        return EXIT_FAILURE
+    return code
+
+
+_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})  # the output found no room
+
+
+def _drop_stdout() -> None:
+    # Python would flush stdout again at exit and print the error: point it at /dev/null.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     for stream in (sys.stdout, sys.stderr):
         # The input may hold π or −; never let a narrow terminal encoding turn that into a crash.
@@ -81,15 +112,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         expression = parse(args.expression)
         params = _params(expression, args.param or [])
+        if args.command == "descend":
+            start = _point(expression, args.start, "--from")
+            return cli_descend.run(args, expression, start, params, _constant)
         if args.command in cli_analysis.COMMANDS:
+            if expression.two_inputs:
+                raise _UsageError(
+                    f"{args.command} reads a curve: it is for functions of one input "
+                    f"({expression.canonical} has two)"
+                )
             return cli_analysis.run(args, expression, params, _constant)
-        x = _constant(args.at, "--at")
+        fmt = "json" if getattr(args, "json", False) else getattr(args, "format", "text")
+        if expression.two_inputs:
+            point = _point(expression, args.at, "--at")
+            if args.mode not in (None, "reverse") or getattr(args, "seed", None) is not None:
+                raise _UsageError(
+                    "--mode forward and --seed are for functions of one input for now "
+                    f"({expression.canonical} has two)"
+                )
+            if args.command == "eval":
+                return _eval_point(expression, point, params, args.json)
+            return _graph_point(expression, point, params, fmt)
+        x = _point(expression, args.at, "--at")[expression.inputs[0]]
         if args.command == "eval":
             if args.mode is not None:
                 return _eval_modes(expression, x, params, args.mode, args.json)
             return _eval(expression, x, params, args.json)
         seed = _seed(expression, args.mode, args.seed)
-        fmt = "json" if args.json else args.format
         if args.mode == "forward":
             if args.algorithm is not None:
                 raise _UsageError("--algorithm is for --mode reverse (it names a backward pass)")
@@ -99,15 +148,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _graph(expression, x, params, fmt)
     except ExprError as err:
         return _report_expr_error(err, getattr(args, "json", False))
-    except (_UsageError, cli_analysis.UsageError) as err:
-        print(f"gradexplorer: error: {err}", file=sys.stderr)
-        return EXIT_USAGE
     except NotImplementedError as err:  # an op defined without a Taylor rule
         print(f"gradexplorer: error: {err}", file=sys.stderr)
         return EXIT_FAILURE
     except ReplayError as err:
         print(f"gradexplorer: error: {err}", file=sys.stderr)
         return EXIT_FAILURE
+    except (_UsageError, cli_analysis.UsageError, GradExplorerError) as err:  # optimizers too
+        print(f"gradexplorer: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -129,7 +178,7 @@ def _build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="remove what --install-desktop-entry added",
     )
-    sub = parser.add_subparsers(dest="command", metavar="{eval,graph,points,taylor,gui}")
+    sub = parser.add_subparsers(dest="command", metavar="{eval,graph,points,taylor,descend,gui}")
 
     def expression_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("expression", metavar="EXPR", help='the function of x, e.g. "a x^2 + 3x"')
@@ -146,9 +195,9 @@ def _build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--at",
             required=True,
-            metavar="X",
-            help="where to evaluate: a number or a constant expression such as pi/2 "
-            "(write --at=-1 or --at -1 for negative values)",
+            metavar="X[,Y]",
+            help="where to evaluate: a number or a constant expression such as pi/2, or X,Y "
+            "for a function of two inputs (--at -1.2,1 and --at=-1 work)",
         )
 
     ev = sub.add_parser(
@@ -180,6 +229,7 @@ def _build_parser() -> argparse.ArgumentParser:
     out.add_argument("--format", choices=("text", "json", "dot"), default="text")
     out.add_argument("--json", action="store_true", help="the same as --format json")
     _algorithm_option(gr)
+    cli_descend.add_parser(sub, "the start: X, or X,Y for two inputs (--from -1.2,1 works)")
     cli_analysis.add_parsers(sub, expression_options)
     gui = sub.add_parser(
         "gui",
@@ -223,6 +273,31 @@ def _constant(text: str, what: str) -> float:
         return parse_number(text)
     except ExprError as err:
         raise _UsageError(f"{what} {text!r}: {err}") from None
+
+
+def split_top_level(text: str) -> list[str]:
+    """Split at the commas outside parentheses: "-1.2,1" → ["-1.2", "1"], "max(1, 2),3" → two."""
+    parts, depth, start = [], 0, 0
+    for i, c in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(c, 0)
+        if c == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    return [*parts, text[start:]]
+
+
+def _point(expression: Expression, text: str, what: str) -> dict[str, float]:
+    """One number per input, as "X" or "X,Y" (constant expressions welcome)."""
+    parts = split_top_level(text)
+    names = expression.inputs
+    if len(parts) != len(names):
+        shown = ", ".join(names)
+        example = ",".join(n.upper() for n in names)
+        raise _UsageError(
+            f"{what} {text!r}: f({shown}) has {len(names)} input{'s' * (len(names) > 1)}: "
+            f"write {what} {example}"
+        )
+    return {n: _constant(p.strip(), what) for n, p in zip(names, parts, strict=True)}
 
 
 def _params(expression: Expression, given: list[str]) -> dict[str, float]:
@@ -288,14 +363,63 @@ def _seed(expression: Expression, mode: str, seed: str | None) -> str:
     return seed
 
 
-def _graph(expression: Expression, x: float, params: dict[str, float], fmt: str) -> int:
-    point = expression.at(x, params, trace=True)
-    trace = point.trace
+def _eval_point(
+    expression: Expression, point: dict[str, float], params: dict[str, float], as_json: bool
+) -> int:
+    p = expression.at_point(point, params)
+    if as_json:
+        out = {
+            "expression": expression.canonical,
+            "at": {k: to_jsonable(v) for k, v in point.items()},
+            "value": to_jsonable(p.value),
+            "gradient": {k: to_jsonable(v) for k, v in p.gradient.items()},
+            "hessian": [[to_jsonable(v) for v in row] for row in p.hessian],
+            "reason": p.reason,  # why the numbers are null, in the app's words
+        }
+        print(json.dumps(out, allow_nan=False, ensure_ascii=False))
+        return EXIT_OK
+    names = expression.inputs
+    values = {**point, **{q: params.get(q, 1.0) for q in expression.params}}
+    lines = [expression.canonical]
+    lines.append("at " + ", ".join(f"{k} = {exact(v)}" for k, v in values.items()))
+    lines.append(f"f = {_number(p.value, p.reason)}")
+    for name in (*names, *expression.params):
+        lines.append(f"df/d{name} = {_number(p.gradient[name], p.reason)}")
+    for i, a in enumerate(names):
+        for j, b in enumerate(names[i:], start=i):
+            which = f"d{a}2" if a == b else f"d{a}d{b}"
+            lines.append(f"d2f/{which} = {_number(p.hessian[i][j], p.reason)}")
+    print("\n".join(lines))
+    return EXIT_OK
+
+
+def _graph_point(
+    expression: Expression, point: dict[str, float], params: dict[str, float], fmt: str
+) -> int:
+    trace = expression.at_point(point, params, trace=True).trace
     assert trace is not None
+    where = ", ".join(f"{k} = {exact(v)}" for k, v in point.items())
+    return _print_trace(expression, point, params, trace, fmt, where)
+
+
+def _graph(expression: Expression, x: float, params: dict[str, float], fmt: str) -> int:
+    trace = expression.at(x, params, trace=True).trace
+    assert trace is not None
+    return _print_trace(expression, {"x": x}, params, trace, fmt, f"x = {exact(x)}")
+
+
+def _print_trace(
+    expression: Expression,
+    point: dict[str, float],
+    params: dict[str, float],
+    trace: Any,
+    fmt: str,
+    where: str,
+) -> int:
     if fmt == "json":
         out = {
             "expression": expression.canonical,
-            "x": to_jsonable(x),
+            **{k: to_jsonable(v) for k, v in point.items()},
             "params": {p: to_jsonable(params.get(p, 1.0)) for p in expression.params},
             "mode": "reverse",
             **trace.to_dict(),
@@ -304,7 +428,7 @@ def _graph(expression: Expression, x: float, params: dict[str, float], fmt: str)
     elif fmt == "dot":
         print(_dot(expression, trace.to_dict()))
     else:
-        _print_table(expression, x, trace.to_dict(), sys.stdout)
+        _print_table(expression, where, trace.to_dict(), sys.stdout)
     return EXIT_OK
 
 
@@ -477,8 +601,9 @@ def _show(v: Any) -> str:
     return f"{v:.6g}"
 
 
-def _print_table(expression: Expression, x: float, trace: dict[str, Any], out: TextIO) -> None:
-    print(f"backward trace of f(x) = {expression.canonical} at x = {exact(x)}", file=out)
+def _print_table(expression: Expression, where: str, trace: dict[str, Any], out: TextIO) -> None:
+    name = expression.canonical if expression.two_inputs else f"f(x) = {expression.canonical}"
+    print(f"backward trace of {name} at {where}", file=out)
     _print_rows(_node_rows(trace, "grad"), out)
     print("edges (src -> dst: local derivative, contribution to grad of src):", file=out)
     _print_edges(trace, out)

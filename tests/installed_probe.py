@@ -52,14 +52,23 @@ def engine_lessons() -> list[dict]:
     out = []
     for preset in list_presets():
         state = preset.state
-        point = parse(state.expression).at(state.x, state.param_values())
+        e = parse(state.expression)
+        if e.two_inputs:  # a landscape: its "derivative" is the slice's slope ∇f·u
+            point2 = dict(zip(e.inputs, (state.x, state.y), strict=True))
+            p = e.at_point(point2, state.param_values())
+            ux, uy = state.landscape.unit
+            slope = p.gradient[e.inputs[0]] * ux + p.gradient[e.inputs[1]] * uy
+            value, derivative, gradient = p.value, slope, p.gradient
+        else:
+            point = e.at(state.x, state.param_values())
+            value, derivative, gradient = point.value, point.derivative, point.gradient
         out.append(
             {
                 "name": preset.name,
                 "path": os.path.realpath(preset.path),
-                "value": point.value,
-                "derivative": point.derivative,
-                "gradient": point.gradient,
+                "value": value,
+                "derivative": derivative,
+                "gradient": gradient,
             }
         )
     return out
@@ -82,6 +91,10 @@ def window_lessons() -> list[dict]:
         }
         for name in window.model.params:
             labels[name] = window.findChild(QLabel, f"partialLabel_{name}").text()
+        if window.model.two_inputs:  # the inputs' partials are in the two-input readouts
+            first, second = window.model.expression.inputs
+            labels[first] = window.findChild(QLabel, "surfaceGradXLabel").text()
+            labels[second] = window.findChild(QLabel, "surfaceGradYLabel").text()
         shown.append(
             {
                 "name": action.data(),

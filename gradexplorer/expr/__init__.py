@@ -5,16 +5,11 @@ compile or Python ast of user text), with limits on length and nesting.
 """
 
 from gradexplorer.errors import ExprError
-from gradexplorer.expr.expression import (
-    Expression,
-    ForwardPoint,
-    Point,
-    Samples,
-    parse,
-    parse_number,
-)
+from gradexplorer.expr.expression import Expression, parse, parse_number
 from gradexplorer.expr.lexer import MAX_LENGTH
 from gradexplorer.expr.parser import MAX_DEPTH
+from gradexplorer.expr.points import ForwardPoint, GridSamples, Point, Samples, SurfacePoint
+from gradexplorer.expr.surface import Slice
 
 __all__ = [
     "MAX_DEPTH",
@@ -22,8 +17,11 @@ __all__ = [
     "ExprError",
     "Expression",
     "ForwardPoint",
+    "GridSamples",
     "Point",
     "Samples",
+    "Slice",
+    "SurfacePoint",
     "parse",
     "parse_number",
 ]

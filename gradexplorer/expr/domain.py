@@ -51,7 +51,8 @@ def undefined(op: str, args: list[Any], out: Any, inputs: list[Any]) -> Any:
     if op in POLE_OPS:
         mask = mask | pole(op, args)
     for m in inputs:
-        mask = mask | m
+        if m is not False:  # a defined input (most are) adds nothing: no array pass for it
+            mask = mask | m
     return mask
 
 

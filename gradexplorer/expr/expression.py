@@ -11,8 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import operator
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -52,7 +51,15 @@ from gradexplorer.expr.nodes import (
     program_structure,
     walk,
 )
-from gradexplorer.expr.parser import parse_program
+from gradexplorer.expr.parser import DEFAULT_INPUTS, parse_program
+from gradexplorer.expr.points import (
+    ForwardPoint,
+    GridSamples,
+    Hessian,
+    Point,
+    Samples,
+    SurfacePoint,
+)
 from gradexplorer.expr.printers import (
     canonical,
     pretty,
@@ -60,6 +67,15 @@ from gradexplorer.expr.printers import (
     pytorch_source,
     with_definitions,
 )
+from gradexplorer.expr.surface import (
+    Slice,
+    as_floats,
+    constants,
+    derivatives_along,
+    sample_grid,
+    sample_points,
+)
+from gradexplorer.expr.sweep import ReverseSweep
 from gradexplorer.formatting import exact
 
 DEFAULT_PARAM = 1.0
@@ -73,22 +89,24 @@ _BINARY: dict[str, tuple[str, Callable[[Any, Any], Tensor]]] = {
     "^": ("pow", operator.pow),
 }
 
-# Instructions: ("x",) push x; ("p", name) push a parameter; ("c", value, label) push a constant;
-# ("f", function, n_args, op_name, text) pop n_args, push the result; text names the result when
-# it is a constant (2π is one constant node labelled "2π" in the graph, not "6.28319");
+# Instructions: ("v", k) push input k; ("p", name) push a parameter; ("c", value, label) push a
+# constant; ("f", function, n_args, op_name, text) pop n_args, push the result; text names the
+# result when it is a constant (2π is one constant node labelled "2π" in the graph, not 6.28319);
 # ("s", name) pop a definition's value and keep it; ("r", name) push a kept value again.
 Instruction = tuple[Any, ...]
 
 
-def _compile_program(definitions: tuple[Definition, ...], tree: Node) -> list[Instruction]:
+def _compile_program(
+    definitions: tuple[Definition, ...], tree: Node, inputs: tuple[str, ...] = DEFAULT_INPUTS
+) -> list[Instruction]:
     program: list[Instruction] = []
     for d in definitions:
-        program += _compile(d.value)
+        program += _compile(d.value, inputs)
         program.append(("s", d.name))
-    return program + _compile(tree)
+    return program + _compile(tree, inputs)
 
 
-def _compile(tree: Node) -> list[Instruction]:
+def _compile(tree: Node, inputs: tuple[str, ...] = DEFAULT_INPUTS) -> list[Instruction]:
     labels = pretty_labels(tree)
     program: list[Instruction] = []
     stack: list[tuple[Node, bool]] = [(tree, False)]
@@ -99,7 +117,7 @@ def _compile(tree: Node) -> list[Instruction]:
             stack.extend((c, False) for c in reversed(node.children))
             continue
         if isinstance(node, Var):
-            program.append(("x",))
+            program.append(("v", inputs.index(node.name)))
         elif isinstance(node, Param):
             program.append(("p", node.name))
         elif isinstance(node, Ref):
@@ -141,63 +159,36 @@ def _param_order(name: str) -> tuple[int, int, str]:
     return (0, LETTERS.find(name), name)
 
 
-@dataclass(frozen=True)
-class Point:
-    """The function at one x: value, f', f'' and the partial derivatives, all from autograd.
-
-    Where f has no value (any sub-expression undefined, see domain.py) every number is nan and
-    ``reason`` says why; where f has a value but f′ is not finite, ``derivative_reason`` does.
-    """
-
-    x: float
-    value: float
-    derivative: float
-    second_derivative: float
-    gradient: dict[str, float]  # "x" and every parameter
-    trace: BackwardTrace | None
-    reason: str | None = None
-    derivative_reason: str | None = None
-
-
-@dataclass(frozen=True)
-class ForwardPoint:
-    """One forward-mode pass at x, seeded on one input (its tangent 1, every other input's 0):
-    the value and the tangent of f, which is ∂f/∂seed."""
-
-    x: float
-    seed: str  # "x" or a parameter
-    value: float
-    tangent: float
-    trace: ForwardTrace | None
-
-
-@dataclass(frozen=True)
-class Samples:
-    """The function on an array of x (for plotting)."""
-
-    x: np.ndarray
-    value: np.ndarray
-    derivative: np.ndarray | None
-    second_derivative: np.ndarray | None
-
-
 class Expression:
     """A parsed expression. Build one with parse(text). ``definitions``: the named values
     before the expression, in order (every one is used)."""
 
-    def __init__(self, text: str, tree: Node, definitions: tuple[Definition, ...] = ()) -> None:
+    def __init__(
+        self,
+        text: str,
+        tree: Node,
+        definitions: tuple[Definition, ...] = (),
+        inputs: tuple[str, ...] = DEFAULT_INPUTS,
+    ) -> None:
         self.text = text
         self.tree = tree
         self.definitions = tuple(definitions)
+        self.inputs: tuple[str, ...] = inputs  # ("x",), or what a signature declares
         self.canonical = with_definitions(self.definitions, tree, canonical)
+        if inputs != DEFAULT_INPUTS:  # the signature reads back, after the definitions
+            head, _, last = self.canonical.rpartition("; ")
+            head = f"{head}; " if self.definitions and head else ""
+            last = last if self.definitions else self.canonical
+            self.canonical = f"{head}f({', '.join(inputs)}) = {last}"
         self.pretty = with_definitions(self.definitions, tree, pretty, display_name)
         everything = [
             n for root in (*(d.value for d in self.definitions), tree) for n in walk(root)
         ]
         found = {n.name for n in everything if isinstance(n, Param)}
         self.params: tuple[str, ...] = tuple(sorted(found, key=_param_order))
-        self.uses_x = any(isinstance(n, Var) for n in everything)
-        self._program = _compile_program(self.definitions, tree)
+        self.uses_x = any(isinstance(n, Var) for n in everything)  # uses an input at all
+        self._program = _compile_program(self.definitions, tree, inputs)
+        self._sweep: ReverseSweep | None = None
 
     def __repr__(self) -> str:
         return f"Expression({self.canonical!r})"
@@ -205,7 +196,7 @@ class Expression:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Expression):
             return NotImplemented
-        return self.structure == other.structure
+        return self.inputs == other.inputs and self.structure == other.structure
 
     def __hash__(self) -> int:
         return hash(self.canonical)
@@ -217,31 +208,48 @@ class Expression:
         return program_structure(self.definitions, self.tree)
 
     @property
+    def two_inputs(self) -> bool:
+        """A function of two variables (drawn as a landscape)."""
+        return len(self.inputs) == 2
+
+    @property
     def param_symbols(self) -> dict[str, str]:
         """Display symbol of each parameter: "alpha" -> "α", "a" -> "a"."""
         return {p: GREEK_SYMBOLS.get(p, p) for p in self.params}
 
     # ----- evaluation
     def build(self, x: Any, params: Mapping[str, Any] | None = None) -> Tensor:
-        """Build the engine graph of the expression on x (a Tensor, number or array).
+        """Build the engine graph of the expression on x (a Tensor, number or array); for two
+        inputs x is a pair (x, y).
 
         params maps names to Tensors or numbers; a parameter not given is the constant 1.
         """
-        params = params or {}
-        xt = x if isinstance(x, Tensor) else Tensor(x, name="x")
+        values = tuple(x) if len(self.inputs) > 1 else (x,)
+        tensors = [
+            v if isinstance(v, Tensor) else Tensor(v, name=name)
+            for v, name in zip(values, self.inputs, strict=True)
+        ]
+        return self._run(tensors, self._env(params or {}, grad=False))[-1]
+
+    def _env(self, params: Mapping[str, Any], *, grad: bool) -> dict[str, Tensor]:
+        """Every parameter as a Tensor (given ones as they are; missing ones 1)."""
         env: dict[str, Tensor] = {}
         for name in self.params:
             v = params.get(name, DEFAULT_PARAM)
-            env[name] = v if isinstance(v, Tensor) else Tensor(v, name=name)
-        return self._run(xt, env)[-1]
+            if not isinstance(v, Tensor):
+                v = Tensor(float(v) if grad else v, requires_grad=grad, name=name)
+            env[name] = v
+        return env
 
-    def _run(self, xt: Tensor, env: Mapping[str, Tensor], record: list[Any] | None = None) -> list:
+    def _run(
+        self, inputs: Sequence[Tensor], env: Mapping[str, Tensor], record: list[Any] | None = None
+    ) -> list:
         stack: list[Tensor] = []
         kept: dict[str, Tensor] = {}
         for ins in self._program:
             kind = ins[0]
-            if kind == "x":
-                stack.append(xt)
+            if kind == "v":
+                stack.append(inputs[ins[1]])
             elif kind == "p":
                 stack.append(env[ins[1]])
             elif kind == "c":
@@ -266,7 +274,7 @@ class Expression:
         return stack
 
     def _evaluate(
-        self, xt: Tensor, env: Mapping[str, Tensor]
+        self, xt: Sequence[Tensor], env: Mapping[str, Tensor]
     ) -> tuple[Tensor, Any, tuple[str, str, list[float]] | None]:
         """The output, its undefined mask (domain.py), and (op, label, input values) of the
         first node that is undefined by itself (for the reason)."""
@@ -284,7 +292,7 @@ class Expression:
                 masks.append(kept[ins[1]][1])
                 continue
             if kind != "f":
-                stack.append(xt if kind == "x" else env[ins[1]] if kind == "p" else None)
+                stack.append(xt[ins[1]] if kind == "v" else env[ins[1]] if kind == "p" else None)
                 if kind == "c":
                     stack[-1] = Tensor(ins[1], name=ins[2])
                 masks.append(False)
@@ -306,24 +314,52 @@ class Expression:
     def at(
         self, x: float, params: Mapping[str, float] | None = None, *, trace: bool = False
     ) -> Point:
-        """Value, f', f'' (via create_graph) and the gradient for x and every parameter."""
-        params = params or {}
+        """Value, f', f'' (via create_graph) and the gradient for x and every parameter.
+
+        For a function of one input; a function of two has at_point."""
+        if len(self.inputs) != 1:
+            raise ValueError(f"{self.canonical} has {len(self.inputs)} inputs: use at_point")
         x = float(x)
-        xt = Tensor(x, requires_grad=True, name="x")
-        env = {
-            p: Tensor(float(params.get(p, DEFAULT_PARAM)), requires_grad=True, name=p)
-            for p in self.params
-        }
-        y, undefined, first = self._evaluate(xt, env)
+        value, gradient, hessian, tr, why, slope_why = self._point((x,), params or {}, trace)
+        name = self.inputs[0]
+        return Point(x, value, gradient[name], hessian[0][0], gradient, tr, why, slope_why)
+
+    def at_point(
+        self,
+        values: Mapping[str, float],
+        params: Mapping[str, float] | None = None,
+        *,
+        trace: bool = False,
+    ) -> SurfacePoint:
+        """Value, gradient (by input and parameter name) and the Hessian over the inputs (by
+        reverse-over-reverse: the engine differentiates its own gradient), at one point."""
+        missing = [n for n in self.inputs if n not in values]
+        if missing:
+            raise ValueError(f"at_point needs a value for {', '.join(missing)}")
+        point = tuple(float(values[n]) for n in self.inputs)
+        value, gradient, hessian, tr, why, _ = self._point(point, params or {}, trace)
+        values = dict(zip(self.inputs, point, strict=True))
+        return SurfacePoint(values, value, gradient, hessian, tr, why)
+
+    def _point(
+        self, point: tuple[float, ...], params: Mapping[str, float], trace: bool
+    ) -> tuple[float, dict[str, float], Hessian, BackwardTrace | None, str | None, str | None]:
+        """value, gradient by name, Hessian, trace, why f has no value, why f′ has none."""
+        inputs = [
+            Tensor(v, requires_grad=True, name=n) for v, n in zip(point, self.inputs, strict=True)
+        ]
+        env = self._env(params, grad=True)
+        names = [*self.inputs, *env]
+        y, undefined, first = self._evaluate(inputs, env)
         value = math.nan if undefined else y.item()
-        why = None if first is None else domain.reason(*first, variable_value=x)
+        where = point[0] if len(point) == 1 else None
+        why = None if first is None else domain.reason(*first, variable_value=where)
+        n = len(inputs)
         if not y.requires_grad:  # a constant such as "2" or "sin(pi)"
-            zero = {"x": 0.0, **dict.fromkeys(self.params, 0.0)}
-            tr = self._constant_trace(xt, env) if trace else None
-            if undefined:
-                zero = dict.fromkeys(zero, math.nan)
-            return Point(x, value, zero["x"], zero["x"], zero, tr, why)
-        leaves = [xt, *env.values()]
+            tr = self._constant_trace(inputs, env) if trace else None
+            fill = math.nan if undefined else 0.0
+            return value, dict.fromkeys(names, fill), _square(n, fill), tr, why, None
+        leaves = [*inputs, *env.values()]
         if trace:
             # One recorded pass gives the trace and the first derivatives (as graphs, for f'').
             tr = y.backward(create_graph=True, trace=True)
@@ -337,33 +373,29 @@ class Expression:
         else:
             tr = None
             grads = ag.grad(y, leaves, create_graph=True, allow_unused=True)
-        dy = grads[0]
-        second = 0.0
-        if dy is not None and dy.requires_grad:
-            (d2,) = ag.grad(dy, [xt], allow_unused=True)
-            second = d2.item() if d2 is not None else 0.0
         gradient = {
-            name: (g.item() if g is not None else 0.0)
-            for name, g in zip(["x", *env], grads, strict=True)
+            name: (g.item() if g is not None else 0.0) for name, g in zip(names, grads, strict=True)
         }
+        rows = [_hessian_row(g, inputs) for g in grads[:n]]
         if undefined:
             # Outside the domain (ln(-1)) the engine still applies the rules (1/x = -1, as
             # PyTorch does), but a function that has no value has no derivative there.
             gradient = dict.fromkeys(gradient, math.nan)
-            second = math.nan
+            rows = [[math.nan] * n for _ in range(n)]
             tr = _undefined_gradients(tr) if tr is not None else None
-        elif math.isnan(gradient["x"]):
-            second = math.nan
+        for i in range(n):
+            if math.isnan(gradient[self.inputs[i]]):
+                for j in range(n):
+                    rows[i][j] = rows[j][i] = math.nan
+        slope = gradient[self.inputs[0]]
         slope_why = None
         if why is None and not math.isfinite(value):
             why = "too large to show: it overflows a 64-bit float"
-        elif why is None and not math.isfinite(gradient["x"]):
+        elif why is None and not math.isfinite(slope):
             slope_why = (
-                "vertical tangent: f′ is infinite"
-                if math.isinf(gradient["x"])
-                else "f′ has no value here"
+                "vertical tangent: f′ is infinite" if math.isinf(slope) else "f′ has no value here"
             )
-        return Point(x, value, gradient["x"], second, gradient, tr, why, slope_why)
+        return value, gradient, tuple(tuple(r) for r in rows), tr, why, slope_why
 
     def forward(
         self,
@@ -387,7 +419,7 @@ class Expression:
         undefined: list[Any] = []
 
         def f(xt: Tensor, *values: Tensor) -> Tensor:
-            y, mask, _ = self._evaluate(xt, dict(zip(self.params, values, strict=True)))
+            y, mask, _ = self._evaluate([xt], dict(zip(self.params, values, strict=True)))
             undefined.append(_anywhere(mask))
             return y
 
@@ -409,7 +441,7 @@ class Expression:
         if len(trace.nodes) > 1 or trace.nodes[0].kind != "const":
             return trace
         env = dict(zip(self.params, leaves[1:], strict=True))
-        return _forward_constant(self._constant_trace(leaves[0], env))
+        return _forward_constant(self._constant_trace(leaves[:1], env))
 
     def forward_partials(
         self, x: float, params: Mapping[str, float] | None = None
@@ -425,7 +457,7 @@ class Expression:
         env = {p: Tensor(float(params.get(p, DEFAULT_PARAM)), name=p) for p in self.params}
 
         def derivative(xt: Tensor) -> Tensor:
-            y = self._run(xt, env)[-1]
+            y = self._run([xt], env)[-1]
             if not y.requires_grad:
                 return Tensor(0.0)
             (dy,) = ag.grad(y, [xt], create_graph=True, allow_unused=True)
@@ -433,41 +465,58 @@ class Expression:
 
         xt = Tensor(float(x), requires_grad=True, name="x")
         _, second = ag.jvp(derivative, (xt,), (Tensor(1.0),))
-        y, undefined, _ = self._evaluate(Tensor(float(x)), env)
+        y, undefined, _ = self._evaluate([Tensor(float(x))], env)
         return math.nan if _anywhere(undefined) or math.isnan(y.item()) else second.item()
 
     def sample(
         self, xs: Any, params: Mapping[str, float] | None = None, *, derivatives: int = 2
     ) -> Samples:
         """The function (and up to two derivatives) on every x of an array, in one graph."""
-        xs = np.asarray(xs)
-        if xs.dtype not in (np.float64, np.float32):
-            xs = xs.astype(np.float64)
-        params = params or {}
-        xt = Tensor(xs, requires_grad=derivatives > 0, name="x")
-        env = {p: Tensor(float(params.get(p, DEFAULT_PARAM)), name=p) for p in self.params}
-        first = second = None
-        y, mask, _ = self._evaluate(xt, env)
-        value = np.array(np.broadcast_to(y.data, xs.shape))
-        value[np.broadcast_to(mask, xs.shape)] = np.nan
-        dy = None
-        if derivatives >= 1:
-            if y.requires_grad:
-                # The function is elementwise, so d(sum y)/dx_i is f'(x_i).
-                (dy,) = ag.grad(y.sum(), [xt], create_graph=derivatives >= 2, allow_unused=True)
-            first = _dense(dy, xs)
-        if derivatives >= 2:
-            d2 = None
-            if dy is not None and dy.requires_grad:
-                (d2,) = ag.grad(dy.sum(), [xt], allow_unused=True)
-            second = _dense(d2, xs)
-        # No derivative where the function has no value (see at()).
-        undefined = np.isnan(value)
-        if first is not None:
-            first[undefined] = np.nan
-            if second is not None:
-                second[undefined | np.isnan(first)] = np.nan
+        if len(self.inputs) != 1:
+            raise ValueError(f"{self.canonical} has {len(self.inputs)} inputs: use sample_grid")
+        xs = as_floats(xs)
+        xt = Tensor(xs, requires_grad=derivatives > 0, name=self.inputs[0])
+        y, mask, _ = self._evaluate([xt], constants(self, params or {}))
+        value, first, second = derivatives_along(y, xt, xs.shape, derivatives, mask)
         return Samples(xs, value, first, second)
+
+    def sample_grid(
+        self, xs: Any, ys: Any, params: Mapping[str, float] | None = None
+    ) -> GridSamples:
+        """f and ∇f of a function of two inputs on the grid xs × ys (arrays of shape
+        (len(ys), len(xs))), vectorised through the engine."""
+        return sample_grid(self, xs, ys, params)
+
+    def sample_points(
+        self, coords: Sequence[Any], params: Mapping[str, float] | None = None
+    ) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+        """f and its gradient by input at many points at once (one array per input)."""
+        return sample_points(self, coords, params)
+
+    def gradient_batch(
+        self, coords: Sequence[Any], params: Mapping[str, float] | None = None
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The same numbers as sample_points, faster for a few points evaluated many times (the
+        optimizers' race): one reverse sweep over the program with the op table's rules."""
+        return self._reverse_sweep()([as_floats(c) for c in coords], params or {})
+
+    def values_batch(
+        self, coords: Sequence[Any], params: Mapping[str, float] | None = None
+    ) -> np.ndarray:
+        """f alone at many points (one array per input), with the op table's numpy forwards."""
+        return self._reverse_sweep().values([as_floats(c) for c in coords], params or {})
+
+    def _reverse_sweep(self) -> ReverseSweep:
+        if self._sweep is None:
+            self._sweep = ReverseSweep(self._program, len(self.inputs))
+        return self._sweep
+
+    def along(self, point: Sequence[float], direction: Sequence[float]) -> Slice:
+        """The slice through `point` (x, y) in `direction` (ux, uy), as a function of one
+        variable with the same sample() as this one (see Slice)."""
+        if len(self.inputs) != 2:
+            raise ValueError(f"{self.canonical} has one input: it is its own slice")
+        return Slice(self, point, direction)
 
     def taylor(
         self, x: Any, params: Mapping[str, float] | None = None, order: int = 2
@@ -476,12 +525,15 @@ class Expression:
         (autograd/taylor.py), not finite differences. x a number: shape (order + 1,); an
         array: (order + 1, *x.shape), one column per x. nan wherever f has no value; a
         coefficient that does not exist there (√x at 0 from order 1 on) is ±inf or nan.
-        Raises NotImplementedError for an op that has no Taylor rule."""
+        Raises NotImplementedError for an op that has no Taylor rule. For a function of one
+        input (a series in x)."""
+        if len(self.inputs) != 1:
+            raise ValueError(f"{self.canonical} has {len(self.inputs)} inputs: no series in x")
         xs = np.asarray(x, dtype=np.float64)
         params = params or {}
         xt = Tensor(xs, requires_grad=True, name="x")
         env = {p: Tensor(float(params.get(p, DEFAULT_PARAM)), name=p) for p in self.params}
-        y, mask, _ = self._evaluate(xt, env)
+        y, mask, _ = self._evaluate([xt], env)
         coefficients = ag.taylor(y, xt, order)
         if coefficients.ndim - 1 < xs.ndim:  # f does not depend on x: one series for all
             coefficients = coefficients.reshape(coefficients.shape + (1,) * xs.ndim)
@@ -489,7 +541,7 @@ class Expression:
         out[:, np.broadcast_to(mask, xs.shape)] = np.nan
         return out
 
-    def _constant_trace(self, xt: Tensor, env: Mapping[str, Tensor]) -> BackwardTrace:
+    def _constant_trace(self, xt: Sequence[Tensor], env: Mapping[str, Tensor]) -> BackwardTrace:
         """The engine records nothing for a graph that needs no gradient, so a constant
         expression's trace is written from the program itself (all nodes "const")."""
         record: list[Tensor] = []
@@ -536,10 +588,11 @@ class Expression:
         on creation numbers instead of tensors finds each definition's node; if the trace does
         not match that replay, no names are given rather than wrong ones."""
         # (op, inputs, needs grad) per created tensor; a result of constants only is a leaf
+        n = len(self.inputs)
         created: list[tuple[str, tuple[int, ...], bool]] = [("leaf", (), True)] * (
-            1 + len(self.params)
+            n + len(self.params)
         )
-        index = {p: 1 + i for i, p in enumerate(self.params)}
+        index = {p: n + i for i, p in enumerate(self.params)}
         stack: list[int] = []
         kept: dict[str, int] = {}
         for ins in self._program:
@@ -554,7 +607,8 @@ class Expression:
             elif kind == "s":
                 kept[ins[1]] = stack.pop()
             else:
-                stack.append(0 if kind == "x" else index[ins[1]] if kind == "p" else kept[ins[1]])
+                slot = ins[1] if kind == "v" else index[ins[1]] if kind == "p" else kept[ins[1]]
+                stack.append(slot)
         reachable, todo = set(), [stack[-1]]
         while todo:
             k = todo.pop()
@@ -572,13 +626,15 @@ class Expression:
                 names.setdefault(order[k], display_name(name))
         return names
 
-    def _record(self, xt: Tensor, env: Mapping[str, Tensor], record: list[Tensor]) -> list:
+    def _record(
+        self, xt: Sequence[Tensor], env: Mapping[str, Tensor], record: list[Tensor]
+    ) -> list:
         self._run(xt, env, record)
         return record
 
     def to_pytorch(
         self,
-        x: float = 2.0,
+        x: float | Mapping[str, float] = 2.0,
         params: Mapping[str, float] | None = None,
         *,
         tail: list[str] | None = None,
@@ -586,18 +642,22 @@ class Expression:
         seed: str = "x",
     ) -> str:
         """Equivalent PyTorch source, as text for students to copy. Never executed here.
+        x is the point: a number for one input, {name: value} for any number of inputs.
         Definitions are lines of f; ``tail`` replaces the lines after ``y = f(...)``.
         mode="forward": forward mode (torch.func.jvp per input, forward_ad dual numbers)."""
         if seed != "x" and seed not in self.params:
             seed = "x"
+        point = dict(x) if isinstance(x, Mapping) else {self.inputs[0]: float(x)}
         return pytorch_source(
             self.tree,
             self.params,
-            x,
+            point[self.inputs[0]],
             params,
             self.definitions,
             uses_x=self.uses_x,
             tail=tail,
+            inputs=self.inputs,
+            point=point,
             mode=mode,
             seed=seed,
         )
@@ -668,10 +728,16 @@ def _first(data: Any, mask: Any) -> float:
     return float(arr.reshape(-1)[flat[0]]) if flat.size else float(np.asarray(data).reshape(-1)[0])
 
 
-def _dense(g: Tensor | None, xs: np.ndarray) -> np.ndarray:
-    if g is None:
-        return np.zeros(xs.shape, dtype=xs.dtype)
-    return np.array(np.broadcast_to(g.data, xs.shape))
+def _square(n: int, fill: float) -> Hessian:
+    return tuple(tuple(fill for _ in range(n)) for _ in range(n))
+
+
+def _hessian_row(g: Tensor | None, inputs: Sequence[Tensor]) -> list[float]:
+    """One row of the Hessian: the engine differentiates the gradient g it built (as a graph)."""
+    if g is None or not g.requires_grad:
+        return [0.0] * len(inputs)
+    seconds = ag.grad(g, list(inputs), retain_graph=True, allow_unused=True)
+    return [s.item() if s is not None else 0.0 for s in seconds]
 
 
 def parse_number(text: str) -> float:
@@ -692,7 +758,16 @@ def parse_number(text: str) -> float:
 def parse(text: str) -> Expression:
     """Parse typed text. Raises ExprError (message, start, end, hint, text) on bad input."""
     program = parse_program(text)
-    return Expression(text, program.tree, program.definitions)
+    return Expression(text, program.tree, program.definitions, program.inputs)
 
 
-__all__ = ["ExprError", "Expression", "ForwardPoint", "Point", "Samples", "parse", "parse_number"]
+__all__ = [
+    "ExprError",
+    "Expression",
+    "ForwardPoint",
+    "Point",
+    "Samples",
+    "SurfacePoint",
+    "parse",
+    "parse_number",
+]

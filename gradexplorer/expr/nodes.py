@@ -39,7 +39,12 @@ class Num(Node):
 
 @dataclass(frozen=True, eq=False, slots=True)
 class Var(Node):
-    """The variable x."""
+    """An input of the function: x, or a name its signature declares (f(w, b) = ...)."""
+
+    name: str = "x"
+
+    def key(self) -> tuple[Any, ...]:
+        return ("Var", self.name)
 
 
 @dataclass(frozen=True, eq=False, slots=True)

@@ -35,12 +35,19 @@ MAX_DEPTH = 64
 _INVERSE = {"sin": "asin", "cos": "acos", "tan": "atan"}
 
 
+MAX_INPUTS = 2
+_COUNT = {2: "two"}
+DEFAULT_INPUTS = (VARIABLE,)
+
+
 @dataclass(frozen=True)
 class Program:
-    """What a text says: its definitions, in order, and the expression (which uses them)."""
+    """What a text says: its definitions, in order, the expression (which uses them) and the
+    inputs the expression's signature declares (("x",) without one)."""
 
     definitions: tuple[Definition, ...]
     tree: Node
+    inputs: tuple[str, ...] = DEFAULT_INPUTS
 
 
 def parse_program(text: str) -> Program:
@@ -51,17 +58,19 @@ def parse_program(text: str) -> Program:
     heads = statements.check_heads(text, pieces)
     statements.check_body(text, pieces)
     scope = statements.Scope(text, MAX_DEPTH, later=heads)
+    # the signature stands before the expression but names the inputs of the definitions too
+    inputs, body = _drop_definition(pieces[-1].tokens, text)
     definitions = []
     for piece in pieces[:-1]:
         name = piece.tokens[0]
         scope.begin(name.value)
-        parser = _Parser(text, piece.tokens[2:], scope)
+        parser = _Parser(text, piece.tokens[2:], scope, inputs)
         value = parser.parse()
         scope.define(name.value, parser.deepest)
         definitions.append(Definition(name.value, value, (name.start, name.end)))
-    tree = _parse_expression(text, pieces[-1].tokens, scope)
+    tree = _parse_expression(text, pieces[-1].tokens, body, scope, inputs)
     statements.check_used(text, scope, heads)
-    return Program(tuple(definitions), tree)
+    return Program(tuple(definitions), tree, inputs)
 
 
 def parse_tree(text: str) -> Node:
@@ -69,8 +78,19 @@ def parse_tree(text: str) -> Node:
     return parse_program(text).tree
 
 
-def _parse_expression(text: str, tokens: list[Token], scope: statements.Scope) -> Node:
-    body = _drop_definition(tokens)
+def parse_function(text: str) -> tuple[Node, tuple[str, ...]]:
+    """The syntax tree and the inputs its signature declares (("x",) without one)."""
+    program = parse_program(text)
+    return program.tree, program.inputs
+
+
+def _parse_expression(
+    text: str,
+    tokens: list[Token],
+    body: list[Token],
+    scope: statements.Scope,
+    inputs: tuple[str, ...],
+) -> Node:
     if len(body) < len(tokens) and body[0].kind == "eof":
         eq = tokens[len(tokens) - len(body) - 1]
         raise ExprError("nothing after '='", eq.start, eq.end, text=text, hint="write y = x^2")
@@ -83,7 +103,7 @@ def _parse_expression(text: str, tokens: list[Token], scope: statements.Scope) -
             text=text,
             hint=f"write the function after a ';', as in {name.value} = x + x; {name.value}^2",
         )
-    return _Parser(text, body, scope).parse()
+    return _Parser(text, body, scope, inputs).parse()
 
 
 def _lone_definition(tokens: list[Token]) -> bool:
@@ -96,24 +116,83 @@ def _lone_definition(tokens: list[Token]) -> bool:
     )
 
 
-def _drop_definition(tokens: list[Token]) -> list[Token]:
-    """Accept and drop a leading "y =" or "f(x) =", as written on a board."""
-    kinds = [(t.kind, t.value) for t in tokens[:6]]
-    if len(kinds) >= 2 and kinds[0] == ("name", "y") and kinds[1][0] == "=":
-        return tokens[2:]
-    if (
-        len(kinds) >= 5
-        and kinds[0][0] == "name"
-        and len(kinds[0][1]) == 1
-        and kinds[0][1] != VARIABLE
-        and kinds[0][1] not in CONSTANTS  # e(x) = ... is not a definition: e is a number
-        and kinds[1][0] == "("
-        and kinds[2] == ("name", VARIABLE)
-        and kinds[3][0] == ")"
-        and kinds[4][0] == "="
+def _drop_definition(tokens: list[Token], text: str) -> tuple[tuple[str, ...], list[Token]]:
+    """Accept and drop a leading "y =" or a signature "f(x) =", "f(x, y) =", "f(w, b) =" (as
+    written on a board); the signature's names are the inputs."""
+    kinds = [(t.kind, t.value) for t in tokens[:2]]
+    if len(kinds) == 2 and kinds[0] == ("name", "y") and kinds[1][0] == "=":
+        return DEFAULT_INPUTS, tokens[2:]
+    close = _signature_end(tokens)
+    if close is None:
+        return DEFAULT_INPUTS, tokens
+    return _signature(tokens[2:close], tokens[1], tokens[close], text), tokens[close + 2 :]
+
+
+def _signature_end(tokens: list[Token]) -> int | None:
+    """Index of the ")" of a leading "f(...)" followed by "=", or None when there is none."""
+    head = tokens[0]
+    if not (
+        head.kind == "name"
+        and len(head.value) == 1
+        and head.value != VARIABLE
+        and head.value not in CONSTANTS  # e(x) = ... is not a definition: e is a number
+        and len(tokens) > 2
+        and tokens[1].kind == "("
     ):
-        return tokens[5:]
-    return tokens
+        return None
+    for i in range(2, len(tokens) - 1):
+        if tokens[i].kind in ("(", "|", "=", "eof"):
+            return None
+        if tokens[i].kind == ")":
+            return i if tokens[i + 1].kind == "=" else None
+    return None
+
+
+def _signature(names: list[Token], opener: Token, closer: Token, text: str) -> tuple[str, ...]:
+    """The input names between the parentheses of a signature, checked."""
+
+    def error(message: str, start: int, end: int, hint: str) -> ExprError:
+        return ExprError(message, start, end, text=text, hint=hint)
+
+    example = "write f(x) = ... or f(x, y) = ..."
+    if not names:
+        raise error("the signature names no input", opener.start, closer.end, example)
+    inputs: list[str] = []
+    for k, tok in enumerate(names):
+        if k % 2 == 1:
+            if tok.kind == "name":
+                raise error("separate the inputs with commas", tok.start, tok.end, example)
+            if tok.kind != ",":
+                raise error("a signature lists names of inputs", tok.start, tok.end, example)
+            continue
+        if tok.kind != "name":
+            raise error("a signature lists names of inputs", tok.start, tok.end, example)
+        if tok.value in FUNCTIONS or tok.value in CONSTANTS:
+            what = "a function" if tok.value in FUNCTIONS else "a constant"
+            raise error(
+                f"{tok.value} is {what}, not a name for an input",
+                tok.start,
+                tok.end,
+                "name inputs with letters, as in f(x, y) or f(w, b)",
+            )
+        if tok.value in inputs:
+            raise error(
+                f"{tok.value} appears twice in the signature",
+                tok.start,
+                tok.end,
+                "name each input once, as in f(x, y)",
+            )
+        if len(inputs) == MAX_INPUTS:
+            raise error(
+                f"at most {_COUNT[MAX_INPUTS]} inputs are supported",
+                tok.start,
+                names[-1].end,
+                "other letters in the function stay parameters with sliders",
+            )
+        inputs.append(tok.value)
+    if names[-1].kind == ",":
+        raise error("a signature lists names of inputs", names[-1].start, closer.end, example)
+    return tuple(inputs)
 
 
 def _arity_hint(func: str, arity: int, args: list[Node]) -> str:
@@ -131,10 +210,17 @@ def _starts_operand(tok: Token) -> bool:
 
 
 class _Parser:
-    def __init__(self, text: str, tokens: list[Token], scope: statements.Scope | None = None):
+    def __init__(
+        self,
+        text: str,
+        tokens: list[Token],
+        scope: statements.Scope | None = None,
+        inputs: tuple[str, ...] = DEFAULT_INPUTS,
+    ) -> None:
         self.text = text
         self.tokens = tokens
         self.scope = scope or statements.Scope(text, MAX_DEPTH)
+        self.inputs = inputs
         self.pos = 0
         self.depth = 0
         self.deepest = 0
@@ -266,8 +352,15 @@ class _Parser:
             return Num(tok.number, tok.value, span=span)
         if tok.kind == "name":
             self.advance()
+            if tok.value in self.inputs:
+                return Var(tok.value, span=span)
             if tok.value == VARIABLE:
-                return Var(span=span)
+                raise self.error(
+                    f"x is not an input of f({', '.join(self.inputs)})",
+                    tok.start,
+                    tok.end,
+                    hint="add it to the signature, or use another letter for a parameter",
+                )
             if tok.value in CONSTANTS:
                 return Const(tok.value, span=span)
             if tok.value in FUNCTIONS:
@@ -486,7 +579,7 @@ class _Parser:
             )
         if tok.kind == "=":
             return self.error(
-                "'=' is only allowed at the start, as in y = x^2 or f(x) = x^2",
+                "'=' is only allowed at the start, as in y = x^2, f(x) = x^2 or f(x, y) = x y",
                 tok.start,
                 tok.end,
             )

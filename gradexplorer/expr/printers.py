@@ -69,7 +69,7 @@ def _canonical(node: Node, kids: list[_Frag]) -> _Frag:
     if isinstance(node, Num):
         return _Frag(exact(node.value), ATOM, node)
     if isinstance(node, Var):
-        return _Frag(VARIABLE, ATOM, node)
+        return _Frag(node.name, ATOM, node)
     if isinstance(node, Const | Param | Ref):
         return _Frag(node.name, ATOM, node)
     if isinstance(node, Neg):
@@ -123,7 +123,7 @@ def _pretty(node: Node, kids: list[_Frag]) -> _Frag:
     if isinstance(node, Num):
         return _Frag(exact(node.value), ATOM, node)
     if isinstance(node, Var):
-        return _Frag(VARIABLE, ATOM, node)
+        return _Frag(GREEK_SYMBOLS.get(node.name, node.name), ATOM, node)
     if isinstance(node, Const):
         return _Frag(CONSTANTS[node.name].symbol, ATOM, node)
     if isinstance(node, Param):
@@ -244,7 +244,7 @@ def _torch(node: Node, kids: list[_Frag]) -> _Frag:
     if isinstance(node, Num):
         return _Frag(exact(node.value), ATOM, node, const=True)
     if isinstance(node, Var):
-        return _Frag(VARIABLE, ATOM, node)
+        return _Frag(python_name(node.name), ATOM, node)
     if isinstance(node, Const):
         return _Frag(CONSTANTS[node.name].python, ATOM, node, const=True)
     if isinstance(node, Param):
@@ -269,27 +269,16 @@ def _torch(node: Node, kids: list[_Frag]) -> _Frag:
     return _Frag(f"{_wrap(left, ATOM)}**{_wrap(right, UNARY)}", POWER, node, const)
 
 
-def pytorch_source(
+def pytorch_function(
     tree: Node,
+    inputs: tuple[str, ...],
     params: tuple[str, ...],
-    x: float = 2.0,
-    values: Mapping[str, float] | None = None,
     definitions: Sequence[Definition] = (),
     *,
     uses_x: bool | None = None,
-    tail: Sequence[str] | None = None,
-    mode: str = "reverse",
-    seed: str = "x",
-) -> str:
-    """A small, runnable PyTorch program that computes the function and its derivatives, at x
-    and the given parameter values (1.0 for those not given, as everywhere): by reverse mode
-    (backward), or with mode="forward" by forward mode, one torch.func.jvp pass per input, and
-    the pass seeded on `seed` again with the dual numbers of torch.autograd.forward_ad.
-    Definitions are lines of f. ``tail`` replaces what follows ``y = f(...)`` in reverse mode
-    (the backward call and prints)."""
-    if mode not in ("reverse", "forward"):
-        raise ValueError(f"mode is 'reverse' or 'forward', not {mode!r}")
-    values = values or {}
+) -> list[str]:
+    """The lines of `def f(inputs..., params...):` in PyTorch: a line per definition, then the
+    return."""
     constants: set[str] = set()
     steps = []
     for d in definitions:
@@ -301,23 +290,56 @@ def pytorch_source(
     if uses_x is None:
         uses_x = fold(tree, lambda n, k: isinstance(n, Var) or any(k))
     if not uses_x:
-        body = f"{body} + 0 * x  # the function does not depend on x"
-    names = [python_name(p) for p in params]
-    signature = ", ".join(["x", *names])
+        words = "x" if inputs == (VARIABLE,) else "its inputs"
+        body = f"{body} + 0 * {python_name(inputs[0])}  # the function does not depend on {words}"
+    signature = ", ".join(python_name(n) for n in (*inputs, *params))
+    return [f"def f({signature}):", *steps, f"    return {body}"]
+
+
+def pytorch_source(
+    tree: Node,
+    params: tuple[str, ...],
+    x: float = 2.0,
+    values: Mapping[str, float] | None = None,
+    definitions: Sequence[Definition] = (),
+    *,
+    uses_x: bool | None = None,
+    tail: Sequence[str] | None = None,
+    inputs: tuple[str, ...] = (VARIABLE,),
+    point: Mapping[str, float] | None = None,
+    mode: str = "reverse",
+    seed: str = "x",
+) -> str:
+    """A small, runnable PyTorch program that computes the function and its derivatives, at the
+    point (x, or a value for each input) and the given parameter values (1.0 for those not
+    given, as everywhere): by reverse mode (backward), or with mode="forward" by forward mode,
+    one torch.func.jvp pass per input, and the pass seeded on `seed` ("x": the first input)
+    again with the dual numbers of torch.autograd.forward_ad. Definitions are lines of f.
+    ``tail`` replaces what follows ``y = f(...)`` in reverse mode (the backward call and
+    prints); with an input called y the result is ``out``."""
+    if mode not in ("reverse", "forward"):
+        raise ValueError(f"mode is 'reverse' or 'forward', not {mode!r}")
+    values = values or {}
+    point = dict(point) if point is not None else {inputs[0]: float(x)}
+    names = [python_name(n) for n in (*inputs, *params)]
     lines = ["import math", "", "import torch"]
     if mode == "forward":
         lines += ["import torch.autograd.forward_ad as fwAD", "from torch.func import jvp"]
-    lines += ["", "", f"def f({signature}):", *steps, f"    return {body}", "", ""]
+    lines += ["", ""]
+    lines += pytorch_function(tree, inputs, params, definitions, uses_x=uses_x)
+    lines += ["", ""]
     grad = ", requires_grad=True" if mode == "reverse" else ""
-    lines.append(f"x = torch.tensor({float(x)!r}, dtype=torch.float64{grad})")
-    for param, name in zip(params, names, strict=True):
-        value = float(values.get(param, 1.0))
-        lines.append(f"{name} = torch.tensor({value!r}, dtype=torch.float64{grad})")
+    for name in (*inputs, *params):
+        value = float(point.get(name, 0.0)) if name in inputs else float(values.get(name, 1.0))
+        lines.append(f"{python_name(name)} = torch.tensor({value!r}, dtype=torch.float64{grad})")
     if mode == "forward":
-        return "\n".join(lines + _forward_lines(["x", *names], python_name(seed))) + "\n"
-    lines.append(f"y = f({signature})")
+        seed = inputs[0] if seed == "x" else seed
+        return "\n".join(lines + _forward_lines(names, python_name(seed))) + "\n"
+    result = "out" if "y" in inputs else "y"
+    lines.append(f"{result} = f({', '.join(names)})")
     if tail is None:
-        tail = ["y.backward()", 'print("f(x) =", y.item())', 'print("df/dx =", x.grad.item())']
+        shown = ", ".join(inputs)
+        tail = [f"{result}.backward()", f'print("f({shown}) =", {result}.item())']
         tail += [f'print("df/d{name} =", {name}.grad.item())' for name in names]
     lines.extend(tail)
     return "\n".join(lines) + "\n"

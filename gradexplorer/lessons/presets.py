@@ -12,6 +12,8 @@ lessons.replay: its number of visits and the final gradient of nodes named by la
 name) and ``"backward_runs": {"retain_graph": [7, 14, 21], "second_raises": true}`` (x.grad after
 each backward on one graph, and whether a second one without retain_graph raises). A lesson may
 also name the backward algorithm the step-through starts with: top-level ``"algorithm"``.
+For a function of two inputs "derivative" is the slope of the slice the plot shows (∇f·u),
+"gradient" may name the inputs too, and "hessian" gives the 2×2 Hessian.
 
 A forward-mode lesson may also promise ``"tangent": {"x": v̇}``: the output's tangent of the
 forward pass seeded on each input named.
@@ -67,6 +69,7 @@ class Expectation:
     value: float
     derivative: float
     gradient: dict[str, float] = field(default_factory=dict)
+    hessian: tuple[tuple[float, float], tuple[float, float]] | None = None
     replays: dict[str, ReplayPromise] = field(default_factory=dict)
     backward_runs: RunsPromise | None = None
     tangent: dict[str, float] = field(default_factory=dict)
@@ -87,6 +90,11 @@ class Preset:
     @property
     def note(self) -> str:
         return self.state.note
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """The inputs of the lesson's function: ("x",), or two for a landscape."""
+        return _inputs(self.state.expression)
 
 
 def presets_dir() -> Path | None:
@@ -167,29 +175,51 @@ def _bare(stem: str) -> str:
 def _read_expect(raw: Any, state: SessionState) -> Expectation:
     if not isinstance(raw, dict):
         raise SessionError('the "expect" block is missing or not an object.')
-    known = {"value", "derivative", "gradient", "tangent", "replays", "backward_runs"}
+    known = {"value", "derivative", "gradient", "hessian", "tangent", "replays", "backward_runs"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise SessionError(f"expect has unknown fields: {', '.join(unknown)}.")
+    gradient = raw.get("gradient", {})
+    many = isinstance(gradient, dict) and len(gradient) > len(state.params)
+    inputs = _inputs(state.expression) if many else ()
     return Expectation(
         value=_number(raw.get("value"), "expect.value"),
         derivative=_number(raw.get("derivative"), "expect.derivative"),
-        gradient=_numbers(raw, "gradient", set(state.params)),
-        tangent=_numbers(raw, "tangent", {"x", *state.params}),
+        gradient=_numbers(raw, "gradient", {*inputs, *state.params}, "a parameter or an input"),
+        hessian=_hessian(raw.get("hessian")),
+        tangent=_numbers(raw, "tangent", {"x", *state.params}, "x or a parameter"),
         replays=_read_replays(raw.get("replays", {})),
         backward_runs=_read_runs(raw.get("backward_runs")),
     )
 
 
-def _numbers(raw: dict[str, Any], key: str, names: set[str]) -> dict[str, float]:
-    """A block of promised numbers by input name ("gradient": parameters, "tangent": x too)."""
+def _hessian(raw: Any) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    if raw is None:
+        return None
+    if not (isinstance(raw, list) and len(raw) == 2 and all(isinstance(r, list) for r in raw)):
+        raise SessionError("expect.hessian must be a 2×2 list of numbers.")
+    rows = [tuple(_number(v, "expect.hessian") for v in row) for row in raw]
+    if any(len(r) != 2 for r in rows):
+        raise SessionError("expect.hessian must be a 2×2 list of numbers.")
+    return (rows[0], rows[1])  # type: ignore[return-value]
+
+
+def _inputs(expression: str) -> tuple[str, ...]:
+    """The inputs a (valid) expression declares; the parser is imported only when asked."""
+    from gradexplorer.expr import parse
+
+    return parse(expression).inputs
+
+
+def _numbers(raw: dict[str, Any], key: str, names: set[str], what: str) -> dict[str, float]:
+    """A block of promised numbers by input name ("gradient": parameters and the inputs,
+    "tangent": x and the parameters)."""
     block = raw.get(key, {})
     if not isinstance(block, dict):
         raise SessionError(f"expect.{key} must be an object.")
     numbers = {}
     for name, v in block.items():
         if name not in names:
-            what = "a parameter" if "x" not in names else "x or a parameter"
             raise SessionError(f"expect.{key} names {name!r}, which is not {what}.")
         numbers[name] = _number(v, f"expect.{key}.{name}")
     return numbers

@@ -330,3 +330,21 @@ class ParamPanel(QGroupBox):
             return
         control.set_range(state.min, state.max)
         control.set_value(state.value)
+
+
+class YControl(ValueControl):
+    """The second input of a function of two inputs (hidden for one input)."""
+
+    def __init__(self, model: ExplorerModel, parent: QWidget | None = None) -> None:
+        super().__init__("y", "<b>y</b>", "", parent)
+        self._model = model
+        self.set_range(*model.y_range)
+        self.set_value(model.y)
+        self.valueEdited.connect(model.set_y)
+        self.rangeEdited.connect(model.set_y_range)
+        model.yChanged.connect(self.set_value)
+        model.yRangeChanged.connect(self._on_range)
+
+    def _on_range(self, lo: float, hi: float) -> None:
+        self.set_range(lo, hi)
+        self.set_value(self._model.y)

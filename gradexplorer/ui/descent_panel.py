@@ -403,6 +403,12 @@ class DescentPanel(QWidget):
         m = self._model
         if m.expression is None:
             return None
+        if m.two_inputs:  # one variable at a time here; two inputs race in the Optimizers panel
+            self.status_label.setText(
+                "Gradient descent here moves one variable. For a function of two inputs, "
+                "race torch.optim optimizers in the Optimizers panel (Optimizers ▸ panel)."
+            )
+            return None
         target = self.target
         params = m.param_values()
         state = m.params.get(target)

@@ -72,6 +72,7 @@ class GraphModeBar(QWidget):
             row.addWidget(w)
         model.graphChanged.connect(lambda _g: self._refresh())
         model.paramsChanged.connect(lambda _names: self._refresh())
+        model.expressionChanged.connect(lambda _e: self._refresh())
         self._refresh()
 
     def _seed_chosen(self, index: int) -> None:
@@ -93,6 +94,8 @@ class GraphModeBar(QWidget):
         # Only forward mode has a seed. The label stays readable (a disabled one is too faint
         # on the dark themes); the combo says it is off.
         self.seed_combo.setEnabled(graph.mode == "forward")
+        # forward mode is for one input: with two the graph is the backward pass
+        self.mode_combo.setEnabled(not self._model.two_inputs)
 
 
 def _select(combo: QComboBox, data: str) -> None:
@@ -247,6 +250,7 @@ class ForwardMode(QObject):
             checkable=True,
             checked="forward_shown",
             group="graph_mode",
+            enabled="available",
         ),
         Command(
             "graph.next_seed",
@@ -256,6 +260,7 @@ class ForwardMode(QObject):
             "seed_next",
             "Forward mode: run the pass seeded on the next input (x, then each parameter)",
             section=25,
+            enabled="available",
         ),
         Command(
             "file.export.copy_forward_code",
@@ -266,6 +271,7 @@ class ForwardMode(QObject):
             "Put a PyTorch program computing every partial by forward mode (torch.func.jvp, "
             "forward_ad dual numbers) on the clipboard",
             section=10,
+            enabled="available",
         ),
     )
 
@@ -286,6 +292,12 @@ class ForwardMode(QObject):
         )
         self.passes.next_button.setToolTip(commands.tooltip("graph.next_seed"))
         self.model.graphChanged.connect(lambda _g: commands.refresh())
+        self.model.expressionChanged.connect(lambda _e: commands.refresh())
+
+    @property
+    def available(self) -> bool:
+        """Forward mode is for functions of one input (a landscape's graph is reverse mode)."""
+        return not self.model.two_inputs
 
     def _show_passes(self) -> None:
         # Only forward mode has passes to count; reverse mode keeps the graph's whole size.

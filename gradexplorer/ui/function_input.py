@@ -66,6 +66,7 @@ class FunctionInput(QWidget):
         self.edit.setMaxLength(MAX_EXPRESSION_CHARS)
         caption = QLabel("f(x) =")
         caption.setBuddy(self.edit)
+        self.caption = caption
         self.pretty_label = QLabel(objectName="prettyLabel")
         self.pretty_label.setToolTip("How the function was understood")
         self.pretty_label.setAccessibleName("Function as understood")
@@ -160,6 +161,9 @@ class FunctionInput(QWidget):
             self.edit.blockSignals(False)
 
     def _on_expression(self, expression: object) -> None:
+        # a signature in the text names the function itself: no "f(x) =" in front of it
+        two = getattr(expression, "two_inputs", False)
+        self.caption.setText("f =" if two else "f(x) =")
         pretty = expression.pretty  # type: ignore[attr-defined]
         self.pretty_label.setText(beside_field(pretty))
         self.pretty_label.setToolTip(f"Understood as {pretty}")

@@ -9,6 +9,7 @@ the ``COMMANDS`` tables (see commands.py), from which the menus are built.
 from __future__ import annotations
 
 import html
+import math
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QKeySequence
@@ -34,21 +35,24 @@ from gradexplorer import __version__, formatting
 from gradexplorer.expr import reference
 from gradexplorer.ui.backward_runs_panel import BackwardRunsPanel
 from gradexplorer.ui.commands import Command, Commands, key_text
-from gradexplorer.ui.controls import ParamPanel, XControl
+from gradexplorer.ui.controls import ParamPanel, XControl, YControl
 from gradexplorer.ui.descent_panel import DescentPanel
 from gradexplorer.ui.forward_mode import ForwardMode
 from gradexplorer.ui.function_input import FunctionInput
 from gradexplorer.ui.graph_view import GraphView
+from gradexplorer.ui.landscape_view import LandscapeView
 from gradexplorer.ui.model import DEFAULT_EXPRESSION, ExplorerModel, PointData
 from gradexplorer.ui.param_animation import ParamAnimator
 from gradexplorer.ui.plot import PlotView
 from gradexplorer.ui.points_panel import PointsPanel
 from gradexplorer.ui.presentation import Presentation
+from gradexplorer.ui.race_panel import RacePanel
 from gradexplorer.ui.readouts import Readouts
 from gradexplorer.ui.second_panel import SecondPanel
 from gradexplorer.ui.session_actions import SessionActions
 from gradexplorer.ui.steady_label import SteadyLabel
 from gradexplorer.ui.stepper_panel import StepperPanel
+from gradexplorer.ui.surface_readouts import SurfaceReadouts
 from gradexplorer.ui.taylor_panel import TaylorPanel
 from gradexplorer.ui.theme import LIGHT, legend_html
 
@@ -185,9 +189,12 @@ class MainWindow(QMainWindow):
     model: ExplorerModel
     function_input: FunctionInput
     x_control: XControl
+    y_control: YControl
     param_panel: ParamPanel
     readouts: Readouts
+    surface_readouts: SurfaceReadouts
     plot: PlotView
+    landscape: LandscapeView
     graph_view: GraphView
     forward_mode: ForwardMode
     points_panel: PointsPanel
@@ -195,10 +202,12 @@ class MainWindow(QMainWindow):
     second_panel: SecondPanel
     main_splitter: QSplitter
     right_splitter: QSplitter
+    plot_splitter: QSplitter
     sessions: SessionActions
     stepper_panel: StepperPanel
     backward_runs_panel: BackwardRunsPanel
     descent_panel: DescentPanel
+    race_panel: RacePanel
     param_animator: ParamAnimator
     presentation: Presentation
     commands: Commands
@@ -222,9 +231,12 @@ class MainWindow(QMainWindow):
         # the core: every view subscribes to the model
         self.function_input = FunctionInput(self.model)
         self.x_control = XControl(self.model)
+        self.y_control = YControl(self.model)
         self.param_panel = ParamPanel(self.model)
         self.readouts = Readouts(self.model)
+        self.surface_readouts = SurfaceReadouts(self.model)
         self.plot = PlotView(self.model)
+        self.landscape = LandscapeView(self.model)
         self.graph_view = GraphView(self.model)
         # forward mode's bar and passes panel sit in the graph's own panel
         self.forward_mode = ForwardMode(self.model, self.statusBar(), parent=self)
@@ -239,6 +251,7 @@ class MainWindow(QMainWindow):
         self.stepper_panel = StepperPanel(self.model)
         self.backward_runs_panel = BackwardRunsPanel(self.model)
         self.descent_panel = DescentPanel(self.model)
+        self.race_panel = RacePanel(self.model)
         self.param_animator = ParamAnimator(self.model, self.param_panel, parent=self)
         self.presentation = Presentation(self)
         self._add_docks()
@@ -250,6 +263,8 @@ class MainWindow(QMainWindow):
                 self.stepper_panel,
                 self.backward_runs_panel,
                 self.descent_panel,
+                self.race_panel,
+                self.landscape,
                 self.param_animator,
                 self.presentation,
                 self.forward_mode,
@@ -262,6 +277,7 @@ class MainWindow(QMainWindow):
             self.sessions,
             self.stepper_panel,
             self.backward_runs_panel,
+            self.race_panel,
             self.descent_panel,
             self.presentation,
             self.descent_panel,
@@ -289,7 +305,16 @@ class MainWindow(QMainWindow):
         # of show/hide events that froze the app once).
         scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self.right_splitter = QSplitter(Qt.Orientation.Vertical, objectName="rightSplitter")
-        self.right_splitter.addWidget(self.plot)
+        # two inputs: the landscape beside the plot, which shows the slice through the point
+        self.plot_splitter = QSplitter(Qt.Orientation.Horizontal, objectName="plotSplitter")
+        self.plot_splitter.addWidget(self.landscape)
+        self.plot_splitter.addWidget(self.plot)
+        self.plot_splitter.setStretchFactor(0, 3)
+        self.plot_splitter.setStretchFactor(1, 2)
+        self.plot_splitter.setChildrenCollapsible(False)
+        self.landscape.setMinimumSize(220, 160)
+        self.landscape.hide()
+        self.right_splitter.addWidget(self.plot_splitter)
         self.right_splitter.addWidget(self._build_graph_panel())
         # the graph is what no other tool shows: as much room as the plot
         self.right_splitter.setStretchFactor(0, 1)
@@ -321,6 +346,8 @@ class MainWindow(QMainWindow):
         x_layout = QVBoxLayout(x_box)
         x_layout.setContentsMargins(8, 6, 8, 6)
         x_layout.addWidget(self.x_control)
+        x_layout.addWidget(self.y_control)
+        self.y_control.hide()
         display = QGroupBox("Show")
         d_layout = QVBoxLayout(display)
         d_layout.setContentsMargins(8, 6, 8, 6)
@@ -340,10 +367,12 @@ class MainWindow(QMainWindow):
         side = QWidget(objectName="sidePanel")
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(6, 4, 6, 6)
+        self.surface_readouts.hide()
         for w in (
             x_box,
             self.param_panel,
             self.readouts,
+            self.surface_readouts,
             self.points_panel,
             self.taylor_panel,
             self.second_panel,
@@ -387,7 +416,12 @@ class MainWindow(QMainWindow):
 
     def _add_docks(self) -> None:
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea
-        docks = (self.stepper_panel.dock, self.backward_runs_panel.dock, self.descent_panel.dock)
+        docks = (
+            self.stepper_panel.dock,
+            self.backward_runs_panel.dock,
+            self.descent_panel.dock,
+            self.race_panel.dock,
+        )
         for dock in docks:
             dock.setParent(self)
             dock.setAllowedAreas(bottom | Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -396,6 +430,7 @@ class MainWindow(QMainWindow):
         # share the bottom strip as tabs rather than squeezing side by side
         self.tabifyDockWidget(self.stepper_panel.dock, self.backward_runs_panel.dock)
         self.tabifyDockWidget(self.stepper_panel.dock, self.descent_panel.dock)
+        self.tabifyDockWidget(self.descent_panel.dock, self.race_panel.dock)
 
     def _connect(self) -> None:
         m = self.model
@@ -404,20 +439,55 @@ class MainWindow(QMainWindow):
         m.errorChanged.connect(self._on_error)
         m.errorChanged.connect(lambda _e: self.commands.refresh())
         m.stateChanged.connect(lambda *_: self.commands.refresh())
-        m.expressionChanged.connect(lambda e: self.statusBar().showMessage(f"f(x) = {e.canonical}"))
+        m.expressionChanged.connect(self._on_expression)
         self.plot.hovered.connect(
             lambda x, y: self.statusBar().showMessage(f"mouse at x = {x:.4g}, y = {y:.4g}", 3000)
         )
+        self.landscape.hovered.connect(self._on_landscape_hover)
         self.descent_panel.stepping.connect(self.param_animator.stop_all)
         self.stepper_panel.exitRequested.connect(self.x_control.slider.setFocus)
         m.stepChanged.connect(self._on_stepping)
         if m.point is not None:
             self._on_point(m.point)
+        if m.expression is not None:
+            self._show_inputs(m.expression)
 
     # ----------------------------------------------------------------- commands
     def reset_view(self) -> None:
         self.model.reset_view()
         self.graph_view.fit()
+
+    def _on_expression(self, e: object) -> None:
+        two = getattr(e, "two_inputs", False)
+        name = "" if two else "f(x) = "
+        self.statusBar().showMessage(f"{name}{e.canonical}")  # type: ignore[attr-defined]
+        self._show_inputs(e)
+
+    def _show_inputs(self, e: object) -> None:
+        """Two inputs: the landscape beside the plot (now the slice), a control for the second
+        input, the two-input readouts. One input: everything as before."""
+        two = bool(getattr(e, "two_inputs", False))
+        names = e.inputs if two else ("x",)  # type: ignore[attr-defined]
+        self.x_control.label.setText(f"<b>{names[0]}</b>")
+        if two:
+            self.y_control.label.setText(f"<b>{names[1]}</b>")
+        appearing = two and self.landscape.isHidden()
+        for widget in (self.landscape, self.y_control, self.surface_readouts):
+            widget.setVisible(two)
+        self.readouts.setVisible(not two)
+        if appearing:  # the landscape is the main view now: three fifths, the slice the rest
+            total = max(sum(self.plot_splitter.sizes()), self.plot_splitter.width(), 500)
+            self.plot_splitter.setSizes([total * 3 // 5, total - total * 3 // 5])
+
+    def _on_landscape_hover(self, x: float, y: float) -> None:
+        data = self.model.landscape
+        value = ""
+        if data is not None:
+            i = math.floor((x - data.xs[0]) / (data.xs[-1] - data.xs[0]) * (len(data.xs) - 1) + 0.5)
+            j = math.floor((y - data.ys[0]) / (data.ys[-1] - data.ys[0]) * (len(data.ys) - 1) + 0.5)
+            if 0 <= i < len(data.xs) and 0 <= j < len(data.ys):
+                value = f", f ≈ {formatting.readout(data.values[j, i], 4)}"
+        self.statusBar().showMessage(f"mouse at ({x:.4g}, {y:.4g}){value}", 3000)
 
     def fit_graph(self) -> None:
         self.graph_view.fit()
@@ -523,7 +593,9 @@ class MainWindow(QMainWindow):
             widget.setFont(font)
         self._fit_side_panel()  # its minimum width was measured at the old font size
         self.plot.set_font_scale(self._zoom)
+        self.landscape.set_font_scale(self._zoom)
         self.readouts.set_font_scale(self._zoom)
+        self.surface_readouts.set_font_scale(self._zoom)
         self.function_input.set_font_scale(self._zoom)
         self.graph_view.set_font_scale(self._zoom)
         self.statusBar().showMessage(f"zoom {self._zoom:.0%}", 2000)

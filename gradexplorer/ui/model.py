@@ -11,11 +11,17 @@ no view ever receives an older value after a newer one.
 Besides the session, the model owns the overlays features draw on the views: the descent trail
 (``trail``), the step-through (``step``; backward with the chosen ``backward_algorithm``: the
 engine's, or a replay of a wrong one) and backward run again on the same graph
-(``backward_runs``: the accumulated .grad, or PyTorch's error); and what forward mode adds to
-the point: the forward trace of the seeded pass (``forward_trace``) and the partials the forward
-passes done at this point gave (``forward_passes``), one pass per input. The tools that read the
-curve (g(x), the points of interest and trace mode, the Taylor polynomial) are in
-model_curve_tools.py, a part of this class.
+(``backward_runs``: the accumulated .grad, or PyTorch's error), the race's step mode
+(``race_step``); and what forward mode adds to the point: the forward trace of the seeded pass
+(``forward_trace``) and the partials the forward passes done at this point gave
+(``forward_passes``), one pass per input. The tools that read the curve (g(x), the points of
+interest and trace mode, the Taylor polynomial) are in model_curve_tools.py, a part of this
+class.
+
+A function of two inputs adds derived data: the landscape over its visible box
+(``landscape``), the point's gradient, Hessian and verdict (``surface``) and the optimizers'
+paths (``race``); the plot then shows the slice through the point along the chosen direction,
+and ``point`` describes the point as that slice sees it (f′ is the directional derivative).
 """
 
 from __future__ import annotations
@@ -24,12 +30,13 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from gradexplorer.autograd import ForwardTrace
 from gradexplorer.errors import ExprError
 from gradexplorer.expr import Expression, parse
 from gradexplorer.lessons.backward_runs import BackwardRuns, RunsState
+from gradexplorer.lessons.race import Run, Update, update_at
 from gradexplorer.lessons.replay import ALGORITHMS, TOPOLOGICAL
 from gradexplorer.lessons.replay_stepper import ReplayThrough
 from gradexplorer.lessons.session import (
@@ -44,6 +51,7 @@ from gradexplorer.lessons.session import (
     SessionState,
     Toggles,
 )
+from gradexplorer.lessons.session.two_inputs import LandscapeSettings, RaceSettings
 from gradexplorer.lessons.step_through import BACKWARD, TANGENT, Mode, StepFrame, StepThrough
 from gradexplorer.ui.derived import (
     CurveData,
@@ -52,12 +60,41 @@ from gradexplorer.ui.derived import (
     evaluate_point,
     sample_curve,
 )
+from gradexplorer.ui.landscape_data import (
+    LandscapeData,
+    RaceCache,
+    SurfacePointData,
+    compute_landscape,
+    evaluate_surface,
+    paths_box,
+    slice_point,
+)
 from gradexplorer.ui.model_curve_tools import CurveToolsMixin
 
-__all__ = ["DEFAULT_EXPRESSION", "CurveData", "ExplorerModel", "PointData", "Trail"]
+__all__ = [
+    "DEFAULT_EXPRESSION",
+    "CurveData",
+    "ExplorerModel",
+    "LandscapeData",
+    "PointData",
+    "RaceStep",
+    "SurfacePointData",
+    "Trail",
+]
 
 _PARSE_CACHE = 64
+SLICE_MARGIN = 0.05  # room above (or below) a point the slice's framed y range would cut off
+RACE_SETTLE_MS = 80  # a parameter drag reruns the race once the drag pauses this long
 _FIELDS = tuple(f.name for f in fields(SessionState))
+
+
+@dataclass(frozen=True)
+class RaceStep:
+    """The race's step mode: update k (>= 1) of run `index`, with its vectors."""
+
+    index: int
+    run: Run
+    update: Update
 
 
 @dataclass(frozen=True)
@@ -88,6 +125,15 @@ class ExplorerModel(CurveToolsMixin, QObject):
     pointChanged = Signal(object)  # PointData
     trailChanged = Signal(object)  # Trail | None
     stepChanged = Signal(object)  # StepFrame | None
+    # functions of two inputs
+    yChanged = Signal(float)
+    yRangeChanged = Signal(float, float)
+    landscapeSettingsChanged = Signal(object)  # LandscapeSettings
+    raceSettingsChanged = Signal(object)  # RaceSettings
+    landscapeChanged = Signal(object)  # LandscapeData | None (None: one input)
+    surfaceChanged = Signal(object)  # SurfacePointData | None
+    raceChanged = Signal(object)  # tuple[Run, ...] | None
+    raceStepChanged = Signal(object)  # RaceStep | None
     backwardAlgorithmChanged = Signal(str)  # one of lessons.replay.ALGORITHMS
     backwardRunsChanged = Signal(object)  # RunsState | None
     forwardTraceChanged = Signal(object)  # ForwardTrace | None, after pointChanged
@@ -126,6 +172,10 @@ class ExplorerModel(CurveToolsMixin, QObject):
         self._trail: Trail | None = None
         self._stepping: StepThrough | ReplayThrough | None = None
         self._step: StepFrame | None = None
+        self._landscape: LandscapeData | None = None
+        self._surface: SurfacePointData | None = None
+        self._race: tuple[Run, ...] | None = None
+        self._race_step: RaceStep | None = None
         self._algorithm = TOPOLOGICAL
         self._runs: BackwardRuns | None = None
         self._runs_state: RunsState | None = None
@@ -135,6 +185,13 @@ class ExplorerModel(CurveToolsMixin, QObject):
         self._graph_collapsed: frozenset[int] | None = None
         self.curve_computations = 0  # counters let tests check what work a change caused
         self.point_computations = 0
+        self.landscape_computations = 0
+        self.race_computations = 0
+        self._race_cache = RaceCache()
+        # A parameter (or a whole new function) changes every path, but a drag moves it 60
+        # times a second: the race follows when the drag pauses, the landscape at once.
+        self._race_timer = QTimer(self, singleShot=True, interval=RACE_SETTLE_MS)
+        self._race_timer.timeout.connect(self._settle_race)
         self.set_text(expression)
         self.set_x_extending(float(x))
         self.reset_view()
@@ -215,6 +272,44 @@ class ExplorerModel(CurveToolsMixin, QObject):
     def step(self) -> StepFrame | None:
         """The step-through's current frame, None when not stepping."""
         return self._step
+
+    @property
+    def two_inputs(self) -> bool:
+        """The function shown has two inputs (the landscape is on)."""
+        return self._expression is not None and self._expression.two_inputs
+
+    @property
+    def y(self) -> float:
+        return self._state.y
+
+    @property
+    def y_range(self) -> tuple[float, float]:
+        return self._state.y_range
+
+    @property
+    def landscape_settings(self) -> LandscapeSettings:
+        return self._state.landscape
+
+    @property
+    def race_settings(self) -> RaceSettings:
+        return self._state.race
+
+    @property
+    def landscape(self) -> LandscapeData | None:
+        return self._landscape
+
+    @property
+    def surface(self) -> SurfacePointData | None:
+        return self._surface
+
+    @property
+    def race(self) -> tuple[Run, ...] | None:
+        """The optimizers' runs (after a parameter change, once the drag pauses: settle())."""
+        return self._race
+
+    @property
+    def race_step(self) -> RaceStep | None:
+        return self._race_step
 
     @property
     def step_through(self) -> StepThrough | ReplayThrough | None:
@@ -375,10 +470,15 @@ class ExplorerModel(CurveToolsMixin, QObject):
         return True
 
     def reset_view(self) -> None:
-        """Frame the x range and the curve's interesting y values."""
-        lo, hi = self._state.x_range
+        """Frame the x range (for two inputs: the slice across the x and y ranges) and the
+        curve's interesting y values; the landscape shows the ranges again."""
+        lo, hi = self._slice_span(self._state) if self.two_inputs else self._state.x_range
         y = self._state.view[2:] if self._state.view is not None else (-1.0, 1.0)
-        self._commit(replace(self._state, view=(lo, hi, *y)), frame=True)
+        state = replace(self._state, view=(lo, hi, *y))
+        if self.two_inputs:
+            box = (*state.x_range, *state.y_range)
+            state = replace(state, landscape=replace(state.landscape, box=box))
+        self._commit(state, frame=True)
 
     def set_show_derivative(self, on: bool) -> None:
         self.set_toggles(show_derivative=bool(on))
@@ -411,11 +511,138 @@ class ExplorerModel(CurveToolsMixin, QObject):
         )
         self._commit(replace(self._state, descent=new))
 
+    # ----------------------------------------------------------------- two inputs
+    def set_y(self, y: float) -> None:
+        """Move the point's second input; clamped to its range."""
+        y = float(y)
+        if math.isfinite(y):
+            lo, hi = self._state.y_range
+            self._commit(replace(self._state, y=min(max(y, lo), hi)))
+
+    def set_y_range(self, lo: float, hi: float) -> bool:
+        lo, hi = float(lo), float(hi)
+        if not _usable_range(lo, hi):
+            return False
+        y = min(max(self._state.y, lo), hi)
+        self._commit(replace(self._state, y_range=(lo, hi), y=y))
+        return True
+
+    def set_point(self, x: float, y: float) -> None:
+        """Move the point to (x, y), widening the slider ranges (to whole numbers) to hold it:
+        the landscape can show more than the ranges."""
+        x, y = float(x), float(y)
+        if not (math.isfinite(x) and math.isfinite(y)):
+            return
+        s = self._state
+        xr, yr = _widened(s.x_range, x), _widened(s.y_range, y)
+        if xr is None or yr is None:
+            return
+        self._commit(replace(s, x=x, y=y, x_range=xr, y_range=yr))
+
+    def step_y(self, fraction: float) -> None:
+        lo, hi = self._state.y_range
+        self.set_y(self._state.y + fraction * (hi - lo))
+
+    def move_on_plot(self, t: float) -> None:
+        """The plot was clicked or its point dragged at t: with one input t is x; with two the
+        point moves along the slice to the coordinate t."""
+        if not self.two_inputs:
+            self.set_x(t)
+            return
+        s = self._state
+        line = self._expression.along((s.x, s.y), s.landscape.unit)  # type: ignore[union-attr]
+        self.set_point(*line.position(float(t)))
+
+    def step_on_plot(self, fraction: float) -> None:
+        """Arrow keys on the plot: along x, or along the slice (by a fraction of the view)."""
+        if not self.two_inputs:
+            self.step_x(fraction)
+            return
+        x0, x1 = self.view_range[:2]
+        point = self._point.x if self._point is not None else x0
+        self.move_on_plot(point + fraction * (x1 - x0))
+
+    def set_landscape_box(self, x0: float, x1: float, y0: float, y1: float) -> bool:
+        """The landscape's visible box; refused (False) when empty, inverted or not finite."""
+        box = (float(x0), float(x1), float(y0), float(y1))
+        if not (_usable_range(box[0], box[1]) and _usable_range(box[2], box[3])):
+            return False
+        old = self._state.landscape.box
+        if old is not None:
+            tol = 1e-9 * max(box[1] - box[0], box[3] - box[2])
+            if all(abs(a - b) <= tol for a, b in zip(box, old, strict=True)):
+                return True
+        self._set_landscape(box=box)
+        return True
+
+    def reset_landscape_box(self) -> None:
+        """Show the x and y ranges again."""
+        self._set_landscape(box=(*self._state.x_range, *self._state.y_range))
+
+    def fit_race_paths(self) -> bool:
+        """Frame the race: the landscape's box around the start and every path (see
+        paths_box); False when the function has one input or the box is refused."""
+        if not self.two_inputs or self._state.landscape.box is None:
+            return False
+        self.settle()
+        box = paths_box(self._race or (), self._state.race.start, self._state.landscape.box)
+        return self.set_landscape_box(*box)
+
+    def set_direction(self, degrees: float) -> None:
+        """The slice's direction, in degrees from the first input's axis."""
+        if math.isfinite(float(degrees)):
+            self._set_landscape(direction=float(degrees))
+
+    def set_log_scale(self, on: bool) -> None:
+        self._set_landscape(log_scale=bool(on))
+
+    def set_arrows(self, mode: str) -> None:
+        """ "gradient", "descent" (−∇f) or "off"."""
+        self._set_landscape(arrows=mode)
+
+    def _set_landscape(self, **changes: object) -> None:
+        settings = replace(self._state.landscape, **changes)  # type: ignore[arg-type]
+        self._commit(replace(self._state, landscape=settings))
+
+    def set_race_start(self, x: float, y: float) -> None:
+        if math.isfinite(float(x)) and math.isfinite(float(y)):
+            self.set_race(start=(float(x), float(y)))
+
+    def set_race(self, **changes: object) -> None:
+        """Change the race settings by name (start, optimizers, steps, tol, selected); raises
+        SessionError for values the schema refuses, and nothing changes then."""
+        race = replace(self._state.race, **changes)  # type: ignore[arg-type]
+        self._commit(replace(self._state, race=race))
+
+    def start_race_step(self, index: int | None = None, k: int = 1) -> None:
+        """Show update k of run `index` (the selected optimizer by default)."""
+        runs = self._race or ()
+        i = self._state.race.selected if index is None else int(index)
+        if not 0 <= i < len(runs) or runs[i].steps < 1:
+            self.stop_race_step()
+            return
+        run = runs[i]
+        k = min(max(int(k), 1), run.steps)
+        self._race_step = RaceStep(i, run, update_at(run, k))
+        self.raceStepChanged.emit(self._race_step)
+
+    def race_step_by(self, delta: int) -> None:
+        r = self._race_step
+        if r is not None:
+            self.start_race_step(r.index, r.update.k + int(delta))
+
+    def stop_race_step(self) -> None:
+        if self._race_step is not None:
+            self._race_step = None
+            self.raceStepChanged.emit(None)
+
     def set_graph_mode(self, mode: str) -> None:
         """Show the graph in reverse mode (gradients) or forward mode (tangents). A
         step-through of the other kind of pass ends: the graph can show only one."""
         if mode not in GRAPH_MODES:
             raise ValueError(f"the graph's mode is 'reverse' or 'forward', not {mode!r}")
+        if mode == "forward" and self.two_inputs:
+            return  # forward mode is for functions of one input (the commands say so)
         if self._stepping is not None and (mode == "forward") != (self._stepping.mode == TANGENT):
             self.stop_stepping()
         self._commit(replace(self._state, graph=replace(self._state.graph, mode=mode)))
@@ -581,7 +808,8 @@ class ExplorerModel(CurveToolsMixin, QObject):
     def _recompute_forward(self, *, force: bool = False) -> None:
         """The forward trace of the seeded pass, when the graph or a step-through shows it."""
         trace = None
-        if self._expression is not None and (force or self._forward_wanted()):
+        one_input = self._expression is not None and not self._expression.two_inputs
+        if one_input and (force or self._forward_wanted()):
             s = self._state
             trace = evaluate_forward(self._expression, s.x, s.param_values(), s.graph.seed)
         self._forward = trace
@@ -653,18 +881,37 @@ class ExplorerModel(CurveToolsMixin, QObject):
         shown_expression, shown_error = self._expression, self._error
         if old is None or (old.expression, old.draft) != (new.expression, new.draft):
             self._derive_expression(new)
+        two = self.two_inputs
         values_changed = old is None or old.param_values() != new.param_values()
+        function_changed = old is None or old.expression != new.expression or values_changed
         curve_due = (
             self._frame_pending
             or values_changed
             or old is None
             or (old.expression, old.view) != (new.expression, new.view)
             or _plotted(old.toggles) != _plotted(new.toggles)
+            or (two and _slice_line(old) != _slice_line(new))
         )
         if curve_due and self._expression is not None:
             new = self._resample(new, frame=self._frame_pending)
+            if two and not self._frame_pending and _slice_line(old) != _slice_line(new):  # type: ignore[arg-type]
+                new = self._hold_point(new)
         elif new.view is None:  # no function to frame: show the x range
             new = replace(new, view=(*new.x_range, -1.0, 1.0))
+        if two and new.landscape.box is None:
+            new = replace(new, landscape=replace(new.landscape, box=(*new.x_range, *new.y_range)))
+        if two and new.graph.mode == "forward":  # forward mode is for one input (for now)
+            new = replace(new, graph=replace(new.graph, mode="reverse"))
+        landscape_due = two and (
+            function_changed or _drawn(old.landscape) != _drawn(new.landscape)  # type: ignore[union-attr]
+        )
+        race_due: bool | str = False
+        if two and (old is None or _raced(old.race) != _raced(new.race)):
+            race_due = "now"  # the start or the optimizers: the race is what is being dragged
+        elif two and function_changed:
+            race_due = True
+        if landscape_due:
+            self._recompute_landscape(new)
         self._frame_pending = False
         self._state = self._shown = new
         changed = (
@@ -680,9 +927,11 @@ class ExplorerModel(CurveToolsMixin, QObject):
         if self._error is not shown_error:
             self.errorChanged.emit(self._error)
         self._emit_fields(old, new, changed)
+        self._emit_two_inputs(two, landscape_due, race_due)
         if curve_due and self._curve is not None:
             self.curveChanged.emit(self._curve)
-        if self._expression is not None and (values_changed or changed & {"expression", "x"}):
+        point_fields = {"expression", "x", "y", "landscape"} if two else {"expression", "x"}
+        if self._expression is not None and (values_changed or changed & point_fields):
             self._recompute_point()
         elif "graph" in changed:  # same point, another mode or seed: only the forward pass
             self._recompute_forward()
@@ -692,6 +941,91 @@ class ExplorerModel(CurveToolsMixin, QObject):
         self._announce_tools(old, new, changed, curve_due)
         if old is not None:
             self.stateChanged.emit(old, new)
+
+    def _emit_two_inputs(self, two: bool, landscape_due: bool, race_due: bool | str) -> None:
+        """The landscape and the race follow the function: recomputed when due, gone (None)
+        when the function has one input."""
+        if landscape_due or (not two and self._landscape is not None):
+            if not two:
+                self._landscape = None
+            self.landscapeChanged.emit(self._landscape)
+        if not two:
+            self._race_timer.stop()
+            if self._race is not None:
+                self._race = None
+                self.raceChanged.emit(None)
+                self.stop_race_step()
+        elif race_due == "now" or (race_due and self._race is None):
+            self._race_timer.stop()
+            self._settle_race()
+        elif race_due:
+            self._race_timer.start()
+
+    def _settle_race(self) -> None:
+        if not self.two_inputs:
+            return
+        self._race = self._run_race()
+        self.raceChanged.emit(self._race)
+        r = self._race_step
+        if r is not None and self._race and r.index < len(self._race):
+            self.start_race_step(r.index, r.update.k)
+        else:
+            self.stop_race_step()
+
+    def settle(self) -> None:
+        """Bring a race that waits for a drag to pause up to date now (tests, exports)."""
+        if self._race_timer.isActive():
+            self._race_timer.stop()
+            self._settle_race()
+
+    def _recompute_landscape(self, state: SessionState) -> None:
+        assert self._expression is not None and state.landscape.box is not None
+        self.landscape_computations += 1
+        try:
+            self._landscape = compute_landscape(
+                self._expression, state.param_values(), state.landscape.box, state.landscape
+            )
+        except Exception as err:  # keep the last landscape rather than crash on an engine error
+            self._error = ExprError(f"Could not evaluate: {err}", 0, len(state.text))
+
+    @property
+    def race_runs_computed(self) -> int:
+        """How many optimizers' runs were computed (tests check what a change reran)."""
+        return self._race_cache.computed
+
+    def _run_race(self) -> tuple[Run, ...]:
+        assert self._expression is not None
+        self.race_computations += 1
+        s = self._state
+        return self._race_cache.run(self._expression, s.param_values(), s.race)
+
+    def _hold_point(self, state: SessionState) -> SessionState:
+        """The point moved onto another slice line: when its f is off the plot's y range (the
+        Rosenbrock lesson frames f up to 600; beside the valley f is in the thousands), frame
+        the new slice's y values, and the point's with a margin; x stays as zoomed."""
+        assert self._expression is not None and state.view is not None
+        x0, x1, y0, y1 = state.view
+        try:
+            f = float(self._expression.values_batch([state.x, state.y], state.param_values()))
+        except Exception:  # the engine's error is the point's to show
+            return state
+        if not math.isfinite(f) or y0 <= f <= y1:
+            return state
+        framed = self._resample(state, frame=True, frame_x=False)
+        y0, y1 = framed.view[2:]  # type: ignore[index]
+        if y0 <= f <= y1:
+            return framed
+        lo, hi = min(y0, f), max(y1, f)
+        pad = SLICE_MARGIN * (hi - lo)
+        lo, hi = (lo - pad, hi) if f < y0 else (lo, hi + pad)
+        return self._resample(replace(state, view=(x0, x1, lo, hi)), frame=False)
+
+    def _slice_span(self, state: SessionState) -> tuple[float, float]:
+        """The coordinates t along the slice direction that the x and y ranges cover."""
+        ux, uy = state.landscape.unit
+        ts = [x * ux + y * uy for x in state.x_range for y in state.y_range]
+        lo, hi = min(ts), max(ts)
+        return (lo, hi) if hi > lo else (lo - 1.0, lo + 1.0)
 
     def _derive_expression(self, state: SessionState) -> None:
         """The expression shown and the error, from the state's texts."""
@@ -704,15 +1038,25 @@ class ExplorerModel(CurveToolsMixin, QObject):
             draft = self._parse(state.draft)
             self._error = draft if isinstance(draft, ExprError) else None
 
-    def _resample(self, state: SessionState, *, frame: bool) -> SessionState:
-        """The curve for `state` (and its framed view when asked); keeps the last curve if the
-        engine fails, with the failure shown as the error."""
+    def _resample(self, state: SessionState, *, frame: bool, frame_x: bool = True) -> SessionState:
+        """The curve for `state` (and its framed view when asked: y, and for a slice x too
+        unless not `frame_x`); keeps the last curve if the engine fails, with the failure
+        shown as the error."""
         assert self._expression is not None
         view = state.view or (*state.x_range, -1.0, 1.0)
+        function: object = self._expression
+        if self._expression.two_inputs:
+            function = self._expression.along((state.x, state.y), state.landscape.unit)
+            if frame and frame_x:
+                view = (*self._slice_span(state), *view[2:])
         self.curve_computations += 1
         try:
             self._curve = sample_curve(
-                self._expression, state.param_values(), view, state.toggles, frame_y=frame
+                function,  # type: ignore[arg-type]
+                state.param_values(),
+                view,
+                state.toggles,
+                frame_y=frame,
             )
         except Exception as err:  # keep the last curve rather than crash on an engine error
             self._error = ExprError(f"Could not evaluate: {err}", 0, len(state.text))
@@ -739,6 +1083,14 @@ class ExplorerModel(CurveToolsMixin, QObject):
             self.lessonChanged.emit()
         if "descent" in changed:
             self.descentSettingsChanged.emit(new.descent)
+        if "y_range" in changed:
+            self.yRangeChanged.emit(*new.y_range)
+        if "y" in changed:
+            self.yChanged.emit(new.y)
+        if "landscape" in changed:
+            self.landscapeSettingsChanged.emit(new.landscape)
+        if "race" in changed:
+            self.raceSettingsChanged.emit(new.race)
         if "graph" in changed:
             self.graphChanged.emit(new.graph)
         if changed & {"points", "taylor"}:
@@ -749,7 +1101,20 @@ class ExplorerModel(CurveToolsMixin, QObject):
         self.point_computations += 1
         s = self._state
         self.clear_backward_runs()  # a new point is a new forward pass: a new graph
-        self._point = evaluate_point(self._expression, s.x, s.param_values())
+        if self._expression.two_inputs:
+            unit = s.landscape.unit
+            typical = self._landscape.typical_grad if self._landscape is not None else 1.0
+            self._surface = evaluate_surface(
+                self._expression, s.x, s.y, s.param_values(), unit, typical
+            )
+            t0 = self._expression.along((s.x, s.y), unit).t0
+            self._point = slice_point(self._surface, t0)
+            self.surfaceChanged.emit(self._surface)
+        else:
+            if self._surface is not None:
+                self._surface = None
+                self.surfaceChanged.emit(None)
+            self._point = evaluate_point(self._expression, s.x, s.param_values())
         if self._passes:  # passes made at another point say nothing about this one
             self._passes = {}
             self.forwardPassesChanged.emit({})
@@ -774,6 +1139,31 @@ def _inputs_kept(state: SessionState, params: Mapping[str, ParamState]) -> Sessi
 def _plotted(toggles: Toggles) -> tuple[bool, bool]:
     """The toggles that change what the curve samples (edge labels do not)."""
     return toggles.show_derivative, toggles.show_second_derivative
+
+
+def _slice_line(state: SessionState) -> tuple[float, float]:
+    """Which line the slice is on: its direction and its offset across it (moving the point
+    along the line keeps the slice)."""
+    ux, uy = state.landscape.unit
+    return state.landscape.direction, ux * state.y - uy * state.x
+
+
+def _drawn(settings: LandscapeSettings) -> tuple[object, ...]:
+    """The landscape settings that change what the grid shows (not the slice direction)."""
+    return settings.box, settings.log_scale, settings.arrows
+
+
+def _raced(settings: RaceSettings) -> tuple[object, ...]:
+    """The race settings that change the paths (not which one is selected)."""
+    return settings.start, settings.optimizers, settings.steps, settings.tol
+
+
+def _widened(span: tuple[float, float], value: float) -> tuple[float, float] | None:
+    lo, hi = span
+    if lo <= value <= hi:
+        return span
+    lo, hi = min(lo, math.floor(value)), max(hi, math.ceil(value))
+    return (lo, hi) if math.isfinite(hi - lo) else None
 
 
 def _usable_range(lo: float, hi: float) -> bool:

@@ -204,8 +204,14 @@ class CurveToolsMixin(_Base):
         if values or changed & {"expression", "x", "taylor"}:
             self._recompute_taylor(new)
 
+    def _curve_function(self) -> Expression | None:
+        """The function the curve tools read: f of one input (with two the plot is a slice,
+        whose points, series and g(x) beside it are not these tools' yet)."""
+        e = self._expression
+        return e if e is not None and not e.two_inputs else None
+
     def _recompute_second(self, s: SessionState, *, curve: bool) -> None:
-        parsed = self._parse(s.second) if s.second.strip() else None
+        parsed = self._parse(s.second) if s.second.strip() and self._curve_function() else None
         if not isinstance(parsed, Expression) or s.view is None:
             second = None
         elif curve or self._second is None:
@@ -229,7 +235,7 @@ class CurveToolsMixin(_Base):
     def _find_points(self, s: SessionState) -> bool:
         """Find the points for s; whether they differ from None-before-and-after."""
         found = None
-        if self._expression is not None and s.view is not None:
+        if self._curve_function() is not None and s.view is not None:
             found = points_in_view(self._expression, s.param_values(), s.view, s.points)
         changed = found is not None or self._points is not None
         self._points = found
@@ -256,7 +262,7 @@ class CurveToolsMixin(_Base):
 
     def _recompute_taylor(self, s: SessionState) -> None:
         poly = None
-        if self._expression is not None and math.isfinite(s.x):
+        if self._curve_function() is not None and math.isfinite(s.x):
             poly = taylor_at(self._expression, s.param_values(), s.x, s.taylor)
         if poly is not None or self._taylor is not None:
             self._taylor = poly

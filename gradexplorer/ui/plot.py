@@ -21,7 +21,7 @@ from gradexplorer.ui.model import CurveData, ExplorerModel, PointData, Trail
 from gradexplorer.ui.plot_curves import ExtraCurves
 from gradexplorer.ui.plot_geometry import clip_line
 from gradexplorer.ui.plot_marks import PointMarks
-from gradexplorer.ui.theme import LIGHT, Theme
+from gradexplorer.ui.theme import LIGHT, PlotTheme, Theme
 
 TRAIL_COLOR = "#7b2cbf"
 TRAIL_TANGENT_COLOR = "#9d4edd"
@@ -38,6 +38,14 @@ def _drop_cache(item: QGraphicsItem) -> None:
     mode = item.cacheMode()
     item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
     item.setCacheMode(mode)
+
+
+def style_axes(item: pg.PlotItem, t: PlotTheme) -> None:
+    """The axes' lines, tick labels and titles in a theme's colours (plot and landscape)."""
+    for name in ("bottom", "left"):
+        axis = item.getAxis(name)
+        axis.setPen(pg.mkPen(t.axis))
+        axis.setTextPen(pg.mkPen(t.axis_text))  # tick labels and the axis title
 
 
 class DragPoint(pg.TargetItem):
@@ -131,7 +139,7 @@ class PlotView(pg.PlotWidget):
 
     def _connect(self, model: ExplorerModel) -> None:
         self.view_box.sigRangeChanged.connect(self._on_range_changed)
-        self.marker.dragged.connect(model.set_x)
+        self.marker.dragged.connect(model.move_on_plot)  # along the slice for two inputs
         self.scene().sigMouseClicked.connect(self._on_click)
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         model.curveChanged.connect(self.show_curve)
@@ -139,6 +147,8 @@ class PlotView(pg.PlotWidget):
         model.viewRangeChanged.connect(self.apply_view)
         model.togglesChanged.connect(self._on_toggles)
         model.trailChanged.connect(self.show_trail)
+        model.expressionChanged.connect(lambda _e: self._label_slice())
+        model.landscapeSettingsChanged.connect(lambda _s: self._label_slice())
         model.pointsChanged.connect(lambda found: self.marks.show(found, self._model.view_range))
         model.pointsPendingChanged.connect(self.marks.set_pending)
         model.taylorChanged.connect(self._on_taylor)
@@ -278,6 +288,26 @@ class PlotView(pg.PlotWidget):
         self.trail_tangents.setData(seg_x, seg_y, connect="pairs")
         self.trail_tangents.setVisible(len(kx) > 0)
 
+    def _label_slice(self) -> None:
+        """With two inputs the plot is the slice through the point: say along what."""
+        e, item = self._model.expression, self.getPlotItem()
+        if e is None or not e.two_inputs:
+            if getattr(self, "_slice_title", None) is not None:  # relayout only on a change
+                item.setLabel("bottom", "x")
+                item.setTitle(None)
+                self._slice_title = None
+            return
+        direction = self._model.landscape_settings.direction
+        ux, uy = self._model.landscape_settings.unit
+        axis = {0.0: e.inputs[0], 90.0: e.inputs[1]}.get(direction)
+        where = f"along {axis}" if axis else f"along u = ({ux:.2f}, {uy:.2f})"
+        item.setLabel("bottom", axis or "t, the position along u")
+        size = f"{10 * getattr(self, '_title_scale', 1.0):.1f}pt"
+        title = (f"slice {where}: slope ∇f·u", size)
+        if title != getattr(self, "_slice_title", None):
+            item.setTitle(title[0], size=size)
+            self._slice_title = title
+
     def tangent_slope(self) -> float:
         """Slope of the drawn tangent line, read back from its data (for tests)."""
         xs, ys = self.tangent_item.getData()
@@ -327,7 +357,7 @@ class PlotView(pg.PlotWidget):
         if ev.button() != Qt.MouseButton.LeftButton or ev.isAccepted():
             return
         if self.view_box.sceneBoundingRect().contains(ev.scenePos()):
-            self._model.set_x(self.view_box.mapSceneToView(ev.scenePos()).x())
+            self._model.move_on_plot(self.view_box.mapSceneToView(ev.scenePos()).x())
 
     def _on_mouse_moved(self, pos: QPointF) -> None:
         if self.view_box.sceneBoundingRect().contains(pos):
@@ -342,7 +372,7 @@ class PlotView(pg.PlotWidget):
             Qt.Key.Key_PageUp: 1 / 20,
         }
         if ev.key() in steps:
-            self._model.step_x(steps[ev.key()])
+            self._model.step_on_plot(steps[ev.key()])
             ev.accept()
             return
         super().keyPressEvent(ev)
@@ -353,10 +383,7 @@ class PlotView(pg.PlotWidget):
         self.theme = theme
         self.setBackground(t.background)
         item = self.getPlotItem()
-        for name in ("bottom", "left"):
-            axis = item.getAxis(name)
-            axis.setPen(pg.mkPen(t.axis))
-            axis.setTextPen(pg.mkPen(t.axis_text))  # tick labels and the axis title
+        style_axes(item, t)
         item.showGrid(x=True, y=True, alpha=t.grid_alpha)
         for line in self.zero_lines:
             line.setPen(pg.mkPen(t.zero_line, width=max(1.0, t.curve_width / 2.5)))
@@ -406,6 +433,8 @@ class PlotView(pg.PlotWidget):
         self.off_screen.setFont(font)
         self.marks.more.setFont(font)
         self._rebuild_legend()
+        self._title_scale = scale
+        self._label_slice()
 
     # ----------------------------------------------------------------- focus
     def paintEvent(self, event: QPaintEvent) -> None:

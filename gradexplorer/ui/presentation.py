@@ -156,6 +156,14 @@ class Presentation(QObject):
             "Save the whole backward graph as a picture",
         ),
         _command(
+            "file.export.landscape",
+            "&Landscape as PNG or SVG…",
+            "file.export",
+            ("Ctrl+Alt+W",),
+            "export_landscape_dialog",
+            "Save the landscape of a function of two inputs as a picture",
+        ),
+        _command(
             "file.export.copy_plot",
             "Copy plot &image",
             "file.export",
@@ -250,6 +258,7 @@ class Presentation(QObject):
         # style sheets that say palette(mid) read the palette when they are set: set them again
         w.function_input.set_font_scale(w.zoom)
         w.plot.apply_theme(theme)
+        w.landscape.apply_theme(theme)
         w.graph_view.apply_theme(theme)
         self._current = theme
         self.themeChanged.emit(theme)
@@ -348,6 +357,16 @@ class Presentation(QObject):
         self._exported(path, "plot")
         return fmt
 
+    def export_landscape(self, path: str | Path) -> str:
+        """Write the landscape as shown (heat map, contours, arrows, point, race) to `path`."""
+        if not self.window.landscape.isVisible() and not self.window.model.two_inputs:
+            raise ExportError(
+                "there is no landscape to export", hint="type a function of two inputs first"
+            )
+        fmt = export_view(self.window.landscape, path, "gradexplorer landscape")
+        self._exported(path, "landscape")
+        return fmt
+
     def export_graph(self, path: str | Path) -> str:
         """Write the whole backward graph (not only the visible part) to `path`."""
         view = self.window.graph_view
@@ -363,6 +382,9 @@ class Presentation(QObject):
 
     def export_plot_dialog(self) -> None:
         self._dialog("Export the plot", "plot", self.export_plot)
+
+    def export_landscape_dialog(self) -> None:
+        self._dialog("Export the landscape", "landscape", self.export_landscape)
 
     def export_graph_dialog(self) -> None:
         self._dialog("Export the backward graph", "backward-graph", self.export_graph)
@@ -391,6 +413,19 @@ class Presentation(QObject):
         m = self.window.model
         if m.expression is None:
             self.window.statusBar().showMessage("No valid function to copy", 5000)
+            return
+        if m.two_inputs:  # a training loop with the race's selected optimizer
+            loop = self.window.race_panel.training_loop()
+            if loop is not None:
+                QApplication.clipboard().setText(loop)
+                spec = m.race_settings.optimizers[m.race_settings.selected]
+                self.window.statusBar().showMessage(
+                    f"Copied a PyTorch training loop with {spec.pytorch_call()}", 6000
+                )
+                return
+            point = dict(zip(m.expression.inputs, (m.x, m.y), strict=True))
+            QApplication.clipboard().setText(m.expression.to_pytorch(point, m.param_values()))
+            self.window.statusBar().showMessage(f"Copied PyTorch code for {m.expression.canonical}")
             return
         code = lesson_code(
             m.expression,

@@ -28,8 +28,11 @@ from gradexplorer.lessons.session import SessionState
 from gradexplorer.ui.model import ExplorerModel
 
 MERGE_SECONDS = 0.8
-_MERGING = {"x": 1, "param": 2}  # kinds whose consecutive commands may merge
-_RECORDED = frozenset({"expression", "draft", "second", "x", "x_range", "params"})
+_MERGING = {"x": 1, "param": 2, "race": 3}  # kinds whose consecutive commands may merge
+_RECORDED = frozenset(
+    {"expression", "draft", "second", "x", "x_range", "y", "y_range", "params", "race"}
+)
+_POINT = frozenset({"x", "x_range", "y", "y_range"})
 _FIELDS = tuple(f.name for f in fields(SessionState))
 
 
@@ -159,8 +162,13 @@ class UndoRecorder(QObject):
             self._push("state", "", old, new, "edit of the function")
         elif "second" in names:
             self._push("state", "", old, new, "edit of g(x)")
-        elif names <= {"x", "x_range"}:
-            self._push("x", "", old, new, "move of x")
+        elif names <= _POINT:
+            what = "move of x" if names <= {"x", "x_range"} else "move of the point"
+            self._push("x", "", old, new, what)
+        elif names == {"race"}:
+            # a drag of the start merges into one step, as a drag of x does
+            key = "start" if old.race.start != new.race.start else "settings"
+            self._push("race", key, old, new, "change of the race")
         else:
             moved = [n for n in new.params if old.params.get(n) != new.params[n]]
             key = moved[0] if len(moved) == 1 and tuple(old.params) == tuple(new.params) else ""

@@ -220,3 +220,18 @@ def test_the_seed_keeps_its_box_when_the_graph_is_collapsed_to_fit(qtbot):
         assert (box["label"], box["grad"]) == (seed, "tangent  1")
         out = next(n for n in summary if n["kind"] == "output")
         assert out["grad"] == f"tangent  {PARTIALS[seed]:g}"
+
+
+def test_forward_mode_is_for_one_input_and_a_landscape_goes_back_to_reverse(qtbot, window) -> None:
+    window.commands["graph.forward"].trigger()
+    assert window.model.graph.mode == "forward"
+    type_function(qtbot, window, "f(x, y) = x^2 + 3y^2", debounce=False)
+    assert window.model.two_inputs and window.model.graph.mode == "reverse"
+    assert window.model.forward_trace is None
+    for cid in ("graph.forward", "graph.next_seed", "file.export.copy_forward_code"):
+        assert not window.commands[cid].isEnabled(), cid
+    assert not window.findChild(QComboBox, "graphModeCombo").isEnabled()
+    window.model.set_graph_mode("forward")  # refused quietly: the state keeps reverse mode
+    assert window.model.state.graph.mode == "reverse"
+    type_function(qtbot, window, "a x^2 + b x + c", debounce=False)
+    assert window.commands["graph.forward"].isEnabled()

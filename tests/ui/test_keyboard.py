@@ -116,6 +116,7 @@ OPENED_BY = {
     "stepperDock": "Ctrl+B",
     "descentDock": "Ctrl+Shift+G",
     "backwardRunsDock": "Ctrl+Alt+R",  # Run backward again
+    "raceDock": "Ctrl+Shift+O",
 }
 
 

@@ -16,6 +16,8 @@ from typing import Any
 
 from gradexplorer.errors import GradExplorerError, SessionError
 from gradexplorer.lessons.session.state import (
+    DEFAULT_RANGE,
+    DEFAULT_Y,
     FORMAT_NAME,
     FORMAT_VERSION,
     DescentSettings,
@@ -30,6 +32,11 @@ from gradexplorer.lessons.session.state import (
     kind,
     number_tuple,
     short,
+)
+from gradexplorer.lessons.session.two_inputs import (
+    LandscapeSettings,
+    RaceSettings,
+    optimizer_from_dict,
 )
 
 # Refused before parsing: a real session is a few hundred bytes, and a huge file is either the
@@ -53,9 +60,22 @@ _TOP_KEYS = (
     "second",
     "points",
     "taylor",
+    "y",
+    "y_range",
+    "landscape",
+    "race",
 )
 # a field a version before this one did not have: it takes its default
-_ADDED_IN = {"graph": 3, "second": 4, "points": 4, "taylor": 4}
+_ADDED_IN = {
+    "graph": 3,
+    "second": 4,
+    "points": 4,
+    "taylor": 4,
+    "y": 5,
+    "y_range": 5,
+    "landscape": 5,
+    "race": 5,
+}
 # a preset's promised values and the backward algorithm its step-through starts with
 _OPTIONAL_KEYS = ("expect", "algorithm")
 _TOGGLES = tuple(f.name for f in fields(Toggles))
@@ -112,12 +132,56 @@ def session_from_dict(data: Any, *, check_expression: bool = True) -> SessionSta
         **_curve_tools(data, keys),
         title=_json_text(data["title"], "title"),
         note=_json_text(data["note"], "note"),
+        **_two_inputs(data, version),
     )
     if check_expression:
         validate_expression(state.expression)
         if state.second.strip():
             validate_expression(state.second)
     return state
+
+
+def _two_inputs(data: dict[str, Any], version: int) -> dict[str, Any]:
+    """The version 5 fields; earlier versions had none and open with the defaults."""
+    if version < _ADDED_IN["y"]:
+        return {"y": DEFAULT_Y, "y_range": DEFAULT_RANGE}
+    return {
+        "y": finite(data["y"], "y"),
+        "y_range": _json_numbers(data["y_range"], 2, "y_range"),
+        "landscape": _landscape(data["landscape"]),
+        "race": _race(data["race"]),
+    }
+
+
+def _landscape(raw: Any) -> LandscapeSettings:
+    obj = _object(raw, "landscape")
+    _exact_keys(obj, ("box", "direction", "log_scale", "arrows"), "landscape")
+    box = obj["box"]
+    if not isinstance(obj["log_scale"], bool):
+        raise SessionError("landscape.log_scale must be true or false.")
+    return LandscapeSettings(
+        box=None if box is None else _json_numbers(box, 4, "landscape.box"),  # type: ignore[arg-type]
+        direction=finite(obj["direction"], "landscape.direction"),
+        log_scale=obj["log_scale"],
+        arrows=_json_text(obj["arrows"], "landscape.arrows"),
+    )
+
+
+def _race(raw: Any) -> RaceSettings:
+    obj = _object(raw, "race")
+    _exact_keys(obj, ("start", "optimizers", "steps", "tol", "selected"), "race")
+    optimizers = obj["optimizers"]
+    if not isinstance(optimizers, list):
+        raise SessionError(f"race.optimizers must be a list, found {kind(optimizers)}.")
+    return RaceSettings(
+        start=_json_numbers(obj["start"], 2, "race.start"),  # type: ignore[arg-type]
+        optimizers=tuple(
+            optimizer_from_dict(o, f"race.optimizers[{i}]") for i, o in enumerate(optimizers)
+        ),
+        steps=obj["steps"],
+        tol=finite(obj["tol"], "race.tol"),
+        selected=obj["selected"],
+    )
 
 
 def _check_header(data: Any) -> int:
@@ -245,8 +309,15 @@ def decode_json(text: str | bytes) -> Any:
     except SessionError:
         raise
     except json.JSONDecodeError as exc:
-        # An unterminated string also means the text ended before the document did.
-        if exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string"):
+        # An unterminated string, or a literal cut short ("nu" of null), also means the text
+        # ended before the document did.
+        rest = text[exc.pos :].strip()
+        cut_literal = bool(rest) and any(w.startswith(rest) for w in ("null", "true", "false"))
+        if (
+            exc.pos >= len(text.rstrip())
+            or exc.msg.startswith("Unterminated string")
+            or cut_literal
+        ):
             raise SessionError(
                 "The session ends too early: the file looks truncated.",
                 hint="It was probably cut off while being copied or saved.",

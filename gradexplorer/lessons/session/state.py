@@ -12,23 +12,26 @@ untrusted text comes in (``codec.validate_expression``).
 from __future__ import annotations
 
 import math
-import numbers
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 from gradexplorer.errors import SessionError
+from gradexplorer.lessons.session.checks import finite, kind, short
 from gradexplorer.lessons.session.curve_tools import PointsSettings, TaylorSettings
+from gradexplorer.lessons.session.two_inputs import LandscapeSettings, RaceSettings
 
 FORMAT_NAME = "gradexplorer-session"
 # 2 dropped the unused show_tangent / show_graph toggles of version 1; 3 added "graph" (the
 # graph's mode, reverse or forward, and the input forward mode is seeded on); 4 added the second
-# function g(x) ("second") and the points-of-interest and Taylor settings (curve_tools.py).
-FORMAT_VERSION = 4
+# function g(x) ("second") and the points-of-interest and Taylor settings (curve_tools.py);
+# 5 added the second input (y, y_range), the landscape and the optimizers race.
+FORMAT_VERSION = 5
 
 DEFAULT_EXPRESSION = "x^2 + 3x"
 DEFAULT_X = 1.0
+DEFAULT_Y = 1.0
 DEFAULT_RANGE = (-5.0, 5.0)
 DEFAULT_PARAM_VALUE = 1.0  # what Expression.at uses for a parameter it is not given
 
@@ -141,7 +144,11 @@ View = tuple[float, float, float, float]
 class SessionState:
     """The whole state of a lesson.
 
-    Invariants: finite numbers, x_range[0] < x_range[1] with x inside it, each parameter's value
+    ``x`` and ``y`` are the values of the function's first and second inputs, whatever the
+    signature calls them (a function of one input leaves y at its default).
+
+    Invariants: finite numbers, x_range[0] < x_range[1] with x inside it (y likewise), each
+    parameter's value
     inside [min, max], a view (xmin, xmax, ymin, ymax) with xmin < xmax and ymin < ymax or None
     for "frame the curve", a descent target and a graph seed that are "x" or one of the params.
 
@@ -166,6 +173,10 @@ class SessionState:
     title: str = ""
     note: str = ""
     draft: str | None = None
+    y: float = DEFAULT_Y
+    y_range: tuple[float, float] = DEFAULT_RANGE
+    landscape: LandscapeSettings = field(default_factory=LandscapeSettings)
+    race: RaceSettings = field(default_factory=RaceSettings)
 
     def __post_init__(self) -> None:
         _set(self, "expression", text(self.expression, "expression", MAX_EXPRESSION_CHARS))
@@ -179,6 +190,15 @@ class SessionState:
         check_range(lo, hi, "x_range")
         check_inside(self.x, lo, hi, "x")
         _set(self, "x_range", (lo, hi))
+        _set(self, "y", finite(self.y, "y"))
+        lo, hi = number_tuple(self.y_range, 2, "y_range")
+        check_range(lo, hi, "y_range")
+        check_inside(self.y, lo, hi, "y")
+        _set(self, "y_range", (lo, hi))
+        if not isinstance(self.landscape, LandscapeSettings):
+            raise SessionError("landscape must be a LandscapeSettings.")
+        if not isinstance(self.race, RaceSettings):
+            raise SessionError("race must be a RaceSettings.")
         if self.view is not None:
             view = number_tuple(self.view, 4, "view")
             check_range(view[0], view[1], "view (x)")
@@ -238,6 +258,10 @@ class SessionState:
             "toggles": self.toggles.to_dict(),
             "descent": self.descent.to_dict(),
             "graph": self.graph.to_dict(),
+            "y": self.y,
+            "y_range": list(self.y_range),
+            "landscape": self.landscape.to_dict(),
+            "race": self.race.to_dict(),
             "second": self.second,
             "points": self.points.to_dict(),
             "taylor": self.taylor.to_dict(),
@@ -266,19 +290,6 @@ class _FrozenParams(dict):
 
 def _set(obj: object, name: str, value: Any) -> None:
     object.__setattr__(obj, name, value)
-
-
-def finite(value: Any, where: str) -> float:
-    """A finite float from a number (numpy scalars too; never a bool)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise SessionError(f"{where} must be a number, found {kind(value)}.")
-    try:
-        number = float(value)
-    except OverflowError:
-        raise SessionError(f"{where} is far too large a number.") from None
-    if not math.isfinite(number):
-        raise SessionError(f"{where} must be a finite number, found {number!r}.")
-    return number
 
 
 def number_tuple(value: Any, n: int, where: str) -> tuple[float, ...]:
@@ -312,25 +323,3 @@ def text(value: Any, where: str, limit: int) -> str:
     if len(value) > limit:
         raise SessionError(f"{where} is too long ({len(value)} characters; at most {limit}).")
     return value
-
-
-def kind(value: Any) -> str:
-    """What a value is, in words, for messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, int | float):
-        return f"the number {value!r}"
-    if isinstance(value, str):
-        return f"the text {short(value)}"
-    if isinstance(value, list | tuple):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
-
-
-def short(value: Any, limit: int = 40) -> str:
-    shown = repr(value)
-    return shown if len(shown) <= limit else shown[: limit - 1] + "…"

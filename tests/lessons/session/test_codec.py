@@ -35,6 +35,8 @@ from gradexplorer.lessons.session import (
 
 from .cases import DELETE, GOOD, full_state, mutate, parse, valid_dict
 
+FIVE = ("y", "y_range", "landscape", "race")  # the fields format version 5 added
+
 
 def test_json_round_trip_is_exact() -> None:
     state = full_state()
@@ -176,8 +178,15 @@ BAD_INPUTS = {
     "graph seed bad name": (mutate(graph__seed="2b"), "graph.seed must be"),
     "graph extra key": (mutate(graph__colour="red"), "graph has unknown field: colour"),
     "graph missing seed": (mutate(graph__seed=DELETE), "graph is missing seed"),
-    "graph in a version 2 file": (mutate(version=2), "unknown fields: graph, points"),
-    "g(x) in a version 3 file": (mutate(version=3), "unknown fields: points, second, taylor"),
+    "graph in a version 2 file": (
+        mutate(version=2),
+        "unknown fields: graph, landscape, points, race, second, taylor, y, y_range",
+    ),
+    "y in a version 4 file": (mutate(version=4), "unknown fields: landscape, race, y, y_range"),
+    "g(x) in a version 3 file": (
+        mutate(version=3),
+        "unknown fields: landscape, points, race, second, taylor, y, y_range",
+    ),
     "missing second": (mutate(second=DELETE), "missing field: second"),
     "second as number": (mutate(second=2), "second must be text"),
     "points as list": (mutate(points=[True]), "points must be an object"),
@@ -326,7 +335,7 @@ def test_importing_lessons_pulls_in_neither_qt_nor_the_parser() -> None:
 def test_a_version_1_file_opens_and_forgets_its_unused_toggles() -> None:
     data = valid_dict()
     data["version"] = 1
-    for added in ("graph", "second", "points", "taylor"):  # versions 3 and 4 added them
+    for added in ("graph", "second", "points", "taylor", *FIVE):  # versions 3, 4 and 5
         del data[added]
     data["toggles"].update(show_tangent=False, show_graph=True)
     assert parse(json.dumps(data)) == replace(full_state(), graph=GraphSettings(), **OLD)
@@ -336,13 +345,13 @@ def test_a_version_1_file_opens_and_forgets_its_unused_toggles() -> None:
 def test_a_version_2_file_opens_with_the_reverse_graph() -> None:
     data = valid_dict()
     data["version"] = 2
-    for added in ("graph", "second", "points", "taylor"):
+    for added in ("graph", "second", "points", "taylor", *FIVE):
         del data[added]
     state = parse(json.dumps(data))
     assert state.graph == GraphSettings("reverse", "x")
     assert state == replace(full_state(), graph=GraphSettings(), **OLD)
     saved = json.loads(to_json(state))
-    assert saved["version"] == FORMAT_VERSION == 4 and saved["graph"] == {
+    assert saved["version"] == FORMAT_VERSION == 5 and saved["graph"] == {
         "mode": "reverse",
         "seed": "x",
     }
@@ -355,9 +364,20 @@ OLD = {"second": "", "points": PointsSettings(True, False), "taylor": TaylorSett
 def test_a_version_3_file_opens_without_g_and_with_the_points_shown() -> None:
     data = valid_dict()
     data["version"] = 3
-    for added in ("second", "points", "taylor"):
+    for added in ("second", "points", "taylor", *FIVE):
         del data[added]
     assert parse(json.dumps(data)) == replace(full_state(), **OLD)
+
+
+def test_a_version_4_file_opens_with_one_input_defaults() -> None:
+    data = valid_dict()
+    data["version"] = 4
+    for key in FIVE:
+        del data[key]
+    assert parse(json.dumps(data)) == full_state()
+    data["y"] = 2.0  # a field version 4 did not have
+    with pytest.raises(SessionError, match="unknown field: y"):
+        parse(json.dumps(data))
 
 
 def test_g_of_x_is_checked_like_f() -> None:

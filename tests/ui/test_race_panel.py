@@ -1,0 +1,177 @@
+"""The optimizers race in the window: dragging the start recomputes every path, the table shows
+steps to |∇f| < tol, final f and divergence, the step mode draws an update as vectors and says
+it in numbers, the editors change PyTorch's settings, and Copy as PyTorch code gives the loop."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox
+
+from gradexplorer.lessons.optimizers import make
+from gradexplorer.lessons.race import engine_objective, race
+
+from .helpers import make_window, type_function
+
+BOWL = "f(x, y) = x^2 + 3y^2"
+
+
+@pytest.fixture
+def window(qtbot):
+    w = make_window(qtbot)
+    type_function(qtbot, w, BOWL)
+    return w
+
+
+def test_dragging_the_start_recomputes_every_path(window) -> None:
+    m = window.model
+    before = m.race_computations
+    window.landscape.start.dragged.emit(2.0, -1.0)
+    assert m.race_settings.start == (2.0, -1.0) and m.race_computations == before + 1
+    expected = race(engine_objective(m.expression, {}), (2.0, -1.0), m.race_settings.optimizers,
+                    m.race_settings.steps, tol=m.race_settings.tol)  # fmt: skip
+    for run, drawn, want in zip(m.race, window.landscape.race_paths, expected, strict=False):
+        assert run.path == want.path
+        xs, ys = drawn.getData()
+        np.testing.assert_allclose(xs, [p[0] for p in want.path])
+        np.testing.assert_allclose(ys, [p[1] for p in want.path])
+    # moving the point does not rerun the race
+    m.set_point(0.3, 0.3)
+    assert m.race_computations == before + 1
+
+
+def test_editing_one_racer_reruns_only_that_one(window) -> None:
+    m = window.model
+    specs = m.race_settings.optimizers
+    kept, before = m.race, m.race_runs_computed
+    changed = specs[1].with_settings(lr=specs[1].lr * 2)
+    m.set_race(optimizers=(specs[0], changed, *specs[2:]))
+    m.settle()
+    assert m.race_runs_computed == before + 1
+    assert all(m.race[i] is kept[i] for i in range(len(specs)) if i != 1)
+    (alone,) = race(engine_objective(m.expression, {}), m.race_settings.start, (changed,),
+                    m.race_settings.steps, tol=m.race_settings.tol)  # fmt: skip
+    assert m.race[1].path == alone.path and m.race[1].path != kept[1].path
+    m.set_race(start=(0.5, 0.5))  # a new start: every run is new
+    m.settle()
+    assert m.race_runs_computed == before + 1 + len(specs)
+    assert all(m.race[i] is not kept[i] for i in range(len(specs)))
+
+
+def test_the_table_reports_steps_final_value_and_divergence(window) -> None:
+    panel = window.race_panel
+    panel.add_optimizer(make("sgd", lr=0.5))  # 1 − 2·3·0.5 < −1 along y: it diverges
+    m = window.model
+    runs = m.race
+    assert len(runs) == panel.table.rowCount() == 4
+    for i, run in enumerate(runs):
+        reached = panel.table.item(i, 2).text()
+        assert reached == ("—" if run.steps_to_tol is None else str(run.steps_to_tol))
+    assert runs[3].diverged and panel.table.item(3, 4).text() == "⚠ diverged"
+    assert runs[2].spec.name == "adam" and not runs[2].diverged
+    assert float(panel.table.item(2, 3).text()) == pytest.approx(runs[2].final_value, rel=1e-5)
+    panel.remove_selected()
+    assert len(m.race) == 3 and m.race_settings.selected == 2
+
+
+def test_step_mode_draws_the_update_and_says_it_in_numbers(qtbot, window) -> None:
+    panel, m = window.race_panel, window.model
+    panel.select(1)  # SGD with momentum
+    window.commands["race.step_mode"].trigger()
+    assert panel.step_mode and m.race_step.update.k == 1
+    words = panel.explanation.text()
+    assert "Step 1 of SGD momentum 0.9" in words and "b starts as g" in words
+    window.commands["race.next_update"].trigger()
+    window.commands["race.next_update"].trigger()
+    step = m.race_step
+    assert step.update.k == 3
+    run = m.race[1]
+    assert step.update.before == run.path[2] and step.update.after == run.path[3]
+    drawn = window.landscape.step_vectors[0]
+    assert drawn.isVisible()
+    xs, ys = drawn.getData()
+    np.testing.assert_allclose(
+        [xs[1] - xs[0], ys[1] - ys[0]], np.subtract(run.path[3], run.path[2])
+    )
+    assert f"{run.path[3][0]:.3f}" in panel.explanation.text()
+    window.commands["race.previous_update"].trigger()
+    assert m.race_step.update.k == 2
+    window.commands["race.step_mode"].trigger()
+    assert m.race_step is None and not drawn.isVisible()
+
+
+def test_the_editors_change_pytorchs_settings(qtbot, window) -> None:
+    panel, m = window.race_panel, window.model
+    panel.select(0)  # plain SGD
+    lr = panel.findChild(QDoubleSpinBox, "raceOption_lr")
+    lr.setValue(0.05)
+    assert m.race_settings.optimizers[0].lr == 0.05
+    momentum = panel.findChild(QDoubleSpinBox, "raceOption_momentum")
+    momentum.setValue(0.0)
+    nesterov = panel.findChild(QCheckBox, "raceOption_nesterov")
+    nesterov.setChecked(True)  # PyTorch refuses Nesterov without momentum
+    assert not m.race_settings.optimizers[0]["nesterov"]
+    assert "Nesterov momentum requires a momentum" in panel.message.text()
+    momentum.setValue(0.9)
+    nesterov.setChecked(False)
+    nesterov.setChecked(True)
+    assert m.race_settings.optimizers[0].label == "SGD Nesterov 0.9"
+
+
+def test_copy_as_pytorch_code_gives_the_training_loop(window) -> None:
+    window.race_panel.select(2)
+    window.commands["file.export.copy_code"].trigger()
+    text = QGuiApplication.clipboard().text()
+    assert "optimizer = torch.optim.Adam([x, y], lr=0.05)" in text
+    assert "for step in range(200):" in text and "loss.backward()" in text
+    compile(text, "<clipboard>", "exec")
+
+
+def test_one_input_functions_leave_the_race_off(qtbot, window) -> None:
+    type_function(qtbot, window, "x^2")
+    assert window.model.race is None and not window.race_panel.isEnabled()
+    window.commands["race.step_mode"].trigger()  # nothing to step: no crash, no step
+    assert window.model.race_step is None
+
+
+def test_frame_the_paths_zooms_the_landscape_to_every_path(qtbot) -> None:
+    w = make_window(qtbot)
+    type_function(qtbot, w, "f(x, y) = (1 - x)^2 + 100(y - x^2)^2")  # Rosenbrock: paths leave
+    m = w.model
+    m.settle()
+    # plain SGD and momentum diverge to x = -74 within two steps (stopped: f past 1e8), Adam
+    # creeps along the valley: every finite point is framed (none is 50 views away here)
+    assert any(run.diverged for run in m.race) and not all(run.diverged for run in m.race)
+    pts = np.array([p for run in m.race for p in run.path] + [m.race_settings.start])
+    pts = pts[np.isfinite(pts).all(axis=1)]
+    x0, x1, y0, y1 = m.landscape_settings.box
+    outside = (pts[:, 0] < x0) | (pts[:, 0] > x1) | (pts[:, 1] < y0) | (pts[:, 1] > y1)
+    assert outside.any()  # the race ran off the view
+    w.commands["race.fit_paths"].trigger()
+    x0, x1, y0, y1 = m.landscape_settings.box
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    assert (pts[:, 0] >= x0).all() and (pts[:, 0] <= x1).all()
+    assert (pts[:, 1] >= y0).all() and (pts[:, 1] <= y1).all()
+    # snug: the paths' extent plus an 8 % margin a side (the locked aspect may add to one axis)
+    wide, high = (x1 - x0) / (hi[0] - lo[0]), (y1 - y0) / (hi[1] - lo[1])
+    assert min(wide, high) == pytest.approx(1.16, rel=1e-6) and max(wide, high) >= 1.16 - 1e-6
+    assert m.landscape.box == m.landscape_settings.box  # the heat map was recomputed over it
+
+
+def test_a_run_gone_far_away_is_not_framed() -> None:
+    from gradexplorer.lessons.optimizers import make as spec
+    from gradexplorer.lessons.race import DIVERGED, RUNNING, Run
+    from gradexplorer.ui.landscape_data import paths_box
+
+    def run(path, status):
+        return Run(spec("sgd"), tuple(path), (0.0,) * len(path), ((0.0, 0.0),) * len(path),
+                   (0.1,) * (len(path) - 1), status, None, None)  # fmt: skip
+
+    near = run([(0.0, 0.0), (1.0, 2.0)], RUNNING)
+    gone = run([(0.0, 0.0), (-30.0, 1.0), (1e7, -1e7), (float("nan"), 0.0)], DIVERGED)
+    # the view is 2 wide: 50 views reach 100 from the start; -30 is framed, 1e7 is not
+    box = paths_box((near, gone), (0.0, 0.0), (-1.0, 1.0, -1.0, 1.0))
+    assert box == pytest.approx((-30 - 0.08 * 31, 1 + 0.08 * 31, -0.16, 2.16))
+    still = run([(0.5, 0.5)], RUNNING)  # nothing moved: a box of width 1 around it
+    assert paths_box((still,), (0.5, 0.5), (-1.0, 1.0, -1.0, 1.0)) == (0.0, 1.0, 0.0, 1.0)
