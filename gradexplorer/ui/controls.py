@@ -11,7 +11,7 @@ import re
 import sys
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QPalette, QValidator
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QSlider,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -204,6 +205,14 @@ class ValueControl(QWidget):
         lo, hi = self.min_spin.value(), self.max_spin.value()
         if lo < hi and (lo, hi) != (self._lo, self._hi):
             self.rangeEdited.emit(lo, hi)  # the model answers with set_range if it takes it
+        elif lo >= hi:  # say why the box goes back, beside it
+            box = self.min_spin if lo != self._lo else self.max_spin
+            words = (
+                f"The lowest value must be below the highest ({formatting.exact(self._hi)})."
+                if box is self.min_spin
+                else f"The highest value must be above the lowest ({formatting.exact(self._lo)})."
+            )
+            QToolTip.showText(box.mapToGlobal(QPoint(0, box.height())), words, box)
         # an empty range, or one the model refused (its width overflows): show the current one
         self.set_range(self._lo, self._hi)
 

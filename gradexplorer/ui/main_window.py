@@ -63,6 +63,10 @@ MIN_ZOOM, MAX_ZOOM = 0.6, 3.0
 Std = QKeySequence.StandardKey
 
 
+# the widest the point's numbers at the right of the status line usually are
+STATUS_WIDEST = "x = -0.00000   f(x) = -0.00000   f′(x) = -0.00000   graph: 000 nodes"
+
+
 class MainWindow(QMainWindow):
     COMMANDS = (
         Command("file.quit", "&Quit", "file", (Std.Quit, "Ctrl+Q"), "close", "Quit", 90),
@@ -460,7 +464,15 @@ class MainWindow(QMainWindow):
     def _on_expression(self, e: object) -> None:
         two = getattr(e, "two_inputs", False)
         name = "" if two else "f(x) = "
-        self.statusBar().showMessage(f"{name}{e.canonical}")  # type: ignore[attr-defined]
+        # cut with … before the point's numbers on the right: a long function ran under them
+        # ('…(x - 2)^x = 1   f(x) = 2.19' read as a formula)
+        bar = self.statusBar()
+        numbers = max(
+            self._status_point.width(), bar.fontMetrics().horizontalAdvance(STATUS_WIDEST)
+        )
+        room = max(50, bar.width() - numbers - 40)
+        text = f"{name}{e.canonical}"  # type: ignore[attr-defined]
+        bar.showMessage(bar.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, room))
         self._show_inputs(e)
 
     def _show_inputs(self, e: object) -> None:

@@ -733,6 +733,11 @@ class ExplorerModel(CurveToolsMixin, QObject):
                 return
         self._emit_runs(self._runs.again())
 
+    def forget_parameters(self) -> None:
+        """Parameters typed away are no longer brought back by name (a new session starts
+        from the defaults: a = 1, not the 1.5 a lesson left)."""
+        self._remembered.clear()
+
     def set_retain_graph(self, on: bool) -> None:
         """retain_graph for the backward runs; a change starts over on a new forward pass (the
         graph's saved values may already be gone)."""

@@ -333,7 +333,9 @@ class SessionActions(QObject):
 
     # ----------------------------------------------------------------- actions
     def new_session(self) -> None:
+        self.model.forget_parameters()
         self.apply_session(SessionState(), what="new session")
+        self.model.set_retain_graph(False)
         self.window.statusBar().showMessage("New session", 3000)
 
     def open_preset(self, preset: Preset) -> None:
@@ -341,6 +343,9 @@ class SessionActions(QObject):
         self._lesson_index = self.presets.index(preset) if preset in self.presets else -1
         # a lesson on a wrong backward pass steps through that pass; any other, the right one
         self.model.set_backward_algorithm(preset.algorithm or TOPOLOGICAL)
+        # and backward runs as PyTorch's default does (the backward-twice lesson promises
+        # the error a second run raises without retain_graph)
+        self.model.set_retain_graph(False)
 
     def next_lesson(self) -> None:
         self.step_lesson(1)

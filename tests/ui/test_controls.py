@@ -101,3 +101,18 @@ def test_a_range_whose_width_overflows_is_refused_and_the_boxes_show_the_range(q
     _type_into(qtbot, control.max_spin, "1.7e308")  # the width 3.4e308 is not a float
     assert window.model.x_range == (-1.7e308, 5.0)
     assert control.max_spin.text() == "5"
+
+
+def test_an_empty_range_is_refused_with_a_reason_beside_the_box(qtbot):
+    """Typing 10 as the lowest value of -5..5 went back to -5 without a word (a walk-through)."""
+    from PySide6.QtWidgets import QToolTip
+
+    from .helpers import make_window
+
+    window = make_window(qtbot, expression="x^2", x=1.0)
+    before = window.model.state
+    _type_into(qtbot, window.x_control.min_spin, "10")
+    assert window.model.state == before and window.x_control.min_spin.text() == "-5"
+    assert QToolTip.text() == "The lowest value must be below the highest (5)."
+    _type_into(qtbot, window.x_control.max_spin, "-7")
+    assert QToolTip.text() == "The highest value must be above the lowest (-5)."

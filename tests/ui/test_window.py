@@ -486,3 +486,13 @@ def test_the_live_graph_names_the_defined_nodes(qtbot, window):
     window.commands["step.backward"].trigger()
     window.commands["step.exit"].trigger()
     assert "w" in [n["name"] for n in window.graph_view.node_summary()]  # back after stepping
+
+
+def test_a_long_function_in_the_status_line_stops_before_the_points_numbers(qtbot, window):
+    long = " + ".join(f"sin({k}x) cos(x/{k})" for k in range(1, 12))
+    type_function(qtbot, window, long, debounce=False)
+    bar = window.statusBar()
+    message = bar.currentMessage()
+    assert message.startswith("f(x) = sin(") and message.endswith("…")
+    numbers = window.findChild(QLabel, "statusPoint")
+    assert bar.fontMetrics().horizontalAdvance(message) < bar.width() - numbers.width()

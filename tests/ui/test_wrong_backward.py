@@ -328,3 +328,33 @@ def test_shrinking_the_window_while_stepping_wraps_the_controls_instead_of_cutti
         assert button.visibleRegion().boundingRect().size() == button.size(), button.text()
     slider = panel.seek_slider
     assert slider.visibleRegion().boundingRect().width() >= 100
+
+
+def test_the_backward_twice_lesson_opens_with_pytorchs_default_and_raises(qtbot, window):
+    """A walk-through ticked retain graph earlier, opened the lesson and got 7 → 14 at once:
+    the PyTorch error the lesson's note promises never showed."""
+    from gradexplorer.lessons.presets import list_presets
+
+    window.commands["step.retain_graph"].trigger()
+    assert window.model.retain_graph
+    (lesson,) = [p for p in list_presets() if p.name.endswith("backward-twice")]
+    window.sessions.open_preset(lesson)
+    assert not window.model.retain_graph
+    window.commands["step.run_again"].trigger()
+    assert text(window, "runsHeadline") == f"RuntimeError: {ERR_BACKWARD_TWICE}"
+
+
+def test_a_new_session_starts_parameters_from_their_defaults(qtbot, window):
+    """File ▸ New after a lesson that set a = 1.5 (range −3..3) brought that a back when
+    a x^3 - b was typed (a walk-through)."""
+    from gradexplorer.lessons.presets import list_presets
+    from gradexplorer.lessons.session import ParamState
+
+    (lesson,) = [p for p in list_presets() if p.name.endswith("forward-passes")]
+    assert lesson.state.params["a"].value != 1.0
+    window.sessions.open_preset(lesson)
+    window.commands["file.new"].trigger()
+    type_function(qtbot, window, "a x^3 - b", debounce=False)
+    fresh = ParamState.around(1.0)
+    assert window.model.params["a"] == window.model.params["b"]
+    assert window.model.params["a"].value == fresh.value == 1.0
