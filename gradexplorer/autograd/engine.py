@@ -316,7 +316,7 @@ class _Recorder:
 
     def visit(self, t: Tensor, g: Any) -> None:
         self.visit_order[id(t)] = len(self.visit_order)
-        self.grads[id(t)] = np.array(g.data if isinstance(g, Tensor) else g)
+        self.grads[id(t)] = _kept(g.data if isinstance(g, Tensor) else g)
 
     def edge(self, result: Tensor, k: int, contribution: Any) -> None:
         parent = result._parents[k]
@@ -329,7 +329,7 @@ class _Recorder:
         if np.shape(local) != parent.data.shape:
             local = NUMPY_NS.sum_to(local, parent.data.shape)
         contrib = contribution.data if isinstance(contribution, Tensor) else contribution
-        self.edge_values[(id(result), k)] = (np.array(local), np.array(contrib))
+        self.edge_values[(id(result), k)] = (_kept(local), _kept(contrib))
 
     def finish(self) -> BackwardTrace:
         # Runs on every x step of the app (151 nodes: 330 nodes and edges): plain positional
@@ -339,7 +339,7 @@ class _Recorder:
         ids = {id(t): i for i, t in enumerate(everything)}
         outputs = {ids[id(r)] for r in self.roots}
         grads, order, edge_values = self.grads, self.visit_order, self.edge_values
-        node, edge, array = TraceNode, TraceEdge, np.array
+        node, edge, array = TraceNode, TraceEdge, _kept
         nodes = []
         edges = []
         for i, t in enumerate(everything):
@@ -369,6 +369,13 @@ class _Recorder:
 
 
 _NO_EDGE = (None, None)  # an edge backward did not take: its input needs no gradient
+
+
+def _kept(value: Any) -> Any:
+    """A value as the trace keeps it: a numpy scalar as it is (immutable: a scalar graph's
+    values, 660 of them per x step for 151 nodes), anything else copied into a new array (a
+    big gradient may be summed in place later)."""
+    return value if isinstance(value, np.generic) else np.array(value)
 
 
 def _kind(t: Tensor) -> str:
