@@ -211,14 +211,20 @@ class PlotView(pg.PlotWidget):
         """A note at the edge of the view the point lies beyond, with its coordinates: a lone
         vertical tangent (1/x at x = −0.001) said nothing about where the point went."""
         x0, x1, y0, y1 = self._model.view_range
+        text = formatting.readout
+        w, h = x1 - x0, y1 - y0
+        if math.isfinite(x) and not math.isfinite(y):
+            # no point to draw (ln at x = -1): say where x is and that f has no value there
+            self.off_screen.setText(f"▼ x = {text(x, 4)}: f has no value here")
+            self.off_screen.setPos(min(max(x, x0 + 0.25 * w), x1 - 0.25 * w), y1 - 0.06 * h)
+            self.off_screen.setVisible(True)
+            return
         inside = x0 <= x <= x1 and y0 <= y <= y1
         if not (math.isfinite(x) and math.isfinite(y)) or inside:
             self.off_screen.setVisible(False)
             return
         arrow = "◀" if x < x0 else "▶" if x > x1 else "▼" if y < y0 else "▲"
-        text = formatting.readout
         self.off_screen.setText(f"{arrow} point off screen: x = {text(x, 4)}, f(x) = {text(y, 4)}")
-        w, h = x1 - x0, y1 - y0
         # inside the edge it lies beyond, far enough that the whole note shows
         px = min(max(x, x0 + 0.25 * w), x1 - 0.25 * w)
         py = min(max(y, y0 + 0.06 * h), y1 - 0.06 * h)
@@ -226,7 +232,8 @@ class PlotView(pg.PlotWidget):
         self.off_screen.setVisible(True)
 
     def off_screen_text(self) -> str:
-        """The off-screen note ("" when the point is in view), for tests and accessibility."""
+        """The note about a point not drawn: off screen, or where f has no value ("" when the
+        point is in view), for tests and accessibility."""
         return self.off_screen.toPlainText() if self.off_screen.isVisible() else ""
 
     # descent trail overlay (model.trail)

@@ -91,3 +91,18 @@ def test_a_point_outside_the_view_is_announced_with_its_value(qtbot):
     assert -5 < x < 5 and -10 < y < 10  # on screen itself
     set_x(window, 2.0)
     assert window.plot.off_screen_text() == "" and math.isclose(window.model.point.value, 0.5)
+
+
+def test_where_f_has_no_value_the_plot_says_where_x_is(qtbot):
+    """ln(x) at x = -1 drew nothing at all: no point, no tangent, no word (a walk-through)."""
+    window = make_window(qtbot)
+    type_function(qtbot, window, "ln(x)")
+    set_x(window, -1.0)
+    assert not window.plot.marker.isVisible()
+    note = window.plot.off_screen_text()
+    assert note == "▼ x = -1: f has no value here"
+    x0, x1, y0, y1 = window.model.view_range
+    pos = window.plot.off_screen.pos()
+    assert x0 < pos.x() < x1 and y0 < pos.y() < y1
+    set_x(window, 1.0)
+    assert window.plot.off_screen_text() == ""
