@@ -30,6 +30,7 @@ test: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/bench_engine.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/bench_ui.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/bench_landscape.py
 
 # A one-folder app with its own Python and Qt (PyInstaller; ~30 s, ~220 MB): build/gradexplorer/,
 # started by build/gradexplorer/gradexplorer. It is made from a plain (not editable) install of
