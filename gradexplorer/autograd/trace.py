@@ -24,7 +24,8 @@ class TraceNode:
 
     kind: "input" for a leaf that requires grad (x, a parameter), "const" for anything that
     does not require grad (a number, a constant), "op" for the result of an operation.
-    value: forward value; grad: d(output)/d(this node) or None when backward never reached it.
+    value: forward value; grad: d(output)/d(this node) or None when backward never reached it
+    (arrays copied for the trace, or numpy scalars, which are immutable, for a scalar graph).
     parents: ids of the op's inputs, in argument order. forward_order: position in a
     topological order from inputs to output. backward_order: the order in which backward
     visited the node (0 = the output), None when it was not visited.

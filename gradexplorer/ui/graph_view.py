@@ -139,6 +139,8 @@ class GraphView(QGraphicsView):
         self._collapsed: frozenset[int] = frozenset()  # what is drawn collapsed now
         self._chosen: frozenset[int] = frozenset()  # ... and out of a step-through
         self._following = False  # zoomed in on the current box of a step-through
+        self._revealed: dict[tuple, frozenset[int]] = {}  # _revealing's answers, per case
+        self._descent_target = "x" if model is None else model.state.descent.target
         self._nodes: list[NodeItem] = []
         self._edges: list[EdgeItem] = []
         self._show_edge_labels = True
@@ -164,8 +166,16 @@ class GraphView(QGraphicsView):
             )
             model.togglesChanged.connect(lambda: self.set_show_edge_labels(model.show_edge_labels))
             model.graphCollapsedChanged.connect(lambda _c: self._restructure())
+            model.descentSettingsChanged.connect(self._follow_descent_target)
             self.set_show_edge_labels(model.show_edge_labels)
             self._follow_model(None)
+
+    def _follow_descent_target(self, settings: Any) -> None:
+        """The parameter descent moves keeps a box of its own (_display): another target,
+        other boxes."""
+        if settings.target != self._descent_target:
+            self._descent_target = settings.target
+            self._restructure()
 
     # ----------------------------------------------------------------- read access
     def node_count(self) -> int:
@@ -255,7 +265,9 @@ class GraphView(QGraphicsView):
         # follows every new trace (the model emits it after the trace).
 
     def set_trace(self, trace: Any) -> None:
-        self.clear_step_state()
+        # x moved: the step-through's frame comes again for the new trace and keeps the boxes
+        # it opened (closing them here rebuilt the graph twice per x step)
+        self.clear_step_state(keep_boxes=True)
         if trace is None:
             self._trace = None
             self._clear("No graph: the function could not be evaluated here.")
@@ -309,6 +321,16 @@ class GraphView(QGraphicsView):
         if st is None or st.current is None or trace is None:
             return collapsed
         current = st.current
+        size = self.viewport().size().toTuple()
+        case = (self._key, collapsed, current, size, self._zoom_factor, self._descent_target)
+        if case not in self._revealed:
+            if len(self._revealed) > 256:
+                self._revealed.clear()
+            self._revealed[case] = self._reveal(trace, collapsed, current)
+        return self._revealed[case]
+
+    def _reveal(self, trace: Any, collapsed: frozenset[int], current: int) -> frozenset[int]:
+        """_revealing's work, for one case."""
 
         def hidden(boxes: frozenset[int]) -> int | None:
             """The box the current node is folded into, if it has none of its own."""
@@ -625,10 +647,11 @@ class GraphView(QGraphicsView):
             return
         groups = graph_groups.subexpressions(self._trace)
         root = item.box.key
+        # from the boxes chosen, not those a step-through opened for a moment
         if item.box.kind == "group":
-            chosen = self._collapsed - {root}
+            chosen = self._chosen - {root}
         elif root in groups and len(groups[root]) > 1 and item.box.kind != "output":
-            chosen = self._collapsed | {root}
+            chosen = self._chosen | {root}
         else:
             return
         self._model.set_graph_collapsed(chosen)
@@ -661,14 +684,17 @@ class GraphView(QGraphicsView):
                 self._following = True
                 return
 
-    def clear_step_state(self) -> None:
-        """Back to the live view: every number known, no highlight."""
+    def clear_step_state(self, *, keep_boxes: bool = False) -> None:
+        """Back to the live view: every number known, no highlight; and, unless keep_boxes,
+        the boxes that were chosen before the step-through opened some."""
         if self._step is None:
+            if not keep_boxes and self._reveal_current():
+                self._apply_step()
             return
         stepped_tangents = self._step.mode == "tangent"
         self._step = None
         following, self._following = self._following, False
-        if self._reveal_current():  # the boxes the step-through opened close again
+        if not keep_boxes and self._reveal_current():  # the boxes it opened close again
             self._apply_step()
             return
         if following and not self._user_zoomed:

@@ -9,8 +9,8 @@ the speed, and the explanation of the current step. Its commands are in ``COMMAN
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QFont, QKeyEvent, QResizeEvent
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QFont, QKeyEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
     QComboBox,
@@ -155,6 +155,7 @@ class StepperPanel(QWidget):
         # a focused button keeps Space for its own click, as everywhere in Qt.
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.set_speed(DEFAULT_SECONDS)
+        self._watching = False  # the window's resizes, for the height cap
         self.dock = StepperDock(self)
         model.stepChanged.connect(self._on_step)
         model.backwardAlgorithmChanged.connect(self._show_algorithm)
@@ -381,6 +382,20 @@ class StepperPanel(QWidget):
         if event.oldSize().width() != event.size().width():
             self._wrap_controls()
             self.updateGeometry()  # at another width the text wraps to another height
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        top = self.window()
+        if top is not self and not self._watching:
+            top.installEventFilter(self)  # the cap follows the window's height
+            self._watching = True
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window() and event.type() == QEvent.Type.Resize:
+            old, new = event.oldSize(), event.size()
+            if old.height() != new.height():
+                self.updateGeometry()  # another window height: another cap
+        return super().eventFilter(watched, event)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

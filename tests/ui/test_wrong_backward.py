@@ -358,3 +358,18 @@ def test_a_new_session_starts_parameters_from_their_defaults(qtbot, window):
     fresh = ParamState.around(1.0)
     assert window.model.params["a"] == window.model.params["b"]
     assert window.model.params["a"].value == fresh.value == 1.0
+
+
+def test_the_step_panel_follows_the_window_height(qtbot):
+    """The cap on the step panel's height depends on the window's height, but was measured
+    again only when the width changed (the review: still 200 px, scrolling, at 1000 px tall)."""
+    # x used eight times: the longest step sums eight contributions
+    window = make_window(qtbot, expression="x*x*x*x + x*x*x + x*x + x", x=1.0)
+    window.commands["step.backward"].trigger()
+    panel = window.stepper_panel
+    qtbot.wait(100)
+    small = panel.height()
+    assert panel._needed_height() > small  # capped at 800 px: the longest step scrolls
+    window.resize(1280, 1060)
+    qtbot.waitUntil(lambda: panel.height() > small, timeout=2000)
+    assert panel.height() >= min(panel._needed_height(), 1060 - 600) - 2

@@ -195,7 +195,7 @@ def _check_header(data: Any) -> int:
         found = (
             'it has no "format" field'
             if "format" not in data
-            else f'its "format" field is {short(json.dumps(data["format"]))[1:-1]}'
+            else f'its "format" field is {_json_word(data["format"])}'
         )
         raise SessionError(
             f'This JSON is not a gradexplorer session ({found}; a session says "{FORMAT_NAME}").',
@@ -424,6 +424,12 @@ def _exact_keys(obj: dict[str, Any], keys: tuple[str, ...], where: str) -> None:
         raise SessionError(
             f"{where} has unknown {_plural(len(extra), 'field')}: {', '.join(extra)}."
         )
+
+
+def _json_word(value: Any, limit: int = 40) -> str:
+    """A JSON value as it is written in the file ("csv", null, 3), cut with … when long."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _plural(n: int, word: str) -> str:

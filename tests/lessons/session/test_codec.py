@@ -418,3 +418,10 @@ def test_a_json_that_is_not_a_session_says_what_its_format_field_is(data, words)
         session_from_json(json.dumps(data), check_expression=False)
     assert words in info.value.message
     assert info.value.hint
+
+
+def test_the_format_field_is_written_as_json_writes_it() -> None:
+    for value, shown in (('x"y', '"x\\"y"'), ("é", '"é"'), ("a" * 80, '"' + "a" * 38 + "…")):
+        with pytest.raises(SessionError) as info:
+            session_from_json(json.dumps({"format": value}), check_expression=False)
+        assert f'its "format" field is {shown};' in info.value.message
