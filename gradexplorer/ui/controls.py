@@ -154,7 +154,7 @@ class ValueControl(QWidget):
     def _fit_spin(self) -> None:
         """Wide enough for a typical value at the current font (a projector's font is larger:
         a fixed width cut "0.7000" to "0.700")."""
-        digits = self.spin.fontMetrics().horizontalAdvance("-00.0000")
+        digits = self.spin.fontMetrics().horizontalAdvance("-00." + "0" * self.spin.decimals())
         self.spin.setMinimumWidth(max(90, digits + 36))  # + the arrows and the frame
 
     def changeEvent(self, event: QEvent) -> None:
@@ -169,6 +169,11 @@ class ValueControl(QWidget):
         try:
             self.min_spin.setValue(lo)
             self.max_spin.setValue(hi)
+            # enough decimals for a slider tick of this range (±2.5e-5 rounded to [0, 0] at 4)
+            decimals = value_decimals(lo, hi)
+            if decimals != self.spin.decimals():
+                self.spin.setDecimals(decimals)
+                self._fit_spin()
             self.spin.setRange(lo, hi)
             self.spin.setSingleStep(_nice_step((hi - lo) / 200))
         finally:
@@ -215,6 +220,16 @@ class ValueControl(QWidget):
             QToolTip.showText(box.mapToGlobal(QPoint(0, box.height())), words, box)
         # an empty range, or one the model refused (its width overflows): show the current one
         self.set_range(self._lo, self._hi)
+
+
+def value_decimals(lo: float, hi: float) -> int:
+    """Decimals the value box shows for a range: DECIMALS, or more when one slider tick of the
+    range is smaller than that (at most 15, a float's digits)."""
+    with np.errstate(all="ignore"):
+        tick = (hi - lo) / TICKS
+    if not (math.isfinite(tick) and tick > 0):
+        return DECIMALS
+    return max(DECIMALS, min(15, math.ceil(-math.log10(tick))))
 
 
 def slider_tick(value: float, lo: float, hi: float) -> int:

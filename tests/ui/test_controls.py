@@ -116,3 +116,27 @@ def test_an_empty_range_is_refused_with_a_reason_beside_the_box(qtbot):
     assert QToolTip.text() == "The lowest value must be below the highest (5)."
     _type_into(qtbot, window.x_control.max_spin, "-7")
     assert QToolTip.text() == "The highest value must be above the lowest (-5)."
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi", "decimals"),
+    [(-5.0, 5.0, 4), (-2.5e-5, 2.5e-5, 8), (0.0, 1e-12, 15), (-1e308, 1e308, 4), (1.0, 1.0, 4)],
+)
+def test_the_value_box_has_the_decimals_a_slider_tick_needs(lo, hi, decimals):
+    from gradexplorer.ui.controls import value_decimals
+
+    assert value_decimals(lo, hi) == decimals
+
+
+def test_a_tiny_range_still_shows_and_takes_x(qtbot):
+    """A range of ±2.5e-5 rounded the x box to [0, 0]: it showed 0.0000 and took nothing."""
+    from .helpers import make_window
+
+    window = make_window(qtbot, expression="x^2", x=1.0)
+    control = window.x_control
+    _type_into(qtbot, control.max_spin, "2.5e-5")
+    _type_into(qtbot, control.min_spin, "-2.5e-5")
+    assert window.model.x_range == (-2.5e-5, 2.5e-5)
+    assert control.spin.maximum() == 2.5e-5 and control.spin.text() == "0.00002500"
+    control.spin.setValue(-1e-5)
+    assert window.model.x == -1e-5
