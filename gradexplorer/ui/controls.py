@@ -42,12 +42,17 @@ def muted(label: QLabel) -> None:
     label.setPalette(pal)
 
 
-def _spin(name: str, tip: str, accessible: str) -> QDoubleSpinBox:
-    spin = QDoubleSpinBox(objectName=name)
-    spin.setDecimals(DECIMALS)
+def _describe(spin: QDoubleSpinBox, tip: str, accessible: str) -> None:
+    """What every number box of the controls shares."""
     spin.setKeyboardTracking(False)  # commit on Enter/arrows, not on every typed digit
     spin.setToolTip(tip)
     spin.setAccessibleName(accessible)
+
+
+def _spin(name: str, tip: str, accessible: str) -> QDoubleSpinBox:
+    spin = QDoubleSpinBox(objectName=name)
+    _describe(spin, tip, accessible)
+    spin.setDecimals(DECIMALS)
     spin.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToNearestValue)
     return spin
 
@@ -59,11 +64,9 @@ class RangeBox(QDoubleSpinBox):
 
     def __init__(self, name: str, tip: str, accessible: str) -> None:
         super().__init__(objectName=name)
+        _describe(self, tip, accessible)
         self.setDecimals(RANGE_DECIMALS)  # no rounding: the value is the float typed
         self.setRange(-sys.float_info.max, sys.float_info.max)
-        self.setKeyboardTracking(False)
-        self.setToolTip(tip)
-        self.setAccessibleName(accessible)
         self.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToPreviousValue)
         self.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
 

@@ -116,6 +116,22 @@ def subexpressions(trace: BackwardTrace) -> dict[int, frozenset[int]]:
     return {root: frozenset(members) for root, members in owned.items()}
 
 
+def opened_one_level(
+    collapsed: frozenset[int],
+    root: int,
+    groups: dict[int, frozenset[int]],
+    depth: dict[int, int],
+) -> frozenset[int]:
+    """collapsed with the box of root opened by one level: its own subexpressions one level
+    down stay collapsed (groups from subexpressions, depth from depths)."""
+    inner = frozenset(
+        r
+        for r in groups[root]
+        if r != root and depth[r] == depth[root] + 1 and len(groups.get(r, ())) > 1
+    )
+    return (collapsed - {root}) | inner
+
+
 def depths(trace: BackwardTrace) -> dict[int, int]:
     """Depth of every node in the post-dominator tree (the output is 0)."""
     ipdom = post_dominators(trace)

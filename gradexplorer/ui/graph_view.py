@@ -346,12 +346,7 @@ class GraphView(QGraphicsView):
         depth = graph_groups.depths(trace)
         opened = collapsed
         while holder is not None and holder in opened:
-            inner = {
-                r
-                for r in groups[holder]
-                if r != holder and depth[r] == depth[holder] + 1 and len(groups.get(r, ())) > 1
-            }
-            opened = (opened - {holder}) | inner
+            opened = graph_groups.opened_one_level(opened, holder, groups, depth)
             holder = hidden(opened)
         if self.would_be_legible(opened):
             return opened
@@ -416,12 +411,7 @@ class GraphView(QGraphicsView):
         groups = graph_groups.subexpressions(trace)
         depth = graph_groups.depths(trace)
         for root in sorted(collapsed, key=lambda r: (len(groups[r]), r)):
-            inner = frozenset(
-                r
-                for r in groups[root]
-                if r != root and depth[r] == depth[root] + 1 and len(groups.get(r, ())) > 1
-            )
-            candidate = (collapsed - {root}) | inner
+            candidate = graph_groups.opened_one_level(collapsed, root, groups, depth)
             opened = self._lay_out(self._display(trace, candidate))
             if self._legible_at_fit(opened):
                 collapsed, geometry = candidate, opened
@@ -443,12 +433,7 @@ class GraphView(QGraphicsView):
         groups = graph_groups.subexpressions(trace)
         depth = graph_groups.depths(trace)
         return [
-            (self._collapsed - {root})
-            | frozenset(
-                r
-                for r in groups[root]
-                if r != root and depth[r] == depth[root] + 1 and len(groups.get(r, ())) > 1
-            )
+            graph_groups.opened_one_level(self._collapsed, root, groups, depth)
             for root in self._collapsed
         ]
 
