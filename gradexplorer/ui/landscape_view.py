@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QFont, QKeyEvent
+from PySide6.QtGui import QFont, QKeyEvent, QPaintEvent
 from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 from gradexplorer.formatting import readout
@@ -91,10 +91,18 @@ def _cached(item: QGraphicsItem) -> None:
     item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
-def _drop_cache(item: QGraphicsItem) -> None:
-    mode = item.cacheMode()
-    item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
-    item.setCacheMode(mode)
+def _set_cached(item: QGraphicsItem, on: bool) -> None:
+    mode = QGraphicsItem.CacheMode.DeviceCoordinateCache if on else QGraphicsItem.CacheMode.NoCache
+    if item.cacheMode() != mode:
+        item.setCacheMode(mode)  # NoCache also drops a cached pixmap
+
+
+def _image_rect(data: LandscapeData) -> QRectF:
+    """The heat map's rectangle: each grid value is the centre of its pixel."""
+    dx = (data.xs[-1] - data.xs[0]) / max(1, len(data.xs) - 1)
+    dy = (data.ys[-1] - data.ys[0]) / max(1, len(data.ys) - 1)
+    return QRectF(data.xs[0] - dx / 2, data.ys[0] - dy / 2, data.xs[-1] - data.xs[0] + dx,
+                  data.ys[-1] - data.ys[0] + dy)  # fmt: skip
 
 
 class LandscapeView(pg.PlotWidget):
@@ -166,7 +174,9 @@ class LandscapeView(pg.PlotWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._model = model
         self._data: LandscapeData | None = None
-        self._bar: tuple | None = None  # what the colour bar shows
+        self._bar: tuple | bool | None = None  # the colour bar's ticks: what they were made for
+        self._placed: tuple | None = None  # where the image was put, for which shape
+        self._fresh = False  # the grid's items changed since the last paint
         item = self.getPlotItem()
         self.view_box = item.getViewBox()
         item.hideButtons()
@@ -211,8 +221,6 @@ class LandscapeView(pg.PlotWidget):
         self.step_labels = [pg.TextItem(anchor=(0, 1)) for _ in self.step_vectors]
         for it in (self.image, self.contours, self.arrows):
             item.addItem(it)
-        for it in (self.contours, self.arrows):  # the image is a pixmap already
-            _cached(it)
         overlays = (
             self.slice_line,
             self.tangent,
@@ -306,24 +314,38 @@ class LandscapeView(pg.PlotWidget):
         if data is None:
             return
         self.apply_box(data.box)
-        dx = (data.xs[-1] - data.xs[0]) / max(1, len(data.xs) - 1)
-        dy = (data.ys[-1] - data.ys[0]) / max(1, len(data.ys) - 1)
         self.image.setImage(data.colors, autoLevels=False, levels=data.color_range)
-        self.image.setRect(
-            QRectF(data.xs[0] - dx / 2, data.ys[0] - dy / 2, data.xs[-1] - data.xs[0] + dx,
-                   data.ys[-1] - data.ys[0] + dy)
-        )  # fmt: skip
-        bar = (data.color_range, data.log_scale, data.levels if data.log_scale else ())
-        if bar != self._bar:  # the bar's axis is regenerated and repainted only when it moved
-            self._bar = bar
+        placed = (_image_rect(data), data.colors.shape)  # pixels are scaled onto the rect
+        if placed != self._placed:  # setRect moves the scene's bounds: only when it changed
+            self._placed = placed
+            self.image.setRect(placed[0])
+        if data.color_range != self.colorbar.levels():  # each call relayouts the bar's axis
             self.colorbar.setLevels(data.color_range)
+        ticks = (data.log_scale, data.levels, data.color_range) if data.log_scale else False
+        if ticks != self._bar:  # linear: pyqtgraph's own ticks, set once
+            self._bar = ticks
             self._colorbar_ticks(data)
         self.contours.setData(*data.contours, connect="finite")
         self.arrows.setData(*data.arrows, connect="pairs")
-        for it in (self.contours, self.arrows):
-            _drop_cache(it)
+        self._fresh = True
+        self._cache_grid(False)
         self.show_surface(self._model.surface)
         self._show_start()
+
+    def _cache_grid(self, on: bool) -> None:
+        """The contours and arrows are drawn from a pixmap while only the overlays move
+        (dragging the point or the start); when their data changes (a parameter drag) a pixmap
+        would be filled and then drawn for one paint only, so they are drawn directly."""
+        for it in (self.contours, self.arrows):
+            _set_cached(it, on)
+
+    def _overlays_moved(self) -> None:
+        if not self._fresh:
+            self._cache_grid(True)
+
+    def paintEvent(self, ev: QPaintEvent) -> None:
+        super().paintEvent(ev)
+        self._fresh = False
 
     def _colorbar_ticks(self, data: LandscapeData) -> None:
         """On a log scale the bar's axis is in log10(f − shift): label it with values of f."""
@@ -342,6 +364,7 @@ class LandscapeView(pg.PlotWidget):
         axis.setLabel("f (log scale)")
 
     def show_surface(self, s: SurfacePointData | None) -> None:
+        self._overlays_moved()
         shown = s is not None and math.isfinite(s.x) and math.isfinite(s.y)
         for it in (self.point, self.direction_handle, self.slice_line):
             it.setVisible(shown)
@@ -382,6 +405,7 @@ class LandscapeView(pg.PlotWidget):
 
     # ----------------------------------------------------------------- the race
     def show_race(self, runs: tuple | None) -> None:
+        self._overlays_moved()
         runs = runs or ()
         item = self.getPlotItem()
         while len(self.race_paths) < len(runs):
