@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QFont, QKeyEvent, QPaintEvent
+from PySide6.QtGui import QFont, QImage, QKeyEvent, QPaintEvent
 from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 from gradexplorer.formatting import readout
@@ -52,6 +52,18 @@ SNAP_DEGREES = 3.0  # a dragged direction this close to an axis snaps onto it
 
 def _view(id_: str, text: str, keys: tuple[str, ...], handler: str, tip: str, **kw) -> Command:
     return Command(f"view.landscape.{id_}", text, "view.landscape", keys, handler, tip, **kw)
+
+
+class _HeatMap(pg.ImageItem):
+    """pyqtgraph renders the grid through the lookup table as an 8-bit indexed image, which
+    the raster engine converts again on every paint; converted once per new image to the
+    painter's own format, a 200×200 grid drawn at 529×342 costs 0.09 ms instead of 0.67."""
+
+    def render(self) -> None:
+        super().render()
+        fast = QImage.Format.Format_ARGB32_Premultiplied  # keeps undefined cells transparent
+        if self.qimage is not None and self.qimage.format() != fast:
+            self.qimage = self.qimage.convertToFormat(fast)
 
 
 class _Handle(pg.TargetItem):
@@ -176,6 +188,7 @@ class LandscapeView(pg.PlotWidget):
         self._data: LandscapeData | None = None
         self._bar: tuple | bool | None = None  # the colour bar's ticks: what they were made for
         self._placed: tuple | None = None  # where the image was put, for which shape
+        self._slice_drawn: tuple | None = None
         self._fresh = False  # the grid's items changed since the last paint
         item = self.getPlotItem()
         self.view_box = item.getViewBox()
@@ -191,7 +204,7 @@ class LandscapeView(pg.PlotWidget):
 
     # ----------------------------------------------------------------- building
     def _build_items(self, item: pg.PlotItem) -> None:
-        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image = _HeatMap(axisOrder="row-major")
         self.image.setZValue(-10)
         self.colormap = pg.colormap.get(COLORMAP)
         self.image.setLookupTable(self.colormap.getLookupTable(nPts=256))
@@ -236,10 +249,15 @@ class LandscapeView(pg.PlotWidget):
             item.addItem(it, ignoreBounds=True)
         for it in (self.start, self.race_ends, *self.step_vectors, *self.step_labels):
             it.setVisible(False)
+        for it in (self.point, self.direction_handle, self.start, self.race_ends):
+            _cached(it)  # small, and moved (not redrawn) on drags: a parameter drag blits them
         self.colorbar = pg.ColorBarItem(
             colorMap=self.colormap, interactive=False, width=14, colorMapMenu=False
         )
         self.colorbar.setImageItem(self.image, insert_in=item)
+        # two tick levels (pyqtgraph's third, every tenth of a major step, was half the cost of
+        # redrawing the bar, which a parameter drag does on every step: its range moves)
+        self.colorbar.axis.setStyle(maxTickLevel=1)
 
     def _connect(self, model: ExplorerModel) -> None:
         self.view_box.sigRangeChanged.connect(self._on_range_changed)
@@ -329,8 +347,7 @@ class LandscapeView(pg.PlotWidget):
         self.arrows.setData(*data.arrows, connect="pairs")
         self._fresh = True
         self._cache_grid(False)
-        self.show_surface(self._model.surface)
-        self._show_start()
+        self._show_start()  # the point follows: the model's surfaceChanged comes next
 
     def _cache_grid(self, on: bool) -> None:
         """The contours and arrows are drawn from a pixmap while only the overlays move
@@ -378,7 +395,10 @@ class LandscapeView(pg.PlotWidget):
         ux, uy = s.direction
         self.direction_handle.setPos(QPointF(s.x + 2.2 * cell * ux, s.y + 2.2 * cell * uy))
         far = 40 * cell
-        self.slice_line.setData([s.x - far * ux, s.x + far * ux], [s.y - far * uy, s.y + far * uy])
+        line = ([s.x - far * ux, s.x + far * ux], [s.y - far * uy, s.y + far * uy])
+        if line != self._slice_drawn:  # a parameter drag keeps it: no new path to stroke
+            self._slice_drawn = line
+            self.slice_line.setData(*line)
         gx, gy = s.gradient
         norm = s.grad_norm
         if not (math.isfinite(norm) and norm > 0):

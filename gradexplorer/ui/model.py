@@ -1185,7 +1185,9 @@ def _inputs_kept(state: SessionState, params: Mapping[str, ParamState]) -> Sessi
 
 def _only_params(old: SessionState | None, new: SessionState) -> bool:
     """Whether only the parameters changed (a slider drag), nothing else of the state."""
-    return old is not None and old.params != new.params and replace(old, params=new.params) == new
+    if old is None or old.params == new.params:
+        return False
+    return all(getattr(old, f) == getattr(new, f) for f in _FIELDS if f != "params")
 
 
 def _plotted(toggles: Toggles) -> tuple[bool, bool]:
