@@ -13,10 +13,11 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QFocusEvent, QFont, QKeyEvent, QPaintEvent
-from PySide6.QtWidgets import QGraphicsItem, QWidget
+from PySide6.QtWidgets import QWidget
 
 from gradexplorer import formatting
 from gradexplorer.ui.focus import paint_focus_frame
+from gradexplorer.ui.item_cache import cache, drop_cache
 from gradexplorer.ui.model import CurveData, ExplorerModel, PointData, Trail
 from gradexplorer.ui.plot_curves import ExtraCurves
 from gradexplorer.ui.plot_geometry import clip_line
@@ -29,15 +30,6 @@ TRAIL_COLOR_DARK = "#d7a6ff"
 TRAIL_TANGENT_COLOR_DARK = "#b983ff"
 TRAIL_TANGENT_FRACTION = 0.06  # half-length of a step's tangent, as a fraction of the view
 TRAIL_FAR = 10.0  # trail points further than this many view spans away are not drawn
-
-
-def _drop_cache(item: QGraphicsItem) -> None:
-    """Throw away an item's pixmap cache after new data. Qt re-renders only the exposed part of
-    a DeviceCoordinateCache pixmap, so a curve that changes under a moving parameter kept stale
-    pieces of earlier frames; a curve change is rare next to x steps, which keep the cache."""
-    mode = item.cacheMode()
-    item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
-    item.setCacheMode(mode)
 
 
 def style_axes(item: pg.PlotItem, t: PlotTheme) -> None:
@@ -125,7 +117,7 @@ class PlotView(pg.PlotWidget):
         # pyqtgraph invalidates itself (update()) on setData or a range change.
         cached = [item.getAxis("bottom"), item.getAxis("left")]
         for it in (*cached, self.curve_item, self.d1_item, self.d2_item):
-            it.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            cache(it)
         # The points of interest, the Taylor polynomial and g(x) (model overlays)
         self.marks = PointMarks(item)
         self.extra = ExtraCurves(item)
@@ -179,7 +171,7 @@ class PlotView(pg.PlotWidget):
 
     def show_curve(self, curve: CurveData) -> None:
         self.curve_item.setData(curve.x, curve.y, connect="finite")
-        _drop_cache(self.curve_item)
+        drop_cache(self.curve_item)
         for item, data in (
             (self.d1_item, curve.derivative),
             (self.d2_item, curve.second_derivative),
@@ -188,7 +180,7 @@ class PlotView(pg.PlotWidget):
                 item.setVisible(False)
             else:
                 item.setData(data[0], data[1], connect="finite")
-                _drop_cache(item)
+                drop_cache(item)
                 item.setVisible(True)
 
     def show_point(self, point: PointData) -> None:
