@@ -21,6 +21,7 @@ from gradexplorer.ui.item_cache import cache, drop_cache
 from gradexplorer.ui.model import CurveData, ExplorerModel, PointData, Trail
 from gradexplorer.ui.plot_curves import ExtraCurves
 from gradexplorer.ui.plot_geometry import clip_line
+from gradexplorer.ui.plot_grid import GridLines
 from gradexplorer.ui.plot_marks import PointMarks
 from gradexplorer.ui.theme import LIGHT, PlotTheme, Theme
 
@@ -87,7 +88,7 @@ class PlotView(pg.PlotWidget):
     def _build_items(self, item: pg.PlotItem) -> None:
         """Every item is made once; changes only call setData. Overlays ignore bounds so they
         never drag the view around."""
-        self.zero_lines = [pg.InfiniteLine(0.0, angle=angle) for angle in (0, 90)]
+        self.grid = GridLines(item)  # and the zero lines
         # Antialiased curves are affordable: they are drawn into a pixmap cache (below) once per
         # recompute, not on every x step.
         self.curve_item = pg.PlotCurveItem(name="f(x)", antialias=True)
@@ -110,10 +111,10 @@ class PlotView(pg.PlotWidget):
             it.setZValue(5 + z)
             it.setVisible(False)
         curves = (self.curve_item, self.d1_item, self.d2_item, self.tangent_item)
-        for it in (*self.zero_lines, *curves, self.marker, *trail):
+        for it in (*curves, self.marker, *trail):
             item.addItem(it, ignoreBounds=True)
         # Moving x repaints most of the plot (the tangent spans it), but only the tangent and
-        # the point change: the grid/axes and the curves are blitted from pixmap caches that
+        # the point change: the axes and the curves are blitted from pixmap caches that
         # pyqtgraph invalidates itself (update()) on setData or a range change.
         cached = [item.getAxis("bottom"), item.getAxis("left")]
         for it in (*cached, self.curve_item, self.d1_item, self.d2_item):
@@ -383,9 +384,9 @@ class PlotView(pg.PlotWidget):
         self.setBackground(t.background)
         item = self.getPlotItem()
         style_axes(item, t)
-        item.showGrid(x=True, y=True, alpha=t.grid_alpha)
-        for line in self.zero_lines:
-            line.setPen(pg.mkPen(t.zero_line, width=max(1.0, t.curve_width / 2.5)))
+        self.grid.set_style(
+            t.axis, t.grid_alpha, t.background, t.zero_line, max(1.0, t.curve_width / 2.5)
+        )
         self.curve_item.setPen(pg.mkPen(t.curve, width=t.curve_width))
         self.d1_item.setPen(pg.mkPen(t.d1, width=t.derivative_width, style=Qt.PenStyle.DashLine))
         self.d2_item.setPen(pg.mkPen(t.d2, width=t.derivative_width, style=Qt.PenStyle.DotLine))
