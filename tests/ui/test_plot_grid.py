@@ -62,7 +62,8 @@ def test_grid_colour_is_the_translucent_grid_blended_onto_the_background(qtbot, 
     # pyqtgraph: alpha 255 × grid alpha × min(1, 0.05 × length / (ticks + 1)) for level 0
     alpha = t.grid_alpha * min(1.0, 0.05 * pixels / (count + 1))
     axis, bg = QColor(t.axis), QColor(t.background)
-    want = [alpha * a + (1 - alpha) * b for a, b in zip(axis.getRgbF()[:3], bg.getRgbF()[:3])]
+    pairs = zip(axis.getRgbF()[:3], bg.getRgbF()[:3], strict=True)
+    want = [alpha * a + (1 - alpha) * b for a, b in pairs]
     got = item.pen().color()
     assert got.alpha() == 255  # opaque: Qt draws it as a span, not pixel by pixel
     assert got.getRgbF()[:3] == pytest.approx(want, abs=1 / 255)
