@@ -11,15 +11,18 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
 NodeKind = Literal["input", "const", "op"]
 
+# Nodes and edges are named tuples, not frozen dataclasses: immutable alike, but a frozen
+# dataclass's __init__ sets each field through object.__setattr__, and the app records 150
+# nodes and 260 edges on every x step (0.5 ms as dataclasses, 0.08 ms as tuples).
 
-@dataclass(frozen=True)
-class TraceNode:
+
+class TraceNode(NamedTuple):
     """One tensor of the graph.
 
     kind: "input" for a leaf that requires grad (x, a parameter), "const" for anything that
@@ -47,8 +50,7 @@ class TraceNode:
         return self.kind != "const"
 
 
-@dataclass(frozen=True)
-class TraceEdge:
+class TraceEdge(NamedTuple):
     """Edge from an op's input (src) to the op's result (dst).
 
     local: the local derivative d(dst)/d(src) (the vector-Jacobian product with ones, which
@@ -116,8 +118,7 @@ class BackwardTrace:
         }
 
 
-@dataclass(frozen=True)
-class ForwardNode:
+class ForwardNode(NamedTuple):
     """One tensor of a forward-mode pass.
 
     kind: "input" for a dual tensor made with make_dual (x, a parameter), "const" for anything
@@ -136,20 +137,16 @@ class ForwardNode:
     is_output: bool = False
 
 
-@dataclass(frozen=True)
-class ForwardEdge:
-    """Edge from an op's input (src) to the op's result (dst), in forward mode.
+class ForwardEdge(TraceEdge):
+    """Edge from an op's input (src) to the op's result (dst), in forward mode: the fields of a
+    TraceEdge, read the other way round.
 
     local: d(dst)/d(src) (the tangent rule applied to a tangent of ones: for scalars the partial
     derivative); contribution: local × v̇(src), what this edge adds to v̇(dst). Both None when
     src carries no tangent (a constant).
     """
 
-    src: int
-    dst: int
-    arg_index: int
-    local: np.ndarray | None
-    contribution: np.ndarray | None
+    __slots__ = ()
 
 
 @dataclass(frozen=True)

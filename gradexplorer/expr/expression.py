@@ -577,7 +577,7 @@ class Expression:
             edges.extend(TraceEdge(p, node_id, k, None, None) for k, p in enumerate(parents))
             stack_ids.append(node_id)
         out = stack_ids[-1]
-        nodes[out] = dataclasses.replace(nodes[out], is_output=True)
+        nodes[out] = nodes[out]._replace(is_output=True)
         return BackwardTrace(nodes=tuple(nodes), edges=tuple(edges), output=out, names=names)
 
     def _names(self, trace: BackwardTrace | ForwardTrace) -> dict[int, str]:
@@ -669,10 +669,7 @@ def _undefined_gradients(trace: BackwardTrace) -> BackwardTrace:
     view and the step-through agree with the readouts."""
     nan = np.float64(math.nan)
     # The seed stays: ∂f/∂f = 1 whenever the pass ran, defined or not.
-    nodes = tuple(
-        n if n.is_output or n.grad is None else dataclasses.replace(n, grad=nan)
-        for n in trace.nodes
-    )
+    nodes = tuple(n if n.is_output or n.grad is None else n._replace(grad=nan) for n in trace.nodes)
     return BackwardTrace(
         nodes=nodes, edges=_undefined_edges(trace), output=trace.output, names=trace.names
     )
@@ -684,8 +681,7 @@ def _undefined_edges(trace: BackwardTrace | ForwardTrace) -> tuple[Any, ...]:
     undefined = {n.id for n in trace.nodes if np.isnan(np.asarray(n.value)).any()}
     nan = np.float64(math.nan)
     return tuple(
-        dataclasses.replace(
-            e,
+        e._replace(
             local=nan if e.local is not None and e.dst in undefined else e.local,
             contribution=None if e.contribution is None else nan,
         )
@@ -710,8 +706,7 @@ def _undefined_tangents(trace: ForwardTrace) -> ForwardTrace:
     nan = np.float64(math.nan)
     # The seeds stay (1 and 0 are given, not computed), as backward keeps ∂f/∂f = 1.
     nodes = tuple(
-        n if n.kind != "op" or n.tangent is None else dataclasses.replace(n, tangent=nan)
-        for n in trace.nodes
+        n if n.kind != "op" or n.tangent is None else n._replace(tangent=nan) for n in trace.nodes
     )
     return dataclasses.replace(trace, nodes=nodes, edges=_undefined_edges(trace))
 

@@ -104,16 +104,19 @@ def race(
     for k in range(steps + 1):
         if not live:
             break
-        coords = [np.array([points[i][d] for i in live]) for d in range(dim)]
-        f, g = evaluate(coords)
+        columns = [[points[i][d] for i in live] for d in range(dim)]
+        f, g = evaluate([np.array(c) for c in columns])
         f_list = f.tolist()
-        g_list = list(zip(*(gd.tolist() for gd in g), strict=True))
+        g_lists = [gd.tolist() for gd in g]
+        # One sum over every run says whether any is in trouble (nan, ±inf or past the
+        # bound: each term is at most the sum); only then is each run looked at.
+        total = sum(map(abs, f_list)) + sum(sum(map(abs, c)) for c in (*columns, *g_lists))
+        calm = total <= bound  # False for nan and inf too
         still = []
-        for j, i in enumerate(live):
-            fi, gi = f_list[j], g_list[j]
+        for i, fi, gi in zip(live, f_list, zip(*g_lists, strict=True), strict=True):
             values[i].append(fi)
             grads[i].append(gi)
-            trouble = _trouble(points[i], fi, gi, bound)
+            trouble = None if calm else _trouble(points[i], fi, gi, bound)
             if trouble is not None:
                 status[i], stopped[i] = trouble, k
             elif k < steps:

@@ -13,13 +13,15 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QFocusEvent, QFont, QKeyEvent, QPaintEvent
-from PySide6.QtWidgets import QGraphicsItem, QWidget
+from PySide6.QtWidgets import QWidget
 
 from gradexplorer import formatting
 from gradexplorer.ui.focus import paint_focus_frame
+from gradexplorer.ui.item_cache import cache, drop_cache
 from gradexplorer.ui.model import CurveData, ExplorerModel, PointData, Trail
 from gradexplorer.ui.plot_curves import ExtraCurves
 from gradexplorer.ui.plot_geometry import clip_line
+from gradexplorer.ui.plot_grid import GridLines
 from gradexplorer.ui.plot_marks import PointMarks
 from gradexplorer.ui.theme import LIGHT, PlotTheme, Theme
 
@@ -29,15 +31,6 @@ TRAIL_COLOR_DARK = "#d7a6ff"
 TRAIL_TANGENT_COLOR_DARK = "#b983ff"
 TRAIL_TANGENT_FRACTION = 0.06  # half-length of a step's tangent, as a fraction of the view
 TRAIL_FAR = 10.0  # trail points further than this many view spans away are not drawn
-
-
-def _drop_cache(item: QGraphicsItem) -> None:
-    """Throw away an item's pixmap cache after new data. Qt re-renders only the exposed part of
-    a DeviceCoordinateCache pixmap, so a curve that changes under a moving parameter kept stale
-    pieces of earlier frames; a curve change is rare next to x steps, which keep the cache."""
-    mode = item.cacheMode()
-    item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
-    item.setCacheMode(mode)
 
 
 def style_axes(item: pg.PlotItem, t: PlotTheme) -> None:
@@ -95,7 +88,7 @@ class PlotView(pg.PlotWidget):
     def _build_items(self, item: pg.PlotItem) -> None:
         """Every item is made once; changes only call setData. Overlays ignore bounds so they
         never drag the view around."""
-        self.zero_lines = [pg.InfiniteLine(0.0, angle=angle) for angle in (0, 90)]
+        self.grid = GridLines(item)  # and the zero lines
         # Antialiased curves are affordable: they are drawn into a pixmap cache (below) once per
         # recompute, not on every x step.
         self.curve_item = pg.PlotCurveItem(name="f(x)", antialias=True)
@@ -118,14 +111,14 @@ class PlotView(pg.PlotWidget):
             it.setZValue(5 + z)
             it.setVisible(False)
         curves = (self.curve_item, self.d1_item, self.d2_item, self.tangent_item)
-        for it in (*self.zero_lines, *curves, self.marker, *trail):
+        for it in (*curves, self.marker, *trail):
             item.addItem(it, ignoreBounds=True)
         # Moving x repaints most of the plot (the tangent spans it), but only the tangent and
-        # the point change: the grid/axes and the curves are blitted from pixmap caches that
+        # the point change: the axes and the curves are blitted from pixmap caches that
         # pyqtgraph invalidates itself (update()) on setData or a range change.
         cached = [item.getAxis("bottom"), item.getAxis("left")]
         for it in (*cached, self.curve_item, self.d1_item, self.d2_item):
-            it.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            cache(it)
         # The points of interest, the Taylor polynomial and g(x) (model overlays)
         self.marks = PointMarks(item)
         self.extra = ExtraCurves(item)
@@ -179,7 +172,7 @@ class PlotView(pg.PlotWidget):
 
     def show_curve(self, curve: CurveData) -> None:
         self.curve_item.setData(curve.x, curve.y, connect="finite")
-        _drop_cache(self.curve_item)
+        drop_cache(self.curve_item)
         for item, data in (
             (self.d1_item, curve.derivative),
             (self.d2_item, curve.second_derivative),
@@ -188,7 +181,7 @@ class PlotView(pg.PlotWidget):
                 item.setVisible(False)
             else:
                 item.setData(data[0], data[1], connect="finite")
-                _drop_cache(item)
+                drop_cache(item)
                 item.setVisible(True)
 
     def show_point(self, point: PointData) -> None:
@@ -391,9 +384,9 @@ class PlotView(pg.PlotWidget):
         self.setBackground(t.background)
         item = self.getPlotItem()
         style_axes(item, t)
-        item.showGrid(x=True, y=True, alpha=t.grid_alpha)
-        for line in self.zero_lines:
-            line.setPen(pg.mkPen(t.zero_line, width=max(1.0, t.curve_width / 2.5)))
+        self.grid.set_style(
+            t.axis, t.grid_alpha, t.background, t.zero_line, max(1.0, t.curve_width / 2.5)
+        )
         self.curve_item.setPen(pg.mkPen(t.curve, width=t.curve_width))
         self.d1_item.setPen(pg.mkPen(t.d1, width=t.derivative_width, style=Qt.PenStyle.DashLine))
         self.d2_item.setPen(pg.mkPen(t.d2, width=t.derivative_width, style=Qt.PenStyle.DotLine))

@@ -16,6 +16,7 @@ from gradexplorer import formatting
 from gradexplorer.lessons import points as poi
 from gradexplorer.lessons.points import PointOfInterest, PointsFound
 from gradexplorer.lessons.session import View
+from gradexplorer.ui.item_cache import cache, drop_cache
 from gradexplorer.ui.theme import LIGHT, Theme
 
 FAMILY = {
@@ -63,8 +64,8 @@ class PointMarks(QObject):
 
     def __init__(self, plot: pg.PlotItem) -> None:
         super().__init__()
-        # drawn symbol by symbol (at most MAX_SHOWN), not from a pixmap atlas: a picture
-        # export stays vector graphics
+        # drawn symbol by symbol (at most MAX_SHOWN), not from pyqtgraph's symbol atlas: a
+        # picture export, which paints without item caches, stays vector graphics
         self.spots = pg.ScatterPlotItem(hoverable=True, tip=_tip, pxMode=True, useCache=False)
         self.poles = pg.PlotCurveItem()  # dashed verticals where f runs off to ±∞
         self.jumps = pg.PlotCurveItem()  # dotted verticals between a jump's two limits
@@ -73,6 +74,9 @@ class PointMarks(QObject):
         for z, item in enumerate((self.intervals, self.poles, self.jumps, self.spots, self.more)):
             item.setZValue(LAYER + z / 10)
             plot.addItem(item, ignoreBounds=True)
+        self._cached = (self.spots, self.poles, self.jumps, self.intervals)
+        for item in self._cached:
+            cache(item)  # an x step repaints the plot under them: a blit, not 20 symbols
         self.spots.sigClicked.connect(self._on_click)
         self._found: PointsFound | None = None
         self._view: View = (0.0, 1.0, 0.0, 1.0)
@@ -113,6 +117,8 @@ class PointMarks(QObject):
         self.spots.setData(spots=spots)
         self._draw_lines(points, view)
         self._draw_intervals(points)
+        for item in self._cached:
+            drop_cache(item)
         self._show_more(found, view)
 
     def _spot(self, p: PointOfInterest, x: float, y: float, hollow: bool) -> dict:

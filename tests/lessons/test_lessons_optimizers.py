@@ -176,6 +176,17 @@ def test_a_too_large_learning_rate_diverges_and_is_flagged() -> None:
     assert slow.steps_to_tol == math.ceil(math.log(1e-4 / (2 * math.sqrt(2))) / math.log(0.8))
 
 
+def test_runs_near_the_bound_together_are_not_flagged_for_their_sum() -> None:
+    # each f ≈ 4e7 is within the bound 1e8; three of them sum past it (the race checks the
+    # sum of all runs first and looks at each run only when the sum is large)
+    e = parse("f(x, y) = 40000000 + x^2 + y^2")
+    runs = race(engine_objective(e, {}), (1.0, 1.0), [make("sgd", lr=0.1)] * 3, 20)
+    assert [r.status for r in runs] == [RUNNING] * 3 and all(r.steps == 20 for r in runs)
+    e = parse("f(x, y) = 200000000 + x^2 + y^2")  # one run past the bound alone: flagged
+    (run,) = race(engine_objective(e, {}), (1.0, 1.0), [make("sgd", lr=0.1)], 20)
+    assert run.status == DIVERGED and run.stopped_at == 0
+
+
 def test_leaving_the_domain_stops_a_run_as_non_finite() -> None:
     e = parse("f(x, y) = ln(x) + y^2")
     (run,) = race(engine_objective(e, {}), (0.5, 1.0), [make("sgd", lr=1.0, maximize=False)], 50)

@@ -94,8 +94,9 @@ def test_plot_png_is_twice_the_view_and_shows_the_point_and_curve(qtbot, window,
     cx, cy = plot_pixel(window, -3.0, 6.0, 2.0)
     assert near(rgb[cy - 4 : cy + 5, cx - 4 : cx + 5], LIGHT.plot.curve).any()
     assert near(rgb, LIGHT.plot.curve).sum() > 500
-    # caches are back on after the export (x steps stay cheap)
-    assert window.plot.curve_item.cacheMode() == QGraphicsItem.CacheMode.DeviceCoordinateCache
+    # caches are back on after the export (x steps stay cheap): the curve's and the markers'
+    for item in (window.plot.curve_item, window.plot.marks.spots):
+        assert item.cacheMode() == QGraphicsItem.CacheMode.DeviceCoordinateCache
 
 
 def test_plot_svg_is_vector_with_ticks_and_legend(qtbot, window, tmp_path):

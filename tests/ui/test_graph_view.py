@@ -1,7 +1,5 @@
 """The graph view fed with hand-made BackwardTraces (no parser involved)."""
 
-import dataclasses
-
 import numpy as np
 import pytest
 
@@ -112,7 +110,7 @@ def test_structure_change_rebuilds_and_none_clears(view):
     view.set_trace(trace_of_a_x_squared_plus_3x(2.0, 1.5))
     t = trace_of_a_x_squared_plus_3x(2.0, 1.5)
     nodes = list(t.nodes)
-    nodes[7] = dataclasses.replace(nodes[7], op="sub", label="−")
+    nodes[7] = nodes[7]._replace(op="sub", label="−")
     view.set_trace(BackwardTrace(tuple(nodes), t.edges, t.output))
     assert view.rebuilds == 2
     view.set_trace(None)
