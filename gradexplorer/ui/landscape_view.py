@@ -16,11 +16,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QFont, QImage, QKeyEvent, QPaintEvent
-from PySide6.QtWidgets import QGraphicsItem, QWidget
+from PySide6.QtWidgets import QWidget
 
 from gradexplorer.formatting import readout
 from gradexplorer.lessons.session.two_inputs import LandscapeSettings
 from gradexplorer.ui.commands import Command
+from gradexplorer.ui.item_cache import cache, drop_cache, set_cached
 from gradexplorer.ui.landscape_data import (
     LandscapeData,
     SurfacePointData,
@@ -95,18 +96,6 @@ def _curve(
     item = pg.PlotCurveItem(pen=pen, shadowPen=shadow, antialias=antialias)
     item.setZValue(z)
     return item
-
-
-def _cached(item: QGraphicsItem) -> None:
-    """Drawn from a pixmap until its data changes: dragging the point or the start repaints
-    the overlays, not the thousands of contour and arrow segments under them."""
-    item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-
-
-def _set_cached(item: QGraphicsItem, on: bool) -> None:
-    mode = QGraphicsItem.CacheMode.DeviceCoordinateCache if on else QGraphicsItem.CacheMode.NoCache
-    if item.cacheMode() != mode:
-        item.setCacheMode(mode)  # NoCache also drops a cached pixmap
 
 
 def _image_rect(data: LandscapeData) -> QRectF:
@@ -250,7 +239,7 @@ class LandscapeView(pg.PlotWidget):
         for it in (self.start, self.race_ends, *self.step_vectors, *self.step_labels):
             it.setVisible(False)
         for it in (self.point, self.direction_handle, self.start, self.race_ends):
-            _cached(it)  # small, and moved (not redrawn) on drags: a parameter drag blits them
+            cache(it)  # small, and moved (not redrawn) on drags: a parameter drag blits them
         self.colorbar = pg.ColorBarItem(
             colorMap=self.colormap, interactive=False, width=14, colorMapMenu=False
         )
@@ -354,7 +343,7 @@ class LandscapeView(pg.PlotWidget):
         (dragging the point or the start); when their data changes (a parameter drag) a pixmap
         would be filled and then drawn for one paint only, so they are drawn directly."""
         for it in (self.contours, self.arrows):
-            _set_cached(it, on)
+            set_cached(it, on)
 
     def _overlays_moved(self) -> None:
         if not self._fresh:
@@ -430,7 +419,7 @@ class LandscapeView(pg.PlotWidget):
         item = self.getPlotItem()
         while len(self.race_paths) < len(runs):
             path = _curve(2.4, "#ffffff", z=10)
-            _cached(path)  # a parameter drag reruns the race only when it pauses
+            cache(path)  # a parameter drag reruns the race only when it pauses
             item.addItem(path, ignoreBounds=True)
             self.race_paths.append(path)
         ends = []
@@ -443,11 +432,13 @@ class LandscapeView(pg.PlotWidget):
             pts = np.asarray(runs[i].path, dtype=float)
             pts = self._drawable(pts)
             path.setData(pts[:, 0], pts[:, 1], connect="finite")
+            drop_cache(path)
             path.setVisible(True)
             last = pts[np.isfinite(pts[:, 0])]
             if len(last):
                 ends.append({"pos": tuple(last[-1]), "brush": pg.mkBrush(color)})
         self.race_ends.setData(ends)
+        drop_cache(self.race_ends)
         self.race_ends.setVisible(bool(ends))
         self._show_start()
 
