@@ -23,3 +23,11 @@ def drop_cache(item: QGraphicsItem) -> None:
     mode = item.cacheMode()
     item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
     item.setCacheMode(mode)
+
+
+def set_cached(item: QGraphicsItem, on: bool) -> None:
+    """Cache the item from now on, or draw it directly (which also drops its pixmap): an item
+    whose data changes on every step would fill a pixmap for one paint only."""
+    mode = QGraphicsItem.CacheMode.DeviceCoordinateCache if on else QGraphicsItem.CacheMode.NoCache
+    if item.cacheMode() != mode:
+        item.setCacheMode(mode)

@@ -107,14 +107,15 @@ def contour_lines(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Every contour line of every level as one polyline with NaN between pieces (one
     PlotCurveItem draws them all), computed by contourpy."""
-    z = np.ma.masked_invalid(values)
+    z = values if np.isfinite(values).all() else np.ma.masked_invalid(values)  # masks cost
     gen = contourpy.contour_generator(xs, ys, z, line_type=contourpy.LineType.ChunkCombinedNan)
+    gap = np.array([[np.nan, np.nan]])
     pieces = []
-    for level in levels:
-        for chunk in gen.lines(level)[0]:
+    for (chunks,) in gen.multi_lines(list(levels)) if len(levels) else ():  # one call for all
+        for chunk in chunks:
             if chunk is not None and len(chunk):
                 pieces.append(chunk)
-                pieces.append(np.array([[np.nan, np.nan]]))
+                pieces.append(gap)
     if not pieces:
         return np.empty(0), np.empty(0)
     allpts = np.concatenate(pieces)

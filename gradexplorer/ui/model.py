@@ -85,6 +85,7 @@ __all__ = [
 _PARSE_CACHE = 64
 SLICE_MARGIN = 0.05  # room above (or below) a point the slice's framed y range would cut off
 RACE_SETTLE_MS = 80  # a parameter drag reruns the race once the drag pauses this long
+FOLLOW_SETTLE_MS = RACE_SETTLE_MS  # ... and brings the slice, graph and point views up to date
 _FIELDS = tuple(f.name for f in fields(SessionState))
 
 
@@ -192,6 +193,13 @@ class ExplorerModel(CurveToolsMixin, QObject):
         # times a second: the race follows when the drag pauses, the landscape at once.
         self._race_timer = QTimer(self, singleShot=True, interval=RACE_SETTLE_MS)
         self._race_timer.timeout.connect(self._settle_race)
+        # With two inputs a parameter drag redraws the landscape at once; the slice's curve and
+        # what follows the point's pass (graph, readouts of the slice) cost as much again and
+        # follow when the drag pauses (the surface's readouts and the point's arrow stay live).
+        self._follow_timer = QTimer(self, singleShot=True, interval=FOLLOW_SETTLE_MS)
+        self._follow_timer.timeout.connect(self._settle_follow)
+        self._curve_stale = False  # the curve waits for the drag to pause
+        self._point_unsaid = False  # the point is current, pointChanged waits
         self.set_text(expression)
         self.set_x_extending(float(x))
         self.reset_view()
@@ -888,6 +896,7 @@ class ExplorerModel(CurveToolsMixin, QObject):
             self._derive_expression(new)
         two = self.two_inputs
         values_changed = old is None or old.param_values() != new.param_values()
+        later = two and not self._frame_pending and _only_params(old, new)
         function_changed = old is None or old.expression != new.expression or values_changed
         curve_due = (
             self._frame_pending
@@ -897,7 +906,10 @@ class ExplorerModel(CurveToolsMixin, QObject):
             or _plotted(old.toggles) != _plotted(new.toggles)
             or (two and _slice_line(old) != _slice_line(new))
         )
-        if curve_due and self._expression is not None:
+        if curve_due and later:
+            self._curve_stale, curve_due = True, False  # the view is kept: nothing to frame
+            self._follow_timer.start()
+        elif curve_due and self._expression is not None:
             new = self._resample(new, frame=self._frame_pending)
             if two and not self._frame_pending and _slice_line(old) != _slice_line(new):  # type: ignore[arg-type]
                 new = self._hold_point(new)
@@ -937,7 +949,7 @@ class ExplorerModel(CurveToolsMixin, QObject):
             self.curveChanged.emit(self._curve)
         point_fields = {"expression", "x", "y", "landscape"} if two else {"expression", "x"}
         if self._expression is not None and (values_changed or changed & point_fields):
-            self._recompute_point()
+            self._recompute_point(announce=not later)
         elif "graph" in changed:  # same point, another mode or seed: only the forward pass
             self._recompute_forward()
             if self._stepping is not None and self._stepping.mode == TANGENT:
@@ -978,10 +990,28 @@ class ExplorerModel(CurveToolsMixin, QObject):
             self.stop_race_step()
 
     def settle(self) -> None:
-        """Bring a race that waits for a drag to pause up to date now (tests, exports)."""
+        """Bring what waits for a drag to pause (the race, the slice's curve, the point's
+        views) up to date now (tests, exports)."""
+        if self._follow_timer.isActive():
+            self._settle_follow()
         if self._race_timer.isActive():
             self._race_timer.stop()
             self._settle_race()
+
+    def _settle_follow(self) -> None:
+        """The curve and the point's signals a parameter drag held back (a Qt slot: the
+        engine's errors are caught where they are computed)."""
+        self._follow_timer.stop()
+        if self._curve_stale and self._expression is not None:
+            error = self._error
+            self._resample(self._state, frame=False)  # the view stays: no state change
+            if self._error is not error:
+                self.errorChanged.emit(self._error)
+            if self._curve is not None:
+                self.curveChanged.emit(self._curve)
+        self._curve_stale = False
+        if self._point_unsaid:
+            self._announce_point()
 
     def _recompute_landscape(self, state: SessionState) -> None:
         assert self._expression is not None and state.landscape.box is not None
@@ -1048,6 +1078,7 @@ class ExplorerModel(CurveToolsMixin, QObject):
         unless not `frame_x`); keeps the last curve if the engine fails, with the failure
         shown as the error."""
         assert self._expression is not None
+        self._curve_stale = False
         view = state.view or (*state.x_range, -1.0, 1.0)
         function: object = self._expression
         if self._expression.two_inputs:
@@ -1101,7 +1132,10 @@ class ExplorerModel(CurveToolsMixin, QObject):
         if changed & {"points", "taylor"}:
             self.curveToolsChanged.emit()
 
-    def _recompute_point(self) -> None:
+    def _recompute_point(self, *, announce: bool = True) -> None:
+        """The point's pass; with two inputs and not `announce` (a parameter drag) the
+        surface is emitted at once (the landscape draws its arrow) and pointChanged, which the
+        graph and the slice follow, when the drag pauses."""
         assert self._expression is not None
         self.point_computations += 1
         s = self._state
@@ -1115,11 +1149,19 @@ class ExplorerModel(CurveToolsMixin, QObject):
             t0 = self._expression.along((s.x, s.y), unit).t0
             self._point = slice_point(self._surface, t0)
             self.surfaceChanged.emit(self._surface)
+            if not announce and self._stepping is None:
+                self._point_unsaid = True
+                self._follow_timer.start()
+                return
         else:
             if self._surface is not None:
                 self._surface = None
                 self.surfaceChanged.emit(None)
             self._point = evaluate_point(self._expression, s.x, s.param_values())
+        self._announce_point()
+
+    def _announce_point(self) -> None:
+        self._point_unsaid = False
         if self._passes:  # passes made at another point say nothing about this one
             self._passes = {}
             self.forwardPassesChanged.emit({})
@@ -1139,6 +1181,13 @@ def _inputs_kept(state: SessionState, params: Mapping[str, ParamState]) -> Sessi
     if graph.seed != "x" and graph.seed not in params:
         graph = replace(graph, seed="x")
     return replace(state, params=params, descent=descent, graph=graph)
+
+
+def _only_params(old: SessionState | None, new: SessionState) -> bool:
+    """Whether only the parameters changed (a slider drag), nothing else of the state."""
+    if old is None or old.params == new.params:
+        return False
+    return all(getattr(old, f) == getattr(new, f) for f in _FIELDS if f != "params")
 
 
 def _plotted(toggles: Toggles) -> tuple[bool, bool]:

@@ -51,7 +51,9 @@ class SurfaceReadouts(QGroupBox):
         self.directional_label.setWordWrap(True)
         self.directional_label.setToolTip("The slope of the slice the plot shows, computed by hand")
         self._form.addRow(self.directional_label)
-        model.surfaceChanged.connect(self.show_surface)
+        # the point's readouts follow its pass (pointChanged comes after surfaceChanged, and
+        # during a parameter drag when the drag pauses: the landscape is redrawn first)
+        model.pointChanged.connect(lambda _p: self.show_surface(model.surface))
         model.expressionChanged.connect(lambda _e: self._name_inputs())
         self._name_inputs()
         self.show_surface(model.surface)
