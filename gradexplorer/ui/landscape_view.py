@@ -240,6 +240,8 @@ class LandscapeView(pg.PlotWidget):
             it.setVisible(False)
         for it in (self.point, self.direction_handle, self.start, self.race_ends):
             cache(it)  # small, and moved (not redrawn) on drags: a parameter drag blits them
+        for name in ("bottom", "left"):  # as the plot's: redrawn only when the box moves
+            cache(item.getAxis(name))
         self.colorbar = pg.ColorBarItem(
             colorMap=self.colormap, interactive=False, width=14, colorMapMenu=False
         )

@@ -27,6 +27,7 @@ and ``point`` describes the point as that slice sees it (f′ is the directional
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 
@@ -86,6 +87,7 @@ _PARSE_CACHE = 64
 SLICE_MARGIN = 0.05  # room above (or below) a point the slice's framed y range would cut off
 RACE_SETTLE_MS = 80  # a parameter drag reruns the race once the drag pauses this long
 FOLLOW_SETTLE_MS = RACE_SETTLE_MS  # ... and brings the slice, graph and point views up to date
+FOLLOW_MAX_MS = 250  # ... or, in a drag that never pauses, this long after they fell behind
 _FIELDS = tuple(f.name for f in fields(SessionState))
 
 
@@ -199,6 +201,7 @@ class ExplorerModel(CurveToolsMixin, QObject):
         self._follow_timer = QTimer(self, singleShot=True, interval=FOLLOW_SETTLE_MS)
         self._follow_timer.timeout.connect(self._settle_follow)
         self._curve_stale = False  # the curve waits for the drag to pause
+        self._behind_since = 0.0  # monotonic time the held-back views fell behind
         self._point_unsaid = False  # the point is current, pointChanged waits
         self.set_text(expression)
         self.set_x_extending(float(x))
@@ -908,7 +911,7 @@ class ExplorerModel(CurveToolsMixin, QObject):
         )
         if curve_due and later:
             self._curve_stale, curve_due = True, False  # the view is kept: nothing to frame
-            self._follow_timer.start()
+            self._follow_later()
         elif curve_due and self._expression is not None:
             new = self._resample(new, frame=self._frame_pending)
             if two and not self._frame_pending and _slice_line(old) != _slice_line(new):  # type: ignore[arg-type]
@@ -997,6 +1000,15 @@ class ExplorerModel(CurveToolsMixin, QObject):
         if self._race_timer.isActive():
             self._race_timer.stop()
             self._settle_race()
+
+    def _follow_later(self) -> None:
+        """(Re)start the wait for the drag to pause; a drag that goes on and on still brings
+        the held-back views up to date every FOLLOW_MAX_MS (four times a second)."""
+        now = time.monotonic()
+        if not self._follow_timer.isActive():
+            self._behind_since = now
+        left_ms = FOLLOW_MAX_MS - (now - self._behind_since) * 1000.0
+        self._follow_timer.start(max(0, min(FOLLOW_SETTLE_MS, round(left_ms))))
 
     def _settle_follow(self) -> None:
         """The curve and the point's signals a parameter drag held back (a Qt slot: the
@@ -1151,7 +1163,7 @@ class ExplorerModel(CurveToolsMixin, QObject):
             self.surfaceChanged.emit(self._surface)
             if not announce and self._stepping is None:
                 self._point_unsaid = True
-                self._follow_timer.start()
+                self._follow_later()
                 return
         else:
             if self._surface is not None:

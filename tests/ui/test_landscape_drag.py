@@ -6,13 +6,14 @@ opened at the final value (what a drag leaves on screen must be what a fresh sta
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import pyqtgraph as pg
 import pytest
 from PySide6.QtGui import QImage
 
-from gradexplorer.ui.model import FOLLOW_SETTLE_MS
+from gradexplorer.ui.model import FOLLOW_MAX_MS, FOLLOW_SETTLE_MS
 
 from .helpers import curve_data, label_number, make_window
 
@@ -129,6 +130,26 @@ def test_the_slice_graph_and_readouts_follow_when_the_drag_pauses(qtbot, dragged
     assert shown  # the graph's x boxes: ∂f/∂x of the pass at the final a (4 figures shown)
     for text in shown:
         assert float(text.split()[-1]) == pytest.approx(grad(0.6, -0.4, a)[0], rel=1e-3)
+
+
+def test_a_drag_that_never_pauses_still_refreshes_the_slice_and_readouts(qtbot) -> None:
+    window = make_window(qtbot, expression=DRAGGED)
+    window.model.set_point(0.6, -0.4)
+    qtbot.wait(FOLLOW_SETTLE_MS * 3)
+    told: list[float] = []
+    window.model.pointChanged.connect(lambda p: told.append(time.monotonic()))
+    slider = window.param_panel.controls["a"].slider
+    start = time.monotonic()
+    for k in range(60):  # a step every 15 ms for 0.9 s: never a pause of FOLLOW_SETTLE_MS
+        slider.setValue(1000 + 10 * k)
+        qtbot.wait(15)
+    span = time.monotonic() - start
+    # the held-back views followed during the drag, at least once per FOLLOW_MAX_MS ...
+    assert len(told) >= int(span * 1000 / (FOLLOW_MAX_MS + 100))
+    # ... and not at every step (that is what holding them back saves)
+    assert len(told) <= span * 1000 / FOLLOW_SETTLE_MS + 1
+    gaps = np.diff([start, *told])
+    assert gaps.max() * 1000 < FOLLOW_MAX_MS + 150  # never frozen much longer than that
 
 
 def _processed() -> None:
