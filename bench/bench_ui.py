@@ -84,7 +84,7 @@ def step_latency() -> None:
     from PySide6.QtWidgets import QApplication
 
     from gradexplorer.ui import MainWindow
-    from gradexplorer.ui.app import freeze_startup_objects
+    from gradexplorer.ui.app import tune_garbage_collector
 
     app = QApplication.instance() or QApplication([])
     bare = pg.PlotWidget()
@@ -111,7 +111,7 @@ def step_latency() -> None:
         while time.perf_counter() < settled:
             app.processEvents()
         bare.resize(win.plot.size())  # the same number of pixels to paint
-        freeze_startup_objects()  # as the app does once its window is up
+        tune_garbage_collector()  # as the app does once its window is up
         wait = _paint_waiter(app, [win.plot.viewport(), win.graph_view.viewport()])
         slider = win.x_control.slider
         curves = win.model.curve_computations

@@ -79,3 +79,33 @@ def test_param_and_x_take_constant_expressions_like_eval():
 
     args = build_parser().parse_args(["a x", "--param", "a=pi/2", "--x=-1/4"])
     assert dict(args.param) == {"a": pytest.approx(math.pi / 2)} and args.x == -0.25
+
+
+def test_an_x_step_of_a_big_graph_starts_no_garbage_collection(qtbot):
+    import gc
+
+    from gradexplorer.ui.app import tune_garbage_collector
+    from tests.ui.helpers import make_window, set_x
+
+    big = " + ".join(f"sin({k}x) cos(x/{k}) exp(-x^2/{k}) tanh(x - {k})" for k in range(1, 6))
+    window = make_window(qtbot, expression=big)
+    saved = gc.get_threshold()
+    runs: list[int] = []
+    collect = lambda phase, info: runs.append(info["generation"]) if phase == "start" else None  # noqa: E731
+    tune_garbage_collector()  # as the app does once its window is up
+    gc.callbacks.append(collect)
+    try:
+        for k in range(20):
+            set_x(window, -2.0 + 0.1 * k)
+            qtbot.wait(1)
+        assert window.model.point.trace is not None and len(window.model.point.trace.nodes) > 80
+        assert runs == []  # at CPython's threshold of 700 this ran about once per step
+        # garbage that does pile up (reference cycles) is still collected
+        for _ in range(30_000):
+            cycle: list = []
+            cycle.append(cycle)
+        assert runs and runs[0] == 0
+    finally:
+        gc.callbacks.remove(collect)
+        gc.unfreeze()
+        gc.set_threshold(*saved)
