@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
@@ -84,14 +85,25 @@ class _Geometry:
     bounds: QRectF
 
 
+_NODE_SHAPE = attrgetter("kind", "op", "label", "is_output")
+_EDGE_SHAPE = attrgetter("src", "dst", "arg_index")
+_ID = attrgetter("id")
+
+
 def _structure(trace: Any) -> tuple:
-    index = {n.id: i for i, n in enumerate(trace.nodes)}
+    """What decides the layout, without the numbers (compared on every x step: C-level getters
+    rather than a tuple built per node in Python)."""
+    ids = tuple(map(_ID, trace.nodes))
+    edges = tuple(map(_EDGE_SHAPE, trace.edges))
+    if ids != tuple(range(len(ids))):  # the engine numbers nodes by position; others may not
+        index = {node_id: i for i, node_id in enumerate(ids)}
+        edges = tuple((index[s], index[d], k) for s, d, k in edges)
     return (
-        tuple((n.kind, n.op, n.label, n.is_output) for n in trace.nodes),
-        tuple((index[e.src], index[e.dst], e.arg_index) for e in trace.edges),
+        tuple(map(_NODE_SHAPE, trace.nodes)),
+        edges,
         isinstance(trace, ForwardTrace),  # its "tangent" caption needs wider boxes
         getattr(trace, "seed", None),  # the seed has a box of its own (_display)
-        tuple(sorted((index[k], v) for k, v in trace.names.items() if k in index)),  # tags
+        tuple(sorted((ids.index(k), v) for k, v in trace.names.items() if k in ids)),  # tags
     )
 
 
