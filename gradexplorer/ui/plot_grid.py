@@ -16,7 +16,7 @@ from PySide6.QtGui import QColor, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem
 
 LEVELS = 3  # pyqtgraph's major, minor and sub-minor ticks
-GRID_Z = -20.0  # under everything the view box holds
+GRID_Z = -20.0  # under everything the view box holds (minus the tick level)
 ZERO_Z = -10.0
 
 
@@ -30,8 +30,9 @@ class GridLines:
             (axis, level): QGraphicsPathItem() for axis in ("bottom", "left") for level in range(3)
         }
         self.zero = QGraphicsPathItem()
-        for item in self._levels.values():
-            item.setZValue(GRID_Z)
+        for (_, level), item in self._levels.items():
+            # fainter levels underneath: a faint line crossing a strong one must not cut it
+            item.setZValue(GRID_Z - level)
             plot.addItem(item, ignoreBounds=True)
         self.zero.setZValue(ZERO_Z)
         plot.addItem(self.zero, ignoreBounds=True)

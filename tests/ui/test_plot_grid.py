@@ -4,6 +4,7 @@ the view, opaque colours that look like pyqtgraph's translucent grid on the back
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import QPointF
 from PySide6.QtGui import QColor
 
 from tests.ui.helpers import make_window
@@ -68,3 +69,29 @@ def test_grid_colour_is_the_translucent_grid_blended_onto_the_background(qtbot, 
     assert got.alpha() == 255  # opaque: Qt draws it as a span, not pixel by pixel
     assert got.getRgbF()[:3] == pytest.approx(want, abs=1 / 255)
     assert item.pen().isCosmetic()  # one pixel wide at any zoom
+
+
+def test_a_faint_line_never_cuts_a_stronger_one(qtbot):
+    # f = 100: nothing but the grid in the lower part of the view; the major vertical lines
+    # must keep their colour where the faint horizontal lines cross them
+    window = make_window(qtbot, expression="100")
+    window.model.set_view_range(-5.0, 5.0, -10.0, 10.0)
+    plot = window.plot
+    qtbot.waitUntil(lambda: plot.grid._drawn[:4] == (-5.0, 5.0, -10.0, 10.0), timeout=2000)
+    qtbot.wait(50)
+    image = plot.grab().toImage()
+    scale = image.devicePixelRatio()
+    major = [a[0] for a, _ in _lines(plot.grid._levels[("bottom", 0)].path())]
+    x = next(v for v in major if abs(v) > 1)  # away from the zero line
+    minor_y = [a[1] for a, _ in _lines(plot.grid._levels[("left", 1)].path())]
+    minor_y += [a[1] for a, _ in _lines(plot.grid._levels[("left", 2)].path())]
+    assert minor_y  # there are faint horizontal lines to cross it
+
+    def pixel(vx: float, vy: float) -> QColor:
+        scene = plot.view_box.mapViewToScene(QPointF(vx, vy))
+        p = plot.mapFromScene(scene)
+        return image.pixelColor(round(p.x() * scale), round(p.y() * scale))
+
+    crossings = {pixel(x, y).name() for y in minor_y if -9 < y < 9 and abs(y) > 0.5}
+    between = pixel(x, -7.3).name()  # on the major line, between horizontal lines
+    assert crossings == {between}
