@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QFont, QImage, QKeyEvent, QPaintEvent
+from PySide6.QtGui import QFont, QFontMetricsF, QImage, QKeyEvent, QPaintEvent
 from PySide6.QtWidgets import QWidget
 
 from gradexplorer.formatting import readout
@@ -188,6 +188,7 @@ class LandscapeView(pg.PlotWidget):
         for action in self.scene().contextMenu:  # pyqtgraph's Export…: File ▸ Export does it
             action.setVisible(False)
         self._build_items(item)
+        self._room_above_bar(QFont())
         self.apply_theme(LIGHT)
         self._connect(model)
 
@@ -576,6 +577,13 @@ class LandscapeView(pg.PlotWidget):
         self.arrows.setShadowPen(pg.mkPen(OUTLINE, width=1.4 * k + 2.0))
         self.show_race(self._model.race)
 
+    def _room_above_bar(self, font: QFont) -> None:
+        """The bar's end values are ticks: half a label's height above the top one, which was
+        cut in half by the view's edge."""
+        layout = self.getPlotItem().layout
+        left, _, right, bottom = layout.getContentsMargins()
+        layout.setContentsMargins(left, math.ceil(QFontMetricsF(font).height() / 2), right, bottom)
+
     def set_font_scale(self, scale: float) -> None:
         font = QFont()
         font.setPointSizeF(max(6.0, font.pointSizeF() * scale))
@@ -586,5 +594,6 @@ class LandscapeView(pg.PlotWidget):
         self.colorbar.axis.setStyle(tickFont=font)
         self.colorbar.axis.label.setFont(font)
         self.colorbar.axis.setWidth(round(48 * scale))  # room for the labels and the title
+        self._room_above_bar(font)
         for label in self.step_labels:
             label.setFont(font)

@@ -247,3 +247,17 @@ def test_the_slice_reframes_when_the_point_leaves_its_y_range(qtbot) -> None:
         xs, ys = m.curve.x, m.curve.y
         near = np.abs(xs - m.point.x) < 0.05
         assert np.nanmax(ys[near]) >= f * 0.9
+
+
+@pytest.mark.parametrize("zoom", [1.0, 2.0])
+def test_the_colour_bars_top_label_has_room_above_the_bar(qtbot, window, zoom) -> None:
+    # the bar's end values are ticks; the top one is drawn centred on the bar's top edge
+    from PySide6.QtGui import QFontMetricsF
+
+    type_function(qtbot, window, BOWL)
+    window.set_zoom(zoom)
+    qtbot.wait(20)
+    view, bar = window.landscape, window.landscape.colorbar
+    top = view.mapFromScene(bar.bar.sceneBoundingRect().topLeft()).y()
+    tick_font = bar.axis.style["tickFont"] or view.font()
+    assert top >= QFontMetricsF(tick_font).height() / 2 - 1
