@@ -87,11 +87,21 @@ def test_a_faint_line_never_cuts_a_stronger_one(qtbot):
     minor_y += [a[1] for a, _ in _lines(plot.grid._levels[("left", 2)].path())]
     assert minor_y  # there are faint horizontal lines to cross it
 
-    def pixel(vx: float, vy: float) -> QColor:
-        scene = plot.view_box.mapViewToScene(QPointF(vx, vy))
-        p = plot.mapFromScene(scene)
-        return image.pixelColor(round(p.x() * scale), round(p.y() * scale))
+    def device(vx: float, vy: float) -> tuple[float, float]:
+        p = plot.mapFromScene(plot.view_box.mapViewToScene(QPointF(vx, vy)))
+        return p.x() * scale, p.y() * scale
 
-    crossings = {pixel(x, y).name() for y in minor_y if -9 < y < 9 and abs(y) > 0.5}
-    between = pixel(x, -7.3).name()  # on the major line, between horizontal lines
+    # the line's pixel column: the darkest of the columns around where x maps
+    px, row = device(x, -7.3)  # between horizontal lines
+    column = min(
+        (int(px) + d for d in (-1, 0, 1, 2)),
+        key=lambda c: image.pixelColor(c, round(row)).lightness(),
+    )
+    between = image.pixelColor(column, round(row)).name()
+    assert between != image.pixelColor(column + 4, round(row)).name()  # a line, not background
+    crossings = {
+        image.pixelColor(column, round(device(x, y)[1])).name()
+        for y in minor_y
+        if -9 < y < 9 and abs(y) > 0.5
+    }
     assert crossings == {between}
