@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QFont, QFontMetricsF, QImage, QKeyEvent, QPaintEvent
+from PySide6.QtGui import QFont, QImage, QKeyEvent, QPaintEvent
 from PySide6.QtWidgets import QWidget
 
 from gradexplorer.formatting import readout
@@ -28,7 +28,7 @@ from gradexplorer.ui.landscape_data import (
     arrow_segments,
 )
 from gradexplorer.ui.model import ExplorerModel, RaceStep
-from gradexplorer.ui.plot import style_axes
+from gradexplorer.ui.plot import room_for_end_labels, style_axes
 from gradexplorer.ui.theme import LIGHT, Theme
 
 COLORMAP = "viridis"
@@ -188,7 +188,7 @@ class LandscapeView(pg.PlotWidget):
         for action in self.scene().contextMenu:  # pyqtgraph's Export…: File ▸ Export does it
             action.setVisible(False)
         self._build_items(item)
-        self._room_above_bar(QFont())
+        room_for_end_labels(item, QFont(), top=True, right=False)  # the bar's end values
         self.apply_theme(LIGHT)
         self._connect(model)
 
@@ -577,13 +577,6 @@ class LandscapeView(pg.PlotWidget):
         self.arrows.setShadowPen(pg.mkPen(OUTLINE, width=1.4 * k + 2.0))
         self.show_race(self._model.race)
 
-    def _room_above_bar(self, font: QFont) -> None:
-        """The bar's end values are ticks: half a label's height above the top one, which was
-        cut in half by the view's edge."""
-        layout = self.getPlotItem().layout
-        left, _, right, bottom = layout.getContentsMargins()
-        layout.setContentsMargins(left, math.ceil(QFontMetricsF(font).height() / 2), right, bottom)
-
     def set_font_scale(self, scale: float) -> None:
         font = QFont()
         font.setPointSizeF(max(6.0, font.pointSizeF() * scale))
@@ -594,6 +587,6 @@ class LandscapeView(pg.PlotWidget):
         self.colorbar.axis.setStyle(tickFont=font)
         self.colorbar.axis.label.setFont(font)
         self.colorbar.axis.setWidth(round(48 * scale))  # room for the labels and the title
-        self._room_above_bar(font)
+        room_for_end_labels(item, font, top=True, right=False)  # the bar's end values
         for label in self.step_labels:
             label.setFont(font)

@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QFocusEvent, QFont, QKeyEvent, QPaintEvent
+from PySide6.QtGui import QFocusEvent, QFont, QFontMetricsF, QKeyEvent, QPaintEvent
 from PySide6.QtWidgets import QWidget
 
 from gradexplorer import formatting
@@ -39,6 +39,20 @@ def style_axes(item: pg.PlotItem, t: PlotTheme) -> None:
         axis = item.getAxis(name)
         axis.setPen(pg.mkPen(t.axis))
         axis.setTextPen(pg.mkPen(t.axis_text))  # tick labels and the axis title
+
+
+def room_for_end_labels(item: pg.PlotItem, font: QFont, *, top: bool, right: bool) -> None:
+    """Margins for the tick labels centred on a view's last ticks: pyqtgraph drops a label that
+    would stick out of the widget (the plot's x = 5) or lets the edge cut it (the colour bar's
+    top value)."""
+    metrics = QFontMetricsF(font)
+    left, old_top, old_right, bottom = item.layout.getContentsMargins()
+    item.layout.setContentsMargins(
+        left,
+        math.ceil(metrics.height() / 2) if top else old_top,
+        math.ceil(metrics.horizontalAdvance("−0.00") / 2) if right else old_right,
+        bottom,
+    )
 
 
 class DragPoint(pg.TargetItem):
@@ -80,7 +94,10 @@ class PlotView(pg.PlotWidget):
         for name in ("bottom", "left"):
             # plain decimals always: pyqtgraph's "y (x0.001)" made students read 500 for 0.5
             item.getAxis(name).enableAutoSIPrefix(False)
+            # a label at the view's end may stick out half its size (into room_for_end_labels)
+            item.getAxis(name).setStyle(hideOverlappingLabels=False)
         self._legend_scale = 1.0
+        room_for_end_labels(item, QFont(), top=False, right=True)
         self._build_items(item)
         self.apply_theme(LIGHT)  # pens, brushes and the legend
         self._connect(model)
@@ -429,6 +446,7 @@ class PlotView(pg.PlotWidget):
         for name in ("bottom", "left"):
             item.getAxis(name).setStyle(tickFont=font)
             item.getAxis(name).label.setFont(font)
+        room_for_end_labels(item, font, top=False, right=True)
         self._legend_scale = scale
         self.off_screen.setFont(font)
         self.marks.more.setFont(font)

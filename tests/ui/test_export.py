@@ -108,6 +108,7 @@ def test_plot_svg_is_vector_with_ticks_and_legend(qtbot, window, tmp_path):
     assert "image" not in counts  # no embedded bitmaps: the pixmap caches were off
     assert {"f(x)", "tangent"} <= set(texts)
     assert {"-4", "0", "2", "4"} <= set(texts)  # x tick labels of the default view
+    assert {"-5", "5"} <= set(texts)  # and those at its ends, which need room to stick out
     # and they stand under their ticks: the axes line up with the curve (an SVG at the wrong
     # resolution replays pyqtgraph's recorded axes scaled by 72/96)
     for tick, x_abs in tick_positions(path).items():
