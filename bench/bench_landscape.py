@@ -159,6 +159,7 @@ def parameter_drag() -> None:
     m = win.model
     wait = _paint_waiter(app, [win.landscape.viewport()])
     slider = win.param_panel.controls["a"].slider
+    slider.setSliderDown(True)  # held, as a mouse drag holds it (sliderPressed)
 
     def app_step(i: int) -> None:
         slider.setValue(1000 + (i * 37) % 900)
@@ -182,6 +183,7 @@ def parameter_drag() -> None:
         bare_wait()
 
     times, base = _alternate(_timed(app_step), _timed(bare_step), warm=10, settle=m.settle)
+    slider.setSliderDown(False)
     race_ms = _time_race(m)
     win.close()
     w.close()

@@ -203,6 +203,7 @@ def _is_session_file(arg: str) -> bool:
 def _screenshot(app, window, path: str) -> int:
     window.resize(*SCREENSHOT_SIZE)
     window.show()
+    window.model.settle()  # a race or views waiting for a pause (after --param) come now
     for _ in range(5):  # let layouts settle and the graph fit itself to its final size
         app.processEvents()
     window.graph_view.fit()

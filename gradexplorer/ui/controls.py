@@ -339,6 +339,9 @@ class ParamPanel(QGroupBox):
                 )
                 control.spin.setToolTip(f"Exact value of the parameter {name}")
                 control.valueEdited.connect(lambda v, n=name: self._model.set_param(n, v))
+                # a held slider is a drag: the model keeps the landscape first until release
+                control.slider.sliderPressed.connect(lambda: self._model.set_param_dragging(True))
+                control.slider.sliderReleased.connect(lambda: self._model.set_param_dragging(False))
                 control.rangeEdited.connect(
                     lambda lo, hi, n=name: self._model.set_param_range(n, lo, hi)
                 )

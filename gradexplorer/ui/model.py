@@ -197,10 +197,11 @@ class ExplorerModel(CurveToolsMixin, QObject):
         self._race_timer.timeout.connect(self._settle_race)
         # With two inputs a parameter drag redraws the landscape at once; the slice's curve and
         # what follows the point's pass (graph, readouts of the slice) cost as much again and
-        # follow when the drag pauses (the surface's readouts and the point's arrow stay live).
+        # follow when the drag pauses (the point's arrow on the landscape stays live).
         self._follow_timer = QTimer(self, singleShot=True, interval=FOLLOW_SETTLE_MS)
         self._follow_timer.timeout.connect(self._settle_follow)
         self._curve_stale = False  # the curve waits for the drag to pause
+        self._param_dragging = False  # a parameter's slider is held down (set_param_dragging)
         self._behind_since = 0.0  # monotonic time the held-back views fell behind
         self._point_unsaid = False  # the point is current, pointChanged waits
         self.set_text(expression)
@@ -455,6 +456,14 @@ class ExplorerModel(CurveToolsMixin, QObject):
             return  # no slider can span that range
         new = ParamState(value, lo, hi)
         self._commit(replace(self._state, params={**self._state.params, name: new}))
+
+    def set_param_dragging(self, on: bool) -> None:
+        """A parameter's slider is pressed (on) or released. While it is held with two inputs,
+        the slice, the graph and the readouts follow when the drag pauses (see _announce); an
+        animation, the keys or a typed value update everything at once. Released: at once."""
+        self._param_dragging = on
+        if not on and self._follow_timer.isActive():
+            self._settle_follow()
 
     def set_param_range(self, name: str, lo: float, hi: float) -> bool:
         """A parameter's slider range; its value is clamped into it."""
@@ -899,7 +908,7 @@ class ExplorerModel(CurveToolsMixin, QObject):
             self._derive_expression(new)
         two = self.two_inputs
         values_changed = old is None or old.param_values() != new.param_values()
-        later = two and not self._frame_pending and _only_params(old, new)
+        later = two and self._param_dragging and not self._frame_pending and _only_params(old, new)
         function_changed = old is None or old.expression != new.expression or values_changed
         curve_due = (
             self._frame_pending

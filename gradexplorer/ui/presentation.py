@@ -353,6 +353,7 @@ class Presentation(QObject):
     def export_plot(self, path: str | Path) -> str:
         """Write the plot to `path` (.png at twice the screen resolution, or .svg); returns the
         format. Raises ExportError with a message and a hint."""
+        self.window.model.settle()  # nothing held back for a drag to pause: the picture is now
         fmt = export_view(self.window.plot, path, "gradexplorer plot")
         self._exported(path, "plot")
         return fmt
@@ -363,12 +364,14 @@ class Presentation(QObject):
             raise ExportError(
                 "there is no landscape to export", hint="type a function of two inputs first"
             )
+        self.window.model.settle()
         fmt = export_view(self.window.landscape, path, "gradexplorer landscape")
         self._exported(path, "landscape")
         return fmt
 
     def export_graph(self, path: str | Path) -> str:
         """Write the whole backward graph (not only the visible part) to `path`."""
+        self.window.model.settle()
         view = self.window.graph_view
         fmt = export_scene(
             view.scene(), view.theme().background, path, "gradexplorer backward graph"
@@ -402,6 +405,7 @@ class Presentation(QObject):
             QMessageBox.warning(self.window, title, f"{err.message}\n{err.hint or ''}".strip())
 
     def copy_plot_image(self) -> None:
+        self.window.model.settle()
         image = view_image(self.window.plot, 1.0)
         QApplication.clipboard().setImage(image)
         self.window.statusBar().showMessage(

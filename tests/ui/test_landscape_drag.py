@@ -37,8 +37,10 @@ def f_xx(x, y, a):
 
 
 def _drag(qtbot, window, values) -> None:
-    """Move the parameter's slider through values, letting each step paint, as a drag does."""
+    """Move the parameter's slider through values, letting each step paint, as a drag does:
+    the slider is held down (sliderPressed) and stays held, the mouse resting on it."""
     slider = window.param_panel.controls["a"].slider
+    slider.setSliderDown(True)
     lo, hi = window.model.params["a"].min, window.model.params["a"].max
     for v in values:
         slider.setValue(round((v - lo) / (hi - lo) * slider.maximum()))
@@ -139,6 +141,7 @@ def test_a_drag_that_never_pauses_still_refreshes_the_slice_and_readouts(qtbot) 
     told: list[float] = []
     window.model.pointChanged.connect(lambda p: told.append(time.monotonic()))
     slider = window.param_panel.controls["a"].slider
+    slider.setSliderDown(True)
     start = time.monotonic()
     for k in range(60):  # a step every 15 ms for 0.9 s: never a pause of FOLLOW_SETTLE_MS
         slider.setValue(1000 + 10 * k)
@@ -150,6 +153,31 @@ def test_a_drag_that_never_pauses_still_refreshes_the_slice_and_readouts(qtbot) 
     assert len(told) <= span * 1000 / FOLLOW_SETTLE_MS + 1
     gaps = np.diff([start, *told])
     assert gaps.max() * 1000 < FOLLOW_MAX_MS + 150  # never frozen much longer than that
+
+
+def test_releasing_the_slider_brings_everything_up_to_date_at_once(qtbot, dragged) -> None:
+    m, a = dragged.model, dragged.model.param_values()["a"]
+    told: list = []
+    m.pointChanged.connect(told.append)
+    dragged.param_panel.controls["a"].slider.setSliderDown(False)  # the mouse button goes up
+    assert len(told) == 1  # no wait for the pause
+    assert label_number(dragged, "surfaceValueLabel") == pytest.approx(f(0.6, -0.4, a), rel=1e-5)
+
+
+def test_an_animation_or_the_keys_update_every_view_on_every_step(qtbot) -> None:
+    # nothing holds the slider: the animator's frames (33 ms apart, under FOLLOW_SETTLE_MS)
+    # and key presses each bring the slice, the graph and the readouts along
+    window = make_window(qtbot, expression=DRAGGED)
+    window.model.set_point(0.6, -0.4)
+    qtbot.wait(FOLLOW_SETTLE_MS * 2)
+    told: list = []
+    window.model.pointChanged.connect(told.append)
+    for k in range(10):
+        window.model.set_param("a", 1.05 + 0.1 * k)
+        qtbot.wait(5)
+        a = window.model.param_values()["a"]
+        assert label_number(window, "surfaceValueLabel") == pytest.approx(f(0.6, -0.4, a), rel=1e-5)
+    assert len(told) == 10
 
 
 def _processed() -> None:
