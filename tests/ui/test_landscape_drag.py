@@ -164,6 +164,31 @@ def test_releasing_the_slider_brings_everything_up_to_date_at_once(qtbot, dragge
     assert label_number(dragged, "surfaceValueLabel") == pytest.approx(f(0.6, -0.4, a), rel=1e-5)
 
 
+def test_a_mouse_press_on_the_slider_handle_is_what_holds_the_views_back(qtbot) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QStyle, QStyleOptionSlider
+
+    window = make_window(qtbot, expression=DRAGGED)
+    window.model.set_point(0.6, -0.4)
+    qtbot.wait(FOLLOW_SETTLE_MS * 2)
+    slider = window.param_panel.controls["a"].slider
+    option = QStyleOptionSlider()
+    slider.initStyleOption(option)
+    handle = slider.style().subControlRect(
+        QStyle.ComplexControl.CC_Slider, option, QStyle.SubControl.SC_SliderHandle, slider
+    )
+    told: list = []
+    window.model.pointChanged.connect(told.append)
+    qtbot.mousePress(slider, Qt.MouseButton.LeftButton, pos=handle.center())
+    assert slider.isSliderDown()
+    slider.setValue(slider.value() + 40)  # what the held mouse's moves do
+    assert told == []  # the landscape first; the rest when the drag pauses or ends
+    qtbot.mouseRelease(slider, Qt.MouseButton.LeftButton, pos=handle.center())
+    assert len(told) == 1
+    a = window.model.param_values()["a"]
+    assert label_number(window, "surfaceValueLabel") == pytest.approx(f(0.6, -0.4, a), rel=1e-5)
+
+
 def test_an_animation_or_the_keys_update_every_view_on_every_step(qtbot) -> None:
     # nothing holds the slider: the animator's frames (33 ms apart, under FOLLOW_SETTLE_MS)
     # and key presses each bring the slice, the graph and the readouts along
