@@ -72,6 +72,13 @@ class _Handle(pg.TargetItem):
 
     dragged = Signal(float, float)
 
+    def boundingRect(self) -> QRectF:
+        # TargetItem's is its shape's, without the outline's outer half: drawn from a pixmap
+        # cache (item_cache), the antialiased rim was cut off by a pixel
+        rect = super().boundingRect()
+        pad = 0.2 * max(rect.width(), rect.height())
+        return rect.adjusted(-pad, -pad, pad, pad)
+
     def mouseDragEvent(self, ev) -> None:
         if ev.button() != Qt.MouseButton.LeftButton:
             ev.ignore()
