@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from gradexplorer.errors import ExprError
 from gradexplorer.expr.printers import STATEMENT_SEPARATOR
 from gradexplorer.lessons.session import MAX_EXPRESSION_CHARS
+from gradexplorer.ui.elided_label import ElidedLabel
 from gradexplorer.ui.model import ExplorerModel
 
 TIP = (
@@ -67,11 +68,12 @@ class FunctionInput(QWidget):
         caption = QLabel("f(x) =")
         caption.setBuddy(self.edit)
         self.caption = caption
-        self.pretty_label = QLabel(objectName="prettyLabel")
+        self.pretty_label = ElidedLabel(objectName="prettyLabel")
         self.pretty_label.setToolTip("How the function was understood")
         self.pretty_label.setAccessibleName("Function as understood")
         self.pretty_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        # a long formula is clipped (full text in the tooltip) instead of squeezing the editor
+        # a long formula is shortened with "…" (all of it in the tooltip), never squeezing the
+        # editor
         self.pretty_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.error_label = QLabel(objectName="errorLabel")
         self.error_label.setTextFormat(Qt.TextFormat.RichText)

@@ -472,6 +472,20 @@ def test_the_pretty_form_beside_the_field_puts_definitions_after_the_function(qt
     assert label.text() == "= x² + 3x"
 
 
+def test_a_long_pretty_form_ends_in_an_ellipsis_and_keeps_all_of_it(qtbot, window):
+    label = window.findChild(QLabel, "prettyLabel")
+    terms = [f"sin({k}x) cos(x/{k}) exp(-x^2/{k})" for k in range(1, 7)]
+    type_function(qtbot, window, " + ".join(terms), debounce=False)
+    pretty = window.model.expression.pretty
+    assert label.full_text() == f"= {pretty}"
+    assert label.toolTip() == f"Understood as {pretty}"
+    shown = label.text()
+    assert shown.endswith("…") and pretty.startswith(shown[2:-1])  # cut only at its end
+    assert label.fontMetrics().horizontalAdvance(shown) <= label.contentsRect().width()
+    type_function(qtbot, window, "x^2 + 3x", debounce=False)
+    assert label.text() == "= x² + 3x"  # a short one whole
+
+
 def test_the_live_graph_names_the_defined_nodes(qtbot, window):
     """A definition's name was on its box only while stepping (the review); now always, and a
     renamed definition renames the box although the graph's shape is the same."""
