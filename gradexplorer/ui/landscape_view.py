@@ -28,7 +28,12 @@ from gradexplorer.ui.landscape_data import (
     arrow_segments,
 )
 from gradexplorer.ui.model import ExplorerModel, RaceStep
-from gradexplorer.ui.plot import room_for_end_labels, style_axes
+from gradexplorer.ui.plot import (
+    resize_target,
+    room_for_end_labels,
+    scale_axes_font,
+    style_axes,
+)
 from gradexplorer.ui.theme import LIGHT, Theme
 
 COLORMAP = "viridis"
@@ -560,18 +565,13 @@ class LandscapeView(pg.PlotWidget):
         k = t.curve_width / 2.5  # presentation mode: thicker lines, bigger handles
         self.point.setPen(pg.mkPen(t.point_border, width=max(2.0, t.marker_size / 8)))
         self.point.setBrush(pg.mkBrush(t.point))
-        for handle, size in ((self.point, t.marker_size), (self.direction_handle, 12 * k)):
-            handle.scale = size
-            handle._shape = None
-            handle.prepareGeometryChange()
-            handle.update()
         self.direction_handle.setBrush(pg.mkBrush(SLICE_COLOR))
         self.direction_handle.setPen(pg.mkPen("#000000", width=1.5))
         self.start.setBrush(pg.mkBrush(0, 0, 0, 0))
         self.start.setPen(pg.mkPen("#ffffff", width=3 * k))
-        self.start.scale = 18 * k
-        self.start._shape = None
-        self.start.prepareGeometryChange()
+        sizes = ((self.point, t.marker_size), (self.direction_handle, 12 * k), (self.start, 18 * k))
+        for handle, size in sizes:
+            resize_target(handle, size)
         lines = ((self.gradient_arrow, 3.0), (self.tangent, 2.0), (self.slice_line, 2.0))
         for curve, width in lines:
             pen = curve.opts["pen"]
@@ -585,12 +585,8 @@ class LandscapeView(pg.PlotWidget):
         self.show_race(self._model.race)
 
     def set_font_scale(self, scale: float) -> None:
-        font = QFont()
-        font.setPointSizeF(max(6.0, font.pointSizeF() * scale))
         item = self.getPlotItem()
-        for name in ("bottom", "left"):
-            item.getAxis(name).setStyle(tickFont=font)
-            item.getAxis(name).label.setFont(font)
+        font = scale_axes_font(item, scale)
         self.colorbar.axis.setStyle(tickFont=font)
         self.colorbar.axis.label.setFont(font)
         self.colorbar.axis.setWidth(round(48 * scale))  # room for the labels and the title

@@ -41,6 +41,28 @@ def style_axes(item: pg.PlotItem, t: PlotTheme) -> None:
         axis.setTextPen(pg.mkPen(t.axis_text))  # tick labels and the axis title
 
 
+def scale_axes_font(item: pg.PlotItem, scale: float) -> QFont:
+    """The application's font scaled (a projector's zoom) on the bottom and left axes' ticks
+    and titles; returned for the view's other texts. From the application's font, not the
+    view's: the window has already zoomed that one, and scaling it again made tick labels grow
+    with the square of the zoom."""
+    font = QFont()
+    font.setPointSizeF(max(6.0, font.pointSizeF() * scale))
+    for name in ("bottom", "left"):
+        item.getAxis(name).setStyle(tickFont=font)
+        item.getAxis(name).label.setFont(font)
+    return font
+
+
+def resize_target(target: pg.TargetItem, size: float) -> None:
+    """A TargetItem's on-screen size: it keeps it in `scale`, and its cached outline has to be
+    dropped."""
+    target.scale = size
+    target._shape = None
+    target.prepareGeometryChange()
+    target.update()
+
+
 def room_for_end_labels(item: pg.PlotItem, font: QFont, *, top: bool, right: bool) -> None:
     """Margins for the tick labels centred on a view's last ticks: pyqtgraph drops a label that
     would stick out of the widget (the plot's x = 5) or lets the edge cut it (the colour bar's
@@ -411,11 +433,7 @@ class PlotView(pg.PlotWidget):
         border = max(2.0, t.marker_size / 8)
         self.marker.setPen(pg.mkPen(t.point_border, width=border))
         self.marker.setBrush(pg.mkBrush(t.point))
-        # TargetItem keeps its on-screen size in `scale`; its cached outline has to be dropped
-        self.marker.scale = t.marker_size
-        self.marker._shape = None
-        self.marker.prepareGeometryChange()
-        self.marker.update()
+        resize_target(self.marker, t.marker_size)
         self.off_screen.setColor(t.axis_text)
         self.off_screen.fill = pg.mkBrush(t.legend_fill)
         self.marks.apply_theme(theme)
@@ -438,14 +456,8 @@ class PlotView(pg.PlotWidget):
             item.setBrush(pg.mkBrush(colour))
 
     def set_font_scale(self, scale: float) -> None:
-        # From the application's font, not self.font(): the window has already zoomed that one,
-        # and scaling it again made tick labels grow with the square of the zoom.
-        font = QFont()
-        font.setPointSizeF(max(6.0, font.pointSizeF() * scale))
         item = self.getPlotItem()
-        for name in ("bottom", "left"):
-            item.getAxis(name).setStyle(tickFont=font)
-            item.getAxis(name).label.setFont(font)
+        font = scale_axes_font(item, scale)
         room_for_end_labels(item, font, top=False, right=True)
         self._legend_scale = scale
         self.off_screen.setFont(font)

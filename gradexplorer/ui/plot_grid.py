@@ -27,7 +27,9 @@ class GridLines:
         self._plot = plot
         self._view = plot.getViewBox()
         self._levels = {
-            (axis, level): QGraphicsPathItem() for axis in ("bottom", "left") for level in range(3)
+            (axis, level): QGraphicsPathItem()
+            for axis in ("bottom", "left")
+            for level in range(LEVELS)
         }
         self.zero = QGraphicsPathItem()
         for (_, level), item in self._levels.items():
