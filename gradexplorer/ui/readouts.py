@@ -40,9 +40,8 @@ class Readouts(QGroupBox):
             self.show_point(model.point)
 
     def _add(self, name: str, caption: str, tip: str) -> QLabel:
-        label = SteadyLabel(UNDEFINED, objectName=name)
+        label = SteadyLabel(UNDEFINED, objectName=name, selectable=True)
         label.setFont(self._number_font())
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         label.setToolTip(tip)
         label.setAccessibleName(caption)
         label.setAccessibleDescription(tip)

@@ -11,6 +11,7 @@ from gradexplorer.formatting import UNDEFINED, readout
 from gradexplorer.lessons.curvature import MAXIMUM, MINIMUM, SADDLE
 from gradexplorer.ui.landscape_data import SurfacePointData
 from gradexplorer.ui.model import ExplorerModel
+from gradexplorer.ui.steady_label import SteadyLabel
 
 VERDICT_ICONS = {MINIMUM: "◡", MAXIMUM: "◠", SADDLE: "⌇"}
 
@@ -60,9 +61,8 @@ class SurfaceReadouts(QGroupBox):
 
     def _add(self, key: str, caption: str, tip: str) -> QLabel:
         name = "".join(p.capitalize() for p in key.split("_"))
-        label = QLabel(UNDEFINED, objectName=f"surface{name}Label")
+        label = SteadyLabel(UNDEFINED, objectName=f"surface{name}Label", selectable=True)
         label.setFont(self._number_font())
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         label.setToolTip(tip)
         label.setAccessibleName(caption)
         cap = QLabel(caption)
