@@ -69,6 +69,7 @@ from gradexplorer.ui.landscape_data import (
     evaluate_surface,
     paths_box,
     slice_point,
+    surface_arrow,
 )
 from gradexplorer.ui.model_curve_tools import CurveToolsMixin
 
@@ -204,6 +205,7 @@ class ExplorerModel(CurveToolsMixin, QObject):
         self._param_dragging = False  # a parameter's slider is held down (set_param_dragging)
         self._behind_since = 0.0  # monotonic time the held-back views fell behind
         self._point_unsaid = False  # the point is current, pointChanged waits
+        self._point_partial = False  # only f and ∇f at the point: the rest is computed on demand
         self.set_text(expression)
         self.set_x_extending(float(x))
         self.reset_view()
@@ -274,6 +276,7 @@ class ExplorerModel(CurveToolsMixin, QObject):
 
     @property
     def point(self) -> PointData | None:
+        self._complete_point()
         return self._point
 
     @property
@@ -312,6 +315,7 @@ class ExplorerModel(CurveToolsMixin, QObject):
 
     @property
     def surface(self) -> SurfacePointData | None:
+        self._complete_point()
         return self._surface
 
     @property
@@ -786,7 +790,8 @@ class ExplorerModel(CurveToolsMixin, QObject):
         if self._expression is None:
             return None
         s = self._state
-        trace = self._point.trace if self._point is not None else None
+        point = self.point  # complete, after a held parameter drag
+        trace = point.trace if point is not None else None
         try:
             return BackwardRuns(
                 self._expression, s.x, s.param_values(), trace, retain_graph=self._retain_graph
@@ -1032,6 +1037,9 @@ class ExplorerModel(CurveToolsMixin, QObject):
                 self.curveChanged.emit(self._curve)
         self._curve_stale = False
         if self._point_unsaid:
+            if self._point_partial:
+                self._complete_point()
+                self.surfaceChanged.emit(self._surface)  # with its Hessian and verdict now
             self._announce_point()
 
     def _recompute_landscape(self, state: SessionState) -> None:
@@ -1162,24 +1170,44 @@ class ExplorerModel(CurveToolsMixin, QObject):
         s = self._state
         self.clear_backward_runs()  # a new point is a new forward pass: a new graph
         if self._expression.two_inputs:
-            unit = s.landscape.unit
-            typical = self._landscape.typical_grad if self._landscape is not None else 1.0
-            self._surface = evaluate_surface(
-                self._expression, s.x, s.y, s.param_values(), unit, typical
-            )
-            t0 = self._expression.along((s.x, s.y), unit).t0
-            self._point = slice_point(self._surface, t0)
-            self.surfaceChanged.emit(self._surface)
             if not announce and self._stepping is None:
+                # A held parameter slider: the landscape draws the point's arrow from f and ∇f
+                # alone; the pass with its trace and Hessian comes when the drag pauses (or
+                # when someone asks for the point or the surface: _complete_point).
+                unit = s.landscape.unit
+                self._surface = surface_arrow(self._expression, s.x, s.y, s.param_values(), unit)
+                self._point_partial = True
+                self.surfaceChanged.emit(self._surface)
                 self._point_unsaid = True
                 self._follow_later()
                 return
+            self._surface_pass()
+            self.surfaceChanged.emit(self._surface)
         else:
             if self._surface is not None:
                 self._surface = None
                 self.surfaceChanged.emit(None)
             self._point = evaluate_point(self._expression, s.x, s.param_values())
+            self._point_partial = False
         self._announce_point()
+
+    def _surface_pass(self) -> None:
+        """The point's whole pass for two inputs: f, ∇f, the Hessian and the trace, and the
+        slice's point."""
+        assert self._expression is not None
+        s = self._state
+        unit = s.landscape.unit
+        typical = self._landscape.typical_grad if self._landscape is not None else 1.0
+        self._surface = evaluate_surface(
+            self._expression, s.x, s.y, s.param_values(), unit, typical
+        )
+        self._point = slice_point(self._surface, self._expression.along((s.x, s.y), unit).t0)
+        self._point_partial = False
+
+    def _complete_point(self) -> None:
+        """The pass a held parameter slider left for later, when it is needed now."""
+        if self._point_partial and self._expression is not None:
+            self._surface_pass()
 
     def _announce_point(self) -> None:
         self._point_unsaid = False

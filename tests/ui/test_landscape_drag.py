@@ -134,6 +134,33 @@ def test_the_slice_graph_and_readouts_follow_when_the_drag_pauses(qtbot, dragged
         assert float(text.split()[-1]) == pytest.approx(grad(0.6, -0.4, a)[0], rel=1e-3)
 
 
+def test_a_held_drag_draws_the_points_arrow_without_the_whole_pass(qtbot, monkeypatch) -> None:
+    import gradexplorer.ui.model as model_module
+
+    window = make_window(qtbot, expression=DRAGGED)
+    window.model.set_point(0.6, -0.4)
+    qtbot.wait(100)  # the window's first layouts settle (a resized view asks for the point)
+    passes = []
+    whole = model_module.evaluate_surface
+    monkeypatch.setattr(
+        model_module, "evaluate_surface", lambda *a, **k: passes.append(a) or whole(*a, **k)
+    )
+    _drag(qtbot, window, [1.5, 2.5, 3.7])
+    assert passes == []  # f and ∇f only, per step: no trace, no Hessian
+    gxs, gys = window.landscape.gradient_arrow.getData()
+    px, py = grad(0.6, -0.4, 3.7)  # yet the arrow is the gradient at the current a
+    shaft = np.array([gxs[1] - gxs[0], gys[1] - gys[0]])
+    assert shaft @ np.array([px, py]) / (np.hypot(*shaft) * math.hypot(px, py)) > 1 - 1e-9
+    # whoever asks the model mid-drag gets the whole point, current: Hessian, trace, slice
+    s = window.model.surface
+    assert len(passes) == 1 and s.trace is not None
+    assert s.hessian[0][0] == pytest.approx(f_xx(0.6, -0.4, 3.7), rel=1e-9)
+    assert window.model.point.value == pytest.approx(f(0.6, -0.4, 3.7), rel=1e-12)
+    window.model.settle()  # the pause: announced, not computed again
+    assert len(passes) == 1
+    assert label_number(window, "surfaceFXxLabel") == pytest.approx(f_xx(0.6, -0.4, 3.7), rel=1e-5)
+
+
 def test_a_drag_that_never_pauses_still_refreshes_the_slice_and_readouts(qtbot) -> None:
     window = make_window(qtbot, expression=DRAGGED)
     window.model.set_point(0.6, -0.4)
