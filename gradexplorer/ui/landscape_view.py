@@ -262,6 +262,11 @@ class LandscapeView(pg.PlotWidget):
         # two tick levels (pyqtgraph's third, every tenth of a major step, was half the cost of
         # redrawing the bar, which a parameter drag does on every step: its range moves)
         self.colorbar.axis.setStyle(maxTickLevel=1)
+        # plain decimals, as on the plot: pyqtgraph's SI scale wrote "x (x0.001)" on a small
+        # box and colour-bar ticks a millionth of their values, and it set the bar's (empty)
+        # label again on every step of a parameter drag
+        for axis in (item.getAxis("bottom"), item.getAxis("left"), self.colorbar.axis):
+            axis.enableAutoSIPrefix(False)
 
     def _connect(self, model: ExplorerModel) -> None:
         self.view_box.sigRangeChanged.connect(self._on_range_changed)

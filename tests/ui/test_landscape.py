@@ -286,3 +286,24 @@ def test_the_landscape_from_its_pixmap_caches_is_the_one_drawn_directly(qtbot, w
         direct = pixels(view.grab().toImage())
     differing = (np.abs(cached - direct).max(axis=2) > 60).sum()
     assert differing <= 3  # 10 to 43 with the handles' rims cut off
+
+
+def test_ticks_and_the_colour_bar_are_plain_decimals_on_a_small_box(qtbot) -> None:
+    window = make_window(qtbot, expression="f(x, y) = x^2 + y^2")
+    window.model.set_landscape_box(-0.002, 0.002, -0.002, 0.002)  # f up to 8e-6
+    qtbot.wait(50)
+    view = window.landscape
+    for axis in (view.getPlotItem().getAxis("bottom"), view.getPlotItem().getAxis("left")):
+        assert axis.autoSIPrefixScale == 1.0 and "x0.001" not in axis.labelString()
+        values = [v for level in axis.tickValues(-0.002, 0.002, 400) for v in level[1]]
+        strings = axis.tickStrings(values, 1.0, 0.001)
+        assert "0.001" in strings and "-0.001" in strings
+    bar = view.colorbar.axis
+    assert bar.autoSIPrefixScale == 1.0
+    lo, hi = bar.range
+    values = [v for level in bar.tickValues(lo, hi, 300) for v in level[1]]
+    spacing = bar.tickSpacing(lo, hi, 300)[0][0]
+    shown = [float(t) for t in bar.tickStrings(values, 1.0, spacing)]
+    # each label is its tick's value (f is at most 8e-6 here), not a millionth of it
+    np.testing.assert_allclose(shown, values, rtol=1e-6, atol=spacing / 100)
+    assert 1e-6 < max(shown) <= 1e-5
