@@ -23,6 +23,8 @@ from gradexplorer.autograd.ops import NUMPY_NS
 from gradexplorer.expr import domain
 
 DEFAULT_PARAM = 1.0
+_UNSEEN = object()
+_TAPES = 16  # parameter values whose tape is kept
 
 
 def _full(a: Any, shape: tuple[int, ...]) -> np.ndarray:
@@ -75,8 +77,10 @@ class ReverseSweep:
         self.output = stack[-1]
         self.inputs = [slot for slot, step in enumerate(self.steps) if step[0] == "v"]
 
-        self._forward_plan = _plan_forward(self.steps)
+        self.forward_plan = _plan_forward(self.steps)
         self._backward_plan = _plan_backward(self)
+        self.params = list(dict.fromkeys(step[1] for step in self.steps if step[0] == "p"))
+        self._tapes: dict[tuple, Any] = {}  # record()'s tapes (or None), by parameters
 
     def __call__(
         self, coords: Sequence[np.ndarray], params: Mapping[str, float]
@@ -86,16 +90,11 @@ class ReverseSweep:
         token = errstate_var.set(IGNORE_FP_ERRORS)  # as the engine: 15× cheaper than np.errstate
         try:
             values, mask = self._forward(coords, params)
-            grads = self._backward(values)
+            grads = self.backward(values)
         finally:
             errstate_var.reset(token)
         value = self._value(values[self.output], mask, shape)
-        out: list[Any] = [None] * self.n_inputs
-        for slot in self.inputs:
-            g = grads[slot]
-            if g is not None:
-                k = self.steps[slot][1]
-                out[k] = g if out[k] is None else out[k] + g
+        out = self.per_input(grads)
         undefined = np.isnan(value)
         if not undefined.any():
             undefined = None
@@ -114,6 +113,43 @@ class ReverseSweep:
             result.append(g)
         return value, result
 
+    def per_input(self, grads: list) -> list:
+        """∂f/∂input for each input (None where f does not depend on it): the sum over the
+        input's slots, in slot order."""
+        out: list[Any] = [None] * self.n_inputs
+        for slot in self.inputs:
+            g = grads[slot]
+            if g is not None:
+                k = self.steps[slot][1]
+                out[k] = g if out[k] is None else out[k] + g
+        return out
+
+    def lists(
+        self, columns: Sequence[Sequence[float]], params: Mapping[str, float]
+    ) -> tuple[list[float], list[list[float]]]:
+        """f and ∇f as lists of floats, at a few points given as one list of coordinates per
+        input: through the recorded tape (tape.py) where it answers, else through the sweep,
+        with the same numbers."""
+        key = tuple(params.get(name, DEFAULT_PARAM) for name in self.params)
+        token = errstate_var.set(IGNORE_FP_ERRORS)  # the trace computes as the arrays do
+        try:
+            fast = self._tapes.get(key, _UNSEEN)
+            if fast is _UNSEEN:
+                from gradexplorer.expr.tape import record
+
+                if len(self._tapes) >= _TAPES:  # a parameter dragged: drop old values
+                    self._tapes.clear()
+                fast = self._tapes[key] = record(self, params)
+            if fast is not None:
+                try:
+                    return fast.replay(columns)
+                except FloatingPointError:  # a nan, an infinity or a pole: the sweep answers
+                    pass
+        finally:
+            errstate_var.reset(token)
+        f, g = self([np.array(c, dtype=float) for c in columns], params)
+        return f.tolist(), [gd.tolist() for gd in g]
+
     def _value(self, v: Any, mask: Any, shape: tuple[int, ...]) -> np.ndarray:
         """The output at every point (a fresh array), nan where f is undefined."""
         fresh = self.steps[self.output][0] == "f" and np.shape(v) == shape
@@ -131,9 +167,9 @@ class ReverseSweep:
             errstate_var.reset(token)
         return self._value(values[self.output], mask, _shape(coords))
 
-    def _forward(self, coords: Sequence[np.ndarray], params: Mapping[str, float]) -> tuple:
-        """Every slot's value, and the output's undefined mask (domain.py: undefined inside
-        means undefined, as the engine's evaluation says)."""
+    def leaves(self, coords: Sequence[Any], params: Mapping[str, float]) -> list[Any]:
+        """The values of the program's slots with the inputs, parameters and constants filled
+        in (the rest None)."""
         values: list[Any] = [None] * len(self.steps)
         for slot, (kind, payload, _) in enumerate(self.steps):
             if kind == "v":
@@ -142,8 +178,14 @@ class ReverseSweep:
                 values[slot] = np.float64(params.get(payload, DEFAULT_PARAM))
             elif kind == "c":
                 values[slot] = np.float64(payload)
+        return values
+
+    def _forward(self, coords: Sequence[np.ndarray], params: Mapping[str, float]) -> tuple:
+        """Every slot's value, and the output's undefined mask (domain.py: undefined inside
+        means undefined, as the engine's evaluation says)."""
+        values = self.leaves(coords, params)
         masks: list[Any] = [False] * len(self.steps)
-        for slot, op, args, mask in self._forward_plan:
+        for slot, op, args, mask in self.forward_plan:
             # unary and binary ops (nearly all) without a list and a *args call
             if len(args) == 2:
                 data = (values[args[0]], values[args[1]])
@@ -154,18 +196,19 @@ class ReverseSweep:
             else:
                 data = tuple(values[a] for a in args)
                 out = values[slot] = op.forward(*data)
-            if mask == _LOOK:
+            if mask == LOOK:
                 masks[slot] = _masked(op.name, data, out, [masks[a] for a in args])
             elif mask == _PASS_ON:
                 for a in args:
                     masks[slot] = masks[slot] | masks[a]
         return values, masks[self.output]
 
-    def _backward(self, values: list) -> list:
+    def backward(self, values: list, F: Any = NUMPY_NS) -> list:
+        """Every slot's gradient (None where the output's does not reach), by the op table's
+        rules with the namespace F (numpy's; the scalar sweep traces it with its own)."""
         grads: list[Any] = [None] * len(self.steps)
         # The seed ∂f/∂f = 1 as a number: gradients broadcast up to the points they vary over.
         grads[self.output] = np.float64(1.0)
-        F = NUMPY_NS
         for slot, args, pushes in self._backward_plan:
             g, out = grads[slot], values[slot]
             n = len(args)
@@ -195,7 +238,7 @@ class ReverseSweep:
 
 # Ops whose result can be a number although an input is nan (nan^0 = 1, where(c, 1, nan)).
 _SWALLOW = frozenset({"pow", "where"})
-_NO_MASK, _PASS_ON, _LOOK = 0, 1, 2  # what an op does for the undefined mask
+_NO_MASK, _PASS_ON, LOOK = 0, 1, 2  # what an op does for the undefined mask
 
 
 def _mask_kind(steps: list, slot: int, masked: set[int]) -> int:
@@ -209,7 +252,7 @@ def _mask_kind(steps: list, slot: int, masked: set[int]) -> int:
         c = steps[args[1]][1]
         looks = not c > 0 if op == "pow" else c == 0
     if looks:
-        return _LOOK
+        return LOOK
     return _PASS_ON if any(a in masked for a in args) else _NO_MASK
 
 

@@ -71,13 +71,36 @@ class Run:
         return f"|∇f| still {num(self.grad_norm(-1))} after {self.steps} steps"
 
 
+class _EngineObjective:
+    """f and ∇f of a typed expression at a batch of points, through the engine; `lists` takes
+    and gives lists of floats (what the race's loop works with), with the same numbers."""
+
+    def __init__(self, expression: Any, params: dict[str, float]) -> None:
+        self.expression, self.params = expression, params
+
+    def __call__(self, coords: list[np.ndarray]) -> tuple[np.ndarray, Sequence[np.ndarray]]:
+        return self.expression.gradient_batch(coords, self.params)
+
+    def lists(self, columns: list[list[float]]) -> tuple[list[float], list[list[float]]]:
+        return self.expression.gradient_lists(columns, self.params)
+
+
 def engine_objective(expression: Any, params: dict[str, float]) -> Evaluate:
     """f and ∇f of a typed expression at a batch of points, through the engine."""
+    return _EngineObjective(expression, params)
 
-    def evaluate(coords: list[np.ndarray]) -> tuple[np.ndarray, Sequence[np.ndarray]]:
-        return expression.gradient_batch(coords, params)
 
-    return evaluate
+def _as_lists(evaluate: Evaluate) -> Callable[[list[list[float]]], tuple[list, list]]:
+    """An objective's lists: its own where it has them, else through arrays."""
+    own = getattr(evaluate, "lists", None)
+    if own is not None:
+        return own
+
+    def lists(columns: list[list[float]]) -> tuple[list, list]:
+        f, g = evaluate([np.array(c) for c in columns])
+        return f.tolist(), [gd.tolist() for gd in g]
+
+    return lists
 
 
 def race(
@@ -101,13 +124,12 @@ def race(
     live = list(range(n))
     status = [RUNNING] * n
     stopped: list[int | None] = [None] * n
+    lists = _as_lists(evaluate)
     for k in range(steps + 1):
         if not live:
             break
         columns = [[points[i][d] for i in live] for d in range(dim)]
-        f, g = evaluate([np.array(c) for c in columns])
-        f_list = f.tolist()
-        g_lists = [gd.tolist() for gd in g]
+        f_list, g_lists = lists(columns)
         # One sum over every run says whether any is in trouble (nan, ±inf or past the
         # bound: each term is at most the sum); only then is each run looked at.
         total = sum(map(abs, f_list)) + sum(sum(map(abs, c)) for c in (*columns, *g_lists))

@@ -1,0 +1,108 @@
+"""The recorded tape (expr/tape.py) gives the sweep's numbers bit for bit, and hands back to
+the sweep wherever the undefined mask could matter (poles, nan, ±inf)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gradexplorer.autograd._ieee import IGNORE_FP_ERRORS, errstate_var
+from gradexplorer.expr import parse
+from gradexplorer.expr.tape import record
+
+TRACED = [
+    ("f(x, y) = (1 - x)^2 + 100(y - x^2)^2 + sin(x) cos(y)", {}),
+    ("f(x, y) = x + y", {}),
+    ("f(x, y) = x^2", {}),
+    ("f(x, y) = ln(x^2 + y^2)", {}),
+    ("f(x, y) = exp(ln(x)) + y", {}),
+    ("f(x, y) = sqrt(x) + 1/y", {}),
+    ("f(x, y) = x/y + 1/(x^2 + y^2)", {}),
+    ("f(x, y) = |x| + relu(y - 1)", {}),
+    ("f(x, y) = x^a + b y^2", {"a": 1.5, "b": -0.5}),
+    ("f(x, y) = a (x - b)^2 + (y + a)^2", {"a": 0.7}),
+    ("f(x, y) = tanh(x) + sigmoid(y) + softplus(x y) + exp(-y)", {}),
+    ("f(x, y) = atan(x) + asin(y/4) + acos(x/4) + sinh(x/3) + cosh(y) + tan(x)", {}),
+    ("f(x, y) = x^3 - 3 x y^2 + x^0.5 + y^(-1) + x^(-2)", {}),
+    ("f(x, y) = x + y / c", {"c": 0.0}),  # every point hands back: y / 0
+    ("u = x^2 - y\nv = sin(u)\nf(x, y) = u v + v^2 + x u", {}),
+]
+UNTRACED = [
+    ("f(x, y) = x^y", {}),  # the exponent's rule needs its numbers
+    ("f(x, y) = max(x, y) + min(x, y)", {}),  # np.where
+    ("f(x, y) = x^0 + y", {}),
+    ("f(x, y) = 3", {}),
+    ("f(x, y) = x + 1 / c", {"c": 0.0}),  # a constant part without a value
+]
+
+
+def _points(rng: np.random.Generator) -> list[list[float]]:
+    special = [0.0, -0.0, 1.0, -1.0, 4.0, 1e-300, 1e200, -1e200, np.inf, np.nan]
+    xs = [*rng.normal(0, 2, 30).tolist(), *special]
+    ys = [*rng.normal(0, 2, 30).tolist(), *special[::-1]]
+    return [xs, ys]
+
+
+def _same(a: list[float], b: list[float]) -> bool:
+    return repr(a) == repr(b)  # bit for bit: nan is nan, -0.0 is not 0.0
+
+
+@pytest.mark.parametrize(("text", "params"), TRACED)
+def test_the_tape_gives_the_sweeps_numbers_bit_for_bit(text: str, params: dict) -> None:
+    e = parse(text)
+    sweep = e._reverse_sweep()
+    token = errstate_var.set(IGNORE_FP_ERRORS)
+    try:
+        tape = record(sweep, params)
+    finally:
+        errstate_var.reset(token)
+    assert tape is not None
+    rng = np.random.default_rng(7)
+    cols = _points(rng)
+    for i in range(len(cols[0])):  # one point at a time: each either replays or hands back
+        point = [[cols[0][i]], [cols[1][i]]]
+        f, g = e.gradient_batch([np.array(c) for c in point], params)
+        got_f, got_g = e.gradient_lists(point, params)
+        assert _same(got_f, f.tolist()), (text, point)
+        assert all(_same(a, b.tolist()) for a, b in zip(got_g, g, strict=True)), (text, point)
+    f, g = e.gradient_batch([np.array(c) for c in cols], params)  # all together: same numbers
+    got_f, got_g = e.gradient_lists(cols, params)
+    assert _same(got_f, f.tolist())
+    assert all(_same(a, b.tolist()) for a, b in zip(got_g, g, strict=True))
+
+
+@pytest.mark.parametrize(("text", "params"), UNTRACED)
+def test_what_the_recorder_cannot_follow_goes_through_the_sweep(text: str, params: dict) -> None:
+    e = parse(text)
+    token = errstate_var.set(IGNORE_FP_ERRORS)
+    try:
+        assert record(e._reverse_sweep(), params) is None
+    finally:
+        errstate_var.reset(token)
+    cols = _points(np.random.default_rng(3))
+    f, g = e.gradient_batch([np.array(c) for c in cols], params)
+    got_f, got_g = e.gradient_lists(cols, params)
+    assert _same(got_f, f.tolist())
+    assert all(_same(a, b.tolist()) for a, b in zip(got_g, g, strict=True))
+
+
+def test_a_pole_or_a_nan_hands_back_to_the_sweep() -> None:
+    e = parse("f(x, y) = exp(ln(x)) + y")  # exp(ln 0) = 0 would hide the pole
+    token = errstate_var.set(IGNORE_FP_ERRORS)
+    try:
+        tape = record(e._reverse_sweep(), {})
+        assert tape is not None
+        with pytest.raises(FloatingPointError):
+            tape.replay([[0.0, 1.0], [1.0, 1.0]])
+    finally:
+        errstate_var.reset(token)
+    f, _ = e.gradient_lists([[0.0, 1.0], [1.0, 1.0]])
+    assert np.isnan(f[0]) and f[1] == 2.0
+
+
+def test_tapes_are_kept_per_parameter_values() -> None:
+    e = parse("f(x, y) = a x^2 + y")
+    e.gradient_lists([[1.0], [2.0]], {"a": 2.0})
+    e.gradient_lists([[1.0], [2.0]], {"a": 3.0})
+    assert set(e._reverse_sweep()._tapes) == {(2.0,), (3.0,)}
+    assert e.gradient_lists([[1.0], [2.0]], {"a": 3.0})[0] == [5.0]
