@@ -504,7 +504,8 @@ class Expression:
         self, columns: Sequence[Sequence[float]], params: Mapping[str, float] | None = None
     ) -> tuple[list[float], list[list[float]]]:
         """gradient_batch's numbers as lists, for a few points given as one list of floats per
-        input: at six points, plain Python code traced from the sweep is faster than numpy."""
+        input: at six points, replaying the calls recorded from the sweep (tape.py) skips the
+        walk over its plan, which costs more than the arithmetic on arrays this small."""
         return self._reverse_sweep().lists(columns, params or {})
 
     def values_batch(

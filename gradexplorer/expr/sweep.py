@@ -90,11 +90,11 @@ class ReverseSweep:
         token = errstate_var.set(IGNORE_FP_ERRORS)  # as the engine: 15× cheaper than np.errstate
         try:
             values, mask = self._forward(coords, params)
-            grads = self.backward(values)
+            # an input's uses summed inside the IEEE errstate too (inf + -inf is nan, silently)
+            out = self.per_input(self.backward(values))
         finally:
             errstate_var.reset(token)
         value = self._value(values[self.output], mask, shape)
-        out = self.per_input(grads)
         undefined = np.isnan(value)
         if not undefined.any():
             undefined = None
@@ -205,7 +205,7 @@ class ReverseSweep:
 
     def backward(self, values: list, F: Any = NUMPY_NS) -> list:
         """Every slot's gradient (None where the output's does not reach), by the op table's
-        rules with the namespace F (numpy's; the scalar sweep traces it with its own)."""
+        rules with the namespace F (numpy's; tape.py records it with its own)."""
         grads: list[Any] = [None] * len(self.steps)
         # The seed ∂f/∂f = 1 as a number: gradients broadcast up to the points they vary over.
         grads[self.output] = np.float64(1.0)
