@@ -15,6 +15,7 @@ texts are updated in place: no layout, no new items.
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
     from gradexplorer.ui.model import ExplorerModel
 
 COL_GAP, ROW_GAP = 96.0, 22.0
+LABEL_TEMPLATE, LABEL_ROOM = "∂ −0.0000", 20.0  # a typical edge label; its margins and arrow
 DUMMY_H = 18.0  # height a long edge takes when it passes a column
 PORT_SPREAD = 12.0  # vertical offset between argument ports, so x*x shows two edges
 MARGIN = 24.0
@@ -466,6 +468,18 @@ class GraphView(QGraphicsView):
 
     # ----------------------------------------------------------------- layout
     def _lay_out(self, display: DisplayGraph) -> _Geometry:
+        """The boxes and arrows of a drawing. The columns stand wide enough apart for an edge's
+        label of four figures beside the arrow's head (presentation's larger fonts need more
+        than COL_GAP) when the drawing stays legible at fit so; else at COL_GAP, where a label
+        that finds no room is left out (its number stays in the tooltip)."""
+        label = QFontMetricsF(self._fonts["small"]).horizontalAdvance(LABEL_TEMPLATE) + 6
+        roomy = max(COL_GAP, label + LABEL_ROOM)
+        geometry = self._arrange(display, roomy)
+        if roomy > COL_GAP and not self._legible_at_fit(geometry):
+            geometry = self._arrange(display, COL_GAP)
+        return geometry
+
+    def _arrange(self, display: DisplayGraph, col_gap: float) -> _Geometry:
         trace = self._trace
         titles = tuple(self._title(trace, n) for n in display.nodes)
         caption = "tangent" if isinstance(trace, ForwardTrace) else "grad"
@@ -486,7 +500,7 @@ class GraphView(QGraphicsView):
             widths[layer] = max(widths[layer], w)
         lefts = [0.0]
         for w in widths:
-            lefts.append(lefts[-1] + w + COL_GAP)
+            lefts.append(lefts[-1] + w + col_gap)
         rects = tuple(
             QRectF(lefts[layer] + (widths[layer] - w) / 2, row - h / 2, w, h)
             for layer, row, (w, h) in zip(lay.layer, lay.row, sizes, strict=True)
@@ -508,11 +522,17 @@ class GraphView(QGraphicsView):
         incoming: dict[int, list[tuple[float, int, int]]] = {}
         for k, ((_, d, arg), pts) in enumerate(zip(edges, lay.edge_points, strict=True)):
             incoming.setdefault(d, []).append((pts[-2][1], arg, k))
+        pairs = Counter((s, d) for s, d, _ in edges)
+        # Arrows between the same two boxes (x^x, x/x) run side by side a label's height
+        # apart, from both ends, so that each can carry its own local derivative.
+        twin = QFontMetricsF(self._fonts["small"]).height() + 8
         port: dict[int, float] = {}
         for group in incoming.values():
             group.sort()
+            doubled = any(pairs[edges[k][:2]] > 1 for _, _, k in group)
+            spread = max(PORT_SPREAD, twin) if doubled else PORT_SPREAD
             for rank, (_, _, k) in enumerate(group):
-                port[k] = (rank - (len(group) - 1) / 2) * PORT_SPREAD
+                port[k] = (rank - (len(group) - 1) / 2) * spread
         out = []
         for k, ((s, d, _), pts) in enumerate(zip(edges, lay.edge_points, strict=True)):
             # through a column it only crosses, straight at its own row from the column's left
@@ -522,7 +542,8 @@ class GraphView(QGraphicsView):
                 for c, r in pts[1:-1]
                 for side in (0.0, 1.0)
             ]
-            start = QPointF(rects[s].right(), rects[s].center().y())
+            lift = port[k] if pairs[(s, d)] > 1 else 0.0
+            start = QPointF(rects[s].right(), rects[s].center().y() + lift)
             end = QPointF(rects[d].left() - 1, rects[d].center().y() + port[k])
             out.append((start, *middle, end))
         return tuple(out)

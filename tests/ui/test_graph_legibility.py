@@ -214,3 +214,30 @@ def test_the_parameter_descent_moves_gets_its_box_when_it_becomes_the_target(qtb
     for target in ("w", "a"):
         model.set_descent_settings(target=target)
         assert target in inputs(), (target, inputs())
+
+
+SMALL = {"default": "x^2 + 3x", "x^x": "x^x", "x/x": "x/x", "x·x": "x*x"}
+SMALL["16 nodes"] = FUNCTIONS["16 nodes"][0]
+
+
+@pytest.mark.parametrize("presenting", [False, True], ids=["1280x800", "presentation 1920x1080"])
+@pytest.mark.parametrize("name", list(SMALL))
+def test_every_local_derivative_of_a_small_graph_is_shown(qtbot, name, presenting):
+    """Leaving a label out keeps the picture clean but hides a factor of the chain rule: where
+    the panel has room (a small graph, also on a projector, whose larger labels need wider
+    gaps between the columns; two arrows between the same boxes, x^x) every one is drawn."""
+    window = make_window(qtbot, expression=SMALL[name], x=2.0)
+    if presenting:
+        window.resize(1920, 1080)
+        window.presentation.set_presentation(True)
+    settle(qtbot, window)
+    edges = [e for e in window.graph_view._edges if e.has_local]
+    assert edges
+    hidden = [e.label_text.text() for e in edges if not e.label_box.isVisible()]
+    assert hidden == []
+    boxes, labels, _ = drawn(window)
+    assert len(labels) == len(edges)
+    for a, b in itertools.combinations(labels, 2):
+        assert not overlap(a, b), (a, b)
+    for label in labels:
+        assert not any(overlap(label, box) for box in boxes), label
