@@ -660,14 +660,17 @@ class GraphView(QGraphicsView):
         self._place_labels([e.label_text.text() for e in self._edges])
 
     def _toggle(self, item: NodeItem) -> None:
-        """Double-click: a collapsed box opens; an open op with a subexpression collapses."""
+        """Double-click: a collapsed box opens by one level (its own subexpressions stay boxes,
+        to be opened in turn: a long sum opened at once was sixty boxes of 3 px text); an open
+        op with a subexpression collapses."""
         if self._model is None or self._trace is None:
             return
         groups = graph_groups.subexpressions(self._trace)
         root = item.box.key
         # from the boxes chosen, not those a step-through opened for a moment
         if item.box.kind == "group":
-            chosen = self._chosen - {root}
+            depth = graph_groups.depths(self._trace)
+            chosen = graph_groups.opened_one_level(self._chosen, root, groups, depth)
         elif root in groups and len(groups[root]) > 1 and item.box.kind != "output":
             chosen = self._chosen | {root}
         else:

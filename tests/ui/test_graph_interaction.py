@@ -4,6 +4,8 @@ moving x), Fit brings it back after zooming, a double-click collapses or opens a
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
@@ -161,3 +163,33 @@ def test_on_a_small_laptop_the_graph_stays_the_biggest_thing_while_stepping(qtbo
     window.commands["step.exit"].trigger()
     # the plot gets its room back once the window has laid out again
     qtbot.waitUntil(lambda: window.plot.height() > plot, timeout=1000)
+
+
+F64 = (
+    "sin(a x) * exp(-x^2/b) + relu(x - 1) * tanh(c x) / (1 + x^2) + sqrt(abs(x)) * cos(3x)"
+    " - ln(1 + e^x) + x^3/7 + sigmoid(2x - 1) * atan(x/2) - cosh(x/5)^2 + 1/(2 + sin(x))"
+)
+
+
+def test_a_double_click_opens_a_box_one_level_at_a_time(qtbot):
+    window = make_window(qtbot, expression=F64)
+    view, model = window.graph_view, window.model
+    settle(qtbot)
+    model.set_graph_collapsed(frozenset())
+    settle(qtbot)
+    full = view.node_count()
+    model.set_graph_collapsed(None)  # back to the automatic choice: a few big boxes
+    settle(qtbot)
+    counts = [view.node_count()]
+    while True:
+        groups = [n for n in view._nodes if n.style_key == "group"]
+        if not groups:
+            break
+        biggest = max(groups, key=lambda n: len(n.box.members))
+        biggest.on_double_click(biggest)
+        settle(qtbot)
+        counts.append(view.node_count())
+    # every double-click shows more, never the whole sum at once, until all is open
+    assert counts[-1] == full and len(counts) > 3
+    assert all(b > a for a, b in itertools.pairwise(counts))
+    assert counts[1] < full / 2, counts
