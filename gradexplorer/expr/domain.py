@@ -12,6 +12,7 @@ An infinity from overflow (exp(1000)) is a value, just too large to show.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -69,4 +70,37 @@ def reason(op: str, label: str, args: list[float], variable_value: float | None 
     if op in _DOMAINS:
         shown = ", ".join(formatting.readout(a) for a in args)
         return f"{_DOMAINS[op]} ({label}({shown}))" if op != "pow" else _DOMAINS[op]
+    if any(math.isinf(a) for a in args):  # ∞ − ∞, 0 · ∞, ∞ / ∞: an overflow inside
+        shown = " and ".join(("−∞" if a < 0 else "∞") if math.isinf(a) else formatting.readout(a)
+                             for a in args)  # fmt: skip
+        return f"{label} has no value here: its inputs are {shown}, after an overflow inside"
     return f"{label} has no value here"
+
+
+def slope_reason(trace: Any) -> str | None:
+    """Why backward's gradient has no value where f has one, from the trace: the first edge,
+    from the output, whose contribution is nan although the gradient it multiplies is a
+    number. Nearly always ∞ × 0: √ at 0 inside x·√x, an overflowed exp whose reciprocal is 0.
+    None for a vector graph or when no edge explains it."""
+    nodes = {n.id: n for n in trace.nodes}
+    edges = [e for e in trace.edges if e.contribution is not None and e.local is not None]
+    edges.sort(key=lambda e: nodes[e.dst].backward_order or 0)
+    for e in edges:
+        if np.size(e.contribution) != 1 or not math.isnan(float(e.contribution)):
+            continue
+        upstream, local = nodes[e.dst].grad, float(e.local)
+        if upstream is None or np.size(upstream) != 1 or math.isnan(float(upstream)):
+            continue  # a nan handed on, not made here
+        upstream = float(upstream)
+        op = nodes[e.dst].label
+        at = formatting.readout(float(nodes[e.src].value))
+        where = f"the local derivative of {op}"
+        if math.isinf(local) and upstream == 0:
+            return f"f′ has no value here: the chain rule meets ∞ × 0 ({where} is ∞ at {at})"
+        if math.isnan(local):
+            return f"f′ has no value here: {where} has no value at {at}"
+        if math.isinf(upstream) and local == 0:
+            return (
+                f"f′ has no value here: the chain rule meets ∞ × 0 (∞ reaches {op}; {where} is 0)"
+            )
+    return None

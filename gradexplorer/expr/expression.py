@@ -391,10 +391,13 @@ class Expression:
         slope_why = None
         if why is None and not math.isfinite(value):
             why = "too large to show: it overflows a 64-bit float"
-        elif why is None and not math.isfinite(slope):
-            slope_why = (
-                "vertical tangent: f′ is infinite" if math.isinf(slope) else "f′ has no value here"
-            )
+        elif why is None and math.isinf(slope):
+            slope_why = "vertical tangent: f′ is infinite"
+        elif why is None and math.isnan(slope):
+            # rare: without a trace, the pass again with one, to say why
+            tr_why = self._point(point, params, True)[3] if tr is None else tr
+            slope_why = domain.slope_reason(tr_why) if tr_why is not None else None
+            slope_why = slope_why or "f′ has no value here"
         return value, gradient, tuple(tuple(r) for r in rows), tr, why, slope_why
 
     def forward(

@@ -69,7 +69,8 @@ def test_an_overflow_inside_is_a_value_but_its_slope_may_not_be():
     inf/inf there, and says so instead of pretending."""
     p = parse("1/(1 + e^(-x))").at(-800.0)
     assert p.value == 0.0 and p.reason is None
-    assert math.isnan(p.derivative) and p.derivative_reason == "f′ has no value here"
+    assert math.isnan(p.derivative)
+    assert p.derivative_reason.startswith("f′ has no value here: the chain rule meets ∞ × 0")
 
 
 def test_a_vertical_tangent_and_an_overflow_are_named():
@@ -88,3 +89,27 @@ def test_the_sampled_curve_has_gaps_exactly_where_the_function_has_no_value():
     assert np.isnan(s.derivative[:2]).all() and (s.derivative[3:] == 1.0).all()
     s = parse("ln(x)^0").sample(np.array([-1.0, 0.0, 3.0]))
     np.testing.assert_array_equal(s.value, [math.nan, math.nan, 1.0])
+
+
+@pytest.mark.parametrize(
+    ("text", "x", "says"),
+    [
+        ("sqrt(x) * x", 0.0, "∞ × 0 (the local derivative of √ is ∞ at 0)"),
+        ("sqrt(x)^3", 0.0, "∞ × 0 (the local derivative of √ is ∞ at 0)"),
+        ("sqrt(x^2)", 0.0, "∞ × 0 (∞ reaches ^; the local derivative of ^ is 0)"),
+        ("1/(1 + e^(-x))", -800.0, "∞ × 0 (the local derivative of ^ is ∞ at 800)"),
+    ],
+)
+def test_a_slope_without_a_value_says_where_the_chain_rule_broke(text, x, says):
+    """f has a value, its backward pass none: the first factor, from the output, that turned
+    the gradient into nan is named (almost always ∞ × 0)."""
+    for trace in (False, True):  # the command line asks without a trace, the window with one
+        p = parse(text).at(x, trace=trace)
+        assert math.isfinite(p.value) and math.isnan(p.derivative)
+        assert p.derivative_reason == f"f′ has no value here: the chain rule meets {says}"
+
+
+def test_an_overflow_inside_an_undefined_value_is_named():
+    p = parse("exp(x) - exp(x)").at(800.0)
+    assert math.isnan(p.value)
+    assert p.reason == "− has no value here: its inputs are ∞ and ∞, after an overflow inside"
