@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from gradexplorer import formatting
+from gradexplorer.lessons.session.checks import range_problem
 from gradexplorer.ui.model import ExplorerModel
 
 TICKS = 2000  # slider resolution: 1/2000 of the range
@@ -49,11 +50,31 @@ def _describe(spin: QDoubleSpinBox, tip: str, accessible: str) -> None:
     spin.setAccessibleName(accessible)
 
 
+class ValueBox(QDoubleSpinBox):
+    """The exact value of x or a parameter: typed as a student writes it (1e-3, 2.5e2,
+    -1E-4; Qt's box dropped the e and read 1e-3 as 13), shown with the decimals a slider tick
+    needs, and in e-notation where fixed decimals would be unreadable (1e308 showed a cut-off
+    "100000000(")."""
+
+    def textFromValue(self, value: float) -> str:  # Qt's name
+        if value == 0 or 10.0 ** -self.decimals() <= abs(value) < 1e15:
+            return f"{value:.{self.decimals()}f}"
+        return formatting.exact(value)
+
+    def valueFromText(self, text: str) -> float:  # Qt's name
+        number = _typed_number(text)
+        return self.value() if number is None else number
+
+    def validate(self, text: str, pos: int) -> object:  # Qt's name
+        return _validate_number(text, pos)
+
+
 def _spin(name: str, tip: str, accessible: str) -> QDoubleSpinBox:
-    spin = QDoubleSpinBox(objectName=name)
+    spin = ValueBox(objectName=name)
     _describe(spin, tip, accessible)
     spin.setDecimals(DECIMALS)
-    spin.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToNearestValue)
+    # text that is no number yet ("1e", "-") goes back; a number outside the range is clamped
+    spin.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToPreviousValue)
     return spin
 
 
@@ -78,12 +99,17 @@ class RangeBox(QDoubleSpinBox):
         return self.value() if number is None else number
 
     def validate(self, text: str, pos: int) -> object:  # Qt's name
-        State = QValidator.State
-        if _typed_number(text) is not None:
-            return State.Acceptable, text, pos
-        if _NUMBER_PREFIX.fullmatch(text.strip()):
-            return State.Intermediate, text, pos  # on the way to a number: "-", "1e", "2."
-        return State.Invalid, text, pos
+        return _validate_number(text, pos)
+
+
+def _validate_number(text: str, pos: int) -> object:
+    """Qt's validate for a box that takes any finite float written as a student writes it."""
+    State = QValidator.State
+    if _typed_number(text) is not None:
+        return State.Acceptable, text, pos
+    if _NUMBER_PREFIX.fullmatch(text.strip()):
+        return State.Intermediate, text, pos  # on the way to a number: "-", "1e", "2."
+    return State.Invalid, text, pos
 
 
 # what a number looks like while it is being typed
@@ -211,7 +237,12 @@ class ValueControl(QWidget):
         if self._updating:
             return
         lo, hi = self.min_spin.value(), self.max_spin.value()
-        if lo < hi and (lo, hi) != (self._lo, self._hi):
+        problem = range_problem(lo, hi) if lo < hi else None
+        if problem is not None:  # ±1e308: finite ends, but no slider can divide the width
+            box = self.min_spin if lo != self._lo else self.max_spin
+            words = f"The range {formatting.exact(lo)} to {formatting.exact(hi)} {problem}."
+            QToolTip.showText(box.mapToGlobal(QPoint(0, box.height())), words, box)
+        elif lo < hi and (lo, hi) != (self._lo, self._hi):
             self.rangeEdited.emit(lo, hi)  # the model answers with set_range if it takes it
         elif lo >= hi:  # say why the box goes back, beside it
             box = self.min_spin if lo != self._lo else self.max_spin

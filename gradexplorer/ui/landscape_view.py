@@ -29,9 +29,11 @@ from gradexplorer.ui.landscape_data import (
 )
 from gradexplorer.ui.model import ExplorerModel, RaceStep
 from gradexplorer.ui.plot import (
+    SafeViewBox,
     resize_target,
     room_for_end_labels,
     scale_axes_font,
+    showable,
     style_axes,
 )
 from gradexplorer.ui.theme import LIGHT, Theme
@@ -176,7 +178,7 @@ class LandscapeView(pg.PlotWidget):
     hovered = Signal(float, float)
 
     def __init__(self, model: ExplorerModel, parent: QWidget | None = None) -> None:
-        super().__init__(parent, background="w")
+        super().__init__(parent, background="w", viewBox=SafeViewBox())
         self.setObjectName("landscapeView")
         self.setAccessibleName("Landscape of f over the two inputs")
         self.setToolTip(
@@ -329,6 +331,8 @@ class LandscapeView(pg.PlotWidget):
 
     def apply_box(self, box: tuple[float, float, float, float]) -> None:
         x0, x1, y0, y1 = box
+        if not showable(box):
+            return  # pyqtgraph would raise in this slot; the model refuses such boxes anyway
         (vx0, vx1), (vy0, vy1) = self.view_box.viewRange()
         tol = 1e-9 * max(x1 - x0, y1 - y0)
         inside = vx0 <= x0 + tol and vx1 >= x1 - tol and vy0 <= y0 + tol and vy1 >= y1 - tol

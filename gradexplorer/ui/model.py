@@ -52,6 +52,7 @@ from gradexplorer.lessons.session import (
     SessionState,
     Toggles,
 )
+from gradexplorer.lessons.session.checks import range_problem
 from gradexplorer.lessons.session.two_inputs import LandscapeSettings, RaceSettings
 from gradexplorer.lessons.step_through import BACKWARD, TANGENT, Mode, StepFrame, StepThrough
 from gradexplorer.ui.derived import (
@@ -427,8 +428,8 @@ class ExplorerModel(CurveToolsMixin, QObject):
         lo, hi = self._state.x_range
         if not lo <= x <= hi:
             lo, hi = min(lo, math.floor(x)), max(hi, math.ceil(x))
-            if not math.isfinite(hi - lo):
-                return  # no slider can span that range
+            if not _usable_range(lo, hi):
+                return  # no slider or plot can span that range
         self._commit(replace(self._state, x_range=(lo, hi), x=x))
 
     def set_x_range(self, lo: float, hi: float) -> bool:
@@ -1266,9 +1267,10 @@ def _widened(span: tuple[float, float], value: float) -> tuple[float, float] | N
     if lo <= value <= hi:
         return span
     lo, hi = min(lo, math.floor(value)), max(hi, math.ceil(value))
-    return (lo, hi) if math.isfinite(hi - lo) else None
+    return (lo, hi) if _usable_range(lo, hi) else None
 
 
 def _usable_range(lo: float, hi: float) -> bool:
-    """A range a slider and a plot axis can show: finite ends, lo < hi, a finite width."""
-    return math.isfinite(lo) and math.isfinite(hi) and lo < hi and math.isfinite(hi - lo)
+    """A range a slider and a plot axis can show: finite ends, lo < hi, a finite width and
+    middle (the session's check, checks.range_problem)."""
+    return range_problem(lo, hi) is None

@@ -16,6 +16,7 @@ from PySide6.QtGui import QFocusEvent, QFont, QFontMetricsF, QKeyEvent, QPaintEv
 from PySide6.QtWidgets import QWidget
 
 from gradexplorer import formatting
+from gradexplorer.lessons.session.checks import range_problem
 from gradexplorer.ui.focus import paint_focus_frame
 from gradexplorer.ui.item_cache import cache, drop_cache
 from gradexplorer.ui.model import CurveData, ExplorerModel, PointData, Trail
@@ -31,6 +32,39 @@ TRAIL_COLOR_DARK = "#d7a6ff"
 TRAIL_TANGENT_COLOR_DARK = "#b983ff"
 TRAIL_TANGENT_FRACTION = 0.06  # half-length of a step's tangent, as a fraction of the view
 TRAIL_FAR = 10.0  # trail points further than this many view spans away are not drawn
+
+
+def showable(view: tuple[float, float, float, float]) -> bool:
+    """Whether pyqtgraph's setRange can take this box: both axes usable ranges (finite width
+    and middle; it raised "Cannot set range [-inf, inf]" from a slot for 1e308..1.5e308)."""
+    x0, x1, y0, y1 = view
+    return range_problem(x0, x1) is None and range_problem(y0, y1) is None
+
+
+AXIS_LIMIT = 1e307  # pyqtgraph's ViewBox shows nothing beyond ±1e307 (its default limits)
+
+
+class SafeViewBox(pg.ViewBox):
+    """A ViewBox whose setRange never raises: a wheel turned out far (or a pan) beyond the
+    floats made pyqtgraph compute an end of ±inf and raise from the wheel's slot. Each axis
+    is clamped to ±AXIS_LIMIT, and an axis that still cannot be shown is left as it is."""
+
+    def setRange(self, rect=None, xRange=None, yRange=None, *args, **kwargs):  # pyqtgraph's name
+        if rect is not None:
+            xRange, yRange = (rect.left(), rect.right()), (rect.top(), rect.bottom())
+        xRange, yRange = _clamped_axis(xRange), _clamped_axis(yRange)
+        if xRange is None and yRange is None:
+            return None
+        return super().setRange(None, xRange, yRange, *args, **kwargs)
+
+
+def _clamped_axis(span: tuple[float, float] | None) -> tuple[float, float] | None:
+    if span is None:
+        return None
+    lo, hi = sorted(max(-AXIS_LIMIT, min(AXIS_LIMIT, float(v))) for v in span)
+    if lo == hi and math.isfinite(lo):
+        return lo, hi  # pyqtgraph keeps the scale around one value
+    return (lo, hi) if range_problem(lo, hi) is None else None
 
 
 def style_axes(item: pg.PlotItem, t: PlotTheme) -> None:
@@ -97,7 +131,7 @@ class PlotView(pg.PlotWidget):
     hovered = Signal(float, float)  # data coordinates under the mouse
 
     def __init__(self, model: ExplorerModel, parent: QWidget | None = None) -> None:
-        super().__init__(parent, background="w")
+        super().__init__(parent, background="w", viewBox=SafeViewBox())
         self.setObjectName("plotWidget")
         self.setAccessibleName("Plot of f(x) with the tangent at x")
         self.setToolTip(
@@ -200,6 +234,8 @@ class PlotView(pg.PlotWidget):
     # model → plot
     def apply_view(self, view: tuple[float, float, float, float]) -> None:
         x0, x1, y0, y1 = view
+        if not showable(view):
+            return  # pyqtgraph would raise in this slot; the model refuses such views anyway
         if tuple(np.ravel(self.view_box.viewRange())) != (x0, x1, y0, y1):
             self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
         if self._model.point is not None:

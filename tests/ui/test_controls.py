@@ -140,3 +140,85 @@ def test_a_tiny_range_still_shows_and_takes_x(qtbot):
     assert control.spin.maximum() == 2.5e-5 and control.spin.text() == "0.00002500"
     control.spin.setValue(-1e-5)
     assert window.model.x == -1e-5
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "words"),
+    [("-1e308", "1e308", "too wide"), ("1e308", "1.5e308", "too far out")],
+)
+def test_a_range_no_slider_can_span_is_refused_with_a_reason_beside_the_box(
+    qtbot, low, high, words
+):
+    """From -1e308, typing 1e308 as the highest value went back to 5 without a word."""
+    from PySide6.QtWidgets import QToolTip
+
+    from .helpers import make_window
+
+    window = make_window(qtbot, expression="x^2", x=1.0)
+    control = window.x_control
+    if float(low) < 5:
+        _type_into(qtbot, control.min_spin, low)
+        first = (float(low), 5.0)
+        _type_into(qtbot, control.max_spin, high)
+    else:  # go up in two steps: 1e308..1.5e308 is refused, 1..1.5e308 is fine
+        _type_into(qtbot, control.max_spin, high)
+        first = (-5.0, float(high))
+        _type_into(qtbot, control.min_spin, low)
+    assert window.model.x_range == first
+    assert words in QToolTip.text() and "largest number" in QToolTip.text()
+    assert (control.min_spin.value(), control.max_spin.value()) == first
+
+
+def _type_into_value_box(qtbot, spin, text: str) -> None:
+    from PySide6.QtCore import Qt
+
+    edit = spin.lineEdit()
+    spin.setFocus()
+    edit.selectAll()
+    qtbot.keyClicks(edit, text)
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+
+
+@pytest.mark.parametrize(("typed", "x"), [("1e-3", 1e-3), ("2.5e2", 250.0), ("-1E-4", -1e-4)])
+def test_the_x_box_takes_e_notation_typed_key_by_key(qtbot, typed, x):
+    """Typing 1e-3 gave x = 13: Qt's box dropped the e."""
+    from .helpers import make_window
+
+    window = make_window(qtbot, expression="x^2", x=1.0)
+    assert window.model.set_x_range(-1000.0, 1000.0)
+    spin = window.x_control.spin
+    _type_into_value_box(qtbot, spin, typed)
+    assert window.model.x == x and spin.value() == x
+
+
+@pytest.mark.parametrize("typed", ["nan", "inf", "-inf", "1e309", "", "1e", "--1x", "abc"])
+def test_the_x_box_refuses_what_is_not_a_finite_number_and_keeps_x(qtbot, typed):
+    from .helpers import make_window
+
+    window = make_window(qtbot, expression="x^2", x=1.5)
+    before = window.model.state
+    spin = window.x_control.spin
+    _type_into_value_box(qtbot, spin, typed)
+    spin.clearFocus()
+    qtbot.wait(5)
+    if typed == "--1x":  # the second minus and the x are refused as typed: -1 is left
+        assert window.model.x == -1.0
+    else:
+        assert window.model.state == before
+        assert spin.value() == 1.5 and spin.text() == "1.5000"
+
+
+def test_the_x_box_shows_huge_and_tiny_values_readably(qtbot):
+    """At x = 1e308 the box showed a cut-off "100000000("."""
+    from .helpers import make_window
+
+    window = make_window(qtbot, expression="x", x=1e308)
+    spin = window.x_control.spin
+    assert window.model.x == 1e308 and spin.text() == "1e+308" and spin.value() == 1e308
+    spin.setValue(3e20)
+    assert spin.text() == "3e+20" and window.model.x == 3e20
+    assert spin.valueFromText("2.5e2") == 250.0 and spin.textFromValue(0.5) == "0.5000"
+    _type_into_value_box(qtbot, spin, spin.text())  # Enter in an unchanged box: nothing moves
+    assert window.model.x == 3e20
+    _type_into_value_box(qtbot, spin, "-7")  # below the range -5..1e308: the nearest end
+    assert window.model.x == -5.0

@@ -24,6 +24,22 @@ def finite(value: Any, where: str) -> float:
     return number
 
 
+def range_problem(lo: float, hi: float) -> str | None:
+    """Why lo..hi can be no slider's range and no plot's axis, in words after the range
+    ("is too wide to show"), or None when it can be. Finite ends are not enough near ±1e308:
+    a slider divides the width, and the plot adds the ends (pyqtgraph raised "Cannot set
+    range [-inf, inf]" for 1e308..1.5e308), so both must be floats too."""
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return "must have finite ends"
+    if not lo < hi:
+        return "must go from a smaller to a larger number"
+    if not math.isfinite(hi - lo):
+        return "is too wide to show: its width is beyond the largest number (about 1.8e308)"
+    if not math.isfinite(lo + hi):
+        return "is too far out to show: its ends add up beyond the largest number (about 1.8e308)"
+    return None
+
+
 def kind(value: Any) -> str:
     """What a value is, in words, for messages."""
     if value is None:

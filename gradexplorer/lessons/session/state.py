@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from gradexplorer.errors import SessionError
-from gradexplorer.lessons.session.checks import finite, kind, short
+from gradexplorer.lessons.session.checks import finite, kind, range_problem, short
 from gradexplorer.lessons.session.curve_tools import PointsSettings, TaylorSettings
 from gradexplorer.lessons.session.two_inputs import LandscapeSettings, RaceSettings
 
@@ -301,8 +301,9 @@ def number_tuple(value: Any, n: int, where: str) -> tuple[float, ...]:
 def check_range(lo: float, hi: float, where: str) -> None:
     if not lo < hi:
         raise SessionError(f"{where} must go from a smaller to a larger number, found {lo}..{hi}.")
-    if not math.isfinite(hi - lo):  # ±1e308: finite ends, but no slider can divide the width
-        raise SessionError(f"{where} {lo:g}..{hi:g} is too wide to show.")
+    problem = range_problem(lo, hi)  # ±1e308: finite ends, but no float width or middle
+    if problem is not None:
+        raise SessionError(f"{where} {lo:g}..{hi:g} {problem}.")
 
 
 def check_inside(value: float, lo: float, hi: float, where: str) -> None:

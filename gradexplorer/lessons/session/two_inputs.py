@@ -11,7 +11,7 @@ from typing import Any
 from gradexplorer.errors import GradExplorerError, SessionError
 from gradexplorer.lessons.optimizers import RACERS, OptimizerSpec
 from gradexplorer.lessons.race import DEFAULT_TOL
-from gradexplorer.lessons.session.checks import finite
+from gradexplorer.lessons.session.checks import finite, range_problem
 
 ARROWS = ("gradient", "descent", "off")  # the arrow field shows ∇f, −∇f, or nothing
 MAX_RACERS = 8
@@ -49,8 +49,11 @@ class LandscapeSettings:
                 raise SessionError("landscape.box must be a list of 4 numbers.")
             box = tuple(finite(v, f"landscape.box[{i}]") for i, v in enumerate(self.box))
             for lo, hi, axis in ((box[0], box[1], "x"), (box[2], box[3], "y")):
-                if not (lo < hi and math.isfinite(hi - lo)):
+                if not lo < hi:
                     raise SessionError(f"landscape.box ({axis}) must go from smaller to larger.")
+                problem = range_problem(lo, hi)
+                if problem is not None:
+                    raise SessionError(f"landscape.box ({axis}) {lo:g}..{hi:g} {problem}.")
             object.__setattr__(self, "box", box)
         direction = finite(self.direction, "landscape.direction")
         object.__setattr__(self, "direction", normal_angle(direction))
