@@ -207,6 +207,7 @@ class ExplorerModel(CurveToolsMixin, QObject):
         self._behind_since = 0.0  # monotonic time the held-back views fell behind
         self._point_unsaid = False  # the point is current, pointChanged waits
         self._point_partial = False  # only f and ∇f at the point: the rest is computed on demand
+        self._partial_shown = False  # the views were last sent such a surface
         self.set_text(expression)
         self.set_x_extending(float(x))
         self.reset_view()
@@ -1038,9 +1039,10 @@ class ExplorerModel(CurveToolsMixin, QObject):
                 self.curveChanged.emit(self._curve)
         self._curve_stale = False
         if self._point_unsaid:
-            if self._point_partial:
-                self._complete_point()
-                self.surfaceChanged.emit(self._surface)  # with its Hessian and verdict now
+            self._complete_point()
+            if self._partial_shown:  # (completed on a read meanwhile, or now) shown whole
+                self._partial_shown = False
+                self.surfaceChanged.emit(self._surface)
             self._announce_point()
 
     def _recompute_landscape(self, state: SessionState) -> None:
@@ -1177,16 +1179,17 @@ class ExplorerModel(CurveToolsMixin, QObject):
                 # when someone asks for the point or the surface: _complete_point).
                 unit = s.landscape.unit
                 self._surface = surface_arrow(self._expression, s.x, s.y, s.param_values(), unit)
-                self._point_partial = True
+                self._point_partial = self._partial_shown = True
                 self.surfaceChanged.emit(self._surface)
                 self._point_unsaid = True
                 self._follow_later()
                 return
             self._surface_pass()
+            self._partial_shown = False
             self.surfaceChanged.emit(self._surface)
         else:
             if self._surface is not None:
-                self._surface = None
+                self._surface, self._partial_shown = None, False
                 self.surfaceChanged.emit(None)
             self._point = evaluate_point(self._expression, s.x, s.param_values())
             self._point_partial = False

@@ -161,6 +161,21 @@ def test_a_held_drag_draws_the_points_arrow_without_the_whole_pass(qtbot, monkey
     assert label_number(window, "surfaceFXxLabel") == pytest.approx(f_xx(0.6, -0.4, 3.7), rel=1e-5)
 
 
+def test_the_views_get_the_whole_point_when_the_drag_pauses(qtbot) -> None:
+    """Someone read the point mid-drag (a resize does): it was completed then, unannounced;
+    the pause still hands the views the whole surface, not the arrow-only one they drew."""
+    window = make_window(qtbot, expression=DRAGGED)
+    window.model.set_point(0.6, -0.4)
+    qtbot.wait(100)
+    sent = []
+    window.model.surfaceChanged.connect(sent.append)
+    _drag(qtbot, window, [1.5, 2.5])
+    assert sent and sent[-1].trace is None  # the arrow alone, per step
+    assert window.model.surface.trace is not None  # a read mid-drag: completed
+    window.model.settle()
+    assert sent[-1].trace is not None and sent[-1] is window.model.surface
+
+
 def test_a_drag_that_never_pauses_still_refreshes_the_slice_and_readouts(qtbot) -> None:
     window = make_window(qtbot, expression=DRAGGED)
     window.model.set_point(0.6, -0.4)
