@@ -36,6 +36,7 @@ from gradexplorer import __version__, cli_analysis, cli_descend, desktop_entry
 from gradexplorer.autograd.trace import BackwardTrace, to_jsonable
 from gradexplorer.errors import ExprError, GradExplorerError, ReplayError
 from gradexplorer.expr import Expression, parse, parse_number
+from gradexplorer.expr.points import Point, SurfacePoint
 from gradexplorer.formatting import UNDEFINED, exact
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -374,7 +375,9 @@ def _eval_point(
             "value": to_jsonable(p.value),
             "gradient": {k: to_jsonable(v) for k, v in p.gradient.items()},
             "hessian": [[to_jsonable(v) for v in row] for row in p.hessian],
-            "reason": p.reason,  # why the numbers are null, in the app's words
+            # why a number is null, in the app's words (null when every number is there)
+            "reason": p.reason,
+            "derivative_reason": p.derivative_reason,
         }
         print(json.dumps(out, allow_nan=False, ensure_ascii=False))
         return EXIT_OK
@@ -382,13 +385,14 @@ def _eval_point(
     values = {**point, **{q: params.get(q, 1.0) for q in expression.params}}
     lines = [expression.canonical]
     lines.append("at " + ", ".join(f"{k} = {exact(v)}" for k, v in values.items()))
+    why = p.reason or p.derivative_reason
     lines.append(f"f = {_number(p.value, p.reason)}")
     for name in (*names, *expression.params):
-        lines.append(f"df/d{name} = {_number(p.gradient[name], p.reason)}")
+        lines.append(f"df/d{name} = {_number(p.gradient[name], why)}")
     for i, a in enumerate(names):
         for j, b in enumerate(names[i:], start=i):
             which = f"d{a}2" if a == b else f"d{a}d{b}"
-            lines.append(f"d2f/{which} = {_number(p.hessian[i][j], p.reason)}")
+            lines.append(f"d2f/{which} = {_number(p.hessian[i][j], why)}")
     print("\n".join(lines))
     return EXIT_OK
 
@@ -396,16 +400,21 @@ def _eval_point(
 def _graph_point(
     expression: Expression, point: dict[str, float], params: dict[str, float], fmt: str
 ) -> int:
-    trace = expression.at_point(point, params, trace=True).trace
-    assert trace is not None
+    p = expression.at_point(point, params, trace=True)
+    assert p.trace is not None
     where = ", ".join(f"{k} = {exact(v)}" for k, v in point.items())
-    return _print_trace(expression, point, params, trace, fmt, where)
+    return _print_trace(expression, point, params, p.trace, fmt, where, _reasons(p))
 
 
 def _graph(expression: Expression, x: float, params: dict[str, float], fmt: str) -> int:
-    trace = expression.at(x, params, trace=True).trace
-    assert trace is not None
-    return _print_trace(expression, {"x": x}, params, trace, fmt, f"x = {exact(x)}")
+    p = expression.at(x, params, trace=True)
+    assert p.trace is not None
+    return _print_trace(expression, {"x": x}, params, p.trace, fmt, f"x = {exact(x)}", _reasons(p))
+
+
+def _reasons(point: Point | SurfacePoint) -> dict[str, str | None]:
+    """Why the JSON's numbers are null, in the app's words (eval's two fields)."""
+    return {"reason": point.reason, "derivative_reason": point.derivative_reason}
 
 
 def _print_trace(
@@ -415,6 +424,7 @@ def _print_trace(
     trace: Any,
     fmt: str,
     where: str,
+    reasons: dict[str, str | None],
 ) -> int:
     if fmt == "json":
         out = {
@@ -423,12 +433,15 @@ def _print_trace(
             "params": {p: to_jsonable(params.get(p, 1.0)) for p in expression.params},
             "mode": "reverse",
             **trace.to_dict(),
+            **reasons,
         }
         print(json.dumps(out, allow_nan=False))
     elif fmt == "dot":
         print(_dot(expression, trace.to_dict()))
     else:
-        _print_table(expression, where, trace.to_dict(), sys.stdout)
+        data = trace.to_dict()
+        _print_table(expression, where, data, sys.stdout)
+        _why_line(reasons, data, sys.stdout)
     return EXIT_OK
 
 
@@ -438,18 +451,22 @@ def _forward_graph(
     trace = expression.forward(x, params, seed, trace=True).trace
     assert trace is not None
     data = trace.to_dict()
+    # the pass's numbers are undefined where at()'s are: its words say why
+    reasons = _reasons(expression.at(x, params))
     if fmt == "json":
         out = {
             "expression": expression.canonical,
             "x": to_jsonable(x),
             "params": {p: to_jsonable(params.get(p, 1.0)) for p in expression.params},
             **data,
+            **reasons,
         }
         print(json.dumps(out, allow_nan=False))
     elif fmt == "dot":
         print(_dot(expression, data, forward=True))
     else:
         _print_forward_table(expression, x, seed, data, sys.stdout)
+        _why_line(reasons, data, sys.stdout)
     return EXIT_OK
 
 
@@ -474,8 +491,8 @@ def _node_rows(trace: dict[str, Any], second: str) -> list[tuple[str, ...]]:
             n["op"],
             n["label"],
             n["kind"],
-            _show(n["value"]),
-            _show(n[second]),
+            _show(n["value"], UNDEFINED),
+            _show(n[second], _missing(n, second)),
             ",".join(map(str, n["parents"])) or "-",
         )
         if backward:
@@ -486,9 +503,11 @@ def _node_rows(trace: dict[str, Any], second: str) -> list[tuple[str, ...]]:
 
 
 def _print_edges(trace: dict[str, Any], out: TextIO) -> None:
+    kinds = {n["id"]: n["kind"] for n in trace["nodes"]}
     for e in trace["edges"]:
-        line = f"  {e['src']} -> {e['dst']}: {_show(e['local'])}, {_show(e['contribution'])}"
-        print(line, file=out)
+        missing = "-" if kinds[e["src"]] == "const" else UNDEFINED  # a constant needs no grad
+        local, contribution = _show(e["local"], missing), _show(e["contribution"], missing)
+        print(f"  {e['src']} -> {e['dst']}: {local}, {contribution}", file=out)
 
 
 def _print_rows(rows: list[tuple[str, ...]], out: TextIO) -> None:
@@ -532,6 +551,8 @@ def _eval_modes(
     rows.append(("f'' by", *(b["computed_by"]["second_derivative"] for b in blocks.values())))
     print("\n".join(lines))
     _print_rows(rows, sys.stdout)
+    if point.reason is None and point.derivative_reason:  # f's own reason is on its line
+        print(f"undefined here: {point.derivative_reason}")
     return EXIT_OK
 
 
@@ -591,14 +612,38 @@ def _passes(n: int, inputs: int) -> str:
     return f"{n}, one per input" if n > 1 else "1"
 
 
-def _show(v: Any) -> str:
+def _show(v: Any, missing: str = "-") -> str:
+    """A JSON number for a table; null as `missing`: "-" where nothing was computed,
+    "undefined" where the number is nan or ±inf (the JSON's null), as the window says."""
     if v is None:
-        return "-"
+        return missing
     if isinstance(v, str):
         return v
     if isinstance(v, list):
-        return "[" + ", ".join(_show(i) for i in v) + "]"
+        return "[" + ", ".join(_show(i, missing) for i in v) + "]"
     return f"{v:.6g}"
+
+
+def _missing(node: dict[str, Any], second: str) -> str:
+    """What a null grad or tangent of a node means: never computed (a constant, or a node
+    backward did not reach) or undefined."""
+    if node["kind"] == "const" or (second == "grad" and node.get("backward_order") is None):
+        return "-"
+    return UNDEFINED
+
+
+def _why_line(reasons: dict[str, str | None], trace: dict[str, Any], out: TextIO) -> None:
+    """The reason beside the table's "undefined", in the window's words (none when the table
+    shows none: f″, say, is not in it)."""
+    key = "tangent" if trace.get("mode") == "forward" else "grad"
+    shown = any(
+        n["value"] is None or (n[key] is None and _missing(n, key) == UNDEFINED)
+        for n in trace["nodes"]
+    )
+    if shown and reasons["reason"]:
+        print(f"f is undefined here: {reasons['reason']}", file=out)
+    elif shown and reasons["derivative_reason"]:
+        print(f"undefined here: {reasons['derivative_reason']}", file=out)
 
 
 def _print_table(expression: Expression, where: str, trace: dict[str, Any], out: TextIO) -> None:
@@ -637,11 +682,12 @@ def _replayed_graph(
             "params": {p: to_jsonable(params.get(p, 1.0)) for p in expression.params},
             "mode": "reverse",
         }
-        print(json.dumps({**head, **data}, allow_nan=False))
+        print(json.dumps({**head, **data, **_reasons(point)}, allow_nan=False))
     elif fmt == "dot":
         print(_dot(expression, data))
     else:
         _print_replay(expression, x, data, sys.stdout)
+        _why_line(_reasons(point), data, sys.stdout)
     return EXIT_OK
 
 
@@ -689,8 +735,8 @@ def _print_replay(expression: Expression, x: float, data: dict[str, Any], out: T
                 n["label"],
                 n.get("name", "-"),
                 n["kind"],
-                _show(n["grad"]),
-                _show(n["correct_grad"]),
+                _show(n["grad"], _missing(n, "grad")),
+                _show(n["correct_grad"], _missing(n, "grad")),
                 str(n["visits"]),
                 str(n["correct_visits"]),
             )
@@ -722,8 +768,9 @@ def _dot(expression: Expression, trace: dict[str, Any], *, forward: bool = False
         '  node [fontname="Helvetica"];',
     ]
     for n in trace["nodes"]:
-        second = f"tangent {_show(n['tangent'])}" if forward else f"grad {_show(n['grad'])}"
-        text = f"{n['label']}\\nvalue {_show(n['value'])}\\n{second}"
+        key = "tangent" if forward else "grad"
+        text = f"{n['label']}\\nvalue {_show(n['value'], UNDEFINED)}"
+        text += f"\\n{key} {_show(n[key], _missing(n, key))}"
         if not forward and n["backward_order"] is not None:
             text += f"\\nstep {n['backward_order']}"
         shape = {"input": "ellipse", "const": "plaintext"}.get(n["kind"], "box")

@@ -15,8 +15,8 @@ from typing import Any
 
 from gradexplorer import formatting
 from gradexplorer.autograd.trace import to_jsonable
-from gradexplorer.expr import Expression
-from gradexplorer.lessons.points import PointsFound, find_points, wider
+from gradexplorer.expr import Expression, domain
+from gradexplorer.lessons.points import PointOfInterest, PointsFound, find_points, wider
 from gradexplorer.lessons.taylor import MAX_ORDER, taylor_polynomial
 
 COMMANDS = ("points", "taylor")
@@ -123,6 +123,8 @@ def _print_points(
     if as_json:
         out = {"expression": expression.canonical, "params": _params(expression, params)}
         out.update(found.to_dict())
+        for point, shown in zip(found.points, out["points"], strict=True):
+            shown.update(_reasons(expression, params, point))
         print(json.dumps(out, allow_nan=False, ensure_ascii=False))
         return
     r = formatting.readout
@@ -142,6 +144,22 @@ def _print_points(
             f"and {found.hidden} more between {r(found.hidden_from)} and {r(found.hidden_to)}, "
             "too close together to tell apart: zoom in with --from/--to"
         )
+
+
+def _reasons(
+    expression: Expression, params: dict[str, float], p: PointOfInterest
+) -> dict[str, str | None]:
+    """Why a point's numbers are null, with eval's fields and words: f's reason from the engine
+    at x (the finder's words where that float, beside a pole, still has a value), else the
+    derivatives'."""
+    reason = derivative_reason = None
+    if not math.isfinite(p.y):
+        reason = expression.at(p.x, params).reason or p.why or "f has no value here"
+    elif not math.isfinite(p.slope):
+        derivative_reason = domain.derivative_reason("f′", p.slope)
+    elif not math.isfinite(p.curvature):
+        derivative_reason = domain.derivative_reason("f″", p.curvature)
+    return {"reason": reason, "derivative_reason": derivative_reason}
 
 
 def _value(y: float) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -102,11 +103,29 @@ def run(
     (result,) = race(
         engine_objective(expression, params), list(start.values()), [spec], steps, tol=tol
     )
+    why = _reasons(expression, params, result)
     if args.json:
-        print(json.dumps(_json(expression, spec, start, result, tol), allow_nan=False))
+        out = {**_json(expression, spec, start, result, tol), **why}
+        print(json.dumps(out, allow_nan=False))
     else:
-        _print(expression, spec, start, result, tol)
+        _print(expression, spec, start, result, tol, why["reason"] or why["derivative_reason"])
     return 0
+
+
+def _reasons(expression: Any, params: dict[str, float], r: Run) -> dict[str, str | None]:
+    """Why the run's numbers turn null, in eval's fields and words: the engine's reason at the
+    first point where f or ∇f is not finite (None while every number is)."""
+    for k, point in enumerate(r.path):
+        numbers = [*point, *r.values[k : k + 1], *(r.gradients[k] if k < len(r.gradients) else ())]
+        if all(math.isfinite(v) for v in numbers):
+            continue
+        if expression.two_inputs:
+            p = expression.at_point(dict(zip(expression.inputs, point, strict=True)), params)
+        else:
+            p = expression.at(point[0], params)
+        fallback = None if p.reason or p.derivative_reason else "the numbers left the finite range"
+        return {"reason": p.reason or fallback, "derivative_reason": p.derivative_reason}
+    return {"reason": None, "derivative_reason": None}
 
 
 def _spec(args: argparse.Namespace, number: Callable[[str, str], float]) -> OptimizerSpec:
@@ -180,7 +199,12 @@ def _json(
 
 
 def _print(
-    expression: Any, spec: OptimizerSpec, start: dict[str, float], r: Run, tol: float
+    expression: Any,
+    spec: OptimizerSpec,
+    start: dict[str, float],
+    r: Run,
+    tol: float,
+    why: str | None,
 ) -> None:
     names = list(start)
     print(f"{expression.canonical}  with  {spec.pytorch_call('[' + ', '.join(names) + ']')}")
@@ -194,4 +218,4 @@ def _print(
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)))
-    print(r.summary(tol))
+    print(r.summary(tol) + (f" ({why})" if why else ""))

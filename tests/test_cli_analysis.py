@@ -45,7 +45,10 @@ def test_points_json_intervals_poles_params_and_more(capsys) -> None:
     assert data["params"] == {"a": 6.0}
     poles = [p for p in data["points"] if p["kind"] == "pole"]
     assert [p["x"] for p in poles] == pytest.approx([-math.sqrt(6), math.sqrt(6)], rel=1e-12)
-    assert (poles[0]["left"], poles[0]["right"], poles[0]["y"]) == ("-inf", "inf", "nan")
+    # null where f has no number (the CLI's one convention); the words say why
+    assert (poles[0]["left"], poles[0]["right"], poles[0]["y"]) == (None, None, None)
+    assert "f → −∞ from the left, +∞ from the right" in poles[0]["why"]
+    assert poles[0]["reason"] == poles[0]["why"]  # the float next to √6 still has a value
     assert [p["x"] for p in data["points"] if p["kind"] == "root"] == [0.0]
     _, out, _ = run(capsys, "points", "sin(1/x)", "--json")
     more = json.loads(out)["more"]

@@ -77,7 +77,14 @@ def reason(op: str, label: str, args: list[float], variable_value: float | None 
     return f"{label} has no value here"
 
 
-def slope_reason(trace: Any) -> str | None:
+def derivative_reason(label: str, value: float) -> str:
+    """Why a derivative (label: "f′", "f″", "∂f/∂a", ...) shows no number where f has one."""
+    if math.isinf(value):
+        return "vertical tangent: f′ is infinite" if label == "f′" else f"{label} is infinite"
+    return f"{label} has no value here"
+
+
+def slope_reason(trace: Any, label: str = "f′") -> str | None:
     """Why backward's gradient has no value where f has one, from the trace: the first edge,
     from the output, whose contribution is nan although the gradient it multiplies is a
     number. Nearly always ∞ × 0: √ at 0 inside x·√x, an overflowed exp whose reciprocal is 0.
@@ -94,13 +101,11 @@ def slope_reason(trace: Any) -> str | None:
         upstream = float(upstream)
         op = nodes[e.dst].label
         at = formatting.readout(float(nodes[e.src].value))
-        where = f"the local derivative of {op}"
+        where, meets = f"the local derivative of {op}", "the chain rule meets ∞ × 0"
         if math.isinf(local) and upstream == 0:
-            return f"f′ has no value here: the chain rule meets ∞ × 0 ({where} is ∞ at {at})"
+            return f"{label} has no value here: {meets} ({where} is ∞ at {at})"
         if math.isnan(local):
-            return f"f′ has no value here: {where} has no value at {at}"
+            return f"{label} has no value here: {where} has no value at {at}"
         if math.isinf(upstream) and local == 0:
-            return (
-                f"f′ has no value here: the chain rule meets ∞ × 0 (∞ reaches {op}; {where} is 0)"
-            )
+            return f"{label} has no value here: {meets} (∞ reaches {op}; {where} is 0)"
     return None

@@ -337,9 +337,9 @@ class Expression:
         if missing:
             raise ValueError(f"at_point needs a value for {', '.join(missing)}")
         point = tuple(float(values[n]) for n in self.inputs)
-        value, gradient, hessian, tr, why, _ = self._point(point, params or {}, trace)
+        value, gradient, hessian, tr, why, slope_why = self._point(point, params or {}, trace)
         values = dict(zip(self.inputs, point, strict=True))
-        return SurfacePoint(values, value, gradient, hessian, tr, why)
+        return SurfacePoint(values, value, gradient, hessian, tr, why, slope_why)
 
     def _point(
         self, point: tuple[float, ...], params: Mapping[str, float], trace: bool
@@ -387,18 +387,42 @@ class Expression:
             if math.isnan(gradient[self.inputs[i]]):
                 for j in range(n):
                     rows[i][j] = rows[j][i] = math.nan
-        slope = gradient[self.inputs[0]]
+        hessian = tuple(tuple(r) for r in rows)
         slope_why = None
         if why is None and not math.isfinite(value):
             why = "too large to show: it overflows a 64-bit float"
-        elif why is None and math.isinf(slope):
-            slope_why = "vertical tangent: f′ is infinite"
-        elif why is None and math.isnan(slope):
-            # rare: without a trace, the pass again with one, to say why
-            tr_why = self._point(point, params, True)[3] if tr is None else tr
-            slope_why = domain.slope_reason(tr_why) if tr_why is not None else None
-            slope_why = slope_why or "f′ has no value here"
-        return value, gradient, tuple(tuple(r) for r in rows), tr, why, slope_why
+        elif why is None:
+            slope_why = self._derivative_reason(
+                gradient,
+                hessian,
+                lambda: tr if tr is not None else self._point(point, params, True)[3],
+            )
+        return value, gradient, hessian, tr, why, slope_why
+
+    def _derivative_reason(
+        self, gradient: dict[str, float], hessian: Hessian, trace: Callable[[], Any]
+    ) -> str | None:
+        """Why a derivative is not a number where f has one (None when every one is): every
+        null the CLI's JSON writes comes with words, as the window's "undefined" does. A first
+        derivative that is nan says where the chain rule broke, from the pass's trace (asked
+        for only then: without one, the pass runs again with it)."""
+        one = len(self.inputs) == 1
+        for name, v in gradient.items():
+            if not math.isfinite(v):
+                label = "f′" if one and name == self.inputs[0] else f"∂f/∂{name}"
+                if math.isnan(v):
+                    traced = trace()
+                    broke = domain.slope_reason(traced, label) if traced is not None else None
+                    if broke is not None:
+                        return broke
+                return domain.derivative_reason(label, v)
+        for i, a in enumerate(self.inputs):
+            for j, b in enumerate(self.inputs[i:], start=i):
+                v = hessian[i][j]
+                if not math.isfinite(v):
+                    label = "f″" if one else (f"∂²f/∂{a}²" if a == b else f"∂²f/∂{a}∂{b}")
+                    return domain.derivative_reason(label, v)
+        return None
 
     def forward(
         self,

@@ -14,7 +14,8 @@ class Point:
     """The function at one x: value, f', f'' and the partial derivatives, all from autograd.
 
     Where f has no value (any sub-expression undefined, see domain.py) every number is nan and
-    ``reason`` says why; where f has a value but f′ is not finite, ``derivative_reason`` does.
+    ``reason`` says why; where f has a value but a derivative is not finite (f′ first, then a
+    partial, then f″), ``derivative_reason`` does.
     """
 
     x: float
@@ -53,6 +54,7 @@ class SurfacePoint:
     hessian: Hessian
     trace: BackwardTrace | None
     reason: str | None = None  # why f has no value here (nan), in words
+    derivative_reason: str | None = None  # why a derivative is not finite where f has a value
 
 
 @dataclass(frozen=True)

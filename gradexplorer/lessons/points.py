@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from gradexplorer import formatting
+from gradexplorer.autograd.trace import to_jsonable
 from gradexplorer.expr import Expression
 from gradexplorer.lessons.curve_scan import (
     CurveScan,
@@ -110,7 +111,7 @@ class PointOfInterest:
         return self.end is not None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready (non-finite numbers as "inf", "-inf", "nan" strings)."""
+        """JSON-ready: non-finite numbers are null (``why`` says where f runs off to ±∞)."""
         out: dict[str, Any] = {"kind": self.kind}
         if self.is_interval:
             out["from"], out["to"] = _json(self.x), _json(self.end)
@@ -791,14 +792,11 @@ def _jump_words(left: Side, right: Side) -> str:
 
 
 def _json(v: Any) -> Any:
-    if v is None:
-        return None
+    """The CLI's one convention (to_jsonable): nan and ±inf are null, the words are beside."""
     if isinstance(v, int):
         return v
-    v = float(v)
-    if math.isfinite(v):
-        return v + 0.0  # never -0.0
-    return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+    out = to_jsonable(v)
+    return None if out is None else out + 0.0  # never -0.0
 
 
 def kinds_present(points: Sequence[PointOfInterest]) -> list[str]:

@@ -96,4 +96,5 @@ def second_point(
         return SecondData(expression, curve, x, math.nan, math.nan, f"not computed ({err})")
     value = float(p.value)
     slope = float(p.derivative) if math.isfinite(value) else math.nan
-    return SecondData(expression, curve, x, value, slope, p.reason or p.derivative_reason)
+    why = p.reason or (p.derivative_reason if not math.isfinite(slope) else None)
+    return SecondData(expression, curve, x, value, slope, why)

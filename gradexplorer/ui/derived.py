@@ -31,7 +31,7 @@ class PointData:
     gradient: dict[str, float]
     trace: BackwardTrace | None
     reason: str | None = None  # why f has no value here (expr.Point.reason)
-    derivative_reason: str | None = None  # why f′ has none where f has one
+    derivative_reason: str | None = None  # why a derivative (f′ first) has none where f has one
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QWidget
@@ -98,7 +100,10 @@ class Readouts(QGroupBox):
         if point.reason:
             self.reason_label.setText(f"f is undefined here: {point.reason}.")
         elif point.derivative_reason:
-            self.reason_label.setText(f"f′ is undefined here: {point.derivative_reason}.")
+            # The reason names the derivative it is about when that is not f′ ("f″ has no value
+            # here"); f′ keeps its own prefix.
+            slope = "" if math.isfinite(point.derivative) else "f′ is undefined here: "
+            self.reason_label.setText(f"{slope}{point.derivative_reason}.")
         else:
             self.reason_label.setText("")
         self.value_label.setText(readout(point.value))

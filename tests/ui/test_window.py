@@ -443,6 +443,7 @@ def test_a_bad_start_shows_no_point(qtbot):
         ("ln(x)", -2.0, "f is undefined here: ln needs a positive argument (ln(-2))."),
         ("1/x", 0.0, "f is undefined here: division by zero: a pole at x = 0."),
         ("sqrt(x)", 0.0, "f′ is undefined here: vertical tangent: f′ is infinite."),
+        ("x^x", 0.0, "f″ has no value here."),  # f′ = 0 there: the reason names f″
     ],
 )
 def test_undefined_says_why(qtbot, window, text, x, words):
