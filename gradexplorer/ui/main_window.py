@@ -14,6 +14,7 @@ import math
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
@@ -37,6 +38,7 @@ from gradexplorer.ui.backward_runs_panel import BackwardRunsPanel
 from gradexplorer.ui.commands import Command, Commands, key_text
 from gradexplorer.ui.controls import ParamPanel, XControl, YControl
 from gradexplorer.ui.descent_panel import DescentPanel
+from gradexplorer.ui.focus import on_screen
 from gradexplorer.ui.forward_mode import ForwardMode
 from gradexplorer.ui.function_input import FunctionInput
 from gradexplorer.ui.graph_view import GraphView
@@ -58,6 +60,7 @@ from gradexplorer.ui.theme import LIGHT, legend_html
 
 ZOOM_STEP = 1.15
 PLOT_MIN_HEIGHT = 90  # a 600 px high laptop stepping through a graph has room for little else
+MAX_TAB_SKIPS = 200  # more Tab stops than the window has: a full round ends the search
 STEPPING_GRAPH_SHARE = 0.62  # while stepping, the graph is what the class looks at
 MIN_ZOOM, MAX_ZOOM = 0.6, 3.0
 Std = QKeySequence.StandardKey
@@ -303,6 +306,9 @@ class MainWindow(QMainWindow):
         scroll = QScrollArea()
         scroll.setWidget(self._build_side_panel())
         scroll.setWidgetResizable(True)
+        # a container, not a control: Tab goes straight to the controls inside (which it
+        # scrolls into view); the scroll area itself showed no focus
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         # Always there: a bar that comes and goes changes the width, the word-wrapped labels
         # re-wrap to another height, and the bar can come and go again forever (a busy loop
@@ -455,6 +461,18 @@ class MainWindow(QMainWindow):
             self._on_point(m.point)
         if m.expression is not None:
             self._show_inputs(m.expression)
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        """Tab and Shift+Tab, past the stops nobody can see (the controls of a dock behind
+        another dock's tab and the empty tab bar of closed docks are off screen, not hidden)."""
+        start = QApplication.focusWidget()
+        for _ in range(MAX_TAB_SKIPS):
+            if not super().focusNextPrevChild(next):
+                return False
+            widget = QApplication.focusWidget()
+            if widget is None or widget is start or on_screen(widget, self):
+                break
+        return True
 
     # ----------------------------------------------------------------- commands
     def reset_view(self) -> None:

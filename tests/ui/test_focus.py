@@ -3,9 +3,19 @@ mistake, and a focus you can see on every stop of the Tab chain (none of them in
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication, QLabel, QLineEdit
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QApplication,
+    QFrame,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QScrollArea,
+    QTabBar,
+    QWidget,
+)
 
 from .helpers import activate, make_window, type_function
 
@@ -52,19 +62,50 @@ def test_no_fix_is_offered_for_an_uncertain_mistake(qtbot):
     assert not window.commands["edit.apply_fix"].isEnabled()
 
 
-def test_every_tab_stop_is_visible_and_the_views_show_a_focus_frame(qtbot):
-    window = make_window(qtbot, expression="a x^2")
-    activate(qtbot, window)
-    window.findChild(QLineEdit, "functionEdit").setFocus()
-    seen = []
-    for _ in range(40):
+def global_rect(widget: QWidget) -> QRect:
+    return QRect(widget.mapToGlobal(QPoint(0, 0)), widget.size())
+
+
+def is_bare_container(widget: QWidget) -> bool:
+    """A stop that is no control: a scroll area around the controls, its viewport, a tab bar
+    without tabs (QMainWindow keeps one for tabbed docks, off screen), a plain panel."""
+    parent = widget.parentWidget()
+    return (
+        type(widget) in (QWidget, QFrame, QGroupBox, QScrollArea)
+        or (isinstance(parent, QAbstractScrollArea) and parent.viewport() is widget)
+        or (isinstance(widget, QTabBar) and widget.count() == 0)
+    )
+
+
+def tab_chain(qtbot, start: QWidget) -> list[QWidget]:
+    """The stops real Tab presses visit from start until they come back to it."""
+    start.setFocus()
+    seen: list[QWidget] = []
+    for _ in range(80):
         QApplication.processEvents()
         widget = QApplication.focusWidget()
         if widget in seen:
-            break
+            assert widget is start, f"Tab stuck at {widget.objectName() or type(widget).__name__}"
+            return seen
         seen.append(widget)
-        assert widget.isVisible(), widget.objectName() or type(widget).__name__
         qtbot.keyClick(widget, Qt.Key.Key_Tab)  # a real Tab: a view would keep it for its items
+    raise AssertionError("Tab never came back to where it started")
+
+
+def name(widget: QWidget) -> str:
+    return f"{widget.objectName() or '(unnamed)'} {type(widget).__name__}"
+
+
+def test_every_tab_stop_is_visible_and_the_views_show_a_focus_frame(qtbot):
+    window = make_window(qtbot, expression="a x^2")
+    activate(qtbot, window)
+    window.commands["edit.focus_function"].trigger()  # Ctrl+L
+    seen = tab_chain(qtbot, window.findChild(QLineEdit, "functionEdit"))
+    inside = global_rect(window)
+    for widget in seen:
+        assert widget.isVisible(), name(widget)
+        assert inside.contains(global_rect(widget)), (name(widget), global_rect(widget), inside)
+        assert not is_bare_container(widget), name(widget)
     names = [w.objectName() for w in seen]
     assert "plotWidget" in names and "graphView" in names and "paramSlider_a" in names
     highlight = window.palette().color(QPalette.ColorRole.Highlight)
@@ -78,3 +119,21 @@ def test_every_tab_stop_is_visible_and_the_views_show_a_focus_frame(qtbot):
         QApplication.processEvents()
         corner = QColor(view.viewport().grab().toImage().pixel(1, image.height() // 2))
         assert corner != highlight
+
+
+def test_tab_skips_the_panel_parked_behind_another_dock_tab(qtbot):
+    """Two docks tabbed together: QMainWindow parks the one behind its tab off screen without
+    hiding it. Tab visits the front panel and the tabs, never the parked controls."""
+    window = make_window(qtbot, expression="a x^2")
+    activate(qtbot, window)
+    window.stepper_panel.dock.show()
+    window.descent_panel.dock.show()
+    window.stepper_panel.dock.raise_()
+    QApplication.processEvents()
+    seen = tab_chain(qtbot, window.findChild(QLineEdit, "functionEdit"))
+    inside = global_rect(window)
+    parked = [name(w) for w in seen if not inside.intersects(global_rect(w))]
+    assert parked == []
+    names = [w.objectName() for w in seen]
+    assert "stepperMode" in names and "descentStepButton" not in names
+    assert any(isinstance(w, QTabBar) and w.count() == 2 for w in seen)  # the docks' tabs
