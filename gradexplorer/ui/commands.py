@@ -90,13 +90,17 @@ WIDGET_KEYS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+def key_sequences(command: Command) -> list[QKeySequence]:
+    """A command's keys in order, each once: a standard key is often the same sequence as the
+    explicit key written beside it (Std.Undo is Ctrl+Z on most desktops), or empty."""
+    seqs = (QKeySequence(key) for key in command.keys)
+    return [seq for seq in dict.fromkeys(seqs) if not seq.isEmpty()]
+
+
 def key_text(command: Command) -> str:
     """The first key of a command as the platform writes it ("Ctrl+B"); "" when it has none."""
-    for key in command.keys:
-        seq = QKeySequence(key)
-        if not seq.isEmpty():
-            return seq.toString(QKeySequence.SequenceFormat.NativeText)
-    return ""
+    seqs = key_sequences(command)
+    return seqs[0].toString(QKeySequence.SequenceFormat.NativeText) if seqs else ""
 
 
 def tooltip(command: Command) -> str:
@@ -170,8 +174,7 @@ class Commands(Mapping[str, QAction]):
         w = self._window
         act = QAction(command.text, w)
         act.setObjectName(f"action.{command.id}")
-        seqs = [QKeySequence(k) for k in command.keys]
-        act.setShortcuts([q for q in dict.fromkeys(seqs) if not q.isEmpty()])
+        act.setShortcuts(key_sequences(command))
         tip = tooltip(command)
         act.setStatusTip(tip)
         act.setToolTip(tip)
@@ -248,11 +251,8 @@ class Commands(Mapping[str, QAction]):
             )
             rows.append(f"<tr><th colspan=2 align=left><br>{html.escape(path)}</th></tr>")
             for c in commands:
-                keys = ", ".join(
-                    QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText)
-                    for k in c.keys
-                    if not QKeySequence(k).isEmpty()
-                )
+                native = QKeySequence.SequenceFormat.NativeText
+                keys = ", ".join(seq.toString(native) for seq in key_sequences(c))
                 name = c.text.replace("&&", "\0").replace("&", "").replace("\0", "&")
                 rows.append(
                     f"<tr><td><b>{html.escape(keys)}</b>&nbsp;&nbsp;</td>"

@@ -4,6 +4,9 @@ panel can be shown from a menu, and every slider moves with the arrow keys."""
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
@@ -233,6 +236,22 @@ def test_the_shortcut_help_lists_every_command_with_its_key(window):
     for spec in window.commands.specs():
         assert key_text(spec) in text, spec.id
         assert spec.text.replace("&", "") in text.replace("&amp;", "&"), spec.id
+    # each row's keys once ("Ctrl+Z, Ctrl+Z": Std.Undo is the Ctrl+Z written beside it), and
+    # the very keys the command's action answers to
+    rows = [
+        (html.unescape(keys).split(", "), html.unescape(name))
+        for keys, name in re.findall(
+            r"<tr><td><b>([^<]*)</b>&nbsp;&nbsp;</td><td>([^<]*)</td>", text
+        )
+    ]
+    assert len(rows) >= len(window.commands)
+    for keys, name in rows:
+        assert len(keys) == len(set(keys)), (name, keys)
+    native = QKeySequence.SequenceFormat.NativeText
+    for spec in window.commands.specs():
+        name = spec.text.replace("&&", "\0").replace("&", "").replace("\0", "&")
+        keys = [seq.toString(native) for seq in window.commands[spec.id].shortcuts()]
+        assert (keys, name) in rows, spec.id
 
 
 def test_every_command_has_an_object_name_from_its_id(window):
