@@ -112,6 +112,7 @@ def run(argv: list[str]) -> int:
     from gradexplorer.desktop_entry import DESKTOP_ID
     from gradexplorer.ui.main_window import MainWindow
     from gradexplorer.ui.model import DEFAULT_EXPRESSION
+    from gradexplorer.ui.screen_fit import place_first_window
     from gradexplorer.ui.session_actions import NO_SETTINGS_ENV, apply_cli_overrides
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "gradexplorer"])
@@ -131,7 +132,7 @@ def run(argv: list[str]) -> int:
         apply_cli_overrides(window, args.x, dict(args.param))
     if args.screenshot:  # a screenshot shows exactly what was asked, never remembered state
         return _screenshot(app, window, args.screenshot)
-    window.resize(*SCREENSHOT_SIZE)
+    place_first_window(window, SCREENSHOT_SIZE)  # remembered geometry, if any, replaces it
     if not os.environ.get(NO_SETTINGS_ENV):
         # geometry always comes back; the last session only when nothing was asked for
         nothing_asked = args.expression is None and args.x is None and not args.param

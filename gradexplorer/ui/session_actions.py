@@ -35,6 +35,7 @@ from gradexplorer.lessons.session import (
     to_state_string,
 )
 from gradexplorer.ui.commands import Command, Commands
+from gradexplorer.ui.screen_fit import keep_on_screen
 from gradexplorer.ui.undo import UndoRecorder
 
 if TYPE_CHECKING:
@@ -484,8 +485,8 @@ class SessionActions(QObject):
         self.settings = settings or default_settings()
         s = self.settings
         geometry = s.value("window/geometry")
-        if geometry:
-            self.window.restoreGeometry(geometry)
+        if geometry and self.window.restoreGeometry(geometry):
+            keep_on_screen(self.window)  # saved on a larger screen than this one
         dock_state = s.value("window/state")
         if dock_state:
             self.window.restoreState(dock_state)
