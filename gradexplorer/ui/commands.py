@@ -87,6 +87,7 @@ WIDGET_KEYS: tuple[tuple[str, str, str], ...] = (
     ("step-through panel", "Space", "play / pause"),
     ("step-through panel", "Esc", "leave step-through"),
     ("presentation mode", "Esc", "leave presentation mode"),
+    ("presentation mode", "Alt+L, Alt+F, … (a menu's letter)", "open that menu (no menu bar)"),
 )
 
 

@@ -287,8 +287,6 @@ class MainWindow(QMainWindow):
             self.race_panel,
             self.descent_panel,
             self.presentation,
-            self.descent_panel,
-            self.presentation,
             self.forward_mode,
             self.points_panel,
             self.taylor_panel,

@@ -3,7 +3,8 @@
 Presentation mode is for a projector at 1920×1080: every font scaled up (the window's own zoom),
 the high-contrast variant of the chosen theme (thick curve and tangent, a big point, black on
 white or white on black) and no menu or status bar. Every action keeps working from the
-keyboard because the window owns the actions; Escape or the same shortcut leaves the mode.
+keyboard because the window owns the actions, and each menu opens with its Alt+letter as the
+menu bar's would; Escape or the same shortcut leaves the mode.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QPropertyAnimation, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QPoint, QPropertyAnimation, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QGraphicsOpacityEffect,
     QLabel,
+    QMenu,
     QMessageBox,
     QWidget,
 )
@@ -203,6 +205,7 @@ class Presentation(QObject):
         self._escape.setObjectName("leavePresentationShortcut")
         self._escape.activated.connect(lambda: self.set_presentation(False))
         self._escape.setEnabled(False)  # Escape belongs to the widgets outside presentation
+        self._menu_keys: list[QShortcut] = []  # Alt+L and friends, while the menu bar is hidden
         self.hint = FadingHint(window)
         # The light theme from the start, not the platform's palette: its greys are chosen for
         # contrast (hints at 4.5:1), and a theme change later starts from known colours.
@@ -211,6 +214,25 @@ class Presentation(QObject):
     def bind(self, commands: Commands) -> None:
         self.presentationChanged.connect(lambda _on: commands.refresh())
         self.themeChanged.connect(lambda _theme: commands.refresh())
+        self._bind_menu_keys(commands)
+
+    def _bind_menu_keys(self, commands: Commands) -> None:
+        """Alt+L and the other menu bar letters: their keys die with the hidden menu bar, so
+        while presenting each menu opens with its own shortcut (off otherwise: the menu bar's
+        letter and a shortcut on the same key would cancel each other out)."""
+        for menu_id, menu in commands.menus.items():
+            key = QKeySequence.mnemonic(menu.title())
+            if "." in menu_id or key.isEmpty():  # submenus open from their menu
+                continue
+            shortcut = QShortcut(key, self.window)
+            shortcut.setObjectName(f"presentationMenuShortcut.{menu_id}")
+            shortcut.activated.connect(lambda m=menu: self._open_menu(m))
+            shortcut.setEnabled(False)
+            self._menu_keys.append(shortcut)
+
+    def _open_menu(self, menu: QMenu) -> None:
+        """Where the menu bar would have shown it: the top left of the window."""
+        menu.popup(self.window.centralWidget().mapToGlobal(QPoint(0, 0)))
 
     # ----------------------------------------------------------------- themes
     @property
@@ -303,6 +325,8 @@ class Presentation(QObject):
                 # once the bars took their height back and the panels re-arranged for the font
                 QTimer.singleShot(0, self._restore_docks)
             self._escape.setEnabled(self.active)
+            for shortcut in self._menu_keys:
+                shortcut.setEnabled(self.active)
             w.graph_view.fit()
             if self.active:
                 self.hint.show_for(LEAVE_HINT)

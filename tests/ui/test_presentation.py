@@ -8,12 +8,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPalette
+from PySide6.QtGui import QColor, QFontMetricsF, QImage, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QLineEdit
 
 from gradexplorer.ui.theme import DARK, LIGHT, PRESENTATION, PRESENTATION_DARK, THEMES
 
-from .helpers import make_window, type_function
+from .helpers import activate, make_window, type_function
 
 
 def luminance(colour: QColor) -> float:
@@ -407,3 +407,31 @@ def test_presenting_on_a_1280_by_800_projector_keeps_every_control_whole(qtbot):
     window.model.step_to(panel.step_count - 1)
     qtbot.wait(5)
     assert label.height() >= label.heightForWidth(label.width())
+
+
+def test_alt_l_opens_the_lessons_menu_without_the_menu_bar(qtbot, window):
+    """Presentation hides the menu bar, and with it the Alt+letter of its menus: README's
+    projector section promises Alt+L for the lessons, then a digit for one of them."""
+    activate(qtbot, window)
+    window.commands["view.presentation"].trigger()
+    assert window.menuBar().isHidden()
+    lessons = window.commands.menus["lessons"]
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lessons.isVisible, timeout=2000)
+    assert window.rect().contains(window.mapFromGlobal(lessons.pos()))  # on the window
+    qtbot.keyClick(lessons, Qt.Key.Key_1)
+    first = window.sessions.presets[0]
+    qtbot.waitUntil(lambda: window.model.state.title == first.title, timeout=2000)
+    assert not lessons.isVisible() and window.presentation.active
+    qtbot.keyClick(window, Qt.Key.Key_H, Qt.KeyboardModifier.AltModifier)  # every menu's letter
+    help_menu = window.commands.menus["help"]
+    qtbot.waitUntil(help_menu.isVisible, timeout=2000)
+    help_menu.close()
+    # back with the menu bar, its own letter opens the menu (no second owner of Alt+L)
+    window.commands["view.presentation"].trigger()
+    assert not window.menuBar().isHidden()
+    alt_l = QKeySequence("Alt+L")
+    assert not any(s.isEnabled() for s in window.findChildren(QShortcut) if s.key() == alt_l)
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lessons.isVisible, timeout=2000)
+    lessons.close()
