@@ -138,7 +138,9 @@ app = QApplication(sys.argv[:1])
 def report_and_quit():
     (window,) = [w for w in app.topLevelWidgets() if w.objectName() == "mainWindow"]
     m = window.model
-    print("STATE", m.text, m.x, window.width(), window.height(), flush=True)
+    free = window.screen().availableGeometry()
+    fits = free.contains(window.geometry())
+    print("STATE", m.text, m.x, window.width(), window.height(), fits, flush=True)
     window.resize(780, 540)  # the offscreen screen is 800×600
     window.close()
 
@@ -168,7 +170,9 @@ def test_the_app_remembers_the_last_session_between_launches(tmp_path):
     assert launch("x^3 - x", "--x", "0.5").startswith("STATE x^3 - x 0.5")
     assert (tmp_path / "cfg" / "gradexplorer" / "gradexplorer.conf").is_file()
     # nothing asked: the last session and the window size come back
-    assert launch() == "STATE x^3 - x 0.5 780 540"
+    assert launch() == "STATE x^3 - x 0.5 780 540 True"
     assert launch("cos(x)").startswith("STATE cos(x) 1.0")
     env["GRADEXPLORER_NO_SETTINGS"] = "1"
-    assert launch().startswith("STATE x^2 + 3x 1.0 1280 800")
+    # fresh: 1280×800 where the screen has room, but never past it (offscreen: 800×800)
+    fresh = launch().split()
+    assert fresh[:5] == ["STATE", "x^2", "+", "3x", "1.0"] and fresh[-1] == "True", fresh
