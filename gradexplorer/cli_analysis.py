@@ -155,10 +155,11 @@ def _reasons(
     reason = derivative_reason = None
     if not math.isfinite(p.y):
         reason = expression.at(p.x, params).reason or p.why or "f has no value here"
-    elif not math.isfinite(p.slope):
-        derivative_reason = domain.derivative_reason("f′", p.slope)
-    elif not math.isfinite(p.curvature):
-        derivative_reason = domain.derivative_reason("f″", p.curvature)
+    elif not (math.isfinite(p.slope) and math.isfinite(p.curvature)):
+        derivative_reason = expression.at(p.x, params).derivative_reason
+        if derivative_reason is None:  # the finder's own numbers, not the engine's at x
+            label, v = ("f′", p.slope) if not math.isfinite(p.slope) else ("f″", p.curvature)
+            derivative_reason = domain.derivative_reason(label, v)
     return {"reason": reason, "derivative_reason": derivative_reason}
 
 

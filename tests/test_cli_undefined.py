@@ -136,6 +136,12 @@ def test_points_at_a_pole_and_a_domain_end(capsys: pytest.CaptureFixture[str]) -
     root = json.loads(out)["points"][0]
     assert (root["kind"], root["y"], root["slope"]) == ("root", 0.0, None)
     assert (root["reason"], root["derivative_reason"]) == (None, "vertical tangent: f′ is infinite")
+    _, out = _run(capsys, "points", "sqrt(x) x", "--from", "-1", "--to", "1", "--json")
+    root = json.loads(out)["points"][0]  # eval's words: where the chain rule broke
+    assert root["slope"] is None
+    assert root["derivative_reason"] == (
+        "f′ has no value here: the chain rule meets ∞ × 0 (the local derivative of √ is ∞ at 0)"
+    )
 
 
 def test_eval_names_an_undefined_second_derivative(capsys: pytest.CaptureFixture[str]) -> None:

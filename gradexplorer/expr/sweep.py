@@ -130,7 +130,8 @@ class ReverseSweep:
         """f and ∇f as lists of floats, at a few points given as one list of coordinates per
         input: through the recorded tape (tape.py) where it answers, else through the sweep,
         with the same numbers."""
-        key = tuple(params.get(name, DEFAULT_PARAM) for name in self.params)
+        # by the floats' bits: 0.0 and -0.0 are equal, their tapes' constants are not
+        key = tuple(float(params.get(name, DEFAULT_PARAM)).hex() for name in self.params)
         token = errstate_var.set(IGNORE_FP_ERRORS)  # the trace computes as the arrays do
         try:
             fast = self._tapes.get(key, _UNSEEN)

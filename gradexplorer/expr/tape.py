@@ -162,7 +162,13 @@ class Tape:
             raise Untraceable(fn)
         if fn in _MULTIPLY and len(args) == 2:  # the seed 1 times a term: x · 1 is x in IEEE
             for one, other in (args, args[::-1]):
-                if type(one) is not _Sym and type(other) is _Sym and _is_one(one):
+                # (not a comparison: 1.0 · (a > 0) makes the bools floats)
+                if (
+                    type(one) is not _Sym
+                    and type(other) is _Sym
+                    and _is_one(one)
+                    and not other.flag
+                ):
                     return other
         regs = [self.register(a) for a in args]
         out = self.symbol(flag)

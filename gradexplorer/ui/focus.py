@@ -40,4 +40,8 @@ def on_screen(widget: QWidget, window: QWidget) -> bool:
     """A Tab stop the user can see, at least in part. QMainWindow parks the docks behind another
     dock's tab off screen without hiding them, and keeps the tab bar of closed tabbed docks
     there, empty."""
-    return widget.isVisible() and window.rect().intersects(placement(widget, window))
+    if not widget.isVisible():
+        return False
+    if widget.window() is not window:  # in a floating dock: on screen where its window is
+        return True
+    return window.rect().intersects(placement(widget, window))

@@ -585,7 +585,7 @@ class ExplorerModel(CurveToolsMixin, QObject):
             self.step_x(fraction)
             return
         x0, x1 = self.view_range[:2]
-        point = self._point.x if self._point is not None else x0
+        point = self.point.x if self.point is not None else x0
         self.move_on_plot(point + fraction * (x1 - x0))
 
     def set_landscape_box(self, x0: float, x1: float, y0: float, y1: float) -> bool:
@@ -831,7 +831,8 @@ class ExplorerModel(CurveToolsMixin, QObject):
         if mode == TANGENT:
             self._recompute_forward(force=True)
             return self._forward
-        return self._point.trace if self._point else None
+        point = self.point  # complete, after a held parameter drag
+        return point.trace if point else None
 
     def _forward_wanted(self) -> bool:
         stepping = self._stepping is not None and self._stepping.mode == TANGENT

@@ -102,7 +102,8 @@ class Readouts(QGroupBox):
         elif point.derivative_reason:
             # The reason names the derivative it is about when that is not f′ ("f″ has no value
             # here"); f′ keeps its own prefix.
-            slope = "" if math.isfinite(point.derivative) else "f′ is undefined here: "
+            said = point.derivative_reason.startswith("f′")
+            slope = "" if math.isfinite(point.derivative) or said else "f′ is undefined here: "
             self.reason_label.setText(f"{slope}{point.derivative_reason}.")
         else:
             self.reason_label.setText("")

@@ -137,3 +137,19 @@ def test_tab_skips_the_panel_parked_behind_another_dock_tab(qtbot):
     names = [w.objectName() for w in seen]
     assert "stepperMode" in names and "descentStepButton" not in names
     assert any(isinstance(w, QTabBar) and w.count() == 2 for w in seen)  # the docks' tabs
+
+
+def test_a_control_in_a_floating_dock_counts_as_on_screen(qtbot):
+    """A floating dock is a window of its own, wherever it stands: its controls are not
+    "off the main window" (only the docks parked behind a tab are skipped)."""
+    from gradexplorer.ui.focus import on_screen
+
+    window = make_window(qtbot, expression="a x^2")
+    dock = window.descent_panel.dock
+    dock.show()
+    dock.setFloating(True)
+    dock.move(window.geometry().right() + 200, window.geometry().bottom() + 200)
+    QApplication.processEvents()
+    button = window.findChild(QWidget, "descentStepButton")
+    assert button.isVisible() and button.window() is dock
+    assert on_screen(button, window)

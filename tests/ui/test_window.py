@@ -444,6 +444,12 @@ def test_a_bad_start_shows_no_point(qtbot):
         ("1/x", 0.0, "f is undefined here: division by zero: a pole at x = 0."),
         ("sqrt(x)", 0.0, "f′ is undefined here: vertical tangent: f′ is infinite."),
         ("x^x", 0.0, "f″ has no value here."),  # f′ = 0 there: the reason names f″
+        (  # said once, not "f′ is undefined here: f′ has no value here: …"
+            "sqrt(x) x",
+            0.0,
+            "f′ has no value here: the chain rule meets ∞ × 0 (the local derivative of √ is ∞"
+            " at 0).",
+        ),
     ],
 )
 def test_undefined_says_why(qtbot, window, text, x, words):
