@@ -125,3 +125,29 @@ def test_a_parameter_of_minus_zero_has_a_tape_of_its_own() -> None:
         _, (gx, _) = e.gradient_lists([[1.0, -2.0], [1.0, 1.0]], {"a": a})
         _, (want, _) = e.gradient_batch([np.array([1.0, -2.0]), np.array([1.0, 1.0])], {"a": a})
         assert _same(gx, want.tolist()), a
+
+
+def test_a_rule_that_multiplies_by_a_comparison_keeps_floats() -> None:
+    """A rule written g * (a > 0) (an op defined outside the table, as define_op allows): on
+    arrays 1.0 * (a > 0) is a float array; the tape must not hand on the bools (True + True
+    is True, not 2)."""
+    import gradexplorer.autograd as ag
+
+    ag.define_op(
+        "ramp",
+        "ramp",
+        lambda a: np.maximum(a, 0.0),
+        lambda F, g, out, a: g * (a > 0),
+        function="ramp",
+        method="ramp",
+        words=("ramp",),
+        elementwise=True,
+    )
+    try:
+        e = parse("f(x, y) = ramp(x) + ramp(x) + y")  # ∂f/∂x = 1·(x > 0) + 1·(x > 0)
+        cols = [[1.0, -1.0, 3.0], [0.0, 0.0, 0.0]]
+        _, (gx, _) = e.gradient_lists(cols)
+        _, (want, _) = e.gradient_batch([np.array(c) for c in cols])
+        assert _same(gx, want.tolist()) and gx == [2.0, 0.0, 2.0]
+    finally:
+        ag.remove_op("ramp")
