@@ -50,16 +50,9 @@ def _describe(spin: QDoubleSpinBox, tip: str, accessible: str) -> None:
     spin.setAccessibleName(accessible)
 
 
-class ValueBox(QDoubleSpinBox):
-    """The exact value of x or a parameter: typed as a student writes it (1e-3, 2.5e2,
-    -1E-4; Qt's box dropped the e and read 1e-3 as 13), shown with the decimals a slider tick
-    needs, and in e-notation where fixed decimals would be unreadable (1e308 showed a cut-off
-    "100000000(")."""
-
-    def textFromValue(self, value: float) -> str:  # Qt's name
-        if value == 0 or 10.0 ** -self.decimals() <= abs(value) < 1e15:
-            return f"{value:.{self.decimals()}f}"
-        return formatting.exact(value)
+class _NumberBox(QDoubleSpinBox):
+    """A spin box that reads a number as a student writes it (1e-3, 2.5e2, -1E-4: Qt's own
+    dropped the e and read 1e-3 as 13); text that is no number keeps the value."""
 
     def valueFromText(self, text: str) -> float:  # Qt's name
         number = _typed_number(text)
@@ -67,6 +60,17 @@ class ValueBox(QDoubleSpinBox):
 
     def validate(self, text: str, pos: int) -> object:  # Qt's name
         return _validate_number(text, pos)
+
+
+class ValueBox(_NumberBox):
+    """The exact value of x or a parameter, shown with the decimals a slider tick needs, and in
+    e-notation where fixed decimals would be unreadable (1e308 showed a cut-off
+    "100000000(")."""
+
+    def textFromValue(self, value: float) -> str:  # Qt's name
+        if value == 0 or 10.0 ** -self.decimals() <= abs(value) < 1e15:
+            return f"{value:.{self.decimals()}f}"
+        return formatting.exact(value)
 
 
 def _spin(name: str, tip: str, accessible: str) -> QDoubleSpinBox:
@@ -78,7 +82,7 @@ def _spin(name: str, tip: str, accessible: str) -> QDoubleSpinBox:
     return spin
 
 
-class RangeBox(QDoubleSpinBox):
+class RangeBox(_NumberBox):
     """An end of a slider's range: any finite number, typed as a student writes it (1e308,
     -2.5e-3), shown exactly, so pressing Enter in an unchanged box changes nothing (a fixed
     2-decimal box rounded 1e-5 to 0, clamped 1e12 to 1e9, and read "1e308" as 1308)."""
@@ -93,13 +97,6 @@ class RangeBox(QDoubleSpinBox):
 
     def textFromValue(self, value: float) -> str:  # Qt's name
         return formatting.exact(value)
-
-    def valueFromText(self, text: str) -> float:  # Qt's name
-        number = _typed_number(text)
-        return self.value() if number is None else number
-
-    def validate(self, text: str, pos: int) -> object:  # Qt's name
-        return _validate_number(text, pos)
 
 
 def _validate_number(text: str, pos: int) -> object:
