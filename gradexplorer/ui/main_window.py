@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QScrollArea,
     QSplitter,
@@ -618,6 +619,10 @@ class MainWindow(QMainWindow):
         # feature panels live outside the centre, and so do the tabs of tabbed panels
         direct = Qt.FindChildOption.FindDirectChildrenOnly
         for widget in (*self.findChildren(QDockWidget), *self.findChildren(QTabBar, "", direct)):
+            widget.setFont(font)
+        # and the menus: windows of their own, which a font does not reach (in presentation
+        # mode Alt+L opens the Lessons menu over large text: it was drawn at the base size)
+        for widget in (self.menuBar(), *self.findChildren(QMenu)):
             widget.setFont(font)
         self._fit_side_panel()  # its minimum width was measured at the old font size
         self.plot.set_font_scale(self._zoom)

@@ -8,8 +8,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFontMetricsF, QImage, QKeySequence, QPalette, QShortcut
-from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QLineEdit
+from PySide6.QtGui import (
+    QColor,
+    QFontInfo,
+    QFontMetricsF,
+    QImage,
+    QKeySequence,
+    QPalette,
+    QShortcut,
+)
+from PySide6.QtWidgets import QApplication, QDoubleSpinBox, QLabel, QLineEdit
 
 from gradexplorer.ui.theme import DARK, LIGHT, PRESENTATION, PRESENTATION_DARK, THEMES
 
@@ -419,6 +427,10 @@ def test_alt_l_opens_the_lessons_menu_without_the_menu_bar(qtbot, window):
     qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.AltModifier)
     qtbot.waitUntil(lessons.isVisible, timeout=2000)
     assert window.rect().contains(window.mapFromGlobal(lessons.pos()))  # on the window
+    # in the window's large text, not at the base size (a menu is a window of its own)
+    text = QFontInfo(lessons.font()).pointSizeF()
+    assert text >= 0.95 * QFontInfo(window.centralWidget().font()).pointSizeF() > 0
+    assert text > 1.3 * QFontInfo(QApplication.font()).pointSizeF()
     qtbot.keyClick(lessons, Qt.Key.Key_1)
     first = window.sessions.presets[0]
     qtbot.waitUntil(lambda: window.model.state.title == first.title, timeout=2000)
