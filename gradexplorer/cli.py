@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import errno
 import importlib
-import json
 import math
 import os
 import re
@@ -37,7 +36,7 @@ from gradexplorer.autograd.trace import BackwardTrace, to_jsonable
 from gradexplorer.errors import ExprError, GradExplorerError, ReplayError
 from gradexplorer.expr import Expression, parse, parse_number
 from gradexplorer.expr.points import Point, SurfacePoint
-from gradexplorer.formatting import UNDEFINED, exact
+from gradexplorer.formatting import UNDEFINED, exact, json_line
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -331,7 +330,7 @@ def _eval(expression: Expression, x: float, params: dict[str, float], as_json: b
             "reason": point.reason,
             "derivative_reason": point.derivative_reason,
         }
-        print(json.dumps(out, allow_nan=False, ensure_ascii=False))
+        print(json_line(out))
         return EXIT_OK
     lines = [f"f(x) = {expression.canonical}"]
     values = {p: params.get(p, 1.0) for p in expression.params}
@@ -379,7 +378,7 @@ def _eval_point(
             "reason": p.reason,
             "derivative_reason": p.derivative_reason,
         }
-        print(json.dumps(out, allow_nan=False, ensure_ascii=False))
+        print(json_line(out))
         return EXIT_OK
     names = expression.inputs
     values = {**point, **{q: params.get(q, 1.0) for q in expression.params}}
@@ -435,7 +434,7 @@ def _print_trace(
             **trace.to_dict(),
             **reasons,
         }
-        print(json.dumps(out, allow_nan=False))
+        print(json_line(out))
     elif fmt == "dot":
         print(_dot(expression, trace.to_dict()))
     else:
@@ -461,7 +460,7 @@ def _forward_graph(
             **data,
             **reasons,
         }
-        print(json.dumps(out, allow_nan=False))
+        print(json_line(out))
     elif fmt == "dot":
         print(_dot(expression, data, forward=True))
     else:
@@ -537,7 +536,7 @@ def _eval_modes(
             out.update(_jsonable_block(blocks[mode]))
         # why a number is null, in the app's words (both modes are undefined at the same points)
         out.update(reason=point.reason, derivative_reason=point.derivative_reason)
-        print(json.dumps(out, allow_nan=False, ensure_ascii=False))
+        print(json_line(out))
         return EXIT_OK
     values = {p: params.get(p, 1.0) for p in expression.params}
     lines = [f"f(x) = {expression.canonical}"]
@@ -682,7 +681,7 @@ def _replayed_graph(
             "params": {p: to_jsonable(params.get(p, 1.0)) for p in expression.params},
             "mode": "reverse",
         }
-        print(json.dumps({**head, **data, **_reasons(point)}, allow_nan=False))
+        print(json_line({**head, **data, **_reasons(point)}))
     elif fmt == "dot":
         print(_dot(expression, data))
     else:
@@ -795,7 +794,7 @@ def _report_expr_error(err: ExprError, as_json: bool) -> int:
     print("\n".join(lines), file=sys.stderr)
     if as_json:
         error = {"message": err.message, "start": err.start, "end": err.end, "hint": err.hint}
-        print(json.dumps({"error": error}))
+        print(json_line({"error": error}))
     return EXIT_USAGE
 
 

@@ -8,7 +8,6 @@ the Taylor polynomial at a point, as the app finds them, without a window (no Qt
 from __future__ import annotations
 
 import argparse
-import json
 import math
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from gradexplorer import formatting
 from gradexplorer.autograd.trace import to_jsonable
 from gradexplorer.expr import Expression, domain
+from gradexplorer.formatting import json_line
 from gradexplorer.lessons.points import PointOfInterest, PointsFound, find_points, wider
 from gradexplorer.lessons.taylor import MAX_ORDER, taylor_polynomial
 
@@ -93,7 +93,7 @@ def run(
             "polynomial": polynomial.text(),
             "reason": polynomial.reason,
         }
-        print(json.dumps(out, allow_nan=False, ensure_ascii=False))
+        print(json_line(out))
         return 0
     print(polynomial.text())
     print(f"at x₀ = {formatting.exact(x)}, f(x) = {expression.canonical}")
@@ -125,7 +125,7 @@ def _print_points(
         out.update(found.to_dict())
         for point, shown in zip(found.points, out["points"], strict=True):
             shown.update(_reasons(expression, params, point))
-        print(json.dumps(out, allow_nan=False, ensure_ascii=False))
+        print(json_line(out))
         return
     r = formatting.readout
     print(f"points of interest of f(x) = {expression.canonical} on [{r(found.lo)}, {r(found.hi)}]")

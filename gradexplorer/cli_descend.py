@@ -14,14 +14,13 @@ Options not given take PyTorch's defaults (lr too). No Qt.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 from collections.abc import Callable
 from typing import Any
 
 from gradexplorer.autograd.trace import to_jsonable
 from gradexplorer.errors import GradExplorerError
-from gradexplorer.formatting import readout
+from gradexplorer.formatting import json_line, readout
 from gradexplorer.lessons.optimizers import DEFAULTS, OptimizerSpec
 from gradexplorer.lessons.race import DEFAULT_TOL, Run, engine_objective, race
 from gradexplorer.lessons.schedules import MAX_STEPS, SCHEDULES, Schedule
@@ -106,7 +105,7 @@ def run(
     why = _reasons(expression, params, result)
     if args.json:
         out = {**_json(expression, spec, start, result, tol), **why}
-        print(json.dumps(out, allow_nan=False))
+        print(json_line(out))
     else:
         _print(expression, spec, start, result, tol, why["reason"] or why["derivative_reason"])
     return 0

@@ -16,6 +16,7 @@ Qt-free (numpy only), so every layer uses the same words.
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -92,3 +93,9 @@ def grouped(value: Any, digits: int = 6) -> str:
     if v is not None and math.isfinite(v) and v.is_integer() and abs(v) < 1e15:
         return f"{int(v):,}"
     return readout(value, digits)
+
+
+def json_line(obj: object) -> str:
+    """The command line's JSON, one convention for every subcommand: no NaN or Infinity (not
+    JSON: undefined numbers are null, with their reason, before this), text as typed (√, −)."""
+    return json.dumps(obj, allow_nan=False, ensure_ascii=False)

@@ -122,6 +122,8 @@ def test_json_writes_undefined_numbers_as_null_with_the_reason(
     data = json.loads(out, parse_constant=_refuse)
     assert [s for s in _strings(data) if NOT_JSON_WORDS.fullmatch(s.strip())] == []
     assert _nulls_without_words(_computed(data)) == []
+    if "--format" not in args:  # one convention: text as typed (√, −), not \u escapes
+        assert "\\u" not in out
 
 
 def test_points_at_a_pole_and_a_domain_end(capsys: pytest.CaptureFixture[str]) -> None:
