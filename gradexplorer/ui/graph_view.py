@@ -470,14 +470,18 @@ class GraphView(QGraphicsView):
     def _lay_out(self, display: DisplayGraph) -> _Geometry:
         """The boxes and arrows of a drawing. The columns stand wide enough apart for an edge's
         label of four figures beside the arrow's head (presentation's larger fonts need more
-        than COL_GAP) when the drawing stays legible at fit so; else at COL_GAP, where a label
-        that finds no room is left out (its number stays in the tooltip)."""
+        than COL_GAP) when the drawing stays legible at fit so; else halfway there (a big graph
+        on a projector: its labels find room along the longer arrows); else at COL_GAP, where
+        a label that finds no room is left out (its number stays in the tooltip). The choice
+        of boxes is the same: a drawing is legible at some gap when it is at COL_GAP."""
         label = QFontMetricsF(self._fonts["small"]).horizontalAdvance(LABEL_TEMPLATE) + 6
         roomy = max(COL_GAP, label + LABEL_ROOM)
-        geometry = self._arrange(display, roomy)
-        if roomy > COL_GAP and not self._legible_at_fit(geometry):
-            geometry = self._arrange(display, COL_GAP)
-        return geometry
+        for gap in (roomy, (roomy + COL_GAP) / 2):  # the widest that stays legible
+            if gap > COL_GAP:
+                geometry = self._arrange(display, gap)
+                if self._legible_at_fit(geometry):
+                    return geometry
+        return self._arrange(display, COL_GAP)
 
     def _arrange(self, display: DisplayGraph, col_gap: float) -> _Geometry:
         trace = self._trace
