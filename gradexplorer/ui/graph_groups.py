@@ -308,7 +308,8 @@ def _copy_inputs(g: DisplayGraph) -> DisplayGraph:
     )  # copies stand where the input stood: still sources first
 
 
-MAX_TITLE = 22  # characters of a collapsed box's formula; the whole one is in its tooltip
+MAX_TITLE = 16  # characters of a collapsed box's formula (the whole one is in its tooltip): at 22
+# the title made a group box twice as wide as its numbers, and a long sum opened as 4 boxes
 _INFIX = {"add", "sub", "mul", "div", "pow"}
 _TIGHT = {"mul": 2, "div": 2, "add": 1, "sub": 1, "pow": 3}
 

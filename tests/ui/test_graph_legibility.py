@@ -21,9 +21,14 @@ F150 = (
     + " + "
     + " + ".join(f"sqrt(x^2 + {k}) ln(1 + x^2/{k})" for k in range(1, 5))
 )
+F64 = (  # bench_ui's: a long sum, whose group boxes' titles once took half the panel's width
+    "sin(a x) * exp(-x^2/b) + relu(x - 1) * tanh(c x) / (1 + x^2) + sqrt(abs(x)) * cos(3x)"
+    " - ln(1 + e^x) + x^3/7 + sigmoid(2x - 1) * atan(x/2) - cosh(x/5)^2 + 1/(2 + sin(x))"
+)
 FUNCTIONS = {
     "default": ("x^2 + 3x", 6),
     "16 nodes": ("sin(a x) * exp(-x^2/4) + b x^3", 16),
+    "64 nodes": (F64, 64),
     "65 nodes": (F65, 65),
     "150 nodes": (F150, 150),
 }
@@ -75,6 +80,8 @@ def test_the_graph_is_legible_and_nothing_overlaps(qtbot, name, presenting):
     # the small function is not collapsed at all, and every box of a big one is legible
     if name == "default":
         assert not view.collapsed and view.node_count() == 6
+    if name == "64 nodes":  # it opened as 4 boxes, the panel half empty
+        assert view.node_count() >= 8
     # and it is no more collapsed than legibility needs: no box could open one level further
     for candidate in view.openable():
         assert not view.would_be_legible(candidate), sorted(candidate)
