@@ -81,6 +81,7 @@ def _window(expression: str):
     from PySide6.QtWidgets import QApplication
 
     from gradexplorer.ui import MainWindow
+    from gradexplorer.ui.app import tune_garbage_collector
 
     app = QApplication.instance() or QApplication([])
     win = MainWindow(expression=expression)
@@ -88,6 +89,7 @@ def _window(expression: str):
     win.show()
     for _ in range(10):
         app.processEvents()
+    tune_garbage_collector()  # as the app does once its window is up (bench_ui does too)
     return app, win
 
 

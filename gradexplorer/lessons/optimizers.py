@@ -255,6 +255,7 @@ class Rule:
         self.step_count = 0
         self.maximize = settings["maximize"]
         self.weight_decay = settings["weight_decay"]
+        self.plain = not self.maximize and self.weight_decay == 0  # the gradient as it is
 
     def _gradient(self, p: Sequence[float], grad: Sequence[float]) -> Sequence[float]:
         """maximize and L2 weight decay, as the coupled rules apply them first (the gradient
@@ -282,7 +283,7 @@ class SGD(Rule):
         self.nesterov = settings["nesterov"]
 
     def update(self, p, grad, lr, explain=False):
-        g = self._gradient(p, grad)
+        g = grad if self.plain else self._gradient(p, grad)
         momentum, buf, keep, nesterov = self.momentum, self.buf, self.keep, self.nesterov
         first = buf is None
         if momentum != 0 and first:
@@ -315,7 +316,7 @@ class RMSprop(Rule):
     def update(self, p, grad, lr, explain=False):
         s = self.s
         self.step_count += 1
-        g = self._gradient(p, grad)
+        g = grad if self.plain else self._gradient(p, grad)
         alpha, eps, momentum, centered = s["alpha"], s["eps"], s["momentum"], s["centered"]
         square_avg, grad_avg, buf = self.square_avg, self.grad_avg, self.buf
         new, denom = [], []
@@ -370,6 +371,7 @@ class Adam(Rule):
 
     def __init__(self, settings: Mapping[str, Any], dim: int) -> None:
         super().__init__(settings, dim)
+        self.plain = not self.maximize and (self.decoupled or self.weight_decay == 0)
         self.exp_avg = [0.0] * dim
         self.exp_avg_sq = [0.0] * dim
         self.max_exp_avg_sq = [0.0] * dim
@@ -383,7 +385,7 @@ class Adam(Rule):
         s = self.s
         self.step_count += 1
         step = float(self.step_count)
-        g = self._gradient(p, grad)
+        g = grad if self.plain else self._gradient(p, grad)
         decoupled = self.decoupled
         shrink = 1 - lr * s["weight_decay"]
         beta1, beta2 = s["betas"]

@@ -49,3 +49,12 @@ def test_the_race_through_lists_is_the_race_through_arrays(text: str) -> None:
         a = race(fast, start, SPECS, 60, tol=1e-3)
         b = race(arrays, start, SPECS, 60, tol=1e-3)
         assert [_key(r) for r in a] == [_key(r) for r in b]
+
+
+def test_a_runs_points_are_its_path_as_an_array() -> None:
+    e = parse("f(x, y) = (1 - x)^2 + 100(y - x^2)^2")
+    runs = race(engine_objective(e, {}), (-1.2, 1.0), SPECS, 40, tol=1e-3)
+    for run in runs:
+        assert run.points.shape == (len(run.path), 2)
+        assert run.points.tolist() == [list(p) for p in run.path]  # bit for bit
+        assert run.points is run.points  # computed once

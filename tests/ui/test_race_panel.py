@@ -41,6 +41,40 @@ def test_dragging_the_start_recomputes_every_path(window) -> None:
     assert m.race_computations == before + 1
 
 
+def test_the_paths_share_one_outline_and_are_drawn_directly_while_the_start_moves(
+    window,
+) -> None:
+    from PySide6.QtWidgets import QGraphicsItem
+
+    lv, m = window.landscape, window.model
+    window.landscape.start.dragged.emit(2.0, -1.0)
+    runs = m.race
+    assert len(runs) >= 2
+    # one outline under every path: each path's points, a gap (nan) after each
+    xs, ys = lv.race_outline.getData()
+    want = np.concatenate([np.vstack([r.points, [np.nan, np.nan]]) for r in runs])
+    np.testing.assert_array_equal(xs, want[:, 0])
+    np.testing.assert_array_equal(ys, want[:, 1])
+    assert lv.race_outline.isVisible() and lv.race_outline.zValue() < lv.race_paths[0].zValue()
+    assert all(p.opts["shadowPen"] is None for p in lv.race_paths[: len(runs)])
+    # a cross at each run's end, in its colour
+    ends = lv.race_ends.data
+    np.testing.assert_allclose(ends["x"], [r.path[-1][0] for r in runs])
+    np.testing.assert_allclose(ends["y"], [r.path[-1][1] for r in runs])
+    colors = [b.color().name() for b in ends["brush"]]
+    assert len(set(colors)) == len(runs)
+    # new points on every step of a start drag: no pixmap filled for one paint only
+    no, yes = QGraphicsItem.CacheMode.NoCache, QGraphicsItem.CacheMode.DeviceCoordinateCache
+    assert {p.cacheMode() for p in (*lv.race_paths[: len(runs)], lv.race_outline)} == {no}
+    # the same start, the race rerun (a racer edited): the paths stay, drawn from a pixmap
+    specs = m.race_settings.optimizers
+    m.set_race(optimizers=(specs[0].with_settings(lr=specs[0].lr / 2), *specs[1:]))
+    m.settle()
+    assert {p.cacheMode() for p in (*lv.race_paths[: len(runs)], lv.race_outline)} == {yes}
+    xs, _ = lv.race_paths[0].getData()
+    np.testing.assert_array_equal(xs, m.race[0].points[:, 0])
+
+
 def test_editing_one_racer_reruns_only_that_one(window) -> None:
     m = window.model
     specs = m.race_settings.optimizers
