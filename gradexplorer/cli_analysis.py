@@ -16,7 +16,13 @@ from gradexplorer import formatting
 from gradexplorer.autograd.trace import to_jsonable
 from gradexplorer.expr import Expression, domain
 from gradexplorer.formatting import json_line
-from gradexplorer.lessons.points import PointOfInterest, PointsFound, find_points, wider
+from gradexplorer.lessons.points import (
+    PointOfInterest,
+    PointsFound,
+    find_points,
+    search_problem,
+    wider,
+)
 from gradexplorer.lessons.taylor import MAX_ORDER, taylor_polynomial
 
 COMMANDS = ("points", "taylor")
@@ -69,11 +75,9 @@ def run(
     its usage error)."""
     if args.command == "points":
         lo, hi = constant(args.lo, "--from"), constant(args.hi, "--to")
-        if not (lo < hi and math.isfinite(hi - lo)):
-            raise UsageError(
-                f"--from {args.lo} --to {args.hi}: the range must go from a "
-                "smaller to a larger number"
-            )
+        problem = search_problem(lo, hi)
+        if problem is not None:
+            raise UsageError(f"--from {args.lo} --to {args.hi}: the range {problem}")
         if args.wide:
             lo, hi = wider(lo, hi)
         found = find_points(expression, params, lo, hi)

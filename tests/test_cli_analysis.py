@@ -118,6 +118,8 @@ def test_taylor_where_it_does_not_exist(capsys) -> None:
         (("points", "x", "--from", "3", "--to", "1"), "smaller to a larger"),
         (("points", "x", "--from", "1e308", "--to", "-1e308"), "smaller to a larger"),
         (("points", "x", "--to", "inf"), "--to"),
+        (("points", "x^2", "--from", "-1e-320", "--to", "1e-320"), "too narrow to search"),
+        (("points", "x^2 - 1", "--from", "1", "--to", "1.000000000000001"), "too narrow"),
         (("points", "a x", "-p", "b=2"), "no parameter b"),
     ],
 )

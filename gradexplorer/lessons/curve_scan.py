@@ -91,8 +91,9 @@ class CurveScan:
 
     def noise(self, k: int) -> float:
         """The size of f⁽ᵏ⁾ that rounding of f alone can produce: 1e-12 of f's typical size
-        over the range, per width to the k."""
-        return 1e-12 * self.scales[0] / self.width**k
+        over the range, per width to the k (a float64 power: a tiny width's power is 0 and the
+        noise ∞, where a float's raised ZeroDivisionError for a range of width 2e-320)."""
+        return float(1e-12 * self.scales[0] / np.float64(self.width) ** k)
 
     # ----------------------------------------------------------------- narrowing
     def solve(self, k: int, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -189,6 +189,24 @@ def wider(lo: float, hi: float, factor: float = WIDER) -> tuple[float, float]:
     return centre - half, centre + half
 
 
+NARROWEST = 1e-9  # of the larger end's size: the scan's samples stay thousands of ulps apart
+TINIEST = 1e-150  # a width whose square is still a normal float (the noise divides by it)
+
+
+def search_problem(lo: float, hi: float) -> str | None:
+    """Why lo..hi cannot be searched for points, in words after the range, or None. Finite,
+    ordered ends of a float width; and not so narrow that the scan's samples repeat (x² − 1
+    over 1..1 + 1e-15 was "a plateau, f′ = 0"; over ±1e-320 the noise estimate divided by 0)."""
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi and math.isfinite(hi - lo)):
+        return "must go from a smaller to a larger number"
+    if not hi - lo >= max(NARROWEST * max(abs(lo), abs(hi)), TINIEST):
+        return (
+            f"is too narrow to search: make it wider than {NARROWEST:g} of its size "
+            f"(and than {TINIEST:g})"
+        )
+    return None
+
+
 def find_points(
     expression: Expression,
     params: Mapping[str, float] | None = None,
@@ -201,8 +219,9 @@ def find_points(
     Raises ValueError for an empty or infinite range and what the engine raises (an op
     without a Taylor rule: NotImplementedError)."""
     lo, hi = float(lo), float(hi)
-    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi and math.isfinite(hi - lo)):
-        raise ValueError(f"points need a range from a smaller to a larger number, not {lo}..{hi}")
+    problem = search_problem(lo, hi)
+    if problem is not None:
+        raise ValueError(f"the range {lo!r}..{hi!r} {problem}")
     with np.errstate(all="ignore"):  # IEEE answers (inf, nan) are answers here
         scan = CurveScan(expression, params or {}, lo, hi)
         finder = _Finder(scan)

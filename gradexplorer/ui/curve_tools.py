@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradexplorer.expr import Expression
-from gradexplorer.lessons.points import PointsFound, find_points, wider
+from gradexplorer.lessons.points import PointsFound, find_points, search_problem, wider
 from gradexplorer.lessons.session import PointsSettings, TaylorSettings, Toggles, View
 from gradexplorer.lessons.taylor import TaylorPolynomial, taylor_polynomial
 from gradexplorer.ui.derived import CurveData, sample_curve
@@ -46,6 +46,8 @@ def points_in_view(
     lo, hi = view[0], view[1]
     if settings.wide:
         lo, hi = wider(lo, hi)
+    if search_problem(lo, hi) is not None:  # zoomed in past what a search can resolve
+        return None
     try:
         return find_points(expression, params, lo, hi)
     except Exception:  # an engine failure costs the markers, never the app

@@ -340,3 +340,19 @@ def test_bad_ranges_are_refused() -> None:
     for lo, hi in ((1.0, 1.0), (2.0, 1.0), (-math.inf, 0.0), (0.0, math.nan)):
         with pytest.raises(ValueError):
             points("x", lo, hi)
+    # too narrow for distinct samples: x² − 1 over 1..1 + 1e-15 was "a plateau, f′ = 0", and
+    # over ±1e-320 the noise estimate raised ZeroDivisionError
+    for lo, hi in ((1.0, 1.0 + 1e-15), (-1e-320, 1e-320), (0.0, 5e-324), (1e10, 1e10 + 1e-3)):
+        with pytest.raises(ValueError, match="too narrow to search"):
+            points("x^2 - 1", lo, hi)
+
+
+def test_narrow_ranges_that_can_be_searched_are() -> None:
+    # a thousandth of a millionth wide: the root of x² − 1 at 1 is found, with f′ = 2
+    found = points("x^2 - 1", 1.0 - 1e-7, 1.0 + 1e-7).points
+    assert [(p.kind, p.x) for p in found] == [("root", 1.0)]
+    assert found[0].slope == pytest.approx(2.0)
+    tiny = points("x^2 - 1e-200", -1e-99, 1e-99).points  # roots at ±1e-100
+    assert [p.kind for p in tiny] == ["root", "minimum", "y-intercept", "root"]
+    xs = [p.x for p in tiny]
+    assert xs == pytest.approx([-1e-100, 0.0, 0.0, 1e-100], rel=1e-9, abs=1e-115)

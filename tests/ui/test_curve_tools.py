@@ -295,3 +295,17 @@ def test_presentation_makes_the_markers_bigger(qtbot):
     assert points.height() >= 4 * points.sizeHintForRow(0)
     window.commands["view.presentation"].trigger()
     assert window.plot.marks._size == before
+
+
+def test_zoomed_in_past_what_a_search_resolves_the_markers_go_quietly(qtbot, caplog):
+    window = make_window(qtbot, expression="x^2 - 1")
+    m = window.model
+    assert [p.kind for p in m.points.points][:1] == [poi.ROOT]
+    # 1e-15 wide at x = 1: the scan's samples would repeat (it called x² − 1 flat there)
+    assert m.set_view_range(1.0, 1.0 + 1e-15, -1.0, 1.0)
+    assert m.points is None
+    qtbot.waitUntil(lambda: window.plot.marks.shown() == [])  # once the zoom settles
+    assert window.points_panel.list.count() == 0
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+    assert m.set_view_range(-2.0, 2.0, -2.0, 2.0)  # and they come back
+    assert [p.x for p in m.points.points if p.kind == poi.ROOT] == [-1.0, 1.0]
