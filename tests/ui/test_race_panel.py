@@ -209,3 +209,18 @@ def test_a_run_gone_far_away_is_not_framed() -> None:
     assert box == pytest.approx((-30 - 0.08 * 31, 1 + 0.08 * 31, -0.16, 2.16))
     still = run([(0.5, 0.5)], RUNNING)  # nothing moved: a box of width 1 around it
     assert paths_box((still,), (0.5, 0.5), (-1.0, 1.0, -1.0, 1.0)) == (0.0, 1.0, 0.0, 1.0)
+
+
+def test_a_start_drag_leaves_the_settings_widgets_alone(window) -> None:
+    panel = window.race_panel
+    name = panel.table.item(0, 0)
+    window.landscape.start.dragged.emit(1.5, -0.5)
+    window.landscape.start.dragged.emit(1.4, -0.4)
+    assert panel.table.item(0, 0) is name  # not rewritten: the start is not in the table
+    first = window.model.race[0]
+    reached = "—" if first.steps_to_tol is None else str(first.steps_to_tol)
+    assert panel.table.item(0, 2).text() == reached  # the results are the new start's
+    # a setting that changes is shown at once
+    specs = window.model.race_settings.optimizers
+    window.model.set_race(optimizers=(specs[0].with_settings(lr=0.0123), *specs[1:]))
+    assert panel.table.item(0, 1).text() == "0.0123"
