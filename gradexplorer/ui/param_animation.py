@@ -239,6 +239,9 @@ class ParamAnimator(QObject):
         button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         button.setAccessibleName(f"animate parameter {name}")
         menu = QMenu(button)
+        # a menu is a window of its own, which the zoomed font does not reach: it takes its
+        # button's (the window's zoom) each time it opens, also when made after a zoom
+        menu.aboutToShow.connect(lambda m=menu, b=button: m.setFont(b.font()))
         speeds = QActionGroup(menu)
         for value, words in SPEEDS:
             act = QAction(words, menu, checkable=True)

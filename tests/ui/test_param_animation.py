@@ -184,3 +184,15 @@ def test_animated_curve_is_drawn_fresh_each_frame(qtbot):
     qtbot.waitUntil(lambda: not (animated.model.points_pending or direct.model.points_pending))
     assert animated.model.view_range == direct.model.view_range
     assert animated.plot.grab().toImage() == direct.plot.grab().toImage()
+
+
+def test_a_parameter_made_after_a_zoom_opens_its_menu_at_the_zoom(window):
+    base = window.font().pointSizeF()
+    window.set_zoom(2.0)
+    window.model.set_text("a x^2 + b")  # b's row, its button and its menu are new
+    menu = window.findChild(QToolButton, "paramPlay_b").menu()
+    menu.aboutToShow.emit()  # as it opens
+    assert menu.font().pointSizeF() == pytest.approx(2.0 * base, rel=0.01)
+    window.set_zoom(1.0)
+    menu.aboutToShow.emit()
+    assert menu.font().pointSizeF() == pytest.approx(base, rel=0.01)
