@@ -66,8 +66,8 @@ def reason(op: str, label: str, args: list[float], variable_value: float | None 
         where = "" if variable_value is None else f" at x = {formatting.readout(variable_value)}"
         if op == "log":
             return f"ln(0) is −∞: ln needs a positive argument (a pole{where})"
-        if op == "div" and args[0] == 0:  # sin(x)/x at 0: no ±∞ on either side
-            return f"0/0 has no value{where}: a hole, not a pole (a limit may exist)"
+        if op == "div" and args[0] == 0:  # not "a pole": sin(x)/x at 0 is a hole (x/x² is not)
+            return f"0/0 has no value{where}: both sides of the division are 0"
         return f"division by zero: a pole{where}"
     if op in _DOMAINS:
         shown = ", ".join(formatting.readout(a) for a in args)

@@ -13,7 +13,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradexplorer.expr import Expression
-from gradexplorer.lessons.points import PointsFound, find_points, search_problem, wider
+from gradexplorer.lessons.points import (
+    NARROWEST,
+    PointsFound,
+    find_points,
+    search_problem,
+    wider,
+)
 from gradexplorer.lessons.session import PointsSettings, TaylorSettings, Toggles, View
 from gradexplorer.lessons.taylor import TaylorPolynomial, taylor_polynomial
 from gradexplorer.ui.derived import CurveData, sample_curve
@@ -36,18 +42,28 @@ class SecondData:
     reason: str | None = None
 
 
+def too_narrow(view: View, settings: PointsSettings) -> str | None:
+    """Why the view is zoomed in past what a search for points can resolve (the panel says
+    it where the markers are gone), or None."""
+    lo, hi = wider(view[0], view[1]) if settings.wide else (view[0], view[1])
+    if search_problem(lo, hi) is None:
+        return None
+    return (
+        "Zoomed in too far to look for points: zoom out (the view must be wider than "
+        f"{NARROWEST:g} of its size)."
+    )
+
+
 def points_in_view(
     expression: Expression, params: Mapping[str, float], view: View, settings: PointsSettings
 ) -> PointsFound | None:
     """The points of interest over the view's x range (ten times wider with ``wide``);
     None when they are hidden or the search fails."""
-    if not settings.shown:
+    if not settings.shown or too_narrow(view, settings) is not None:
         return None
     lo, hi = view[0], view[1]
     if settings.wide:
         lo, hi = wider(lo, hi)
-    if search_problem(lo, hi) is not None:  # zoomed in past what a search can resolve
-        return None
     try:
         return find_points(expression, params, lo, hi)
     except Exception:  # an engine failure costs the markers, never the app

@@ -369,6 +369,7 @@ class LandscapeView(pg.PlotWidget):
         self.arrows.setData(*data.arrows, connect="pairs")
         self._fresh = True
         self._cache_grid(False)
+        self._cache_race()  # a parameter drag reruns the race only when it pauses
         self._show_start()  # the point follows: the model's surfaceChanged comes next
 
     def _cache_grid(self, on: bool) -> None:
@@ -381,6 +382,13 @@ class LandscapeView(pg.PlotWidget):
     def _overlays_moved(self) -> None:
         if not self._fresh:
             self._cache_grid(True)
+        self._cache_race()
+
+    def _cache_race(self) -> None:
+        """Something other than the race moves: its paths, drawn directly while the start was
+        dragged, are blitted from a pixmap from now on (until the start moves again)."""
+        for it in (*self.race_paths, self.race_outline):
+            set_cached(it, True)
 
     def paintEvent(self, ev: QPaintEvent) -> None:
         super().paintEvent(ev)

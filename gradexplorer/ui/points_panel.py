@@ -23,6 +23,7 @@ from gradexplorer.lessons.points import PointOfInterest, PointsFound
 from gradexplorer.ui.commands import Commands
 from gradexplorer.ui.controls import muted
 from gradexplorer.ui.curve_panel_parts import curve_commands, row, stack
+from gradexplorer.ui.curve_tools import too_narrow
 from gradexplorer.ui.model import ExplorerModel
 
 LIST_ROWS = 6  # visible rows before the list scrolls
@@ -241,7 +242,11 @@ class PointsPanel(QGroupBox):
         found = self._found
         here = [] if found is None else found.at(self._model.x)
         if not here:
-            self.here_label.setText("" if found is None or found.points else _none(self.shown))
+            if found is None:
+                narrow = self.shown and too_narrow(self._model.view_range, self._model.state.points)
+                self.here_label.setText(narrow or "")
+            else:
+                self.here_label.setText("" if found.points else _none(self.shown))
             return
         words = "; ".join(f"a{'n' if p.kind[0] in 'aeiou' else ''} {p.kind}: {p.why}" for p in here)
         self.here_label.setText(f"x is at {words}")

@@ -533,7 +533,8 @@ class RacePanel(QWidget):
             new = spec.with_settings(**{name: value})
         except GradExplorerError as err:
             self.message.setText(f"PyTorch would refuse this: {err}")
-            return
+            self._settings_shown = None  # the widget holds the refused value: the next
+            return  # settings signal (a start drag too) puts the model's back
         self.message.setText("")
         self.set_optimizer(self.selected, new)
 
@@ -545,5 +546,6 @@ class RacePanel(QWidget):
             schedule = Schedule(**{**spec.schedule.to_dict(), **changes})
         except GradExplorerError as err:
             self.message.setText(f"PyTorch would refuse this: {err}")
+            self._settings_shown = None  # as in _edit
             return
         self.set_optimizer(self.selected, OptimizerSpec(spec.name, spec.settings, schedule))

@@ -28,9 +28,12 @@ from gradexplorer.expr import parse
         ("acos(x/4)", 8.0, "acos needs an argument between −1 and 1"),
         ("x^0.5", -4.0, "a negative number to a fractional power"),
         ("0^x", -1.0, "a pole"),
-        ("sin(x)/x", 0.0, "0/0 has no value at x = 0: a hole, not a pole"),  # removable
-        ("x/x", 0.0, "0/0 has no value at x = 0: a hole"),
-        ("(x - 1)/(x^2 - 1)", 1.0, "0/0 has no value at x = 1: a hole"),
+        # 0/0, not "a pole": a hole (sin(x)/x, x/x) or a pole (x/x²) by the limits, not the
+        # numbers at the point
+        ("sin(x)/x", 0.0, "0/0 has no value at x = 0: both sides of the division are 0"),
+        ("x/x", 0.0, "0/0 has no value at x = 0"),
+        ("(x - 1)/(x^2 - 1)", 1.0, "0/0 has no value at x = 1"),
+        ("x/x^2", 0.0, "0/0 has no value at x = 0"),
         ("(x + 1)/(x^2 - 1)", 1.0, "division by zero: a pole at x = 1"),
         ("exp(-1/x^2)", 0.0, "division by zero"),
         ("max(ln(x), 0)", -1.0, "ln needs a positive argument"),  # max(nan, 0) would say 0

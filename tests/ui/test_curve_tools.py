@@ -306,6 +306,8 @@ def test_zoomed_in_past_what_a_search_resolves_the_markers_go_quietly(qtbot, cap
     assert m.points is None
     qtbot.waitUntil(lambda: window.plot.marks.shown() == [])  # once the zoom settles
     assert window.points_panel.list.count() == 0
+    assert "Zoomed in too far to look for points" in window.points_panel.here_text()
     assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
     assert m.set_view_range(-2.0, 2.0, -2.0, 2.0)  # and they come back
     assert [p.x for p in m.points.points if p.kind == poi.ROOT] == [-1.0, 1.0]
+    qtbot.waitUntil(lambda: "Zoomed in" not in window.points_panel.here_text())

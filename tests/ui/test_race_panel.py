@@ -66,6 +66,11 @@ def test_the_paths_share_one_outline_and_are_drawn_directly_while_the_start_move
     # new points on every step of a start drag: no pixmap filled for one paint only
     no, yes = QGraphicsItem.CacheMode.NoCache, QGraphicsItem.CacheMode.DeviceCoordinateCache
     assert {p.cacheMode() for p in (*lv.race_paths[: len(runs)], lv.race_outline)} == {no}
+    # once something else moves (the point, a parameter's landscape), they are blitted
+    m.set_point(0.3, 0.3)
+    assert {p.cacheMode() for p in (*lv.race_paths[: len(runs)], lv.race_outline)} == {yes}
+    window.landscape.start.dragged.emit(2.0, -1.5)
+    assert {p.cacheMode() for p in (*lv.race_paths[: len(runs)], lv.race_outline)} == {no}
     # the same start, the race rerun (a racer edited): the paths stay, drawn from a pixmap
     specs = m.race_settings.optimizers
     m.set_race(optimizers=(specs[0].with_settings(lr=specs[0].lr / 2), *specs[1:]))
@@ -147,6 +152,11 @@ def test_the_editors_change_pytorchs_settings(qtbot, window) -> None:
     nesterov.setChecked(True)  # PyTorch refuses Nesterov without momentum
     assert not m.race_settings.optimizers[0]["nesterov"]
     assert "Nesterov momentum requires a momentum" in panel.message.text()
+    # the box keeps the refused tick (with the message) until the settings next change: a
+    # start drag puts the model's setting back in it, so the panel never shows a racer that
+    # is not the one drawn
+    window.landscape.start.dragged.emit(1.0, 1.0)
+    assert not nesterov.isChecked()
     momentum.setValue(0.9)
     nesterov.setChecked(False)
     nesterov.setChecked(True)
