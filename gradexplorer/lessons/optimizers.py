@@ -258,11 +258,9 @@ class Rule:
         self.plain = not self.maximize and self.weight_decay == 0  # the gradient as it is
 
     def _gradient(self, p: Sequence[float], grad: Sequence[float]) -> Sequence[float]:
-        """maximize and L2 weight decay, as the coupled rules apply them first (the gradient
-        itself when neither is set: read it, never change it)."""
+        """maximize and L2 weight decay, as the coupled rules apply them first (a new list:
+        the gradient itself, read and never changed, is used where `plain`)."""
         wd = self.weight_decay
-        if not self.maximize and wd == 0:
-            return grad
         g = [-v for v in grad] if self.maximize else list(grad)
         if wd != 0:
             g = [gi + wd * pi for gi, pi in zip(g, p, strict=True)]
@@ -351,7 +349,7 @@ class Adagrad(Rule):
     def update(self, p, grad, lr, explain=False):
         s = self.s
         self.step_count += 1
-        g = self._gradient(p, grad)
+        g = grad if self.plain else self._gradient(p, grad)
         clr = lr / (1 + (self.step_count - 1) * s["lr_decay"])
         eps, total = s["eps"], self.sum
         new, std = [], []

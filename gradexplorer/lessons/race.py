@@ -142,23 +142,17 @@ def race(
         # One sum over every run says whether any is in trouble (nan, ±inf or past the
         # bound: each term is at most the sum); only then is each run looked at.
         total = sum(map(abs, itertools.chain(f_list, *columns, *g_lists)))
-        if total <= bound and k < steps:  # (False for nan and inf) the usual step: all move
-            for i, fi, gi in zip(live, f_list, zip(*g_lists, strict=True), strict=True):
-                values[i].append(fi)
-                grads[i].append(gi)
-                p = points[i] = updates[i](points[i], gi, rates[i][k])[0]
-                paths[i].append(tuple(p))  # (a list would reach the GC's oldest generation)
-            continue
+        calm = total <= bound  # False for nan and inf too
         still = []
         for i, fi, gi in zip(live, f_list, zip(*g_lists, strict=True), strict=True):
             values[i].append(fi)
             grads[i].append(gi)
-            trouble = _trouble(points[i], fi, gi, bound)
+            trouble = None if calm else _trouble(points[i], fi, gi, bound)
             if trouble is not None:
                 status[i], stopped[i] = trouble, k
             elif k < steps:
                 p = points[i] = updates[i](points[i], gi, rates[i][k])[0]
-                paths[i].append(tuple(p))
+                paths[i].append(tuple(p))  # (a list would reach the GC's oldest generation)
                 still.append(i)
         live = still
     return tuple(

@@ -42,11 +42,15 @@ class SecondData:
     reason: str | None = None
 
 
+def _search_range(view: View, settings: PointsSettings) -> tuple[float, float]:
+    """The x range the points are looked for in: the view's (ten times wider with ``wide``)."""
+    return wider(view[0], view[1]) if settings.wide else (view[0], view[1])
+
+
 def too_narrow(view: View, settings: PointsSettings) -> str | None:
     """Why the view is zoomed in past what a search for points can resolve (the panel says
     it where the markers are gone), or None."""
-    lo, hi = wider(view[0], view[1]) if settings.wide else (view[0], view[1])
-    if search_problem(lo, hi) is None:
+    if search_problem(*_search_range(view, settings)) is None:
         return None
     return (
         "Zoomed in too far to look for points: zoom out (the view must be wider than "
@@ -61,9 +65,7 @@ def points_in_view(
     None when they are hidden or the search fails."""
     if not settings.shown or too_narrow(view, settings) is not None:
         return None
-    lo, hi = view[0], view[1]
-    if settings.wide:
-        lo, hi = wider(lo, hi)
+    lo, hi = _search_range(view, settings)
     try:
         return find_points(expression, params, lo, hi)
     except Exception:  # an engine failure costs the markers, never the app

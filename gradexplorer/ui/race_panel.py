@@ -368,13 +368,14 @@ class RacePanel(QWidget):
             self._model.set_race(**changes)
         except GradExplorerError as err:
             self.message.setText(f"Not applied: {err}")
-            self._on_settings(self._model.race_settings, force=True)
+            self._settings_shown = None  # the widgets hold the refused value: put it back
+            self._on_settings(self._model.race_settings)
 
-    def _on_settings(self, race: Any, force: bool = False) -> None:
+    def _on_settings(self, race: Any) -> None:
         # a start drag changes only the start, which the panel does not show: on every step
         # of it, rewriting the table's names and the editor was a fifth of the slots' time
         shown = (race.steps, race.tol, race.optimizers, race.selected)
-        if shown == self._settings_shown and not force:
+        if shown == self._settings_shown:
             return
         self._settings_shown = shown
         self._updating = True
