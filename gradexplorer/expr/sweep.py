@@ -12,7 +12,7 @@ tests check that both give the same numbers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -130,6 +130,12 @@ class ReverseSweep:
         """f and ∇f as lists of floats, at a few points given as one list of coordinates per
         input: through the recorded tape (tape.py) where it answers, else through the sweep,
         with the same numbers."""
+        return self.lists_at(params)(columns)
+
+    def lists_at(self, params: Mapping[str, float]) -> Callable[[Sequence[Sequence[float]]], Any]:
+        """`lists` at these parameter values, for calls by the hundred (the race): the tape
+        is looked up once."""
+        params = dict(params)
         # by the floats' bits: 0.0 and -0.0 are equal, their tapes' constants are not
         key = tuple(float(params.get(name, DEFAULT_PARAM)).hex() for name in self.params)
         token = errstate_var.set(IGNORE_FP_ERRORS)  # the trace computes as the arrays do
@@ -141,15 +147,23 @@ class ReverseSweep:
                 if len(self._tapes) >= _TAPES:  # a parameter dragged: drop old values
                     self._tapes.clear()
                 fast = self._tapes[key] = record(self, params)
-            if fast is not None:
-                try:
-                    return fast.replay(columns)
-                except FloatingPointError:  # a nan, an infinity or a pole: the sweep answers
-                    pass
         finally:
             errstate_var.reset(token)
-        f, g = self([np.array(c, dtype=float) for c in columns], params)
-        return f.tolist(), [gd.tolist() for gd in g]
+        replay = None if fast is None else fast.replay
+
+        def lists(columns: Sequence[Sequence[float]]) -> tuple[list[float], list[list[float]]]:
+            if replay is not None:
+                token = errstate_var.set(IGNORE_FP_ERRORS)
+                try:
+                    return replay(columns)
+                except FloatingPointError:  # a nan, an infinity or a pole: the sweep answers
+                    pass
+                finally:
+                    errstate_var.reset(token)
+            f, g = self([np.array(c, dtype=float) for c in columns], params)
+            return f.tolist(), [gd.tolist() for gd in g]
+
+        return lists
 
     def _value(self, v: Any, mask: Any, shape: tuple[int, ...]) -> np.ndarray:
         """The output at every point (a fresh array), nan where f is undefined."""

@@ -86,12 +86,10 @@ class _EngineObjective:
 
     def __init__(self, expression: Any, params: dict[str, float]) -> None:
         self.expression, self.params = expression, params
+        self.lists = expression.gradient_lists_at(params)
 
     def __call__(self, coords: list[np.ndarray]) -> tuple[np.ndarray, Sequence[np.ndarray]]:
         return self.expression.gradient_batch(coords, self.params)
-
-    def lists(self, columns: list[list[float]]) -> tuple[list[float], list[list[float]]]:
-        return self.expression.gradient_lists(columns, self.params)
 
 
 def engine_objective(expression: Any, params: dict[str, float]) -> Evaluate:

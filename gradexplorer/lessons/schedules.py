@@ -104,6 +104,8 @@ def learning_rates(base: float, schedule: Schedule, steps: int) -> list[float]:
     """The learning rate of each of `steps` optimizer steps (length `steps`)."""
     steps = max(0, int(steps))
     warm = schedule.warmup
+    if schedule.kind == "constant" and not warm:
+        return [base] * steps  # what the loop below gives, without its 500 turns
     lr = base * schedule.warmup_start if warm else base  # the schedulers' initial step
     rates: list[float] = []
     main_epoch = None  # the main scheduler's last_epoch once the warmup milestone is passed

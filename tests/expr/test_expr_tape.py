@@ -68,6 +68,7 @@ def test_the_tape_gives_the_sweeps_numbers_bit_for_bit(text: str, params: dict) 
             errstate_var.reset(token)
         f, g = e.gradient_batch([np.array(c) for c in finite], params)
         assert _same(replayed[0], f.tolist())
+        assert all(_same(a, b.tolist()) for a, b in zip(replayed[1], g, strict=True))
     for i in range(len(cols[0])):  # one point at a time: each either replays or hands back
         point = [[cols[0][i]], [cols[1][i]]]
         f, g = e.gradient_batch([np.array(c) for c in point], params)
@@ -78,6 +79,30 @@ def test_the_tape_gives_the_sweeps_numbers_bit_for_bit(text: str, params: dict) 
     got_f, got_g = e.gradient_lists(cols, params)
     assert _same(got_f, f.tolist())
     assert all(_same(a, b.tolist()) for a, b in zip(got_g, g, strict=True))
+
+
+@pytest.mark.parametrize(("text", "params"), TRACED[:13])
+def test_replays_one_after_another_each_give_their_own_points_numbers(
+    text: str, params: dict
+) -> None:
+    """The replay's ufuncs write into arrays kept from one replay to the next (one set per
+    number of points): a replay must not see what the last one left, whatever its size."""
+    e = parse(text)
+    token = errstate_var.set(IGNORE_FP_ERRORS)
+    try:
+        tape = record(e._reverse_sweep(), params)
+        rng = np.random.default_rng(11)
+        earlier = []
+        for n in (6, 3, 6, 6, 1, 3):
+            cols = [rng.uniform(0.5, 2.0, n).tolist() for _ in range(2)]
+            got = tape.replay(cols)
+            f, g = e.gradient_batch([np.array(c) for c in cols], params)
+            assert _same(got[0], f.tolist()), (text, n)
+            assert all(_same(a, b.tolist()) for a, b in zip(got[1], g, strict=True)), (text, n)
+            earlier.append((got, repr(got)))
+        assert all(repr(got) == text for got, text in earlier)  # lists: nothing shared
+    finally:
+        errstate_var.reset(token)
 
 
 @pytest.mark.parametrize(("text", "params"), UNTRACED)
