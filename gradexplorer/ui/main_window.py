@@ -440,6 +440,8 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.stepper_panel.dock, self.backward_runs_panel.dock)
         self.tabifyDockWidget(self.stepper_panel.dock, self.descent_panel.dock)
         self.tabifyDockWidget(self.descent_panel.dock, self.race_panel.dock)
+        for dock in docks:  # a dock opened or closed beside the step panel: its tab bar comes
+            dock.visibilityChanged.connect(lambda _on: self.stepper_panel.updateGeometry())
 
     def _connect(self) -> None:
         m = self.model

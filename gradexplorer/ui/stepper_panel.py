@@ -19,9 +19,11 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMainWindow,
     QScrollArea,
     QSlider,
     QStyle,
+    QTabBar,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -364,7 +366,25 @@ class StepperPanel(QWidget):
         if top is self:
             return needed
         cap = max(round(MAX_SHARE * top.height()), top.height() - ROOM_LEFT)
+        # docks sharing the strip as tabs (the descent panel's) add a tab bar to it
+        cap -= self._tabs_height()
         return min(needed, max(cap, self._controls_height()))
+
+    def _tabs_height(self) -> int:
+        """The tab bar's height when another open dock shares the dock's strip, else 0."""
+        top = self.window()
+        if not isinstance(top, QMainWindow) or not self.dock.toggleViewAction().isChecked():
+            return 0
+        shared = top.tabifiedDockWidgets(self.dock)
+        if not any(d.toggleViewAction().isChecked() for d in shared):
+            return 0
+        title = self.dock.windowTitle()
+        bars = [
+            bar
+            for bar in top.findChildren(QTabBar)
+            if any(bar.tabText(i) == title for i in range(bar.count()))
+        ]
+        return max((bar.sizeHint().height() for bar in bars), default=0)
 
     def _controls_height(self) -> int:
         return self.findChild(QWidget, "stepperControls").sizeHint().height() + 8

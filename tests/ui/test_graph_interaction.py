@@ -9,6 +9,7 @@ import itertools
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QTabBar
 
 from .helpers import make_window, set_x, type_function
 
@@ -163,6 +164,25 @@ def test_on_a_small_laptop_the_graph_stays_the_biggest_thing_while_stepping(qtbo
     window.commands["step.exit"].trigger()
     # the plot gets its room back once the window has laid out again
     qtbot.waitUntil(lambda: window.plot.height() > plot, timeout=1000)
+
+
+@pytest.mark.parametrize("first", ["step.backward", "descent.panel"])
+def test_with_the_descent_panel_tabbed_beside_it_the_graph_stays_the_biggest(qtbot, first):
+    """A walk-through at 1024×600 opened the step-through and the descent panel: they share the
+    bottom strip as tabs, and the tab bar came on top of the step panel's height, so the strip
+    (190 px) outgrew the graph (145 px)."""
+    window = make_window(qtbot, expression="sin(x) + cos(x) e^x + tanh(x) + x^2 / (1 + x^2)")
+    window.resize(1024, 600)
+    for name in (first, ({"step.backward", "descent.panel"} - {first}).pop()):
+        window.commands[name].trigger()
+        settle(qtbot)
+    docks = (window.stepper_panel.dock, window.descent_panel.dock)
+    (on_top,) = [d for d in docks if not d.visibleRegion().isEmpty()]  # the other: off screen
+    assert any(b.isVisible() and b.count() >= 2 for b in window.findChildren(QTabBar))
+    strip = window.statusBar().y() - on_top.y()  # the dock and the tab bar under it
+    graph = window.graph_view.height()
+    assert graph >= 0.95 * strip, (graph, strip)
+    assert graph > window.plot.height()
 
 
 F64 = (
