@@ -310,12 +310,13 @@ class RMSprop(Rule):
         self.square_avg = [0.0] * dim
         self.grad_avg = [0.0] * dim
         self.buf = [0.0] * dim
+        self.constants = (settings["alpha"], settings["eps"], settings["momentum"],
+                         settings["centered"])  # fmt: skip
 
     def update(self, p, grad, lr, explain=False):
-        s = self.s
         self.step_count += 1
         g = grad if self.plain else self._gradient(p, grad)
-        alpha, eps, momentum, centered = s["alpha"], s["eps"], s["momentum"], s["centered"]
+        alpha, eps, momentum, centered = self.constants
         square_avg, grad_avg, buf = self.square_avg, self.grad_avg, self.buf
         new, denom = [], []
         for i in range(self.dim):
@@ -327,7 +328,8 @@ class RMSprop(Rule):
             else:
                 avg = math.sqrt(v)
             avg = avg + eps
-            denom.append(avg)
+            if explain:
+                denom.append(avg)
             if momentum > 0:
                 b = buf[i] = buf[i] * momentum + gi / avg
                 new.append(p[i] + -lr * b)
@@ -357,7 +359,8 @@ class Adagrad(Rule):
             gi = g[i]
             v = total[i] = total[i] + 1 * gi * gi
             sd = math.sqrt(v) + eps
-            std.append(sd)
+            if explain:
+                std.append(sd)
             new.append(p[i] + -clr * gi / sd)
         if not explain:
             return new, None
@@ -373,6 +376,8 @@ class Adam(Rule):
         self.exp_avg = [0.0] * dim
         self.exp_avg_sq = [0.0] * dim
         self.max_exp_avg_sq = [0.0] * dim
+        self.constants = (*settings["betas"], settings["eps"], settings["amsgrad"],
+                         settings["weight_decay"])  # fmt: skip
 
     def _gradient(self, p: Sequence[float], grad: Sequence[float]) -> Sequence[float]:
         if not self.decoupled:
@@ -380,32 +385,32 @@ class Adam(Rule):
         return [-v for v in grad] if self.maximize else grad
 
     def update(self, p, grad, lr, explain=False):
-        s = self.s
         self.step_count += 1
         step = float(self.step_count)
         g = grad if self.plain else self._gradient(p, grad)
         decoupled = self.decoupled
-        shrink = 1 - lr * s["weight_decay"]
-        beta1, beta2 = s["betas"]
+        beta1, beta2, eps, amsgrad, weight_decay = self.constants
+        shrink = 1 - lr * weight_decay
         bias_correction1 = 1 - beta1**step
         bias_correction2 = 1 - beta2**step
         step_size = lr / bias_correction1
         # Adam takes the root with math.sqrt (_dispatch_sqrt), AdamW with ** 0.5
         root2 = bias_correction2**0.5 if decoupled else math.sqrt(bias_correction2)
-        eps, amsgrad = s["eps"], s["amsgrad"]
         exp_avg, exp_avg_sq, max_sq = self.exp_avg, self.exp_avg_sq, self.max_exp_avg_sq
         new, denom, shrunk = [], [], []
         for i in range(self.dim):
             gi, pi = g[i], p[i]
             if decoupled:
                 pi = pi * shrink
-                shrunk.append(pi)
+                if explain:
+                    shrunk.append(pi)
             m = exp_avg[i] = _lerp(exp_avg[i], gi, 1 - beta1)
             v = exp_avg_sq[i] = exp_avg_sq[i] * beta2 + (1 - beta2) * gi * gi
             if amsgrad:
                 v = max_sq[i] = max(max_sq[i], v)
             d = math.sqrt(v) / root2 + eps
-            denom.append(d)
+            if explain:
+                denom.append(d)
             new.append(pi + -step_size * m / d)
         if not explain:
             return new, None
