@@ -12,7 +12,7 @@ import html
 import math
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QKeySequence
+from PySide6.QtGui import QCloseEvent, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTabBar,
     QTextBrowser,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -626,6 +627,10 @@ class MainWindow(QMainWindow):
         # mode Alt+L opens the Lessons menu over large text: it was drawn at the base size)
         for widget in (self.menuBar(), *self.findChildren(QMenu)):
             widget.setFont(font)
+        # and what Qt makes on the spot: a line edit's or a spin box's right-click menu (Undo,
+        # Cut, Paste…) takes the application's font for menus, a tooltip the tooltips' font
+        QApplication.setFont(font, "QMenu")
+        QToolTip.setFont(font)
         self._fit_side_panel()  # its minimum width was measured at the old font size
         self.plot.set_font_scale(self._zoom)
         self.landscape.set_font_scale(self._zoom)
@@ -634,6 +639,12 @@ class MainWindow(QMainWindow):
         self.function_input.set_font_scale(self._zoom)
         self.graph_view.set_font_scale(self._zoom)
         self.statusBar().showMessage(f"zoom {self._zoom:.0%}", 2000)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        # the application's fonts for menus and tooltips follow this window's zoom: not past it
+        QApplication.setFont(self._base_font, "QMenu")
+        QToolTip.setFont(self._base_font)
+        super().closeEvent(event)
 
     # ----------------------------------------------------------------- model → window
     def _on_toggles(self) -> None:
