@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QPoint, QPropertyAnimation, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, QPropertyAnimation, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -207,6 +207,8 @@ class Presentation(QObject):
         self._escape.setEnabled(False)  # Escape belongs to the widgets outside presentation
         self._menu_keys: list[QShortcut] = []  # Alt+L and friends, while the menu bar is hidden
         self.hint = FadingHint(window)
+        self._presented_zoom: float | None = None  # the zoom presentation mode chose
+        window.installEventFilter(self)  # the zoom follows the window's height (F11 after it)
         # The light theme from the start, not the platform's palette: its greys are chosen for
         # contrast (hints at 4.5:1), and a theme change later starts from known colours.
         self._apply(LIGHT)
@@ -306,6 +308,7 @@ class Presentation(QObject):
                 w.statusBar().hide()
                 self._apply(presentation_variant(self.base_theme))
                 w.set_zoom(max(w.zoom, presentation_zoom(w.height())))
+                self._presented_zoom = w.zoom
                 # the graph's texts are twice as tall: it gets half of the height, not 40 %
                 total = sum(w.right_splitter.sizes())
                 w.right_splitter.setSizes([total - total // 2, total // 2])
@@ -333,6 +336,30 @@ class Presentation(QObject):
             else:
                 self.hint.hide_now()
         self.presentationChanged.emit(self.active)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.window
+            and event.type() == QEvent.Type.Resize
+            and self.active
+            and event.oldSize().height() != event.size().height()
+        ):
+            QTimer.singleShot(0, self._follow_height)  # once the resize is through
+        return super().eventFilter(watched, event)
+
+    def _follow_height(self) -> None:
+        """Presenting, then F11 (or a window dragged to the projector): the zoom chosen for the
+        old height left the text small on the full screen. It follows the new height unless
+        the teacher zoomed by hand since."""
+        w = self.window
+        if not self.active or self._saved is None or w.zoom != self._presented_zoom:
+            return
+        zoom = max(self._saved[0], presentation_zoom(w.height()))
+        if zoom != w.zoom:
+            w.set_zoom(zoom)
+            self._presented_zoom = w.zoom
+            self._fit_docks()
+            w.graph_view.fit()
 
     def _bottom_docks(self) -> list[QDockWidget]:
         w = self.window

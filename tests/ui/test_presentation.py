@@ -17,7 +17,7 @@ from PySide6.QtGui import (
     QPalette,
     QShortcut,
 )
-from PySide6.QtWidgets import QApplication, QDoubleSpinBox, QLabel, QLineEdit
+from PySide6.QtWidgets import QApplication, QDoubleSpinBox, QLabel, QLineEdit, QToolTip
 
 from gradexplorer.ui.theme import DARK, LIGHT, PRESENTATION, PRESENTATION_DARK, THEMES
 
@@ -145,6 +145,52 @@ def test_presentation_keeps_a_larger_zoom_and_restores_it(qtbot, window):
     assert window.zoom == pytest.approx(2.5)
     window.set_zoom(1.0)
     window.presentation.set_presentation(True)
+    window.presentation.set_presentation(False)
+    assert window.zoom == pytest.approx(1.0)
+
+
+def test_the_menus_and_tooltips_qt_makes_on_the_spot_are_zoomed_too(qtbot, window):
+    """A walk-through right-clicked the function on a projector: the line edit's own menu
+    (Undo, Cut, Paste…) is made by Qt at the click, and it came at the base size."""
+    base = QApplication.font().pointSizeF()
+    window.presentation.set_presentation(True)
+    zoomed = window.zoom * base
+    assert window.zoom > 1.5
+    edit = window.function_input.edit
+    spin = window.findChild(QDoubleSpinBox)
+    for menu in (edit.createStandardContextMenu(), spin.lineEdit().createStandardContextMenu()):
+        menu.ensurePolished()  # as showing it does
+        assert menu.font().pointSizeF() == pytest.approx(zoomed), menu.actions()[0].text()
+        menu.deleteLater()
+    assert QToolTip.font().pointSizeF() == pytest.approx(zoomed)
+    window.presentation.set_presentation(False)
+    menu = edit.createStandardContextMenu()
+    menu.ensurePolished()
+    assert menu.font().pointSizeF() == pytest.approx(window.zoom * base)
+    window.set_zoom(1.7)
+    window.close()  # the application's fonts go back with the window
+    assert QApplication.font("QMenu").pointSizeF() == pytest.approx(base)
+    assert QToolTip.font().pointSizeF() == pytest.approx(base)
+
+
+def test_presenting_then_going_full_screen_zooms_for_the_full_height(qtbot):
+    """A walk-through pressed Ctrl+Shift+P in a 1280×800 window, then F11 on the 1080 px
+    projector: the text kept the zoom chosen for 800 px."""
+    from gradexplorer.ui.presentation import presentation_zoom
+
+    window = make_window(qtbot, expression="x*x + x", x=2.0)
+    window.resize(1280, 800)
+    qtbot.waitUntil(lambda: window.height() == 800, timeout=2000)
+    window.presentation.set_presentation(True)
+    small = window.zoom
+    assert small == pytest.approx(presentation_zoom(800))
+    window.resize(1920, 1080)
+    qtbot.waitUntil(lambda: window.zoom == pytest.approx(presentation_zoom(1080)), timeout=2000)
+    assert window.zoom > small
+    window.set_zoom(1.9)  # by hand: that one stays
+    window.resize(1280, 800)
+    qtbot.wait(50)
+    assert window.zoom == pytest.approx(1.9)
     window.presentation.set_presentation(False)
     assert window.zoom == pytest.approx(1.0)
 
