@@ -62,6 +62,20 @@ def _view(id_: str, text: str, keys: tuple[str, ...], handler: str, tip: str, **
     return Command(f"view.landscape.{id_}", text, "view.landscape", keys, handler, tip, **kw)
 
 
+def thinned(pts: np.ndarray, pixel: tuple[float, float] | None) -> np.ndarray:
+    """The points a path needs at this pixel size: of consecutive points in one half-pixel
+    cell only the first is drawn, the last point always, gaps (nan rows) stay. A slow
+    optimizer's 500 steps may span 60 pixels: seven points in ten drew nothing, and stroking
+    them was a third of a start drag's repaint. Zoomed in, the paths are thinned again."""
+    if pixel is None or len(pts) < 3:
+        return pts
+    cells = np.floor(pts / (0.5 * np.asarray(pixel)))
+    keep = np.empty(len(pts), dtype=bool)
+    keep[0] = keep[-1] = True
+    keep[1:-1] = (cells[1:-1] != cells[:-2]).any(axis=1)  # nan != nan: a gap is kept
+    return pts[keep]
+
+
 class _HeatMap(pg.ImageItem):
     """pyqtgraph renders the grid through the lookup table as an 8-bit indexed image, which
     the raster engine converts again on every paint; converted once per new image to the
@@ -194,6 +208,7 @@ class LandscapeView(pg.PlotWidget):
         self._slice_drawn: tuple | None = None
         self._fresh = False  # the grid's items changed since the last paint
         self._race_start_drawn: tuple | None = None  # where the drawn paths start
+        self._race_pixel: tuple | None = None  # the pixel size the paths were thinned for
         item = self.getPlotItem()
         self.view_box = item.getViewBox()
         item.hideButtons()
@@ -469,6 +484,8 @@ class LandscapeView(pg.PlotWidget):
         self._race_start_drawn = start
         ends, drawn = [], []
         width = self._race_width()
+        pixel = self._pixel()
+        self._race_pixel = pixel if runs else None  # (what a zoom compares with)
         for i, path in enumerate(self.race_paths):
             if i >= len(runs):
                 path.setVisible(False)
@@ -476,14 +493,15 @@ class LandscapeView(pg.PlotWidget):
             color = RACE_COLORS[i % len(RACE_COLORS)]
             path.setPen(pg.mkPen(color, width=width))
             pts = self._drawable(runs[i].points)
+            last = pts[np.isfinite(pts[:, 0])]
+            if len(last):
+                ends.append((*last[-1], i))
+            pts = thinned(pts, pixel)
             path.setData(pts[:, 0], pts[:, 1], connect="finite")
             set_cached(path, cached)
             drop_cache(path)
             path.setVisible(True)
             drawn.append(pts)
-            last = pts[np.isfinite(pts[:, 0])]
-            if len(last):
-                ends.append((*last[-1], i))
         if drawn:
             gap = np.full((1, 2), np.nan)
             joined = np.concatenate([p for pts in drawn for p in (pts, gap)])
@@ -517,6 +535,12 @@ class LandscapeView(pg.PlotWidget):
         out = pts.copy()
         out[far | ~np.isfinite(pts).all(axis=1)] = np.nan
         return out
+
+    def _pixel(self) -> tuple[float, float] | None:
+        """The size of a screen pixel in (x, y) units, None before the view has a size."""
+        px, py = self.view_box.viewPixelSize()
+        ok = all(math.isfinite(v) and v > 0 for v in (px, py))
+        return (px, py) if ok else None
 
     def _race_width(self) -> float:
         return 2.4 * self.theme.plot.curve_width / 2.5 if hasattr(self, "theme") else 2.4
@@ -573,6 +597,8 @@ class LandscapeView(pg.PlotWidget):
             return
         (x0, x1), (y0, y1) = ranges
         self._model.set_landscape_box(x0, x1, y0, y1)
+        if self._race_pixel is not None and self._pixel() != self._race_pixel:
+            self.show_race(self._model.race)  # zoomed: the paths are thinned for the new pixels
 
     def _on_click(self, ev) -> None:
         if ev.button() != Qt.MouseButton.LeftButton or ev.isAccepted():

@@ -31,14 +31,58 @@ def test_dragging_the_start_recomputes_every_path(window) -> None:
     assert m.race_settings.start == (2.0, -1.0) and m.race_computations == before + 1
     expected = race(engine_objective(m.expression, {}), (2.0, -1.0), m.race_settings.optimizers,
                     m.race_settings.steps, tol=m.race_settings.tol)  # fmt: skip
+    pixel = np.asarray(window.landscape.view_box.viewPixelSize())
     for run, drawn, want in zip(m.race, window.landscape.race_paths, expected, strict=False):
         assert run.path == want.path
-        xs, ys = drawn.getData()
-        np.testing.assert_allclose(xs, [p[0] for p in want.path])
-        np.testing.assert_allclose(ys, [p[1] for p in want.path])
+        assert_drawn_from(drawn, want.points, pixel)
     # moving the point does not rerun the race
     m.set_point(0.3, 0.3)
     assert m.race_computations == before + 1
+
+
+def assert_drawn_from(drawn, points: np.ndarray, pixel: np.ndarray) -> None:
+    """The drawn vertices are the path's own points in order, the first and the last among
+    them, and every point left out lies within half a pixel (each way) of the last drawn."""
+    xs, ys = drawn.getData()
+    vertices = np.column_stack([xs, ys])
+    j, last = 0, None
+    for p in points:
+        if j < len(vertices) and (vertices[j] == p).all():
+            last, j = p, j + 1
+            continue
+        assert last is not None and (np.abs(p - last) <= 0.5 * pixel).all(), (p, last)
+    assert j == len(vertices), "a drawn vertex is not a point of the path"
+    assert (vertices[0] == points[0]).all() and (vertices[-1] == points[-1]).all()
+
+
+def test_a_path_draws_one_point_per_half_pixel_and_again_finer_when_zoomed_in(window) -> None:
+    """500 steps of a slow optimizer span a few dozen pixels: stroking every point was a third
+    of a start drag's repaint, for points that drew nothing."""
+    m, lv = window.model, window.landscape
+    m.set_race(optimizers=(make("sgd", lr=1e-3),), steps=500, start=(2.0, -1.0))
+    m.settle()
+    (run,) = m.race
+    path = lv.race_paths[0]
+    pixel = np.asarray(lv.view_box.viewPixelSize())
+    assert_drawn_from(path, run.points, pixel)
+    coarse = len(path.getData()[0])
+    assert coarse < len(run.points) / 2, coarse
+    outline_x, _ = lv.race_outline.getData()
+    np.testing.assert_array_equal(outline_x, [*path.getData()[0], np.nan])
+    lv.view_box.scaleBy((1 / 8, 1 / 8), center=(1.0, -0.5))  # zoomed in 8x on the path
+    fine = np.asarray(lv.view_box.viewPixelSize())
+    assert fine[0] < pixel[0] / 4
+    assert_drawn_from(path, run.points, fine)
+    assert len(path.getData()[0]) > coarse
+
+
+def test_thinning_keeps_the_gaps_of_a_path() -> None:
+    from gradexplorer.ui.landscape_view import thinned
+
+    pts = np.array([[0, 0], [0.1, 0], [0.2, 0], [np.nan, np.nan], [5, 5], [5.1, 5], [9, 9]])
+    out = thinned(pts, (1.0, 1.0))
+    np.testing.assert_array_equal(out, [[0, 0], [np.nan, np.nan], [5, 5], [9, 9]])
+    assert thinned(pts, None) is pts  # no view size yet: every point
 
 
 def test_the_paths_share_one_outline_and_are_drawn_directly_while_the_start_moves(
@@ -52,7 +96,8 @@ def test_the_paths_share_one_outline_and_are_drawn_directly_while_the_start_move
     assert len(runs) >= 2
     # one outline under every path: each path's points, a gap (nan) after each
     xs, ys = lv.race_outline.getData()
-    want = np.concatenate([np.vstack([r.points, [np.nan, np.nan]]) for r in runs])
+    drawn = [np.column_stack(p.getData()) for p in lv.race_paths[: len(runs)]]
+    want = np.concatenate([np.vstack([d, [np.nan, np.nan]]) for d in drawn])
     np.testing.assert_array_equal(xs, want[:, 0])
     np.testing.assert_array_equal(ys, want[:, 1])
     assert lv.race_outline.isVisible() and lv.race_outline.zValue() < lv.race_paths[0].zValue()
@@ -76,8 +121,7 @@ def test_the_paths_share_one_outline_and_are_drawn_directly_while_the_start_move
     m.set_race(optimizers=(specs[0].with_settings(lr=specs[0].lr / 2), *specs[1:]))
     m.settle()
     assert {p.cacheMode() for p in (*lv.race_paths[: len(runs)], lv.race_outline)} == {yes}
-    xs, _ = lv.race_paths[0].getData()
-    np.testing.assert_array_equal(xs, m.race[0].points[:, 0])
+    assert_drawn_from(lv.race_paths[0], m.race[0].points, np.asarray(lv.view_box.viewPixelSize()))
 
 
 def test_editing_one_racer_reruns_only_that_one(window) -> None:
