@@ -63,7 +63,7 @@ class _Sym:
     dtype = np.dtype(np.float64)
 
     def __init__(self, tape: Tape, reg: int, flag: bool = False) -> None:
-        self.tape, self.reg, self.flag = tape, reg, flag  # flag: a comparison (bool array)
+        self.tape, self.reg, self.flag = tape, reg, flag  # flag: not float64 (a comparison)
 
     # numpy hands every ufunc with a symbol among its operands to us (np.sign(s), 2.0 * s)
     def __array_ufunc__(self, ufunc: Any, method: str, *args: Any, **kwargs: Any) -> Any:
@@ -132,6 +132,11 @@ class _Sym:
     __hash__ = None  # type: ignore[assignment]
 
 
+def _compares(fn: Callable[..., Any]) -> bool:
+    """A ufunc that gives bools for floats (np.greater, np.isnan)."""
+    return isinstance(fn, np.ufunc) and "d" * fn.nin + "->?" in fn.types
+
+
 def _symbolic(args: Sequence[Any]) -> bool:
     return any(type(a) is _Sym for a in args)
 
@@ -175,6 +180,10 @@ class Tape:
                 ):
                     return other
         regs = [self.register(a) for a in args]
+        # what is not float64 keeps the flag: bools a ufunc compares (np.greater), and
+        # whatever arithmetic makes of bools (True - x, bools times bools)
+        if not flag and fn is not _astype_float64:
+            flag = any(type(a) is _Sym and a.flag for a in args) or _compares(fn)
         out = self.symbol(flag)
         self.calls.append((fn, out.reg, regs[0], regs[1] if len(regs) == 2 else NONE))
         return out

@@ -176,3 +176,37 @@ def test_a_rule_that_multiplies_by_a_comparison_keeps_floats() -> None:
         assert _same(gx, want.tolist()) and gx == [2.0, 0.0, 2.0]
     finally:
         ag.remove_op("ramp")
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        lambda F, g, out, a: g * np.greater(a, 0),  # a comparison as a ufunc
+        lambda F, g, out, a: np.greater(a, 0) * g,
+        lambda F, g, out, a: g * (1 - (a > 0)),  # ints made from a comparison
+        lambda F, g, out, a: g * ((a > 0) * (a < 2)),  # bools made from comparisons
+        lambda F, g, out, a: g * ((a > 0) + (a < 2)),
+    ],
+)
+def test_the_seed_times_anything_made_of_comparisons_keeps_floats(rule) -> None:
+    """1.0 · m is m only for a float m: for bools or ints made from comparisons (by a ufunc,
+    or by arithmetic on them) it makes floats, and the tape must too, not hand on
+    [True, False] or [0, 1] where the sweep gives [1.0, 0.0]."""
+    import gradexplorer.autograd as ag
+
+    ag.define_op("ramp", "ramp", lambda a: np.maximum(a, 0.0), rule, function="ramp",
+                 method="ramp", words=("ramp",), elementwise=True)  # fmt: skip
+    try:
+        e = parse("f(x, y) = ramp(x) + y")
+        token = errstate_var.set(IGNORE_FP_ERRORS)
+        try:
+            assert record(e._reverse_sweep(), {}) is not None  # the tape answers
+        finally:
+            errstate_var.reset(token)
+        cols = [[1.0, -1.0, 3.0], [0.0, 0.0, 0.0]]
+        got_f, got_g = e.gradient_lists(cols)
+        f, g = e.gradient_batch([np.array(c) for c in cols])
+        assert _same(got_f, f.tolist())
+        assert all(_same(a, b.tolist()) for a, b in zip(got_g, g, strict=True)), got_g
+    finally:
+        ag.remove_op("ramp")
