@@ -234,6 +234,9 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(760, 520)
         self.model = ExplorerModel(expression, x, params, parent=self)
         self._base_font = QFont(self.font())
+        # the application's fonts for the menus and tooltips Qt makes on the spot: the
+        # platform's own (Windows gives menus another font than the rest), zoomed from these
+        self._spot_fonts = (QFont(QApplication.font("QMenu")), QFont(QToolTip.font()))
         self._zoom = 1.0
         self._sizes_before_stepping: list[int] | None = None
 
@@ -629,8 +632,9 @@ class MainWindow(QMainWindow):
             widget.setFont(font)
         # and what Qt makes on the spot: a line edit's or a spin box's right-click menu (Undo,
         # Cut, Paste…) takes the application's font for menus, a tooltip the tooltips' font
-        QApplication.setFont(font, "QMenu")
-        QToolTip.setFont(font)
+        menu_font, tip_font = (_scaled(f, self._zoom) for f in self._spot_fonts)
+        QApplication.setFont(menu_font, "QMenu")
+        QToolTip.setFont(tip_font)
         self._fit_side_panel()  # its minimum width was measured at the old font size
         self.plot.set_font_scale(self._zoom)
         self.landscape.set_font_scale(self._zoom)
@@ -642,8 +646,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # the application's fonts for menus and tooltips follow this window's zoom: not past it
-        QApplication.setFont(self._base_font, "QMenu")
-        QToolTip.setFont(self._base_font)
+        menu_font, tip_font = self._spot_fonts
+        QApplication.setFont(menu_font, "QMenu")
+        QToolTip.setFont(tip_font)
         super().closeEvent(event)
 
     # ----------------------------------------------------------------- model → window
@@ -707,3 +712,13 @@ def _check_name(toggle: str) -> str:
     """objectNames the tests and automation rely on: showDerivativeCheck, ..."""
     camel = "".join(part.capitalize() for part in toggle.split("_"))
     return camel[0].lower() + camel[1:] + "Check"
+
+
+def _scaled(font: QFont, zoom: float) -> QFont:
+    """The font at this zoom (a font sized in pixels scales by its pixels)."""
+    scaled = QFont(font)
+    if font.pointSizeF() > 0:
+        scaled.setPointSizeF(font.pointSizeF() * zoom)
+    else:
+        scaled.setPixelSize(max(1, round(font.pixelSize() * zoom)))
+    return scaled

@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import (
     QColor,
+    QFont,
     QFontInfo,
     QFontMetricsF,
     QImage,
@@ -171,6 +172,31 @@ def test_the_menus_and_tooltips_qt_makes_on_the_spot_are_zoomed_too(qtbot, windo
     window.close()  # the application's fonts go back with the window
     assert QApplication.font("QMenu").pointSizeF() == pytest.approx(base)
     assert QToolTip.font().pointSizeF() == pytest.approx(base)
+
+
+def test_the_platforms_own_menu_and_tooltip_fonts_come_back(qtbot):
+    """A platform may give menus and tooltips fonts of their own (Windows: Segoe UI 9 for menus,
+    another font for the rest): zoomed they scale, at 100 % and once the window is closed they
+    are the platform's again, not the window's font."""
+    saved_menu, saved_tip = QFont(QApplication.font("QMenu")), QFont(QToolTip.font())
+    menu_font, tip_font = QFont("Serif", 13), QFont("Monospace", 7)
+    try:
+        QApplication.setFont(menu_font, "QMenu")
+        QToolTip.setFont(tip_font)
+        window = make_window(qtbot, expression="x*x + x", x=2.0)
+        window.set_zoom(2.0)
+        assert QApplication.font("QMenu").pointSizeF() == pytest.approx(26)
+        assert QToolTip.font().pointSizeF() == pytest.approx(14)
+        window.set_zoom(1.0)
+        for got, want in ((QApplication.font("QMenu"), menu_font), (QToolTip.font(), tip_font)):
+            assert (got.family(), got.pointSizeF()) == (want.family(), want.pointSizeF())
+        window.set_zoom(1.7)
+        window.close()
+        for got, want in ((QApplication.font("QMenu"), menu_font), (QToolTip.font(), tip_font)):
+            assert (got.family(), got.pointSizeF()) == (want.family(), want.pointSizeF())
+    finally:
+        QApplication.setFont(saved_menu, "QMenu")
+        QToolTip.setFont(saved_tip)
 
 
 def test_presenting_then_going_full_screen_zooms_for_the_full_height(qtbot):
