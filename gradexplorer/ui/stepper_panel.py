@@ -365,9 +365,9 @@ class StepperPanel(QWidget):
         top = self.window()
         if top is self:
             return needed
-        cap = max(round(MAX_SHARE * top.height()), top.height() - ROOM_LEFT)
-        # docks sharing the strip as tabs (the descent panel's) add a tab bar to it
-        cap -= self._tabs_height()
+        # a quarter of the window with the tab bar of docks sharing the strip (the descent
+        # panel's) in it: at 1024×600 the bar came on top and the strip outgrew the graph
+        cap = max(round(MAX_SHARE * top.height()) - self._tabs_height(), top.height() - ROOM_LEFT)
         return min(needed, max(cap, self._controls_height()))
 
     def _tabs_height(self) -> int:

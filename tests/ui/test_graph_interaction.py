@@ -146,6 +146,26 @@ def test_every_step_explanation_is_read_whole(qtbot, size, present):
     assert len(heights) == 1, heights  # sized once for the longest step: no jump while stepping
 
 
+def test_with_the_descent_panel_tabbed_beside_it_every_step_is_read_whole_at_1280x800(qtbot):
+    """The review found the tab bar's room taken from the text at 1280×800 too: the longest
+    step (x used three times) scrolled, 105 of its 126 px shown."""
+    window = make_window(qtbot, expression="sin(x) + cos(x) e^x + tanh(x) + x^2 / (1 + x^2)")
+    window.resize(1280, 800)
+    window.commands["step.backward"].trigger()
+    window.commands["descent.panel"].trigger()
+    settle(qtbot)
+    window.stepper_panel.dock.raise_()  # the step panel's tab in front
+    settle(qtbot)
+    panel = window.stepper_panel
+    label = panel.explanation_label
+    for k in range(-1, panel.step_count):
+        window.model.step_to(k)
+        qtbot.wait(5)
+        assert (
+            label.visibleRegion().boundingRect().height() >= label.heightForWidth(label.width()) - 1
+        ), k
+
+
 def test_on_a_small_laptop_the_graph_stays_the_biggest_thing_while_stepping(qtbot):
     window = make_window(qtbot, expression="x*x + x", x=2.0)
     window.resize(1024, 600)
