@@ -51,17 +51,23 @@ def classify(
         kind = SADDLE
     tol = max(STATIONARY_FRACTION * typical_grad, 1e-12)
     stationary = grad_norm <= tol
-    return Verdict(kind, (lo, hi), stationary, _words(kind, stationary, lo, hi, grad_norm))
+    words = _words(kind, stationary, lo, hi, grad_norm, typical_grad)
+    return Verdict(kind, (lo, hi), stationary, words)
 
 
-def _words(kind: str, stationary: bool, lo: float, hi: float, norm: float) -> str:
+def _words(kind: str, stationary: bool, lo: float, hi: float, norm: float, typical: float) -> str:
     pair = f"λ = {readout(lo, 4)} and {readout(hi, 4)}"
     if stationary:
+        # beside a readout of |∇f| = 0.77, "∇f = 0" read as a contradiction: say the scale
+        zero = "∇f = 0" if norm == 0 else (
+            f"∇f ≈ 0 (|∇f| = {readout(norm, 4)}, under a thousandth of the "
+            f"{readout(typical, 4)} typical here)"
+        )  # fmt: skip
         return {
-            MINIMUM: f"∇f = 0 and both eigenvalues are positive ({pair}): a minimum",
-            MAXIMUM: f"∇f = 0 and both eigenvalues are negative ({pair}): a maximum",
-            SADDLE: f"∇f = 0 and the eigenvalues have opposite signs ({pair}): a saddle",
-            FLAT: f"∇f = 0 but an eigenvalue is 0 ({pair}): the Hessian cannot tell",
+            MINIMUM: f"{zero} and both eigenvalues are positive ({pair}): a minimum",
+            MAXIMUM: f"{zero} and both eigenvalues are negative ({pair}): a maximum",
+            SADDLE: f"{zero} and the eigenvalues have opposite signs ({pair}): a saddle",
+            FLAT: f"{zero} but an eigenvalue is 0 ({pair}): the Hessian cannot tell",
         }[kind]
     shape = {
         MINIMUM: "curves up in every direction, like a bowl",
