@@ -211,7 +211,7 @@ class BackwardStepper(_Cursor[BackwardStep]):
             formula = f"∂{y}/∂{y} = {fmt(node.grad)}"
             explanation = (
                 f"Backward starts at the output {y}: ∂{y}/∂{y} = {fmt(node.grad)}, "
-                "since a change in y changes y by the same amount."
+                f"since a change in {y} changes {y} by the same amount."
             )
         elif not contributions:
             formula = f"∂{y}/∂{name} = {fmt(node.grad)}"

@@ -222,6 +222,17 @@ def test_output_name_avoids_a_parameter_called_y() -> None:
     assert BackwardStepper(tr).steps[1].formula.startswith("∂f/∂y = ∂f/∂f · ∂f/∂y")
 
 
+def test_the_seed_step_names_the_output_when_y_is_an_input() -> None:
+    # f(x, y) = x·y: the output is f, and y is an input, so the seed step must not say
+    # "a change in y changes y" (it read so on Rosenbrock in a walk-through).
+    seed = BackwardStepper(product_trace("y", 3.0, "x", 2.0)).steps[0]
+    assert seed.node.is_output and seed.formula == "∂f/∂f = 1.000"
+    assert seed.explanation == (
+        "Backward starts at the output f: ∂f/∂f = 1.000, since a change in f changes f by the"
+        " same amount."
+    )
+
+
 def _parens_if_negative(text: str) -> str:
     return f"({text})" if text.startswith("-") else text
 
