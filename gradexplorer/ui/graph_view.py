@@ -388,13 +388,16 @@ class GraphView(QGraphicsView):
 
     def _display(self, trace: Any, collapsed: frozenset[int] = frozenset()) -> DisplayGraph:
         """The boxes to draw. Some inputs always have their own box, never folded into a
-        subexpression's: x, whose gradient is the answer; forward mode's seed, where its
-        tangent of 1 enters; and the parameter descent moves."""
+        subexpression's: x, whose gradient is the answer (both inputs of f(x, y) or f(w, b));
+        forward mode's seed, where its tangent of 1 enters; and the parameter descent moves."""
         shown = {"x"}
         if isinstance(trace, ForwardTrace) and trace.seed is not None:
             shown.add(trace.seed)
         if self._model is not None:
             shown.add(self._model.state.descent.target)
+            e = self._model.expression
+            if e is not None and e.two_inputs:
+                shown.update(e.inputs)
         keep = [n.id for n in trace.nodes if n.kind == "input" and n.label in shown]
         return graph_groups.build(trace, collapsed, keep)
 

@@ -10,7 +10,7 @@ import itertools
 import pytest
 from PySide6.QtGui import QFontMetricsF
 
-from .helpers import make_window
+from .helpers import make_window, type_function
 
 F65 = (
     "sin(3x) e^(-x^2/4) + a x^2 + cos(2x)/(1+x^2) - b tanh(x/2) + sqrt(x^2+1) ln(1+e^x)"
@@ -103,6 +103,32 @@ def test_x_and_the_descended_parameter_keep_their_own_boxes(qtbot, size):
     assert window.model.state.descent.target == "w"
     inputs = {n["label"] for n in window.graph_view.node_summary() if n["kind"] == "input"}
     assert {"x", "w"} <= inputs, inputs
+
+
+@pytest.mark.parametrize(
+    ("text", "size", "present"),
+    [
+        ("f(x, y) = (1 - x)^2 + 100(y - x^2)^2", (1920, 1080), True),
+        ("f(x, y) = x^2 + 20y^2", (1280, 800), True),
+        ("f(w, b) = (w + b - 2)^2 + (2w + b - 3)^2 + sin(w b)", (1280, 800), False),
+    ],
+)
+def test_both_inputs_of_a_two_input_function_keep_their_own_boxes(qtbot, text, size, present):
+    """A walk-through presented the Rosenbrock lesson: y sat inside "(y − x^2)^2", so the class
+    never saw y or ∂f/∂y on the graph, before stepping and after it."""
+    window = make_window(qtbot, expression="x", x=0.0)
+    window.resize(*size)
+    type_function(qtbot, window, text)
+    if present:
+        window.presentation.set_presentation(True)
+    qtbot.wait(300)
+    names = window.model.expression.inputs
+    for stepping in (False, True):
+        inputs = {n["label"] for n in window.graph_view.node_summary() if n["kind"] == "input"}
+        assert set(names) <= inputs, (stepping, inputs)
+        window.commands["step.backward"].trigger()
+        window.commands["step.end"].trigger()
+        qtbot.wait(100)
 
 
 def test_the_drawings_of_a_reused_input_are_numbered_from_the_top_down(qtbot):
