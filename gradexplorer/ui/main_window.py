@@ -675,10 +675,21 @@ class MainWindow(QMainWindow):
             self._sizes_before_stepping = None
 
     def _on_point(self, point: PointData) -> None:
+        r = formatting.readout
+        nodes = f"graph: {0 if point.trace is None else len(point.trace.nodes)} nodes"
+        e = self.model.expression
+        s = self.model.surface if self.model.two_inputs else None  # (complete when announced)
+        if s is not None and e is not None:
+            # the point is (x, y): the slice's own coordinate and slope were read as x and f′
+            a, b = e.inputs
+            self._status_point.setText(
+                f"({a}, {b}) = ({r(s.x, 5)}, {r(s.y, 5)})   f = {r(s.value, 5)}   "
+                f"|∇f| = {r(s.grad_norm, 5)}   {nodes}"
+            )
+            return
         self._status_point.setText(
-            f"x = {formatting.readout(point.x, 5)}   f(x) = {formatting.readout(point.value, 5)}"
-            f"   f′(x) = {formatting.readout(point.derivative, 5)}   "
-            f"graph: {0 if point.trace is None else len(point.trace.nodes)} nodes"
+            f"x = {r(point.x, 5)}   f(x) = {r(point.value, 5)}   f′(x) = {r(point.derivative, 5)}"
+            f"   {nodes}"
         )
 
     def _on_error(self, err: object) -> None:

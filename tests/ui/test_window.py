@@ -517,3 +517,18 @@ def test_a_long_function_in_the_status_line_stops_before_the_points_numbers(qtbo
     assert message.startswith("f(x) = sin(") and message.endswith("…")
     numbers = window.findChild(QLabel, "statusPoint")
     assert bar.fontMetrics().horizontalAdvance(message) < bar.width() - numbers.width()
+
+
+def test_the_status_line_gives_the_point_of_a_two_input_function(qtbot, window):
+    """A walk-through saw 'x = 1   f(x) = 36   f′(x) = 40' at the point (x, y) = (−4, 1) of a
+    slice along y, and 'x = 1 … f′(x) = -6' for f(w, b), which has no x."""
+    numbers = window.findChild(QLabel, "statusPoint")
+    type_function(qtbot, window, "f(w, b) = (w + b - 2)^2 + (2w + b - 3)^2", debounce=False)
+    window.model.set_point(-4.0, 1.0)
+    text = numbers.text()
+    assert text.startswith("(w, b) = (-4, 1)   f = 125   |∇f| = "), text
+    gw, gb = window.model.surface.gradient
+    assert f"|∇f| = {math.hypot(gw, gb):.5g}" in text
+    type_function(qtbot, window, "x^2 + 3x", debounce=False)
+    window.model.set_x(1.0)
+    assert numbers.text().startswith("x = 1   f(x) = 4   f′(x) = 5"), numbers.text()
