@@ -404,6 +404,11 @@ class ExplorerModel(CurveToolsMixin, QObject):
                 # another function is not the lesson's any more: its banner goes (undo brings
                 # the function and the banner back together)
                 new = replace(new, title="", note="")
+            old = self._expression
+            if old is not None and old.two_inputs and not parsed.two_inputs:
+                # the plot's x was the slice's coordinate (along y it spanned y's range): a
+                # function of x alone is shown over the x range, where x is
+                new = replace(new, view=None)
             self._commit(new, frame=True)
             return True
         if self._expression is None:  # nothing valid to keep showing: the text is all there is

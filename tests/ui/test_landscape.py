@@ -307,3 +307,22 @@ def test_ticks_and_the_colour_bar_are_plain_decimals_on_a_small_box(qtbot) -> No
     # each label is its tick's value (f is at most 8e-6 here), not a millionth of it
     np.testing.assert_allclose(shown, values, rtol=1e-6, atol=spacing / 100)
     assert 1e-6 < max(shown) <= 1e-5
+
+
+def test_a_function_of_x_after_a_lesson_sliced_along_y_is_shown_over_the_x_range(qtbot) -> None:
+    """A walk-through opened the ill-conditioned valley (the slice along y over y's range −2..2,
+    x = −4) and typed x^2 + 3x: the plot kept x ∈ [−2, 2], the point off screen and the root
+    at −3 missing, through every function typed after."""
+    from gradexplorer.lessons.presets import list_presets
+
+    window = make_window(qtbot)
+    (lesson,) = [p for p in list_presets() if p.name.endswith("ill-conditioned")]
+    window.model.set_state(lesson.state)
+    assert window.model.state.view[:2] == (-2.0, 2.0)  # along y
+    type_function(qtbot, window, "x^2 + 3x")
+    s = window.model.state
+    assert s.view[:2] == s.x_range == (-5.0, 5.0)
+    assert s.view[0] <= s.x <= s.view[1]
+    window.model.set_view_range(-1.0, 1.0, -1.0, 1.0)  # a zoom of the one-input plot is kept
+    type_function(qtbot, window, "x^3")
+    assert window.model.state.view[:2] == (-1.0, 1.0)
