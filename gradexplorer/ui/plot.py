@@ -369,6 +369,7 @@ class PlotView(pg.PlotWidget):
         if e is None or not e.two_inputs:
             if getattr(self, "_slice_title", None) is not None:  # relayout only on a change
                 item.setLabel("bottom", "x")
+                item.setLabel("left", "y")
                 item.setTitle(None)
                 self._slice_title = None
             return
@@ -381,6 +382,8 @@ class PlotView(pg.PlotWidget):
         title = (f"slice {where}: slope ∇f·u", size)
         if title != getattr(self, "_slice_title", None):
             item.setTitle(title[0], size=size)
+            # the values are f's: "y" up the side read as the input y (both axes said y)
+            item.setLabel("left", "f")
             self._slice_title = title
 
     def tangent_slope(self) -> float:

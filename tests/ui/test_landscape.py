@@ -109,6 +109,10 @@ def test_dragging_the_direction_handle_turns_the_slice(qtbot, window) -> None:
     assert window.model.landscape_settings.direction == 90.0
     assert window.model.landscape_settings.unit == (0.0, 1.0)
     assert window.plot.getPlotItem().getAxis("bottom").labelText == "y"
+    # the values up the side are f's (a walk-through read both axes as y)
+    assert window.plot.getPlotItem().getAxis("left").labelText == "f"
+    type_function(qtbot, window, "x^2")
+    assert window.plot.getPlotItem().getAxis("left").labelText == "y"
 
 
 def test_arrows_point_along_the_gradient_and_cross_contours_at_right_angles(qtbot, window):
