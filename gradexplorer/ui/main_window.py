@@ -355,7 +355,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self._status_point)
 
     def _build_side_panel(self) -> QWidget:
-        x_box = QGroupBox("The point x")
+        x_box = self._point_box = QGroupBox("The point x")
         x_layout = QVBoxLayout(x_box)
         x_layout.setContentsMargins(8, 6, 8, 6)
         x_layout.addWidget(self.x_control)
@@ -504,6 +504,7 @@ class MainWindow(QMainWindow):
         two = bool(getattr(e, "two_inputs", False))
         names = e.inputs if two else ("x",)  # type: ignore[attr-defined]
         self.x_control.label.setText(f"<b>{names[0]}</b>")
+        self._point_box.setTitle(f"The point ({', '.join(names)})" if two else "The point x")
         if two:
             self.y_control.label.setText(f"<b>{names[1]}</b>")
         appearing = two and self.landscape.isHidden()
