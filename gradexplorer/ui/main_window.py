@@ -355,7 +355,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self._status_point)
 
     def _build_side_panel(self) -> QWidget:
-        x_box = self._point_box = QGroupBox("The point x")
+        x_box = self._point_box = QGroupBox("The point x", objectName="pointBox")
         x_layout = QVBoxLayout(x_box)
         x_layout.setContentsMargins(8, 6, 8, 6)
         x_layout.addWidget(self.x_control)

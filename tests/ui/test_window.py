@@ -9,7 +9,7 @@ import pytest
 import sympy as sp
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QApplication, QDoubleSpinBox, QLabel, QLineEdit
+from PySide6.QtWidgets import QApplication, QDoubleSpinBox, QGroupBox, QLabel, QLineEdit
 
 from gradexplorer.expr import parse
 
@@ -529,8 +529,9 @@ def test_the_status_line_gives_the_point_of_a_two_input_function(qtbot, window):
     assert text.startswith("(w, b) = (-4, 1)   f = 125   |∇f| = "), text
     gw, gb = window.model.surface.gradient
     assert f"|∇f| = {math.hypot(gw, gb):.5g}" in text
-    assert window._point_box.title() == "The point (w, b)"  # the box of its two sliders
+    box = window.findChild(QGroupBox, "pointBox")
+    assert box.title() == "The point (w, b)"  # the box of its two sliders
     type_function(qtbot, window, "x^2 + 3x", debounce=False)
     window.model.set_x(1.0)
     assert numbers.text().startswith("x = 1   f(x) = 4   f′(x) = 5"), numbers.text()
-    assert window._point_box.title() == "The point x"
+    assert box.title() == "The point x"
