@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QFont, QImage, QKeyEvent, QPaintEvent
+from PySide6.QtGui import QFont, QFontMetricsF, QImage, QKeyEvent, QPaintEvent
 from PySide6.QtWidgets import QWidget
 
 from gradexplorer.formatting import readout
@@ -204,6 +204,9 @@ class LandscapeView(pg.PlotWidget):
         self._model = model
         self._data: LandscapeData | None = None
         self._bar: tuple | bool | None = None  # the colour bar's ticks: what they were made for
+        self._bar_width: int | None = None  # the room beside the bar (None: pyqtgraph's)
+        self._tick_texts: list[str] = []  # the log scale's tick labels
+        self._font_scale: float | None = None  # until the window's zoom reaches the view
         self._placed: tuple | None = None  # where the image was put, for which shape
         self._slice_drawn: tuple | None = None
         self._fresh = False  # the grid's items changed since the last paint
@@ -409,12 +412,34 @@ class LandscapeView(pg.PlotWidget):
         super().paintEvent(ev)
         self._fresh = False
 
+    def _fit_colorbar(self) -> None:
+        """Room beside the bar for its tick labels and its title: pyqtgraph's own width for its
+        own ticks (48 px, zoomed, once the fonts scale); a log scale's "3e+04" ran under
+        "f (log scale)" in that room."""
+        axis, scale = self.colorbar.axis, self._font_scale
+        if not self._tick_texts:
+            width = None if scale is None else round(48 * scale)
+        else:
+            s = 1.0 if scale is None else scale
+            metrics = QFontMetricsF(axis.style["tickFont"] or QFont())
+            widest = max(metrics.horizontalAdvance(t) for t in self._tick_texts)
+            title = QFontMetricsF(axis.label.font()).height()
+            # in steps of 8 px: a parameter drag moves the levels on every step, and a bar a
+            # pixel wider or narrower each time would jiggle the landscape
+            step = 8 * s
+            width = max(round(48 * s), round(math.ceil((widest + title + 12 * s) / step) * step))
+        if width != self._bar_width:  # each call relayouts the plot
+            self._bar_width = width
+            axis.setWidth(width)
+
     def _colorbar_ticks(self, data: LandscapeData) -> None:
         """On a log scale the bar's axis is in log10(f − shift): label it with values of f."""
         axis = self.colorbar.axis
         if not data.log_scale:
             axis.setTicks(None)
             axis.setLabel("f")
+            self._tick_texts = []
+            self._fit_colorbar()
             return
         lo, hi = data.color_range
         ticks = []
@@ -424,6 +449,8 @@ class LandscapeView(pg.PlotWidget):
                 ticks.append((pos, readout(level, 3)))
         axis.setTicks([ticks[::2], ticks[1::2]] if len(ticks) > 6 else [ticks])
         axis.setLabel("f (log scale)")
+        self._tick_texts = [text for _, text in ticks]
+        self._fit_colorbar()
 
     def show_surface(self, s: SurfacePointData | None) -> None:
         self._overlays_moved()
@@ -665,7 +692,8 @@ class LandscapeView(pg.PlotWidget):
         font = scale_axes_font(item, scale)
         self.colorbar.axis.setStyle(tickFont=font)
         self.colorbar.axis.label.setFont(font)
-        self.colorbar.axis.setWidth(round(48 * scale))  # room for the labels and the title
+        self._font_scale = scale
+        self._fit_colorbar()
         room_for_end_labels(item, font, top=True, right=False)  # the bar's end values
         for label in self.step_labels:
             label.setFont(font)

@@ -330,3 +330,27 @@ def test_a_function_of_x_after_a_lesson_sliced_along_y_is_shown_over_the_x_range
     window.model.set_view_range(-1.0, 1.0, -1.0, 1.0)  # a zoom of the one-input plot is kept
     type_function(qtbot, window, "x^3")
     assert window.model.state.view[:2] == (-1.0, 1.0)
+
+
+@pytest.mark.parametrize("present", [False, True])
+def test_the_log_colour_bar_has_room_for_its_labels_and_its_title(qtbot, present) -> None:
+    """A walk-through saw "f (log scale)" drawn over "3e+04" and "3e+03" (Rosenbrock, Himmelblau
+    presenting): the bar's axis kept a fixed 48 px (zoomed) for any labels."""
+    from PySide6.QtGui import QFont, QFontMetricsF
+
+    from gradexplorer.lessons.presets import list_presets
+
+    window = make_window(qtbot)
+    window.resize(1920, 1080)
+    (lesson,) = [p for p in list_presets() if p.name.endswith("rosenbrock")]
+    window.model.set_state(lesson.state)
+    if present:
+        window.presentation.set_presentation(True)
+    qtbot.wait(50)
+    axis = window.landscape.colorbar.axis
+    texts = [text for level in axis._tickLevels for _, text in level]
+    assert any("e+" in t for t in texts), texts
+    metrics = QFontMetricsF(axis.style["tickFont"] or QFont())
+    widest = max(metrics.horizontalAdvance(t) for t in texts)
+    title = QFontMetricsF(axis.label.font()).height()
+    assert axis.width() >= widest + title + abs(axis.style["tickLength"]), (axis.width(), widest)
