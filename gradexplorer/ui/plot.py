@@ -364,27 +364,27 @@ class PlotView(pg.PlotWidget):
         self.trail_tangents.setVisible(len(kx) > 0)
 
     def _label_slice(self) -> None:
-        """With two inputs the plot is the slice through the point: say along what."""
+        """With two inputs the plot is the slice through the point: its legend says along what
+        and that the tangent's slope is ∇f·u, its vertical axis that the values are f's."""
         e, item = self._model.expression, self.getPlotItem()
         if e is None or not e.two_inputs:
-            if getattr(self, "_slice_title", None) is not None:  # relayout only on a change
-                item.setLabel("bottom", "x")
-                item.setLabel("left", "y")
-                item.setTitle(None)
-                self._slice_title = None
-            return
-        direction = self._model.landscape_settings.direction
-        ux, uy = self._model.landscape_settings.unit
-        axis = {0.0: e.inputs[0], 90.0: e.inputs[1]}.get(direction)
-        where = f"along {axis}" if axis else f"along u = ({ux:.2f}, {uy:.2f})"
-        item.setLabel("bottom", axis or "t, the position along u")
-        size = f"{10 * getattr(self, '_title_scale', 1.0):.1f}pt"
-        title = (f"slice {where}: slope ∇f·u", size)
-        if title != getattr(self, "_slice_title", None):
-            item.setTitle(title[0], size=size)
+            labels = ("x", "y", "f(x)", "tangent")
+        else:
+            direction = self._model.landscape_settings.direction
+            ux, uy = self._model.landscape_settings.unit
+            axis = {0.0: e.inputs[0], 90.0: e.inputs[1]}.get(direction)
+            where = f"along {axis}" if axis else f"along u = ({ux:.2f}, {uy:.2f})"
             # the values are f's: "y" up the side read as the input y (both axes said y)
-            item.setLabel("left", "f")
-            self._slice_title = title
+            labels = (axis or "t, the position along u", "f", f"f {where}", "tangent: ∇f·u")
+        if labels == getattr(self, "_slice_labels", None):  # relayout only on a change
+            return
+        self._slice_labels = labels
+        bottom, left, curve, tangent = labels
+        item.setLabel("bottom", bottom)
+        item.setLabel("left", left)
+        self.curve_item.opts["name"] = curve  # their names on the legend's line
+        self.tangent_item.opts["name"] = tangent
+        self._rebuild_legend()
 
     def tangent_slope(self) -> float:
         """Slope of the drawn tangent line, read back from its data (for tests)."""
@@ -501,9 +501,7 @@ class PlotView(pg.PlotWidget):
         self._legend_scale = scale
         self.off_screen.setFont(font)
         self.marks.more.setFont(font)
-        self._rebuild_legend()
-        self._title_scale = scale
-        self._label_slice()
+        self._rebuild_legend()  # (the slice's words are on its line)
 
     # ----------------------------------------------------------------- focus
     def paintEvent(self, event: QPaintEvent) -> None:

@@ -354,3 +354,18 @@ def test_the_log_colour_bar_has_room_for_its_labels_and_its_title(qtbot, present
     widest = max(metrics.horizontalAdvance(t) for t in texts)
     title = QFontMetricsF(axis.label.font()).height()
     assert axis.width() >= widest + title + abs(axis.style["tickLength"]), (axis.width(), widest)
+
+
+def test_the_slice_plot_says_what_it_shows_after_its_legend_is_rebuilt(qtbot) -> None:
+    """A walk-through saw the slice of f(w, b) labelled "f(x)" on the legend, and the words
+    "slice along w" gone once the legend was rebuilt (they shared the plot's title): the
+    legend's own names say it now."""
+    window = make_window(qtbot)
+    type_function(qtbot, window, "f(w, b) = (w + b - 2)^2 + (2w + b - 3)^2")
+    title = window.plot.getPlotItem().titleLabel
+    assert "f along w" in title.text and "tangent: ∇f·u" in title.text
+    window.model.set_show_derivative(True)  # the legend is rebuilt with f′
+    assert "f along w" in title.text and "tangent: ∇f·u" in title.text
+    assert "f(x)" not in title.text
+    type_function(qtbot, window, "x^2")
+    assert "f(x)" in title.text and "∇f·u" not in title.text
