@@ -153,6 +153,7 @@ class PlotView(pg.PlotWidget):
             # a label at the view's end may stick out half its size (into room_for_end_labels)
             item.getAxis(name).setStyle(hideOverlappingLabels=False)
         self._legend_scale = 1.0
+        self._coordinate, self._value_name = "x", "f(x)"  # the plot's x and y (_label_slice)
         room_for_end_labels(item, QFont(), top=False, right=True)
         self._build_items(item)
         self.apply_theme(LIGHT)  # pens, brushes and the legend
@@ -283,7 +284,7 @@ class PlotView(pg.PlotWidget):
         w, h = x1 - x0, y1 - y0
         if math.isfinite(x) and not math.isfinite(y):
             # no point to draw (ln at x = -1): say where x is and that f has no value there
-            self.off_screen.setText(f"▼ x = {text(x, 4)}: f has no value here")
+            self.off_screen.setText(f"▼ {self._coordinate} = {text(x, 4)}: f has no value here")
             self.off_screen.setPos(min(max(x, x0 + 0.25 * w), x1 - 0.25 * w), y1 - 0.06 * h)
             self.off_screen.setVisible(True)
             return
@@ -292,7 +293,10 @@ class PlotView(pg.PlotWidget):
             self.off_screen.setVisible(False)
             return
         arrow = "◀" if x < x0 else "▶" if x > x1 else "▼" if y < y0 else "▲"
-        self.off_screen.setText(f"{arrow} point off screen: x = {text(x, 4)}, f(x) = {text(y, 4)}")
+        where, value = self._coordinate, self._value_name  # x and f(x), or the slice's
+        self.off_screen.setText(
+            f"{arrow} point off screen: {where} = {text(x, 4)}, {value} = {text(y, 4)}"
+        )
         # inside the edge it lies beyond, far enough that the whole note shows
         px = min(max(x, x0 + 0.25 * w), x1 - 0.25 * w)
         py = min(max(y, y0 + 0.06 * h), y1 - 0.06 * h)
@@ -368,22 +372,25 @@ class PlotView(pg.PlotWidget):
         and that the tangent's slope is ∇f·u, its vertical axis that the values are f's."""
         e, item = self._model.expression, self.getPlotItem()
         if e is None or not e.two_inputs:
-            labels = ("x", "y", "f(x)", "tangent")
+            labels = ("x", "y", "f(x)", "tangent", "f′(x)", "f′′(x)", "x", "f(x)")
         else:
             direction = self._model.landscape_settings.direction
             ux, uy = self._model.landscape_settings.unit
             axis = {0.0: e.inputs[0], 90.0: e.inputs[1]}.get(direction)
             where = f"along {axis}" if axis else f"along u = ({ux:.2f}, {uy:.2f})"
             # the values are f's: "y" up the side read as the input y (both axes said y)
-            labels = (axis or "t, the position along u", "f", f"f {where}", "tangent: ∇f·u")
+            labels = (axis or "t, the position along u", "f", f"f {where}", "tangent: ∇f·u",
+                      "f′ = ∇f·u", "f′′ = uᵀHu", axis or "t", "f")  # fmt: skip
         if labels == getattr(self, "_slice_labels", None):  # relayout only on a change
             return
         self._slice_labels = labels
-        bottom, left, curve, tangent = labels
+        bottom, left, *names, self._coordinate, self._value_name = labels
         item.setLabel("bottom", bottom)
         item.setLabel("left", left)
-        self.curve_item.opts["name"] = curve  # their names on the legend's line
-        self.tangent_item.opts["name"] = tangent
+        for curve, name in zip(
+            (self.curve_item, self.tangent_item, self.d1_item, self.d2_item), names, strict=True
+        ):
+            curve.opts["name"] = name  # their names on the legend's line
         self._rebuild_legend()
 
     def tangent_slope(self) -> float:

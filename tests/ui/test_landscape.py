@@ -366,6 +366,9 @@ def test_the_slice_plot_says_what_it_shows_after_its_legend_is_rebuilt(qtbot) ->
     assert "f along w" in title.text and "tangent: ∇f·u" in title.text
     window.model.set_show_derivative(True)  # the legend is rebuilt with f′
     assert "f along w" in title.text and "tangent: ∇f·u" in title.text
-    assert "f(x)" not in title.text
+    assert "f(x)" not in title.text and "f′ = ∇f·u" in title.text
+    window.model.set_point(40.0, 1.0)  # far off the slice's view
+    note = window.plot.off_screen.toPlainText()
+    assert note.startswith("▶ point off screen: w = 40, f = "), note
     type_function(qtbot, window, "x^2")
     assert "f(x)" in title.text and "∇f·u" not in title.text
