@@ -97,6 +97,25 @@ def resize_target(target: pg.TargetItem, size: float) -> None:
     target.update()
 
 
+def _never_widens(label: pg.LabelItem) -> None:
+    """A title too long for its plot is cut at its end, its start at the plot's left: pyqtgraph
+    asks the layout for the text's width, and the slice's legend (f along u = (0.71, 0.71),
+    f′ = ∇f·u, f′′ = uᵀHu, tangent: ∇f·u) grew the plot past its widget, the view box's
+    right part (the slice, its point) cut off instead. A line that fits stays centred."""
+
+    def update_min() -> None:
+        pg.LabelItem.updateMin(label)
+        label.setMinimumWidth(0)
+
+    def resize_event(ev: object) -> None:
+        fits = label.item.boundingRect().width() <= label.rect().width()
+        label.opts["justify"] = "center" if fits else "left"
+        pg.LabelItem.resizeEvent(label, ev)
+
+    label.updateMin = update_min  # (pyqtgraph calls both on the instance, Qt the second)
+    label.resizeEvent = resize_event
+
+
 def room_for_end_labels(item: pg.PlotItem, font: QFont, *, top: bool, right: bool) -> None:
     """Margins for the tick labels centred on a view's last ticks: pyqtgraph drops a label that
     would stick out of the widget (the plot's x = 5) or lets the edge cut it (the colour bar's
@@ -153,6 +172,7 @@ class PlotView(pg.PlotWidget):
             # a label at the view's end may stick out half its size (into room_for_end_labels)
             item.getAxis(name).setStyle(hideOverlappingLabels=False)
         self._legend_scale = 1.0
+        _never_widens(item.titleLabel)  # the legend's line
         self._coordinate, self._value_name = "x", "f(x)"  # the plot's x and y (_label_slice)
         room_for_end_labels(item, QFont(), top=False, right=True)
         self._build_items(item)

@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
+import pytest
 
 from .helpers import make_window, set_x, type_function
 
@@ -106,3 +107,33 @@ def test_where_f_has_no_value_the_plot_says_where_x_is(qtbot):
     assert x0 < pos.x() < x1 and y0 < pos.y() < y1
     set_x(window, 1.0)
     assert window.plot.off_screen_text() == ""
+
+
+@pytest.mark.parametrize("present", [False, True])
+def test_a_long_legend_never_widens_the_plot_past_its_widget(qtbot, present):
+    """The slice's legend ("f along u = (0.71, 0.71)", "f′ = ∇f·u", "f′′ = uᵀHu", "tangent:
+    ∇f·u") is wider than the slice plot at 1280x800: pyqtgraph's title asked for its text's
+    width, so the plot item grew past its widget and the view box's right part, with the
+    slice and its point, was cut off (by 200 px, 500 presenting). The line starts at the
+    plot's left and its end is cut instead."""
+    window = make_window(qtbot)
+    window.resize(1280, 800)
+    window.show()
+    if present:
+        window.presentation.set_presentation(True)
+    type_function(qtbot, window, "f(x, y) = x^2 + 20y^2", debounce=False)
+    window.model.set_direction(45.0)
+    window.model.set_show_derivative(True)
+    window.model.set_show_second_derivative(True)
+    qtbot.wait(50)
+    plot, item = window.plot, window.plot.getPlotItem()
+    assert item.geometry().width() <= plot.width() + 0.5, (item.geometry().width(), plot.width())
+    assert plot.view_box.sceneBoundingRect().right() <= plot.width() + 0.5
+    title = item.titleLabel
+    text = title.item.mapRectToScene(title.item.boundingRect())
+    assert text.left() >= 0  # "f along u" shows, whatever is cut at the end
+    window.resize(1920, 1080)  # room again: the line is centred over the plot as before
+    qtbot.wait(50)
+    if not present:
+        text = title.item.mapRectToScene(title.item.boundingRect())
+        assert abs(text.center().x() - title.sceneBoundingRect().center().x()) < 1
