@@ -205,6 +205,7 @@ class LandscapeView(pg.PlotWidget):
         self._data: LandscapeData | None = None
         self._bar: tuple | bool | None = None  # the colour bar's ticks: what they were made for
         self._bar_width: int | None = None  # the room beside the bar (None: pyqtgraph's)
+        self._bar_grown: tuple | None = None  # (function and zoom, the widest room they had)
         self._tick_texts: list[str] = []  # the log scale's tick labels
         self._font_scale: float | None = None  # until the window's zoom reaches the view
         self._placed: tuple | None = None  # where the image was put, for which shape
@@ -419,6 +420,7 @@ class LandscapeView(pg.PlotWidget):
         axis, scale = self.colorbar.axis, self._font_scale
         if not self._tick_texts:
             width = None if scale is None else round(48 * scale)
+            self._bar_grown = None
         else:
             s = 1.0 if scale is None else scale
             metrics = QFontMetricsF(axis.style["tickFont"] or QFont())
@@ -428,6 +430,14 @@ class LandscapeView(pg.PlotWidget):
             # pixel wider or narrower each time would jiggle the landscape
             step = 8 * s
             width = max(round(48 * s), round(math.ceil((widest + title + 12 * s) / step) * step))
+            # never narrower for the same function and zoom: the view is aspect-locked, so the
+            # bar's room moves the box, the box the levels, and the levels' labels may want the
+            # room back (88 px wanted 96 and 96 wanted 88 at a = -3.65 for ever, the window
+            # frozen); a new function, the linear scale or a zoom start again from the labels
+            key = (self._model.state.expression, s)
+            if self._bar_grown is not None and self._bar_grown[0] == key:
+                width = max(width, self._bar_grown[1])
+            self._bar_grown = (key, width)
         if width != self._bar_width:  # each call relayouts the plot
             self._bar_width = width
             axis.setWidth(width)
