@@ -67,6 +67,11 @@ STATUS_STYLE = {
 }
 _X_WORD = re.compile(r"(?<![\w(])x(?![\w)])")
 
+TWO_INPUTS = (
+    "Gradient descent here moves one variable. For a function of two inputs, race torch.optim "
+    "optimizers in the Optimizers panel (Optimizers ▸ panel)."
+)
+
 
 @dataclass
 class _Start:
@@ -404,10 +409,7 @@ class DescentPanel(QWidget):
         if m.expression is None:
             return None
         if m.two_inputs:  # one variable at a time here; two inputs race in the Optimizers panel
-            self.status_label.setText(
-                "Gradient descent here moves one variable. For a function of two inputs, "
-                "race torch.optim optimizers in the Optimizers panel (Optimizers ▸ panel)."
-            )
+            self._show_status()
             return None
         target = self.target
         params = m.param_values()
@@ -578,7 +580,12 @@ class DescentPanel(QWidget):
     def _show_status(self) -> None:
         d = self._descent
         var = self.target
-        if d is None:
+        one_input = not self._model.two_inputs
+        for w in (self.step_button, self.play_button, self.target_combo, self.direction_combo):
+            w.setEnabled(one_input)  # f(w, b) has no x to move: nothing here may pretend it has
+        if d is None and not one_input:
+            message, status = TWO_INPUTS, "ready"
+        elif d is None:
             verb = "descend" if self.direction < 0 else "ascend"
             here = self._model.x if var == "x" else self._model.param_values().get(var, math.nan)
             message = (

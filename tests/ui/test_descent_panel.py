@@ -352,3 +352,18 @@ def test_the_ready_text_always_describes_the_next_step(qtbot):
     assert "from x = 1 with η = 0.1" in status_label(window).text()
     window.model.set_x(-2.5)
     assert "from x = -2.5" in status_label(window).text()
+
+
+def test_a_function_of_two_inputs_is_not_offered_a_descent_on_x(window):
+    # f(w, b) has no x: the idle text said "descend on x from x = 1" (a walk-through found it)
+    m, panel = window.model, window.descent_panel
+    assert m.set_text("f(w, b) = (w + b - 2)^2 + (2w + b - 3)^2")
+    text = status_label(window).text()
+    assert "from x" not in text and "Optimizers panel" in text
+    assert not panel.step_button.isEnabled() and not panel.play_button.isEnabled()
+    assert not panel.target_combo.isEnabled()
+    panel.step()  # a step from the menu or a key does nothing and says why
+    assert m.x == 3.0 and "Optimizers panel" in status_label(window).text()
+    assert m.set_text("x^2 + 3x")  # one input again: the panel is back
+    assert "descend on x from x = 3" in status_label(window).text()
+    assert panel.step_button.isEnabled() and panel.target_combo.isEnabled()
